@@ -1,0 +1,15 @@
+// The one seqwasm WebAssembly module. Every kernel file is re-exported here; the host
+// (src/runtime) owns all memory above heapBase() and passes byte offsets into it.
+export * from './gemm';
+export * from './activations';
+export * from './elementwise';
+
+/** Bumped whenever an exported signature changes, so a stale .wasm is refused by the host. */
+export function abiVersion(): i32 {
+  return 1;
+}
+
+/** First byte after the module's static data; the host arena starts above it. */
+export function heapBase(): usize {
+  return __heap_base;
+}

@@ -1,0 +1,25 @@
+// Rebuilds dist/ when a source is newer than its output, so `npm test`, benches and the
+// demo always run the code in the tree. A plain `npm run build` does the same unconditionally.
+import { execSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+
+function newestMtime(dir) {
+  let newest = 0;
+  for (const entry of readdirSync(join(root, dir), { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) newest = Math.max(newest, statSync(join(entry.parentPath, entry.name)).mtimeMs);
+  }
+  return newest;
+}
+
+function outdated(output, ...sources) {
+  const out = join(root, output);
+  if (!existsSync(out)) return true;
+  const built = statSync(out).mtimeMs;
+  return sources.some((s) => newestMtime(s) > built);
+}
+
+if (outdated('dist/seqwasm.wasm', 'assembly')) execSync('npm run build:wasm', { cwd: root, stdio: 'inherit' });
+if (outdated('dist/index.js', 'src')) execSync('npm run build:ts', { cwd: root, stdio: 'inherit' });

@@ -1,0 +1,1 @@
+// Typed, range-checked wrappers around the Wasm kernels.
