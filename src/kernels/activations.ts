@@ -1,1 +1,93 @@
-export {};
+// Typed wrappers around the activation kernels of assembly/activations.ts (the math and its
+// accuracy are documented in assembly/vmath.ts). Every argument is checked before any Wasm
+// runs, so a bad count or region is a RangeError/TypeError naming the argument, and no
+// output is touched. Outputs may be an input exactly (in place) or lie apart from them.
+import type { F32Region } from '../runtime/arena.js';
+import { exportsOf, inPlaceOrApart, offsets } from './buffers.js';
+import { dim } from './validate.js';
+
+/** The element-wise activations with a buffer kernel. */
+export type UnaryActivation = 'exp' | 'sigmoid' | 'tanh' | 'hardSigmoid' | 'relu';
+/** The activations whose derivative a backward pass takes from the stored output. */
+export type GradActivation = 'sigmoid' | 'tanh' | 'hardSigmoid' | 'relu';
+
+type ActivationExports = Record<UnaryActivation, (src: number, dst: number, n: number) => void> &
+  Record<`${GradActivation}Grad`, (y: number, dy: number, dx: number, n: number) => void> & {
+    softmax(src: number, dst: number, rows: number, cols: number): void;
+    softmaxGrad(y: number, dy: number, dx: number, rows: number, cols: number): void;
+  };
+
+const UNARY = new Set<string>(['exp', 'sigmoid', 'tanh', 'hardSigmoid', 'relu']);
+const GRAD = new Set<string>(['sigmoid', 'tanh', 'hardSigmoid', 'relu']);
+
+/** dst = kind(src) over the first n floats (in place by default). */
+export function activate(kind: UnaryActivation, src: F32Region, dst = src, n = src.length): void {
+  if (!UNARY.has(kind)) throw new RangeError(`activate(kind): expected one of ${[...UNARY].join(', ')}, got ${String(kind)}`);
+  const [srcOffset, dstOffset] = offsets(kind, n, { src, dst });
+  inPlaceOrApart(kind, n, ['dst', dstOffset], { src: srcOffset });
+  exportsOf<ActivationExports>(kind)[kind](srcOffset, dstOffset, n);
+}
+
+/** dst = e^src (≤ 1 ULP; +Inf from 88.72283935546875 up, 0 from −103.97208404541016 down). */
+export function exp(src: F32Region, dst = src, n = src.length): void {
+  activate('exp', src, dst, n);
+}
+
+/** dst = 1/(1 + e^−src) (≤ 2 ULP). */
+export function sigmoid(src: F32Region, dst = src, n = src.length): void {
+  activate('sigmoid', src, dst, n);
+}
+
+/** dst = tanh(src) (≤ 4 ULP, exactly odd). */
+export function tanh(src: F32Region, dst = src, n = src.length): void {
+  activate('tanh', src, dst, n);
+}
+
+/** dst = clip(0.2·src + 0.5, 0, 1), TF.js's hardSigmoid. */
+export function hardSigmoid(src: F32Region, dst = src, n = src.length): void {
+  activate('hardSigmoid', src, dst, n);
+}
+
+/** dst = max(src, 0); NaN stays NaN. */
+export function relu(src: F32Region, dst = src, n = src.length): void {
+  activate('relu', src, dst, n);
+}
+
+/**
+ * The backward pass of an activation from its output y: dx = dy·kind'(x), with
+ * σ' = y(1 − y), tanh' = 1 − y², relu' = [y > 0], hardSigmoid' = 0.2·[0 < y < 1].
+ * dx defaults to dy (in place).
+ */
+export function activateGrad(kind: GradActivation, y: F32Region, dy: F32Region, dx = dy, n = y.length): void {
+  if (!GRAD.has(kind)) throw new RangeError(`activateGrad(kind): expected one of ${[...GRAD].join(', ')}, got ${String(kind)}`);
+  const what = `${kind}Grad` as const;
+  const [yOffset, dyOffset, dxOffset] = offsets(what, n, { y, dy, dx });
+  inPlaceOrApart(what, n, ['dx', dxOffset], { y: yOffset, dy: dyOffset });
+  exportsOf<ActivationExports>(what)[what](yOffset, dyOffset, dxOffset, n);
+}
+
+/** Checks a rows×cols matrix map: dims, that every region holds rows·cols floats, aliasing. */
+function rowMap(what: string, rows: number, cols: number, inputs: Record<string, F32Region>, out: [string, F32Region]): number[] {
+  dim(`${what}(rows)`, rows, 0);
+  dim(`${what}(cols)`, cols, 1);
+  const floats = rows * cols;
+  const all = offsets(what, floats, { ...inputs, [out[0]]: out[1] });
+  const outOffset = all[all.length - 1];
+  inPlaceOrApart(what, floats, [out[0], outOffset], Object.fromEntries(Object.keys(inputs).map((name, i) => [name, all[i]])));
+  return all;
+}
+
+/**
+ * Row-wise softmax of a row-major rows×cols matrix, max-subtracted, each row's sum taken in
+ * a fixed order. A row holding NaN or +Inf (or only −Inf) becomes NaN. dst defaults to src.
+ */
+export function softmax(src: F32Region, rows: number, cols: number, dst = src): void {
+  const [srcOffset, dstOffset] = rowMap('softmax', rows, cols, { src }, ['dst', dst]);
+  exportsOf<ActivationExports>('softmax').softmax(srcOffset, dstOffset, rows, cols);
+}
+
+/** The backward pass of row-wise softmax from its output y: dx = y·(dy − Σ_j dy·y) per row. */
+export function softmaxGrad(y: F32Region, dy: F32Region, rows: number, cols: number, dx = dy): void {
+  const [yOffset, dyOffset, dxOffset] = rowMap('softmaxGrad', rows, cols, { y, dy }, ['dx', dx]);
+  exportsOf<ActivationExports>('softmaxGrad').softmaxGrad(yOffset, dyOffset, dxOffset, rows, cols);
+}
