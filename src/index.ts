@@ -4,3 +4,8 @@ export { init, isInitialized, arena, SeqwasmInitError, NotInitializedError } fro
 export type { WasmSource } from './runtime/module.js';
 export { Arena, F32Region } from './runtime/arena.js';
 export * as kernels from './kernels/index.js';
+export * as data from './data/index.js';
+export { DataError } from './data/errors.js';
+export { tensor, toTensor, toNested, shapeSize } from './tensor.js';
+export type { Tensor, TensorLike, NestedArray, NestedNumbers } from './tensor.js';
+export { Prng, prng, DEFAULT_SEED } from './util/prng.js';

@@ -1,0 +1,19 @@
+// The `data` namespace: everything between raw series or text and the (x, y) tensors that
+// fit() takes. Topics: windows (time series, symbol sequences), vocabularies and one-hot
+// encoding, padding, scaling, splitting and batching, CSV.
+export { DataError } from './errors.js';
+export { timeseriesWindows, slidingWindows, WindowBatches } from './windows.js';
+export type { TimeseriesOptions, SlidingWindowOptions } from './windows.js';
+export { vocabulary, Vocabulary } from './vocabulary.js';
+export type { VocabularyOptions, VocabularyJSON, TokenLevel } from './vocabulary.js';
+export { oneHot, toCategorical } from './encoding.js';
+export { padSequences, sequenceMask } from './padding.js';
+export type { PadOptions, PadSide, PaddedSequences, SequenceInput } from './padding.js';
+export { standardScaler, minMaxScaler, StandardScaler, MinMaxScaler } from './scalers.js';
+export type { StandardScalerOptions, StandardScalerJSON, MinMaxScalerOptions, MinMaxScalerJSON } from './scalers.js';
+export { trainTestSplit, shuffle } from './split.js';
+export type { SplitOptions, Split, SplitXY } from './split.js';
+export { batches, Batches, BatchIterable } from './batching.js';
+export type { Batch, BatchOptions } from './batching.js';
+export { parseCsv } from './csv.js';
+export type { CsvOptions, CsvTable } from './csv.js';
