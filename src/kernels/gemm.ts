@@ -1,1 +1,208 @@
-export {};
+// Typed wrappers around the GEMM kernels of assembly/gemm.ts (the packed panel layout and the
+// exact arithmetic are described there). Every argument is checked here before any Wasm runs,
+// so a bad shape, leading dimension or region is a RangeError/TypeError naming the argument,
+// and C is left untouched.
+import type { F32Region } from '../runtime/arena.js';
+import { arena, wasm } from '../runtime/module.js';
+import { dim } from './validate.js';
+
+interface GemmExports {
+  gemmPackB(transB: number, n: number, k: number, b: number, ldb: number, bias: number, packed: number): void;
+  gemmPacked(m: number, n: number, k: number, a: number, lda: number, packed: number, c: number, ldc: number, accumulate: number): void;
+  gemm(transA: number, transB: number, m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, bias: number, c: number, ldc: number, accumulate: number, scratch: number): void;
+}
+
+/** Columns per packed panel (PANEL_COLUMNS in assembly/gemm.ts). */
+const PANEL_COLUMNS = 8;
+
+/** Rows of A per micro-tile (TILE_ROWS in assembly/gemm.ts). */
+const TILE_ROWS = 4;
+
+/** Floats that packWeights writes for an n-column, k-deep operand: ceil(n/8) panels of 8 bias + 8k weights. */
+export function packedPanelSize(n: number, k: number): number {
+  dim('n', n);
+  dim('k', k);
+  return Math.ceil(n / PANEL_COLUMNS) * PANEL_COLUMNS * (k + 1);
+}
+
+/**
+ * Floats of scratch the Wasm gemm packs into (op(b), and aᵀ in 4-row tiles when transA), for
+ * planning the scratch of gemm calls made from AssemblyScript kernels.
+ */
+export function gemmScratchSize(transA: boolean, m: number, n: number, k: number): number {
+  dim('m', m);
+  return packedPanelSize(n, k) + (transA ? Math.ceil(m / TILE_ROWS) * TILE_ROWS * k : 0);
+}
+
+export interface PackWeightsOptions {
+  /** op(b) is k×n: b stored k×n row-major, or n×k when transB (e.g. to use a kernel transposed). */
+  b: F32Region;
+  n: number;
+  k: number;
+  transB?: boolean;
+  /** Row stride of b as stored, in floats (default: its row length, n or k). */
+  ldb?: number;
+  /** n values added to every row of the product; omitted means zeros. */
+  bias?: F32Region;
+  /** packedPanelSize(n, k) floats. */
+  out: F32Region;
+}
+
+/** Packs op(b) and a bias once, for any number of gemmPacked calls (e.g. once per optimizer step). */
+export function packWeights(options: PackWeightsOptions): void {
+  const what = 'packWeights';
+  const { b, n, k, transB = false, ldb, bias, out } = object(what, options);
+  dim('n', n);
+  dim('k', k);
+  flag('transB', transB);
+  const regions = arena(what);
+  const [bRows, bCols] = transB ? [n, k] : [k, n];
+  const bStride = leading('ldb', ldb, bCols);
+  const bOffset = regions.check('b', b, matrixFloats(bRows, bCols, bStride));
+  const biasOffset = bias === undefined ? 0 : regions.check('bias', bias, n);
+  const outFloats = packedPanelSize(n, k);
+  const outOffset = regions.check('out', out, outFloats);
+  disjoint('out', outOffset, outFloats, { b: [bOffset, matrixFloats(bRows, bCols, bStride)], bias: [biasOffset, bias ? n : 0] });
+  kernels(what).gemmPackB(+transB, n, k, bOffset, bStride, biasOffset, outOffset);
+}
+
+export interface GemmPackedOptions {
+  /** m×k, row-major with row stride lda. */
+  a: F32Region;
+  /** From packWeights with the same n and k; carries the bias. */
+  packed: F32Region;
+  /** m×n output, row stride ldc. */
+  c: F32Region;
+  m: number;
+  n: number;
+  k: number;
+  lda?: number;
+  ldc?: number;
+  /** Add into c instead of overwriting it. */
+  accumulate?: boolean;
+}
+
+/** c (=|+=) a·packed, where packed holds op(b) and the bias (the layers' path: pack once, multiply often). */
+export function gemmPacked(options: GemmPackedOptions): void {
+  const what = 'gemmPacked';
+  const { a, packed, c, m, n, k, lda, ldc, accumulate = false } = object(what, options);
+  const shape = checkShape(what, { a, c, m, n, k, transA: false, lda, ldc, accumulate });
+  const packedFloats = packedPanelSize(n, k);
+  const packedOffset = arena(what).check('packed', packed, packedFloats);
+  disjoint('c', shape.c, shape.cFloats, { a: [shape.a, shape.aFloats], packed: [packedOffset, packedFloats] });
+  kernels(what).gemmPacked(m, n, k, shape.a, shape.lda, packedOffset, shape.c, shape.ldc, +accumulate);
+}
+
+export interface GemmOptions {
+  /** op(a) is m×k: a stored m×k row-major, or k×m when transA (c = aᵀ·b). */
+  a: F32Region;
+  /** op(b) is k×n: b stored k×n row-major, or n×k when transB (c = a·bᵀ). */
+  b: F32Region;
+  /** m×n output, row stride ldc. */
+  c: F32Region;
+  m: number;
+  n: number;
+  k: number;
+  transA?: boolean;
+  transB?: boolean;
+  /** n values added to every row; omitted means none. */
+  bias?: F32Region;
+  /** Add into c instead of overwriting it. */
+  accumulate?: boolean;
+  lda?: number;
+  ldb?: number;
+  ldc?: number;
+}
+
+/** c (=|+=) op(a)·op(b) + bias. Packs op(b) (and aᵀ) into a scratch region on every call. */
+export function gemm(options: GemmOptions): void {
+  const what = 'gemm';
+  const { a, b, c, m, n, k, transA = false, transB = false, bias, accumulate = false, lda, ldb, ldc } = object(what, options);
+  const shape = checkShape(what, { a, c, m, n, k, transA, lda, ldc, accumulate });
+  flag('transB', transB);
+  const regions = arena(what);
+  const [bRows, bCols] = transB ? [n, k] : [k, n];
+  const bStride = leading('ldb', ldb, bCols);
+  const bFloats = matrixFloats(bRows, bCols, bStride);
+  const bOffset = regions.check('b', b, bFloats);
+  const biasOffset = bias === undefined ? 0 : regions.check('bias', bias, n);
+  disjoint('c', shape.c, shape.cFloats, { a: [shape.a, shape.aFloats], b: [bOffset, bFloats], bias: [biasOffset, bias ? n : 0] });
+  const scratch = packScratch(gemmScratchSize(transA, m, n, k));
+  kernels(what).gemm(+transA, +transB, m, n, k, shape.a, shape.lda, bOffset, bStride, biasOffset, shape.c, shape.ldc, +accumulate, scratch);
+}
+
+interface ShapeArguments {
+  a: F32Region;
+  c: F32Region;
+  m: number;
+  n: number;
+  k: number;
+  transA: boolean;
+  lda: number | undefined;
+  ldc: number | undefined;
+  accumulate: boolean;
+}
+
+/** The checks gemm and gemmPacked share: dims, flags, A and C. Returns byte offsets and strides. */
+function checkShape(what: string, s: ShapeArguments) {
+  dim('m', s.m);
+  dim('n', s.n);
+  dim('k', s.k);
+  flag('transA', s.transA);
+  flag('accumulate', s.accumulate);
+  const [aRows, aCols] = s.transA ? [s.k, s.m] : [s.m, s.k];
+  const lda = leading('lda', s.lda, aCols);
+  const ldc = leading('ldc', s.ldc, s.n);
+  const aFloats = matrixFloats(aRows, aCols, lda);
+  const cFloats = matrixFloats(s.m, s.n, ldc);
+  const regions = arena(what);
+  return { a: regions.check('a', s.a, aFloats), aFloats, lda, c: regions.check('c', s.c, cFloats), cFloats, ldc };
+}
+
+/** Floats spanned by a rows×cols matrix with row stride ld. */
+function matrixFloats(rows: number, cols: number, ld: number): number {
+  return (rows - 1) * ld + cols;
+}
+
+/** A leading dimension: defaults to the stored row length, and may not be shorter than it. */
+function leading(name: string, value: number | undefined, rowLength: number): number {
+  return value === undefined ? rowLength : dim(name, value, rowLength);
+}
+
+function flag(name: string, value: unknown): void {
+  if (typeof value !== 'boolean') throw new TypeError(`${name}: expected a boolean, got ${typeof value} ${String(value)}`);
+}
+
+function object<T extends object>(what: string, options: T): T {
+  if (typeof options !== 'object' || options === null) throw new TypeError(`${what}(options): expected an options object, got ${String(options)}`);
+  return options;
+}
+
+/**
+ * The output span may not overlap an input span (a kernel would read what it already wrote).
+ * Spans are [byte offset, floats); bounding ranges, so interleaved strided matrices count as overlapping.
+ */
+function disjoint(outName: string, outOffset: number, outFloats: number, inputs: Record<string, [number, number]>): void {
+  const outEnd = outOffset + 4 * outFloats;
+  for (const [name, [offset, floats]] of Object.entries(inputs)) {
+    if (floats > 0 && offset < outEnd && outOffset < offset + 4 * floats) {
+      throw new RangeError(`${outName}: expected no overlap with ${name}, but bytes [${outOffset}, ${outEnd}) and [${offset}, ${offset + 4 * floats}) overlap`);
+    }
+  }
+}
+
+let scratchRegion: F32Region | undefined;
+
+/** The packing buffer gemm owns, grown on demand; returns its byte offset. */
+function packScratch(floats: number): number {
+  const regions = arena('gemm');
+  if (!scratchRegion || scratchRegion.arena !== regions || scratchRegion.length < floats) {
+    if (scratchRegion?.arena === regions) regions.free(scratchRegion);
+    scratchRegion = regions.allocF32(floats);
+  }
+  return scratchRegion.offset;
+}
+
+function kernels(what: string): GemmExports {
+  return wasm(what) as unknown as GemmExports;
+}
