@@ -1,0 +1,78 @@
+// npm run demo: what seqwasm can do so far (milestones 1 and 4). Checks the Wasm kernels
+// against plain float64 JavaScript on fresh random inputs, measures GEMM speed against the
+// register-only peak probe in this process, and turns a series and a text into training
+// windows. Exits non-zero if a self-check fails.
+import { init, arena, kernels, data, prng } from '../dist/node.js';
+import { wasm } from '../dist/runtime/module.js';
+import { medianMs } from '../bench/harness.js';
+
+await init(); // the Node entry reads dist/seqwasm.wasm beside itself
+const memory = arena();
+const random = prng(Date.now() >>> 0);
+const randoms = (n: number) => Float32Array.from({ length: n }, () => random.float32() * 2 - 1);
+let failures = 0;
+const check = (label: string, ok: boolean, detail: string) => {
+  if (!ok) failures++;
+  console.log(`  ${ok ? 'ok  ' : 'FAIL'} ${label.padEnd(34)} ${detail}`);
+};
+
+console.log('seqwasm kernel self-check (float32 Wasm SIMD vs float64 JavaScript)');
+for (const [transA, transB] of [[false, false], [false, true], [true, false]] as const) {
+  const [m, n, k] = [129, 33, 17];
+  const a = randoms(m * k), b = randoms(k * n);
+  const at = (i: number, p: number) => (transA ? a[p * m + i] : a[i * k + p]);
+  const bt = (p: number, j: number) => (transB ? b[j * k + p] : b[p * n + j]);
+  const c = memory.allocF32(m * n);
+  const [ra, rb] = [memory.fromArray(a), memory.fromArray(b)];
+  kernels.gemm({ a: ra, b: rb, c, m, n, k, transA, transB });
+  let worst = 0;
+  const out = c.view();
+  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
+    let exact = 0, scale = 0;
+    for (let p = 0; p < k; p++) { exact += at(i, p) * bt(p, j); scale += Math.abs(at(i, p) * bt(p, j)); }
+    worst = Math.max(worst, Math.abs(out[i * n + j] - exact) / Math.max(scale, 1e-30));
+  }
+  check(`gemm ${transA ? 'T' : 'N'}${transB ? 'T' : 'N'} ${m}x${k}x${n}`, worst <= 1e-6, `max error ${worst.toExponential(1)} of Σ|a·b|`);
+  [c, ra, rb].forEach((r) => memory.free(r));
+}
+for (const [name, exact] of [['sigmoid', (x: number) => 1 / (1 + Math.exp(-x))], ['tanh', Math.tanh]] as const) {
+  const xs = Float32Array.from({ length: 100_000 }, (_, i) => -30 + (60 * i) / 99_999);
+  const region = memory.fromArray(xs);
+  kernels.activate(name, region);
+  const ys = region.view(), bits = new Int32Array(ys.buffer, ys.byteOffset, ys.length);
+  let ulp = 0;
+  for (let i = 0; i < xs.length; i++) {
+    const want = new Int32Array(Float32Array.of(exact(xs[i])).buffer)[0];
+    ulp = Math.max(ulp, Math.abs(bits[i] - want));
+  }
+  check(`${name} over [-30, 30]`, ulp <= (name === 'tanh' ? 8 : 4), `max ${ulp} ULP`);
+  memory.free(region);
+}
+
+console.log('\nGEMM speed in this process (median of warmed-up runs; M×K×N)');
+const probe = wasm() as unknown as { peakProbe(n: number): number; peakProbeFlopsPerIteration(): number };
+const probeIterations = 1 << 20;
+const peakMs = (await medianMs({ peak: () => probe.peakProbe(probeIterations) }, { time: 300 })).peak;
+const peak = (probeIterations * probe.peakProbeFlopsPerIteration()) / peakMs / 1e6;
+console.log(`  register-only peak probe            ${peak.toFixed(1)} GFLOP/s`);
+for (const [m, k, n, what] of [[512, 512, 512, 'square'], [100, 156, 512, 'LSTM(128) step, batch 100'], [1, 156, 512, 'LSTM(128) step, batch 1']] as const) {
+  const [a, b, packed, c] = [memory.fromArray(randoms(m * k)), memory.fromArray(randoms(k * n)), memory.allocF32(kernels.packedPanelSize(n, k)), memory.allocF32(m * n)];
+  kernels.packWeights({ b, n, k, out: packed });
+  const ms = (await medianMs({ gemm: () => kernels.gemmPacked({ a, packed, c, m, n, k }) }, { time: 300 })).gemm;
+  const gflops = (2 * m * n * k) / ms / 1e6;
+  console.log(`  ${`${m}x${k}x${n}`.padEnd(12)} ${what.padEnd(26)} ${gflops.toFixed(1).padStart(5)} GFLOP/s  ${(gflops / peak).toFixed(2)} × peak`);
+  [a, b, packed, c].forEach((r) => memory.free(r));
+}
+
+console.log('\nData: training windows in one call');
+const series = Float32Array.from({ length: 1000 }, (_, t) => Math.sin(t / 10) + 0.1 * (random.float32() - 0.5));
+const windows = data.timeseriesWindows(series, { sequenceLength: 24, horizon: 1 });
+console.log(`  noisy sine, 1000 points → x [${windows.x.shape}], y [${windows.y!.shape}]`);
+const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+const letters = data.vocabulary(alphabet, { level: 'char' });
+const { windows: seqs, next } = data.slidingWindows(alphabet, 3);
+const x = data.oneHot(seqs.flatMap((s) => Array.from(letters.encode(s))), letters.size);
+console.log(`  alphabet lesson: ${seqs.length} windows like ${seqs[0]} → ${next[0]}, one-hot [${x.shape}]`);
+
+console.log(failures ? `\n${failures} self-check(s) FAILED` : '\nall self-checks passed');
+process.exit(failures ? 1 : 0);
