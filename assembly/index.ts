@@ -4,6 +4,7 @@ export * from './gemm';
 export * from './activations';
 export * from './elementwise';
 export * from './probe';
+export * from './recurrent';
 
 /** Bumped whenever an exported signature changes, so a stale .wasm is refused by the host. */
 export function abiVersion(): i32 {

@@ -4,6 +4,7 @@ export { init, isInitialized, arena, SeqwasmInitError, NotInitializedError } fro
 export type { WasmSource } from './runtime/module.js';
 export { Arena, F32Region } from './runtime/arena.js';
 export * as kernels from './kernels/index.js';
+export * as layers from './layers/index.js';
 export * as data from './data/index.js';
 export { DataError } from './data/errors.js';
 export { tensor, toTensor, toNested, shapeSize } from './tensor.js';

@@ -3,3 +3,4 @@
 export * from './gemm.js';
 export * from './activations.js';
 export * from './elementwise.js';
+export * from './recurrent.js';

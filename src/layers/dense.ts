@@ -1,0 +1,120 @@
+// Dense: y = act(x·W + b) over the last axis. On a [B, T, F] input it acts on every step
+// alike, as in Keras. kernel (in, units), bias (units); Keras count units·(in + 1).
+//
+// forward  x [rows, in] → y [rows, units]: one packed GEMM with the bias folded in, then the
+//          activation in place (rows = every leading dimension multiplied out)
+// backward dz = act'(y)·dy;  dW += xᵀ·dz;  db += Σ_rows dz;  dx = dz·Wᵀ
+// The kernel is kept packed twice (W with b for forward, Wᵀ for dx), repacked only when the
+// weights change.
+import { columnSums } from '../kernels/elementwise.js';
+import { gemm, gemmPacked, packedPanelSize, packWeights } from '../kernels/gemm.js';
+import type { F32Region } from '../runtime/arena.js';
+import { activationGradient, activationOption, applyActivation, type ActivationName } from './activations.js';
+import { initializerOption, type InitializerSpec } from './initializers.js';
+import { initializedWeight, Layer, LayerPlan, sizeOf, type ForwardOptions, type LayerKind, type LayerOptions, type Mask, type PlanSetup, type Shape, type WeightSpec } from './layer.js';
+import { flag, positiveInteger, type OptionTable } from './options.js';
+
+export interface DenseOptions extends LayerOptions {
+  units: number;
+  /** Default 'linear'. */
+  activation?: ActivationName;
+  /** Default true. */
+  useBias?: boolean;
+  /** Default 'glorotUniform'. */
+  kernelInitializer?: InitializerSpec;
+  /** Default 'zeros'. */
+  biasInitializer?: InitializerSpec;
+}
+
+const DENSE = {
+  className: 'Dense',
+  prefix: 'dense',
+  options: {
+    units: positiveInteger(),
+    activation: activationOption(['linear', 'relu', 'sigmoid', 'tanh', 'hardSigmoid', 'softmax'], 'linear'),
+    useBias: flag(true),
+    kernelInitializer: initializerOption('glorotUniform'),
+    biasInitializer: initializerOption('zeros'),
+  },
+} satisfies LayerKind<OptionTable>;
+
+export class Dense extends Layer<typeof DENSE.options> {
+  private packed: { forward: F32Region; transposed: F32Region; version: number } | undefined;
+
+  constructor(options: DenseOptions) {
+    super(DENSE, options);
+  }
+
+  computeOutputShape(inputShape: Shape): Shape {
+    this.expectRank(inputShape, 2, Infinity);
+    this.expectKnown(inputShape, inputShape.length - 1, 'feature (last)');
+    return [...inputShape.slice(0, -1), this.settings.units];
+  }
+
+  protected weightSpecs(inputShape: Shape): WeightSpec[] {
+    const inputDim = inputShape[inputShape.length - 1]!;
+    const { units, useBias, kernelInitializer, biasInitializer } = this.settings;
+    const kernel = initializedWeight('kernel', [inputDim, units], 'kernelInitializer', kernelInitializer);
+    return useBias ? [kernel, initializedWeight('bias', [units], 'biasInitializer', biasInitializer)] : [kernel];
+  }
+
+  protected allocateOwnBuffers(inputShape: Shape): void {
+    const inputDim = inputShape[inputShape.length - 1]!;
+    const units = this.settings.units;
+    this.packed = { forward: this.ownRegions.alloc(packedPanelSize(units, inputDim)), transposed: this.ownRegions.alloc(packedPanelSize(inputDim, units)), version: -1 };
+  }
+
+  /** @internal W with b packed for forward, and Wᵀ for dx; repacked when the weights changed. */
+  packedWeights(): { forward: F32Region; transposed: F32Region } {
+    const packed = this.packed!;
+    if (packed.version !== this.weightsVersion) {
+      const [kernel, bias] = this.weights;
+      const [inputDim, units] = kernel.shape;
+      packWeights({ b: kernel.value, n: units, k: inputDim, bias: bias?.value, out: packed.forward });
+      packWeights({ b: kernel.value, n: inputDim, k: units, transB: true, out: packed.transposed });
+      packed.version = this.weightsVersion;
+    }
+    return packed;
+  }
+
+  protected createPlan(setup: PlanSetup): LayerPlan {
+    return new DensePlan(this, setup);
+  }
+}
+
+class DensePlan extends LayerPlan {
+  private readonly rows: number;
+  private readonly inputDim: number;
+  private readonly units: number;
+  private readonly activation: ActivationName;
+  /** Gradient at the pre-activation (training, non-linear activations). */
+  private readonly dz: F32Region | undefined;
+
+  constructor(
+    private readonly dense: Dense,
+    setup: PlanSetup,
+  ) {
+    super(setup);
+    this.inputDim = setup.inputShape[setup.inputShape.length - 1];
+    this.units = dense.settings.units;
+    this.rows = sizeOf(setup.inputShape) / this.inputDim;
+    this.activation = dense.settings.activation;
+    this.dz = setup.training && this.activation !== 'linear' ? setup.regions.alloc(this.rows * this.units) : undefined;
+  }
+
+  protected runForward(input: F32Region, options: ForwardOptions): Mask | undefined {
+    const { rows, inputDim, units } = this;
+    gemmPacked({ a: input, packed: this.dense.packedWeights().forward, c: this.output, m: rows, n: units, k: inputDim });
+    applyActivation(this.activation, this.output, rows, units);
+    return options.mask;
+  }
+
+  protected runBackward(input: F32Region, dOutput: F32Region): void {
+    const { rows, inputDim, units } = this;
+    const dz = activationGradient(this.activation, this.output, dOutput, this.dz ?? dOutput, rows, units);
+    const [kernel, bias] = this.dense.weights;
+    gemm({ a: input, b: dz, c: kernel.grad, m: inputDim, n: units, k: rows, transA: true, accumulate: true });
+    if (bias) columnSums(dz, bias.grad, rows, units, true);
+    if (this.dInput) gemmPacked({ a: dz, packed: this.dense.packedWeights().transposed, c: this.dInput, m: rows, n: inputDim, k: units });
+  }
+}

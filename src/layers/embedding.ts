@@ -1,0 +1,101 @@
+// Embedding: y[b][t] = E[ids[b][t]], the ids given as floats holding integers. With maskZero,
+// id 0 is padding: it is looked up like any id (as in Keras) and the mask returned for the
+// next layers marks those steps as not real. embeddings (inputDim, outputDim); Keras count
+// inputDim·outputDim.
+//
+// forward  ids [B, T] → y [B, T, D]: row copies (no arithmetic)
+// backward dE[ids[b][t]] += dy[b][t], in (b, t) order; ids have no gradient.
+// Both run on the host over views of the arena: a gather and a scatter-add have nothing
+// for SIMD to do, and each float32 sum is rounded exactly as Wasm's f32.add would round it.
+import { elementPath } from '../data/validate.js';
+import type { F32Region } from '../runtime/arena.js';
+import { LayerInputError } from './errors.js';
+import { initializerOption, type InitializerSpec } from './initializers.js';
+import { initializedWeight, Layer, LayerPlan, sizeOf, type LayerKind, type LayerOptions, type Mask, type PlanSetup, type Shape, type WeightSpec } from './layer.js';
+import { flag, optionalPositiveInteger, OptionProblem, positiveInteger, type OptionTable } from './options.js';
+
+export interface EmbeddingOptions extends LayerOptions {
+  /** Vocabulary size: ids are integers in [0, inputDim). */
+  inputDim: number;
+  outputDim: number;
+  /** Default 'randomUniform' (±0.05). */
+  embeddingsInitializer?: InitializerSpec;
+  /** Id 0 is padding: return a mask for the following layers. Default false. */
+  maskZero?: boolean;
+  /** The sequence length, when fixed (declares the input shape [inputLength]). */
+  inputLength?: number;
+}
+
+const EMBEDDING = {
+  className: 'Embedding',
+  prefix: 'embedding',
+  options: {
+    inputDim: positiveInteger(),
+    outputDim: positiveInteger(),
+    embeddingsInitializer: initializerOption('randomUniform'),
+    maskZero: flag(false),
+    inputLength: optionalPositiveInteger(),
+  },
+} satisfies LayerKind<OptionTable>;
+
+export class Embedding extends Layer<typeof EMBEDDING.options> {
+  constructor(options: EmbeddingOptions) {
+    super(EMBEDDING, options, ({ inputLength }, declared) => {
+      if (inputLength === undefined) return declared;
+      if (!declared) return [null, inputLength];
+      if (declared.length !== 2 || (declared[1] !== null && declared[1] !== inputLength)) {
+        throw new OptionProblem(`${inputLength} does not agree with the declared input shape [${declared.join(', ')}]`, 'inputLength');
+      }
+      return declared;
+    });
+  }
+
+  computeOutputShape(inputShape: Shape): Shape {
+    this.expectRank(inputShape, 2, 2, 'ids [batch, time]');
+    return [...inputShape, this.settings.outputDim];
+  }
+
+  protected weightSpecs(): WeightSpec[] {
+    const { inputDim, outputDim, embeddingsInitializer } = this.settings;
+    return [initializedWeight('embeddings', [inputDim, outputDim], 'embeddingsInitializer', embeddingsInitializer)];
+  }
+
+  protected createPlan(setup: PlanSetup): LayerPlan {
+    return new EmbeddingPlan(this, setup);
+  }
+}
+
+class EmbeddingPlan extends LayerPlan {
+  constructor(
+    private readonly embedding: Embedding,
+    setup: PlanSetup,
+  ) {
+    super(setup, false);
+  }
+
+  protected runForward(input: F32Region): Mask | undefined {
+    const { inputDim, outputDim: D, maskZero } = this.embedding.settings;
+    const ids = input.view().subarray(0, sizeOf(this.inputShape));
+    const table = this.embedding.weights[0].value.view();
+    const out = this.output.view();
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i];
+      if (!(Number.isInteger(id) && id >= 0 && id < inputDim)) {
+        throw new LayerInputError(this.layer.name, 'input', `input${elementPath(this.inputShape, i)} is ${id}, not an integer id in [0, ${inputDim})`);
+      }
+      out.set(table.subarray(id * D, id * D + D), i * D);
+    }
+    return maskZero ? Uint8Array.from(ids, (id) => (id !== 0 ? 1 : 0)) : undefined;
+  }
+
+  protected runBackward(input: F32Region, dOutput: F32Region): void {
+    const D = this.embedding.settings.outputDim;
+    const ids = input.view().subarray(0, sizeOf(this.inputShape));
+    const dy = dOutput.view();
+    const grad = this.embedding.weights[0].grad.view();
+    for (let i = 0; i < ids.length; i++) {
+      const row = ids[i] * D;
+      for (let d = 0; d < D; d++) grad[row + d] += dy[i * D + d];
+    }
+  }
+}

@@ -1,0 +1,67 @@
+// The errors of the layers API. Every message starts with the layer (or factory) at fault,
+// then names the argument, e.g. `lstm_1: units must be a positive integer, got 0`, so a
+// user reading a stack trace knows which of several layers to look at.
+export { describe } from '../data/errors.js';
+
+/** Base of the three layer errors: `layer` is the layer name (or factory), `argument` the option or argument at fault. */
+export class LayerError extends Error {
+  override name = 'LayerError';
+
+  constructor(
+    readonly layer: string,
+    readonly argument: string,
+    problem: string,
+  ) {
+    super(`${layer}: ${problem}`);
+  }
+}
+
+/** A bad option when a layer or initializer is created (or read from a saved config). */
+export class LayerConfigError extends LayerError {
+  override name = 'LayerConfigError';
+}
+
+/** A bad argument when a layer is built, planned, called or given weights: wrong shape, rank, size or values. */
+export class LayerInputError extends LayerError {
+  override name = 'LayerInputError';
+}
+
+/** A call in the wrong order: counting parameters before build, backward before a training forward, use after dispose. */
+export class LayerStateError extends LayerError {
+  override name = 'LayerStateError';
+}
+
+/**
+ * The known name closest to `unknown`, for "did you mean" hints: one that differs only in
+ * case or underscores (`return_sequences` → `returnSequences`), else the nearest within an
+ * edit distance of a third of the length (at least 2).
+ */
+export function closestName(unknown: string, known: Iterable<string>): string | undefined {
+  const fold = (s: string) => s.replace(/_/g, '').toLowerCase();
+  let best: string | undefined;
+  let bestDistance = Math.max(2, Math.floor(unknown.length / 3)) + 1;
+  for (const name of known) {
+    if (fold(name) === fold(unknown)) return name;
+    const distance = editDistance(unknown.toLowerCase(), name.toLowerCase());
+    if (distance < bestDistance) {
+      best = name;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}
+
+/** Damerau–Levenshtein distance (adjacent transpositions count once: `retrun` → `return` is 1). */
+function editDistance(a: string, b: string): number {
+  const rows = a.length + 1;
+  const cols = b.length + 1;
+  const d = Array.from({ length: rows }, (_, i) => Array.from({ length: cols }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i < rows; i++) {
+    for (let j = 1; j < cols; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[rows - 1][cols - 1];
+}

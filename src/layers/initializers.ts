@@ -1,0 +1,301 @@
+// Weight initializers: Keras's set, semantics and saved form, drawn from seqwasm's seeded
+// Prng so that a seed gives the same weights, bit for bit, in every runtime. Values are
+// computed in float64 from uniform draws (Prng.float) and normal draws (normal.ts), using
+// only + − × ÷ and sqrt, then rounded once to float32.
+//
+// Each initializer samples from the stream the layer hands it (the model derives one per
+// weight), or, when created with `seed`, from its own generator: like Keras, the same
+// seeded initializer then gives the same values every time.
+import { Prng } from '../util/prng.js';
+import { closestName, describe } from './errors.js';
+import { NormalSampler } from './normal.js';
+import { camelToSnake, choice, finiteNumber, OptionProblem, readSettings, reportingTo, seed, settingsToJSON, snakeToCamel, type Option, type OptionTable, type Settings } from './options.js';
+
+/** What a saved config holds for an initializer (Keras JSON). */
+export interface InitializerJSON {
+  class_name: string;
+  config: Record<string, unknown>;
+}
+
+/** What an initializer option accepts: a name ('glorotUniform', 'glorot_uniform', 'GlorotUniform'), an Initializer, or its saved JSON. */
+export type InitializerSpec = string | Initializer | InitializerJSON | { className: string; config?: Record<string, unknown> };
+
+interface Kind<S extends OptionTable> {
+  /** The Keras class name, also its saved name. */
+  readonly className: string;
+  readonly options: S;
+  /** Cross-option checks, after each option parsed. */
+  check?(settings: Settings<S>): void;
+  /** Writes values for a weight of `shape` (row-major) into `out`. */
+  fill(settings: Settings<S>, shape: readonly number[], rng: Prng, out: Float32Array): void;
+}
+
+export class Initializer {
+  /** @internal use the initializers.* factories or an initializer option */
+  constructor(
+    private readonly kind: Kind<OptionTable>,
+    /** The settings, camelCase (seed null when none). */
+    readonly config: Readonly<Record<string, unknown>>,
+  ) {}
+
+  /** The Keras class name, e.g. 'GlorotUniform'. */
+  get className(): string {
+    return this.kind.className;
+  }
+
+  /**
+   * Values for a weight of `shape`, row-major: drawn from `rng`, or from this initializer's
+   * own seed when it was given one. Throws OptionProblem for a shape it cannot fill.
+   */
+  sample(shape: readonly number[], rng: Prng): Float32Array {
+    const out = new Float32Array(shape.reduce((a, b) => a * b, 1));
+    const own = this.config.seed;
+    this.kind.fill(this.config as Settings<OptionTable>, shape, typeof own === 'number' ? new Prng(own) : rng, out);
+    return out;
+  }
+
+  toJSON(): InitializerJSON {
+    return { class_name: this.kind.className, config: settingsToJSON(this.kind.options, this.config as Settings<OptionTable>) };
+  }
+}
+
+// ---- sampling --------------------------------------------------------------------------
+
+function uniform(out: Float32Array, rng: Prng, min: number, max: number): void {
+  const width = max - min;
+  for (let i = 0; i < out.length; i++) out[i] = min + width * rng.float();
+}
+
+/** Normal values; `truncated`: draws beyond two standard deviations are redrawn (Keras). */
+function normal(out: Float32Array, rng: Prng, mean: number, stddev: number, truncated: boolean): void {
+  const sampler = new NormalSampler(rng);
+  for (let i = 0; i < out.length; i++) {
+    let z = sampler.next();
+    while (truncated && (z > 2 || z < -2)) z = sampler.next();
+    out[i] = mean + stddev * z;
+  }
+}
+
+/** Keras's compute_fans: (in, out) of a matrix; a vector counts its length both ways; higher ranks multiply the receptive field. */
+function fans(shape: readonly number[]): { fanIn: number; fanOut: number } {
+  if (shape.length === 0) return { fanIn: 1, fanOut: 1 };
+  if (shape.length === 1) return { fanIn: shape[0], fanOut: shape[0] };
+  const receptive = shape.slice(0, -2).reduce((a, b) => a * b, 1);
+  return { fanIn: shape[shape.length - 2] * receptive, fanOut: shape[shape.length - 1] * receptive };
+}
+
+type FanMode = 'fanIn' | 'fanOut' | 'fanAvg';
+type Distribution = 'truncatedNormal' | 'untruncatedNormal' | 'uniform';
+
+/** Stddev of a standard normal truncated to [−2, 2]: dividing by it keeps the requested variance. */
+const TRUNCATED_STDDEV = 0.87962566103423978;
+
+function varianceScaling(scale: number, mode: FanMode, distribution: Distribution, shape: readonly number[], rng: Prng, out: Float32Array): void {
+  const { fanIn, fanOut } = fans(shape);
+  const n = mode === 'fanIn' ? fanIn : mode === 'fanOut' ? fanOut : (fanIn + fanOut) / 2;
+  const variance = scale / Math.max(1, n);
+  if (distribution === 'uniform') {
+    const limit = Math.sqrt(3 * variance);
+    uniform(out, rng, -limit, limit);
+  } else if (distribution === 'truncatedNormal') {
+    normal(out, rng, 0, Math.sqrt(variance) / TRUNCATED_STDDEV, true);
+  } else {
+    normal(out, rng, 0, Math.sqrt(variance), false);
+  }
+}
+
+/**
+ * Keras's Orthogonal: the Q of a QR factorisation of a (max(r, c), min(r, c)) standard
+ * normal matrix, columns' signs corrected so R has a non-negative diagonal, transposed
+ * when the weight is wide (r < c), times gain. r = product of all but the last dimension.
+ */
+function orthogonal(gain: number, shape: readonly number[], rng: Prng, out: Float32Array): void {
+  if (shape.length < 2) throw new OptionProblem(`needs a weight of rank 2 or more (orthogonal), got shape [${shape.join(', ')}]`);
+  const cols = shape[shape.length - 1];
+  const rows = out.length / cols;
+  const tall = Math.max(rows, cols);
+  const narrow = Math.min(rows, cols);
+  const a = new Float64Array(tall * narrow);
+  const sampler = new NormalSampler(rng);
+  for (let i = 0; i < a.length; i++) a[i] = sampler.next();
+  const q = orthonormalColumns(a, tall, narrow);
+  for (let i = 0; i < tall; i++) {
+    for (let j = 0; j < narrow; j++) {
+      if (rows >= cols) out[i * cols + j] = gain * q[i * narrow + j];
+      else out[j * cols + i] = gain * q[i * narrow + j];
+    }
+  }
+}
+
+/**
+ * Q (rows × cols, rows ≥ cols, row-major) of the thin QR factorisation of `a` by
+ * Householder reflections, in float64, times the signs of R's diagonal (sign 0 taken as +).
+ */
+function orthonormalColumns(a: Float64Array, rows: number, cols: number): Float64Array {
+  const r = Float64Array.from(a);
+  const reflectors: { v: Float64Array; norm2: number }[] = [];
+  const signs = new Float64Array(cols);
+  // Applies H = I − 2·v·vᵀ/(vᵀv), v acting on rows j…, to columns from…cols−1 of m. Row by
+  // row (contiguous), each column's dot product still summed in row order.
+  const dots = new Float64Array(cols);
+  const reflect = (m: Float64Array, j: number, v: Float64Array, norm2: number, from: number) => {
+    if (norm2 === 0) return;
+    dots.fill(0);
+    for (let i = 0; i < v.length; i++) {
+      const rowStart = (j + i) * cols;
+      for (let c = from; c < cols; c++) dots[c] += v[i] * m[rowStart + c];
+    }
+    for (let c = from; c < cols; c++) dots[c] = (2 * dots[c]) / norm2;
+    for (let i = 0; i < v.length; i++) {
+      const rowStart = (j + i) * cols;
+      for (let c = from; c < cols; c++) m[rowStart + c] -= dots[c] * v[i];
+    }
+  };
+  for (let j = 0; j < cols; j++) {
+    const v = new Float64Array(rows - j);
+    let squares = 0;
+    for (let i = 0; i < v.length; i++) {
+      v[i] = r[(j + i) * cols + j];
+      squares += v[i] * v[i];
+    }
+    const diagonal = v[0] > 0 ? -Math.sqrt(squares) : Math.sqrt(squares); // R[j][j]; the sign that avoids cancellation
+    v[0] -= diagonal;
+    let norm2 = 0;
+    for (let i = 0; i < v.length; i++) norm2 += v[i] * v[i];
+    reflect(r, j, v, norm2, j);
+    reflectors.push({ v, norm2 });
+    signs[j] = diagonal < 0 ? -1 : 1;
+  }
+  // Q = H_0 · … · H_{cols−1} · I[:, :cols], accumulated from the last reflector backwards.
+  const q = new Float64Array(rows * cols);
+  for (let j = 0; j < cols; j++) q[j * cols + j] = 1;
+  for (let j = cols - 1; j >= 0; j--) reflect(q, j, reflectors[j].v, reflectors[j].norm2, j);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) q[i * cols + j] *= signs[j];
+  return q;
+}
+
+// ---- the kinds -------------------------------------------------------------------------
+
+const fanMode = choice<FanMode>(['fanIn', 'fanOut', 'fanAvg'], 'fanIn', { fan_in: 'fanIn', fan_out: 'fanOut', fan_avg: 'fanAvg' }, camelToSnake);
+const distribution = choice<Distribution>(
+  ['truncatedNormal', 'untruncatedNormal', 'uniform'],
+  'truncatedNormal',
+  { normal: 'truncatedNormal', truncated_normal: 'truncatedNormal', untruncated_normal: 'untruncatedNormal' },
+  camelToSnake,
+);
+
+/** Type-checks a kind against its own option table, then forgets the table's type for the registry. */
+const kind = <S extends OptionTable>(k: Kind<S>): Kind<OptionTable> => k as unknown as Kind<OptionTable>;
+
+/** A fixed variance-scaling recipe under its own Keras name (GlorotUniform = VarianceScaling(1, fan_avg, uniform)). */
+const preset = (className: string, scale: number, mode: FanMode, dist: Distribution) =>
+  kind({ className, options: { seed: seed() }, fill: (_, shape, rng, out) => varianceScaling(scale, mode, dist, shape, rng, out) });
+
+const meanStddev = { mean: finiteNumber(0), stddev: finiteNumber(0.05, 0), seed: seed() };
+
+const KINDS: readonly Kind<OptionTable>[] = [
+  kind({ className: 'Zeros', options: {}, fill: (_, __, ___, out) => out.fill(0) }),
+  kind({ className: 'Ones', options: {}, fill: (_, __, ___, out) => out.fill(1) }),
+  kind({ className: 'Constant', options: { value: finiteNumber(0) }, fill: (s, _, __, out) => out.fill(s.value) }),
+  kind({
+    className: 'RandomUniform',
+    options: { minval: finiteNumber(-0.05), maxval: finiteNumber(0.05), seed: seed() },
+    check: (s) => {
+      if (!(s.minval <= s.maxval)) throw new OptionProblem(`must be >= minval (${s.minval}), got ${s.maxval}`, 'maxval');
+    },
+    fill: (s, _, rng, out) => uniform(out, rng, s.minval, s.maxval),
+  }),
+  kind({ className: 'RandomNormal', options: meanStddev, fill: (s, _, rng, out) => normal(out, rng, s.mean, s.stddev, false) }),
+  kind({ className: 'TruncatedNormal', options: meanStddev, fill: (s, _, rng, out) => normal(out, rng, s.mean, s.stddev, true) }),
+  kind({
+    className: 'VarianceScaling',
+    options: { scale: finiteNumber(1, 0), mode: fanMode, distribution, seed: seed() },
+    fill: (s, shape, rng, out) => varianceScaling(s.scale, s.mode, s.distribution, shape, rng, out),
+  }),
+  preset('GlorotUniform', 1, 'fanAvg', 'uniform'),
+  preset('GlorotNormal', 1, 'fanAvg', 'truncatedNormal'),
+  preset('HeUniform', 2, 'fanIn', 'uniform'),
+  preset('HeNormal', 2, 'fanIn', 'truncatedNormal'),
+  preset('LecunUniform', 1, 'fanIn', 'uniform'),
+  preset('LecunNormal', 1, 'fanIn', 'truncatedNormal'),
+  kind({ className: 'Orthogonal', options: { gain: finiteNumber(1), seed: seed() }, fill: (s, shape, rng, out) => orthogonal(s.gain, shape, rng, out) }),
+];
+
+/** camelCase name ('glorotUniform'), as TF.js spells it. */
+const camelName = (className: string): string => className[0].toLowerCase() + className.slice(1);
+
+/** Every accepted spelling → kind: 'GlorotUniform', 'glorotUniform', 'glorot_uniform'. */
+const BY_NAME = new Map<string, Kind<OptionTable>>(
+  KINDS.flatMap((k) => [k.className, camelName(k.className), camelToSnake(camelName(k.className))].map((name) => [name, k] as const)),
+);
+
+function kindNamed(name: unknown): Kind<OptionTable> {
+  const found = typeof name === 'string' ? BY_NAME.get(name) : undefined;
+  if (found) return found;
+  const hint = typeof name === 'string' ? closestName(name, KINDS.map((k) => camelName(k.className))) : undefined;
+  throw new OptionProblem(`must name an initializer (${KINDS.map((k) => camelName(k.className)).join(', ')}), got ${describe(name)}${hint ? ` (did you mean '${hint}'?)` : ''}`);
+}
+
+function create(k: Kind<OptionTable>, config: unknown): Initializer {
+  const settings = readSettings(config, k.options);
+  k.check?.(settings);
+  return new Initializer(k, Object.freeze({ ...settings }));
+}
+
+/** An Initializer from any InitializerSpec; throws OptionProblem. */
+export function parseInitializer(spec: unknown): Initializer {
+  if (spec instanceof Initializer) return spec;
+  if (typeof spec === 'string') return create(kindNamed(spec), {});
+  if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) {
+    throw new OptionProblem(`must be an initializer name, an Initializer or { className, config }, got ${describe(spec)}`);
+  }
+  const { class_name: pythonName, className, config = {}, module: _module, registered_name: _registered, ...rest } = spec as Record<string, unknown>;
+  const extra = Object.keys(rest)[0];
+  if (extra !== undefined) throw new OptionProblem('is not a known key of an initializer (expected className and config)', extra);
+  const k = kindNamed(className ?? pythonName);
+  if (typeof config !== 'object' || config === null) throw new OptionProblem(`must be an object, got ${describe(config)}`, 'config');
+  // A saved config spells its keys in snake_case; the options are camelCase.
+  const camel = Object.fromEntries(Object.entries(config).map(([key, value]) => [snakeToCamel(key), value]));
+  try {
+    return create(k, camel);
+  } catch (error) {
+    throw error instanceof OptionProblem ? error.within('config') : error;
+  }
+}
+
+/** A layer option holding an initializer, `fallback` when omitted; saved as Keras JSON. */
+export function initializerOption(fallback: string): Option<Initializer> {
+  return {
+    parse: (value) => parseInitializer(value === undefined ? fallback : value),
+    toJSON: (value) => value.toJSON(),
+  };
+}
+
+/** A factory of the public `initializers` namespace: validates its options like a layer does. */
+function factory(className: string) {
+  const k = BY_NAME.get(className)!;
+  return (options: Record<string, unknown> = {}): Initializer => reportingTo(`initializers.${camelName(className)}`, () => create(k, options));
+}
+
+interface SeedOption {
+  /** Draw from a generator of this seed instead of the model's stream. */
+  seed?: number | null;
+}
+
+/** The `initializers` namespace, TF.js names: `initializers.randomNormal({ mean: 0, stddev: 0.1 })`. */
+export const initializers = {
+  zeros: factory('Zeros') as () => Initializer,
+  ones: factory('Ones') as () => Initializer,
+  constant: factory('Constant') as (options: { value: number }) => Initializer,
+  randomUniform: factory('RandomUniform') as (options?: { minval?: number; maxval?: number } & SeedOption) => Initializer,
+  randomNormal: factory('RandomNormal') as (options?: { mean?: number; stddev?: number } & SeedOption) => Initializer,
+  truncatedNormal: factory('TruncatedNormal') as (options?: { mean?: number; stddev?: number } & SeedOption) => Initializer,
+  varianceScaling: factory('VarianceScaling') as (options?: { scale?: number; mode?: FanMode; distribution?: Distribution } & SeedOption) => Initializer,
+  glorotUniform: factory('GlorotUniform') as (options?: SeedOption) => Initializer,
+  glorotNormal: factory('GlorotNormal') as (options?: SeedOption) => Initializer,
+  heUniform: factory('HeUniform') as (options?: SeedOption) => Initializer,
+  heNormal: factory('HeNormal') as (options?: SeedOption) => Initializer,
+  lecunUniform: factory('LecunUniform') as (options?: SeedOption) => Initializer,
+  lecunNormal: factory('LecunNormal') as (options?: SeedOption) => Initializer,
+  orthogonal: factory('Orthogonal') as (options?: { gain?: number } & SeedOption) => Initializer,
+};

@@ -1,0 +1,609 @@
+// The layer abstraction. A layer's life:
+//
+//   const layer = layers.lstm({ units: 8 });          // options validated, name given
+//   layer.build([null, 5, 26], rng);                  // weights allocated in the arena, initialised
+//   const plan = layer.plan([32, 5, 26], { training: true });   // buffers for one batch shape
+//   plan.forward(x, { rng });  plan.backward(dy);     // on arena regions; gradients accumulate
+//   layer.zeroGradients();  ...optimizer updates weight regions...;  layer.weightsChanged();
+//
+// A model (milestone 3) builds each layer once, plans every layer for its batch shape once,
+// then per batch calls forward through the stack and backward in reverse, feeding each
+// plan's `output` to the next and each plan's `dInput` to the previous. Nothing is
+// allocated per batch. Weights are held in Keras order with Keras names and shapes.
+//
+// Shapes: `Shape` includes the batch dimension first, null where not fixed (TF.js style,
+// e.g. [null, 5, 26]); plans take concrete shapes ([32, 5, 26]).
+import { elementPath } from '../data/validate.js';
+import type { F32Region } from '../runtime/arena.js';
+import { arena } from '../runtime/module.js';
+import { toTensor, type Tensor, type TensorLike } from '../tensor.js';
+import { fill } from '../kernels/elementwise.js';
+import { Prng } from '../util/prng.js';
+import { DataError } from '../data/errors.js';
+import { describe, LayerInputError, LayerStateError } from './errors.js';
+import type { Initializer } from './initializers.js';
+import { choice, dims, flag, optionalPositiveInteger, OptionProblem, parseOptions, reportingTo, settingsToJSON, type OpenShape, type OptionTable, type Settings } from './options.js';
+
+/** A shape with the batch dimension first; null marks a dimension not fixed yet. */
+export type Shape = readonly (number | null)[];
+
+/** Which steps of a [B, T] batch are real (1) or padding (0), row-major: what embedding maskZero and masking produce. */
+export type Mask = Uint8Array;
+
+export interface LayerWeight {
+  /** Keras name, e.g. 'lstm/kernel' or 'bidirectional/forward_lstm/bias'. */
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly value: F32Region;
+  /** Same size as value; backward adds into it (zeroGradients() clears it). */
+  readonly grad: F32Region;
+  readonly trainable: boolean;
+}
+
+/** How a layer's weight is created: Keras name (within the layer), shape, and the values to start from. */
+export interface WeightSpec {
+  readonly name: string;
+  readonly shape: readonly number[];
+  /** The option that chose the initializer, named in errors. */
+  readonly option: string;
+  initialize(rng: Prng): Float32Array;
+}
+
+/** A WeightSpec drawn from one initializer. */
+export function initializedWeight(name: string, shape: readonly number[], option: string, initializer: Initializer): WeightSpec {
+  return { name, shape, option, initialize: (rng) => initializer.sample(shape, rng) };
+}
+
+export interface PlanOptions {
+  /** Plan for training: dropout active, what backward needs kept. Default false. */
+  training?: boolean;
+  /** Compute dInput in backward (false for a model's first layer). Default true. */
+  inputGradient?: boolean;
+}
+
+export interface ForwardOptions {
+  /** Incoming mask [B, T] from a masking or embedding layer upstream. */
+  mask?: Mask;
+  /** Recurrent layers: initial states (h, or h and c; both directions' for bidirectional), each [B, units]. */
+  initialState?: readonly F32Region[];
+  /** Randomness for this call (dropout masks); needed when a training plan drops anything. */
+  rng?: Prng;
+  /** Check the input for NaN and ±Infinity first. */
+  checkFinite?: boolean;
+}
+
+export interface BackwardOptions {
+  /** Recurrent layers with returnState: gradients arriving at the final states. */
+  dStates?: readonly (F32Region | undefined)[];
+  /** Recurrent layers: truncate backpropagation through time to the last maxSteps real steps. */
+  maxSteps?: number;
+}
+
+/** The options every layer takes besides its own (TF.js names). */
+export interface LayerOptions {
+  /** Unique within a model; default: the kind's prefix, numbered (lstm, lstm_1, …), as Keras names layers. */
+  name?: string;
+  /** The input shape without the batch dimension, e.g. [5, 26] (null: open, e.g. any number of steps). */
+  inputShape?: readonly (number | null)[];
+  /** The input shape with the batch dimension first (stateful layers fix the batch size this way). */
+  batchInputShape?: readonly (number | null)[];
+  /** With inputShape: the batch size. */
+  batchSize?: number;
+  /** false: the optimizer leaves this layer's weights alone. Default true. */
+  trainable?: boolean;
+  /** Only 'float32'. */
+  dtype?: 'float32';
+}
+
+/** The options every layer takes besides its own. */
+const COMMON_OPTIONS = {
+  name: { parse: layerName },
+  inputShape: dims(),
+  batchInputShape: dims(),
+  batchSize: optionalPositiveInteger(),
+  trainable: flag(true),
+  dtype: choice(['float32'], 'float32'),
+} satisfies OptionTable;
+
+/** What a layer class declares: its names and its own options. */
+export interface LayerKind<S extends OptionTable> {
+  /** Keras class name, e.g. 'LSTM'. */
+  readonly className: string;
+  /** Prefix of automatic names, e.g. 'lstm' → lstm, lstm_1, … */
+  readonly prefix: string;
+  readonly options: S;
+}
+
+const nameCounts = new Map<string, number>();
+
+/** Keras naming: the first layer of a kind is named by its prefix, later ones prefix_1, prefix_2, … */
+function nextName(prefix: string): string {
+  const count = nameCounts.get(prefix) ?? 0;
+  return count === 0 ? prefix : `${prefix}_${count}`;
+}
+
+/** Regions allocated together and freed together: a layer's weights, a plan's buffers. */
+export class Regions {
+  private readonly list: F32Region[] = [];
+
+  alloc(floats: number): F32Region {
+    const region = arena('layers').allocF32(floats);
+    this.list.push(region);
+    return region;
+  }
+
+  freeAll(): void {
+    const memory = arena('layers');
+    for (const region of this.list) memory.free(region);
+    this.list.length = 0;
+  }
+}
+
+export abstract class Layer<S extends OptionTable = OptionTable> {
+  readonly name: string;
+  readonly className: string;
+  /** This layer's own options, validated, defaults filled in. */
+  readonly settings: Settings<S>;
+  readonly trainable: boolean;
+  /** [batch or null, ...inputShape] when given by inputShape / batchInputShape / batchSize. */
+  readonly batchInputShape: Shape | undefined;
+  private shapeBuiltFor: Shape | undefined;
+  /** Bumped by setWeights() and weightsChanged(): layers that keep packed copies repack when it moves. */
+  protected weightsVersion = 0;
+
+  private readonly kind: LayerKind<S>;
+  /** Prefix of this layer's weight names ('lstm', or a wrapper's 'bidirectional/forward_lstm'). */
+  private weightScope: string;
+  private ownWeights: LayerWeight[] = [];
+  private readonly weightRegions = new Regions();
+  private readonly plans = new Set<LayerPlan>();
+  private disposed = false;
+
+  /**
+   * Validates every option (a LayerConfigError names the layer and the option; nothing is
+   * created and no automatic name is used up on error). `check` adds cross-option checks
+   * and returns the batch input shape, which a layer may derive from its own options.
+   */
+  protected constructor(kind: LayerKind<S>, options: unknown, check?: (settings: Settings<S>, batchInputShape: Shape | undefined) => Shape | undefined) {
+    const given = (typeof options === 'object' && options !== null ? options : {}) as Record<string, unknown>;
+    const owner = typeof given.name === 'string' && given.name !== '' && !given.name.includes('/') ? given.name : nextName(kind.prefix);
+    const table = { ...COMMON_OPTIONS, ...kind.options };
+    const all = parseOptions(owner, options, table) as Settings<typeof COMMON_OPTIONS> & Settings<S>;
+    const batchInputShape = reportingTo(owner, () => {
+      const shape = batchShapeOf(all.inputShape, all.batchInputShape, all.batchSize);
+      return check ? check(all, shape) : shape;
+    });
+    if (all.name === undefined) nameCounts.set(kind.prefix, (nameCounts.get(kind.prefix) ?? 0) + 1);
+    this.kind = kind;
+    this.name = owner;
+    this.weightScope = owner;
+    this.className = kind.className;
+    this.trainable = all.trainable;
+    this.batchInputShape = batchInputShape;
+    const own: Record<string, unknown> = {};
+    for (const key of Object.keys(kind.options)) own[key] = (all as Record<string, unknown>)[key];
+    this.settings = Object.freeze(own) as Settings<S>;
+  }
+
+  // ---- shapes --------------------------------------------------------------------------
+
+  /** The output shape for an input shape (batch first); throws LayerInputError for an input this layer cannot take. */
+  abstract computeOutputShape(inputShape: Shape): Shape;
+
+  /** Shapes of the final states a layer returns besides its output (recurrent layers with returnState); [] otherwise. */
+  computeStateShapes(inputShape: Shape): Shape[] {
+    void inputShape;
+    return [];
+  }
+
+  // ---- weights -------------------------------------------------------------------------
+
+  /** The weights this layer creates for an input shape, in Keras order (wrappers return [] and build their children). */
+  protected abstract weightSpecs(inputShape: Shape): WeightSpec[];
+
+  /** Layers this one wraps (Bidirectional, TimeDistributed); their weights follow its own. */
+  protected children(): readonly Layer[] {
+    return [];
+  }
+
+  /** Builds the wrapped layers (wrappers only): `rng` is this layer's stream, or null to skip initialisation. */
+  protected buildChildren(inputShape: Shape, rng: Prng | null): void {
+    void inputShape;
+    void rng;
+  }
+
+  get built(): boolean {
+    return this.shapeBuiltFor !== undefined;
+  }
+
+  /** The input shape build() was given; undefined before. */
+  get builtInputShape(): Shape | undefined {
+    return this.shapeBuiltFor;
+  }
+
+  /**
+   * Creates the weights for `inputShape` (batch first) and initialises them from `rng`,
+   * each weight from its own stream rng.derive(name), so adding or changing one weight's
+   * initializer leaves the others as they were. `null` skips initialisation (weights zero,
+   * e.g. before setWeights() when loading). Building again with the same shape does nothing.
+   */
+  build(inputShape: Shape, rng: Prng | null): void {
+    this.assertLive();
+    const shape = this.checkShape(inputShape, 'inputShape');
+    if (this.built) {
+      if (!sameShape(shape, this.builtInputShape!)) {
+        throw new LayerInputError(this.name, 'inputShape', `already built for input shape ${formatShape(this.builtInputShape!)}, cannot build again for ${formatShape(shape)}`);
+      }
+      return;
+    }
+    if (rng !== null && !(rng instanceof Prng)) throw new LayerInputError(this.name, 'rng', `expected a Prng or null, got ${describe(rng)}`);
+    this.computeOutputShape(shape); // validates the shape for this layer
+    const specs = this.weightSpecs(shape);
+    // Every value is computed before anything is allocated, and allocation failures free what
+    // was taken, so a failed build leaves the layer unbuilt and the arena as it was.
+    const values = specs.map((spec) =>
+      rng === null ? undefined : reportingTo(this.name, () => {
+        try {
+          return spec.initialize(rng.derive(spec.name));
+        } catch (error) {
+          throw error instanceof OptionProblem ? error.within(spec.option) : error;
+        }
+      }),
+    );
+    try {
+      this.ownWeights = specs.map((spec, i) => {
+        const size = spec.shape.reduce((a, b) => a * b, 1);
+        const value = this.weightRegions.alloc(size);
+        const grad = this.weightRegions.alloc(size);
+        const initial = values[i];
+        if (initial) value.set(initial);
+        else fill(value, 0);
+        fill(grad, 0);
+        return { name: `${this.weightScope}/${spec.name}`, shape: Object.freeze([...spec.shape]), value, grad, trainable: this.trainable };
+      });
+      this.shapeBuiltFor = shape;
+      this.buildChildren(shape, rng);
+      this.allocateOwnBuffers(shape);
+    } catch (error) {
+      this.unbuild();
+      throw error;
+    }
+    this.weightsVersion++;
+  }
+
+  /** Undoes a failed build, this layer's and its children's. */
+  private unbuild(): void {
+    for (const child of this.children()) child.unbuild();
+    this.releaseWeights();
+    this.shapeBuiltFor = undefined;
+  }
+
+  /** Buffers a built layer keeps beside its weights (packed copies): allocate them from ownRegions. */
+  protected allocateOwnBuffers(inputShape: Shape): void {
+    void inputShape;
+  }
+
+  /** Regions freed with the weights: packed copies, a stateful layer's carried states. */
+  protected get ownRegions(): Regions {
+    return this.weightRegions;
+  }
+
+  /** All weights in Keras order: this layer's own, then each wrapped layer's. */
+  get weights(): readonly LayerWeight[] {
+    return [...this.ownWeights, ...this.children().flatMap((child) => child.weights)];
+  }
+
+  /** Copies of the weights' values, in Keras order. */
+  getWeights(): Tensor[] {
+    this.assertBuilt('getWeights');
+    return this.weights.map((w) => ({ shape: w.shape, data: w.value.toArray() }));
+  }
+
+  /**
+   * Replaces every weight's values, in Keras order. All are checked first (count, each
+   * shape, every value finite); on any error no weight has changed.
+   */
+  setWeights(weights: readonly TensorLike[]): void {
+    this.assertBuilt('setWeights');
+    const targets = this.weights;
+    if (!Array.isArray(weights) || weights.length !== targets.length) {
+      throw new LayerInputError(this.name, 'weights', `expected an array of ${targets.length} weights (${targets.map((w) => w.name).join(', ')}), got ${describe(weights)}`);
+    }
+    const tensors = targets.map((target, i) => finiteTensor(this.name, weights[i], `weights[${i}]`, target.shape, `weights[${i}] (${target.name})`));
+    targets.forEach((target, i) => target.value.set(tensors[i].data));
+    this.weightsChanged();
+  }
+
+  /** Call after writing weight regions directly (an optimizer step): layers keeping packed copies repack on their next call. */
+  weightsChanged(): void {
+    this.weightsVersion++;
+    for (const child of this.children()) child.weightsChanged();
+  }
+
+  /** Sets every gradient region to zero (backward adds into them). */
+  zeroGradients(): void {
+    for (const w of this.weights) fill(w.grad, 0);
+  }
+
+  /** The number of weight values, as Keras counts them. */
+  countParams(): number {
+    this.assertBuilt('countParams');
+    return this.weights.reduce((sum, w) => sum + w.shape.reduce((a, b) => a * b, 1), 0);
+  }
+
+  // ---- config --------------------------------------------------------------------------
+
+  /** The layer's Keras `config` (snake_case, as saved in model.json): enough to create it again. */
+  getConfig(): Record<string, unknown> {
+    const config: Record<string, unknown> = { name: this.name, trainable: this.trainable, dtype: 'float32' };
+    if (this.batchInputShape) config.batch_input_shape = [...this.batchInputShape];
+    return { ...config, ...settingsToJSON(this.kind.options, this.settings) };
+  }
+
+  /** `{ class_name, config }`, the form a model saves and layerFromConfig reads. */
+  toJSON(): { class_name: string; config: Record<string, unknown> } {
+    return { class_name: this.className, config: this.getConfig() };
+  }
+
+  // ---- planning ------------------------------------------------------------------------
+
+  /**
+   * Allocates the buffers for calls on a batch of concrete `inputShape` (batch first):
+   * output, input gradient, and what backward needs when training. Plan once per batch
+   * shape, call many times; dispose() the plan when done.
+   */
+  plan(inputShape: readonly number[], options: PlanOptions = {}): LayerPlan {
+    this.assertBuilt('plan');
+    const shape = this.checkShape(inputShape, 'inputShape');
+    if (shape.some((d) => d === null)) throw new LayerInputError(this.name, 'inputShape', `a plan needs every dimension, got ${formatShape(shape)}`);
+    this.builtInputShape!.forEach((d, axis) => {
+      if (d !== null && d !== shape[axis]) {
+        throw new LayerInputError(this.name, 'inputShape', `input shape ${formatShape(shape)} does not match the shape ${formatShape(this.builtInputShape!)} the layer was built for`);
+      }
+    });
+    const concrete = shape as readonly number[];
+    const outputShape = this.computeOutputShape(concrete) as readonly number[];
+    const settings = { training: options.training ?? false, inputGradient: options.inputGradient ?? true };
+    const regions = new Regions();
+    let plan: LayerPlan;
+    try {
+      plan = this.createPlan({ layer: this, inputShape: concrete, outputShape, regions, ...settings });
+    } catch (error) {
+      regions.freeAll();
+      throw error;
+    }
+    this.plans.add(plan);
+    return plan;
+  }
+
+  protected abstract createPlan(setup: PlanSetup): LayerPlan;
+
+  /** @internal called by LayerPlan.dispose */
+  forgetPlan(plan: LayerPlan): void {
+    this.plans.delete(plan);
+  }
+
+  /** Frees the weights and every plan of this layer (and of the layers it wraps). */
+  dispose(): void {
+    if (this.disposed) return;
+    for (const plan of [...this.plans]) plan.dispose();
+    for (const child of this.children()) child.dispose();
+    this.releaseWeights();
+    this.disposed = true;
+  }
+
+  // ---- for subclasses ------------------------------------------------------------------
+
+  /** @internal a wrapper names its wrapped layers' weights under its own name. */
+  setWeightScope(scope: string): void {
+    if (this.built) throw new LayerStateError(this.name, 'layer', 'is already built; wrap a layer before building it');
+    this.weightScope = scope;
+  }
+
+  /** Throws unless `shape` has a rank in [min, max]. */
+  protected expectRank(shape: Shape, min: number, max = min, what = 'input'): void {
+    if (shape.length < min || shape.length > max) {
+      const expected = min === max ? `${min}` : max === Infinity ? `${min} or more` : `${min} to ${max}`;
+      throw new LayerInputError(this.name, 'inputShape', `expects ${what} of rank ${expected} (batch first), got shape ${formatShape(shape)}`);
+    }
+  }
+
+  /** Throws unless dimension `axis` of `shape` is known (weights depend on it). */
+  protected expectKnown(shape: Shape, axis: number, what: string): number {
+    const d = shape[axis];
+    if (d === null) throw new LayerInputError(this.name, 'inputShape', `needs the ${what} dimension of its input, got shape ${formatShape(shape)}`);
+    return d;
+  }
+
+  private checkShape(shape: unknown, argument: string): Shape {
+    if (!Array.isArray(shape) || !shape.every((d) => d === null || (Number.isSafeInteger(d) && d >= 1))) {
+      throw new LayerInputError(this.name, argument, `${argument} must be an array of positive integers (or null), got ${Array.isArray(shape) ? formatShape(shape) : describe(shape)}`);
+    }
+    const declared = this.batchInputShape;
+    if (declared && (declared.length !== shape.length || declared.some((d, axis) => d !== null && shape[axis] !== null && d !== shape[axis]))) {
+      throw new LayerInputError(this.name, argument, `${argument} ${formatShape(shape)} does not match the layer's declared input shape ${formatShape(declared)}`);
+    }
+    return Object.freeze([...shape]);
+  }
+
+  private assertLive(): void {
+    if (this.disposed) throw new LayerStateError(this.name, 'layer', 'was disposed');
+  }
+
+  protected assertBuilt(what: string): void {
+    this.assertLive();
+    if (!this.built) throw new LayerStateError(this.name, what, `${what}() needs a built layer; call build(inputShape, rng) first (a model does this when it is compiled)`);
+  }
+
+  private releaseWeights(): void {
+    this.weightRegions.freeAll();
+    this.ownWeights = [];
+  }
+}
+
+/** What Layer.plan hands createPlan. */
+export interface PlanSetup {
+  readonly layer: Layer;
+  readonly inputShape: readonly number[];
+  readonly outputShape: readonly number[];
+  /** Where the plan allocates its buffers (freed on failure and by dispose). */
+  readonly regions: Regions;
+  readonly training: boolean;
+  readonly inputGradient: boolean;
+}
+
+/**
+ * One layer's buffers for one batch shape and the calls that use them. forward() reads the
+ * input region, writes `output` (and `states`), and returns the mask for the next layer.
+ * backward() (after a forward on a training plan, with the input unchanged) writes
+ * `dInput` (and `dInitialState`) and adds the weight gradients into the layer's grads.
+ */
+export abstract class LayerPlan {
+  readonly layer: Layer;
+  readonly inputShape: readonly number[];
+  readonly outputShape: readonly number[];
+  readonly training: boolean;
+  readonly output: F32Region;
+  /** Gradient of the input; undefined when the plan was made without inputGradient, or the input has none (embedding ids). */
+  readonly dInput: F32Region | undefined;
+  /** Final states of a recurrent layer ([h] or [h, c]; both directions' for bidirectional); [] otherwise. */
+  states: readonly F32Region[] = [];
+  /** Gradients of the initial states after backward; like states. */
+  dInitialState: readonly F32Region[] = [];
+  protected readonly regions: Regions;
+  /** The input of the last training forward, which backward reads again. */
+  protected input: F32Region | undefined;
+  private disposed = false;
+
+  /**
+   * Allocates `output` and (for training plans that want it) `dInput`, unless `buffers`
+   * supplies them (a wrapper reusing its inner plan's). `hasInputGradient` false: the input
+   * has no gradient (embedding ids).
+   */
+  protected constructor(setup: PlanSetup, hasInputGradient = true, buffers?: { output: F32Region; dInput: F32Region | undefined }) {
+    this.layer = setup.layer;
+    this.inputShape = setup.inputShape;
+    this.outputShape = setup.outputShape;
+    this.training = setup.training;
+    this.regions = setup.regions;
+    const wantsInputGradient = setup.training && setup.inputGradient && hasInputGradient;
+    this.output = buffers?.output ?? setup.regions.alloc(sizeOf(setup.outputShape));
+    this.dInput = buffers ? buffers.dInput : wantsInputGradient ? setup.regions.alloc(sizeOf(setup.inputShape)) : undefined;
+  }
+
+  get batchSize(): number {
+    return this.inputShape[0];
+  }
+
+  /** Runs the layer on `input` (inputShape values); returns the mask for the next layer, if any. */
+  forward(input: F32Region, options: ForwardOptions = {}): Mask | undefined {
+    this.assertLive();
+    const size = sizeOf(this.inputShape);
+    this.checkRegion('input', input, size);
+    if (options.mask !== undefined) {
+      if (this.inputShape.length < 3) throw new LayerInputError(this.layer.name, 'mask', `a mask needs a [batch, time, ...] input, got shape ${formatShape(this.inputShape)}`);
+      const steps = this.inputShape[0] * this.inputShape[1];
+      if (!(options.mask instanceof Uint8Array) || options.mask.length !== steps) {
+        const got = options.mask instanceof Uint8Array ? `a Uint8Array of length ${options.mask.length}` : describe(options.mask);
+        throw new LayerInputError(this.layer.name, 'mask', `mask must be a Uint8Array of ${steps} steps ([batch, time]), got ${got}`);
+      }
+    }
+    if (options.rng !== undefined && !(options.rng instanceof Prng)) throw new LayerInputError(this.layer.name, 'rng', `rng must be a Prng, got ${describe(options.rng)}`);
+    if (options.checkFinite) {
+      const values = input.view().subarray(0, size);
+      const bad = values.findIndex((v) => !Number.isFinite(v));
+      if (bad >= 0) throw new LayerInputError(this.layer.name, 'input', `input${elementPath(this.inputShape, bad)} is ${values[bad]}; inputs must be finite (checkFinite)`);
+    }
+    this.input = undefined; // a failing forward leaves nothing for backward to misuse
+    const mask = this.runForward(input, options);
+    if (this.training) this.input = input;
+    return mask;
+  }
+
+  /** Backpropagates `dOutput` (outputShape values) through the last training forward. */
+  backward(dOutput: F32Region, options: BackwardOptions = {}): void {
+    this.assertLive();
+    if (!this.training) throw new LayerStateError(this.layer.name, 'backward', 'backward() needs a plan made with { training: true }');
+    if (this.input === undefined) throw new LayerStateError(this.layer.name, 'backward', 'backward() needs a forward() on this plan first');
+    this.checkRegion('dOutput', dOutput, sizeOf(this.outputShape));
+    if (options.maxSteps !== undefined && !(Number.isSafeInteger(options.maxSteps) && options.maxSteps >= 1)) {
+      throw new LayerInputError(this.layer.name, 'maxSteps', `maxSteps must be a positive integer, got ${describe(options.maxSteps)}`);
+    }
+    this.runBackward(this.input, dOutput, options);
+  }
+
+  protected abstract runForward(input: F32Region, options: ForwardOptions): Mask | undefined;
+  protected abstract runBackward(input: F32Region, dOutput: F32Region, options: BackwardOptions): void;
+
+  /** Frees this plan's buffers. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.regions.freeAll();
+    this.layer.forgetPlan(this);
+  }
+
+  /** Throws unless `region` is a live arena region of at least `floats` floats. */
+  protected checkRegion(argument: string, region: F32Region, floats: number): void {
+    try {
+      arena('layers').check(argument, region, floats);
+    } catch (error) {
+      throw new LayerInputError(this.layer.name, argument, (error as Error).message);
+    }
+  }
+
+  private assertLive(): void {
+    if (this.disposed) throw new LayerStateError(this.layer.name, 'plan', 'this plan was disposed');
+  }
+}
+
+// ---- helpers ---------------------------------------------------------------------------
+
+export function sizeOf(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+export function formatShape(shape: readonly (number | null)[]): string {
+  return `[${shape.map((d) => (d === null ? 'null' : String(d))).join(', ')}]`;
+}
+
+/**
+ * `value` as a Tensor of `shape` (null: any size) with finite values, or a LayerInputError of `layer`
+ * naming `argument` (called `label` in the message).
+ */
+export function finiteTensor(layer: string, value: unknown, argument: string, shape: Shape, label = argument): Tensor {
+  let t: Tensor;
+  try {
+    t = toTensor(value as TensorLike, argument);
+  } catch (error) {
+    if (error instanceof DataError) throw new LayerInputError(layer, error.argument, error.message);
+    throw error;
+  }
+  const fits = t.shape.length === shape.length && shape.every((d, axis) => d === null || d === t.shape[axis]);
+  if (!fits) throw new LayerInputError(layer, argument, `${label} must have shape ${formatShape(shape)}, got ${formatShape(t.shape)}`);
+  const bad = t.data.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) throw new LayerInputError(layer, argument, `${label}${elementPath(t.shape, bad)} is ${t.data[bad]}; values must be finite`);
+  return t;
+}
+
+function sameShape(a: readonly (number | null)[], b: readonly (number | null)[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+/** A user-given layer name (undefined: an automatic one). */
+function layerName(name: unknown): string | undefined {
+  if (name !== undefined && (typeof name !== 'string' || name === '' || name.includes('/'))) {
+    throw new OptionProblem(`must be a non-empty string without '/', got ${describe(name)}`);
+  }
+  return name;
+}
+
+/** [batch or null, ...dims] from the three ways of declaring an input shape, or undefined. */
+function batchShapeOf(inputShape: OpenShape | undefined, batchInputShape: OpenShape | undefined, batchSize: number | undefined): Shape | undefined {
+  if (inputShape && batchInputShape) throw new OptionProblem('cannot be given with batchInputShape (which includes the batch dimension)', 'inputShape');
+  if (batchInputShape) {
+    if (batchSize !== undefined) throw new OptionProblem('cannot be given with batchInputShape (its first dimension)', 'batchSize');
+    return batchInputShape;
+  }
+  return inputShape ? Object.freeze([batchSize ?? null, ...inputShape]) : undefined;
+}

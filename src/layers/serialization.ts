@@ -1,0 +1,84 @@
+// Layers from saved configs: the `{ class_name, config }` JSON that getConfig()/toJSON()
+// write and that TF.js (model.json) and Keras save. Keys are snake_case there and options
+// camelCase here; keys that change nothing in seqwasm (null regularizers and constraints,
+// `implementation`, `unroll`, the float32 dtype, Keras 3's dtype policy) are dropped, and
+// everything else goes through the same validation as the layer factories.
+import { Bidirectional } from './bidirectional.js';
+import { Dense } from './dense.js';
+import { Dropout } from './dropout.js';
+import { Embedding } from './embedding.js';
+import { closestName, describe, LayerConfigError } from './errors.js';
+import type { Layer } from './layer.js';
+import { Masking } from './masking.js';
+import { snakeToCamel } from './options.js';
+import { GRU, LSTM, RecurrentLayer, SimpleRNN } from './recurrent.js';
+import { TimeDistributed } from './time-distributed.js';
+
+type Options = Record<string, unknown>;
+
+/** Each class by its saved name; wrappers also get their wrapped layer, read first. */
+const CLASSES: Record<string, (options: Options, wrapped: Layer | undefined) => Layer> = {
+  Dense: (o) => new Dense(o as never),
+  Embedding: (o) => new Embedding(o as never),
+  Dropout: (o) => new Dropout(o as never),
+  Masking: (o) => new Masking(o),
+  SimpleRNN: (o) => new SimpleRNN(o as never),
+  LSTM: (o) => new LSTM(o as never),
+  GRU: (o) => new GRU(o as never),
+  TimeDistributed: (o, wrapped) => new TimeDistributed(wrapped!, o),
+  Bidirectional: (o, wrapped) => new Bidirectional(wrapped as RecurrentLayer, o),
+};
+
+const WRAPPERS = new Set(['TimeDistributed', 'Bidirectional']);
+
+/** Keys around `config` that Keras 3 and TF.js write and that say nothing about the layer itself. */
+const ENVELOPE_KEYS = new Set(['class_name', 'className', 'config', 'module', 'registered_name', 'build_config', 'name', 'inbound_nodes']);
+
+/** Config keys that cannot change what seqwasm computes, whatever their value. */
+const INERT_KEYS = new Set([
+  'implementation', // TF.js/Keras 2 kernel choice
+  'unroll', // a graph-building hint: the same results either way
+  'backward_layer', // Keras 3 Bidirectional: rebuilt from `layer` with goBackwards
+]);
+
+/** Config keys that change nothing while false (Keras 3 Embedding's sparse gradients, Keras 2's time_major). */
+const INERT_WHEN_FALSE = new Set(['sparse', 'time_major']);
+
+/** A layer from `{ class_name, config }` (a saved config); throws LayerConfigError naming the key at fault. */
+export function layerFromConfig(json: unknown): Layer {
+  const what = 'layerFromConfig';
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new LayerConfigError(what, 'json', `expected { class_name, config }, got ${describe(json)}`);
+  const entry = json as Options;
+  const unexpected = Object.keys(entry).find((key) => !ENVELOPE_KEYS.has(key));
+  if (unexpected !== undefined) throw new LayerConfigError(what, unexpected, `${unexpected} is not a key of a saved layer (expected class_name and config)`);
+  const className = entry.class_name ?? entry.className;
+  const create = typeof className === 'string' && Object.hasOwn(CLASSES, className) ? CLASSES[className] : undefined;
+  if (!create) {
+    const hint = typeof className === 'string' ? closestName(className, Object.keys(CLASSES)) : undefined;
+    throw new LayerConfigError(what, 'class_name', `class_name ${describe(className)} is not a layer seqwasm has (${Object.keys(CLASSES).join(', ')})${hint ? `; did you mean '${hint}'?` : ''}`);
+  }
+  const config = entry.config;
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) throw new LayerConfigError(what, 'config', `config must be an object, got ${describe(config)}`);
+  const { layer: wrappedJson, ...own } = config as Options;
+  const wrapped = WRAPPERS.has(className as string) ? layerFromConfig(wrappedJson) : undefined;
+  if (!wrapped && wrappedJson !== undefined) own.layer = wrappedJson; // reported as an unknown option
+  return create(optionsOf(own), wrapped);
+}
+
+/** Saved config keys → factory options: camelCase, inert and null entries dropped (null means the default). */
+function optionsOf(config: Options): Options {
+  const options: Options = {};
+  for (const [key, value] of Object.entries(config)) {
+    if (value === null || INERT_KEYS.has(key) || (value === false && INERT_WHEN_FALSE.has(key))) continue;
+    if (key === 'dtype' && isFloat32Policy(value)) continue;
+    options[snakeToCamel(key)] = value;
+  }
+  return options;
+}
+
+/** 'float32', or Keras 3's { class_name: 'DTypePolicy', config: { name: 'float32' } }. */
+function isFloat32Policy(value: unknown): boolean {
+  if (value === 'float32') return true;
+  const policy = value as { config?: { name?: unknown } } | null;
+  return typeof policy === 'object' && policy !== null && policy.config?.name === 'float32';
+}

@@ -1,0 +1,229 @@
+// Dense, TimeDistributed, Embedding, Dropout and Masking: forward and backward against the
+// float64 reference (test/reference) and against finite differences of the layer itself.
+import { afterEach, describe, expect, it } from 'vitest';
+import * as layers from '../../src/layers/index.js';
+import { LayerInputError, type ActivationName } from '../../src/layers/index.js';
+import { Prng } from '../../src/util/prng.js';
+import * as ref from '../reference/index.js';
+import { uniform } from '../util/random.js';
+import { dot, expectClose, freeAll, planned, randomFor, region, replay, weightValues } from './helpers.js';
+
+afterEach(freeAll);
+
+const ACTIVATIONS: ActivationName[] = ['linear', 'relu', 'sigmoid', 'tanh', 'hardSigmoid', 'softmax'];
+
+/**
+ * Central differences of L = Σ dy·f(x) in float32, w.r.t. a few entries of a weight:
+ * float32 outputs limit this to about 1e−3 relative, a check of the analytic gradient's
+ * definition independent of the reference.
+ */
+function expectFiniteDifferences(what: string, loss: () => number, values: Float32Array, set: (v: Float32Array) => void, analytic: Float32Array, indices: number[]): void {
+  const eps = 1e-2;
+  for (const i of indices) {
+    const saved = values[i];
+    values[i] = saved + eps;
+    set(values);
+    const up = loss();
+    values[i] = saved - eps;
+    set(values);
+    const down = loss();
+    values[i] = saved;
+    set(values);
+    const numeric = (up - down) / (2 * eps);
+    expect(Math.abs(numeric - analytic[i]) / Math.max(1, Math.abs(numeric)), `${what}[${i}] analytic ${analytic[i]} vs ${numeric} (${replay})`).toBeLessThan(2e-3);
+  }
+}
+
+describe('dense', () => {
+  for (const activation of ACTIVATIONS) {
+    for (const [shape, useBias] of [[[5, 4], true], [[3, 4, 6], false], [[2, 3, 2, 5], true]] as const) {
+      it(`${activation} on [${shape}]${useBias ? '' : ' without bias'} matches the reference`, () => {
+        const random = randomFor(`dense ${activation} ${shape}`);
+        const units = 3;
+        const { layer, plan } = planned(layers.dense({ units, activation, useBias }), [...shape]);
+        const w = ref.dense.parameterCount(shape[shape.length - 1], units, useBias);
+        expect(layer.countParams()).toBe(w);
+        // Wide weights so relu cuts and hardSigmoid clips sometimes; random bias too.
+        layer.setWeights(layer.getWeights().map((t) => ({ shape: t.shape, data: uniform(random, t.data.length, -1.5, 1.5) })));
+        const x = uniform(random, plan.inputShape.reduce((a, b) => a * b), -1.5, 1.5);
+        const [kernel, bias] = weightValues(layer);
+        plan.forward(region(x));
+        const xs = { shape: [...shape], data: x };
+        expectClose('y', plan.output.toArray(), ref.dense.forward(xs, { kernel, bias }, activation).data);
+        const dy = uniform(random, plan.output.length);
+        plan.backward(region(dy));
+        const expected = ref.dense.backward(xs, { kernel, bias }, activation, dy);
+        expectClose('dx', plan.dInput!.toArray(), expected.dx, 1e-5);
+        expectClose('dKernel', layer.weights[0].grad.toArray(), expected.dWeights.kernel, 1e-5);
+        if (useBias) expectClose('dBias', layer.weights[1].grad.toArray(), expected.dWeights.bias!, 1e-5);
+        layer.dispose();
+      });
+    }
+  }
+
+  it('agrees with finite differences of itself', () => {
+    const random = randomFor('dense fd');
+    const { layer, plan } = planned(layers.dense({ units: 4, activation: 'tanh' }), [6, 5]);
+    const x = region(uniform(random, 30));
+    const dy = uniform(random, 24);
+    plan.forward(x);
+    plan.backward(region(dy));
+    const loss = () => {
+      plan.forward(x);
+      return dot(plan.output.toArray(), dy);
+    };
+    const [kernel, bias] = layer.getWeights().map((t) => t.data);
+    const setKernel = (v: Float32Array) => layer.setWeights([{ shape: [5, 4], data: v }, { shape: [4], data: bias }]);
+    expectFiniteDifferences('dKernel', loss, kernel, setKernel, layer.weights[0].grad.toArray(), [0, 7, 13, 19]);
+    const setBias = (v: Float32Array) => layer.setWeights([{ shape: [5, 4], data: kernel }, { shape: [4], data: v }]);
+    expectFiniteDifferences('dBias', loss, bias, setBias, layer.weights[1].grad.toArray(), [0, 1, 2, 3]);
+    layer.dispose();
+  });
+
+  it('accumulates gradients until zeroGradients, and skips dx when not asked', () => {
+    const random = randomFor('dense accumulate');
+    const { layer, plan } = planned(layers.dense({ units: 2 }), [3, 4]);
+    const x = region(uniform(random, 12));
+    const dy = region(uniform(random, 6));
+    plan.forward(x);
+    plan.backward(dy);
+    const once = layer.weights.map((w) => w.grad.toArray());
+    plan.backward(dy);
+    layer.weights.forEach((w, i) => expectClose(`twice ${w.name}`, w.grad.toArray(), once[i].map((v) => 2 * v), 1e-6));
+    layer.zeroGradients();
+    expect(layer.weights.every((w) => w.grad.toArray().every((v) => v === 0))).toBe(true);
+    const first = layer.plan([3, 4], { training: true, inputGradient: false });
+    expect(first.dInput).toBeUndefined();
+    first.forward(x);
+    first.backward(dy);
+    expectClose('without dx', layer.weights[0].grad.toArray(), once[0], 0);
+    layer.dispose();
+  });
+
+  it('timeDistributed(dense) is dense on every step, bit for bit', () => {
+    const random = randomFor('time distributed');
+    const shape = [3, 5, 4];
+    const td = planned(layers.timeDistributed(layers.dense({ units: 3, activation: 'relu' })), shape);
+    const dense = planned(layers.dense({ units: 3, activation: 'relu' }), shape);
+    dense.layer.setWeights(td.layer.getWeights());
+    const x = region(uniform(random, 60));
+    const dy = region(uniform(random, 45));
+    for (const { plan } of [td, dense]) {
+      plan.forward(x);
+      plan.backward(dy);
+    }
+    expect(td.plan.outputShape).toEqual([3, 5, 3]);
+    expect(td.plan.output.toArray()).toEqual(dense.plan.output.toArray());
+    expect(td.plan.dInput!.toArray()).toEqual(dense.plan.dInput!.toArray());
+    expect(td.layer.weights.map((w) => w.grad.toArray())).toEqual(dense.layer.weights.map((w) => w.grad.toArray()));
+    const mask = new Uint8Array(15).fill(1);
+    expect(td.plan.forward(x, { mask })).toBe(mask);
+    td.layer.dispose();
+    dense.layer.dispose();
+  });
+});
+
+describe('embedding', () => {
+  it('looks up rows, masks id 0, and scatter-adds gradients like the reference', () => {
+    const random = randomFor('embedding');
+    const [B, T, inputDim, outputDim] = [4, 6, 7, 5];
+    const { layer, plan } = planned(layers.embedding({ inputDim, outputDim, maskZero: true }), [B, T]);
+    const ids = Float32Array.from({ length: B * T }, () => Math.floor(random() * inputDim));
+    ids[3] = 0;
+    ids[5] = ids[4]; // a repeated id: its gradients add up
+    const mask = plan.forward(region(ids));
+    const [embeddings] = weightValues(layer);
+    const expected = ref.embedding.forward({ shape: [B, T], data: ids }, embeddings, { outputDim, maskZero: true });
+    expect(plan.output.toArray()).toEqual(Float32Array.from(expected.output.data));
+    expect(mask).toEqual(expected.mask);
+    expect(plan.dInput).toBeUndefined();
+    const dy = uniform(random, B * T * outputDim);
+    plan.backward(region(dy));
+    expectClose('dEmbeddings', layer.weights[0].grad.toArray(), ref.embedding.backward({ shape: [B, T], data: ids }, embeddings, { outputDim }, dy), 1e-6);
+    const plain = planned(layers.embedding({ inputDim, outputDim }), [B, T], {});
+    expect(plain.plan.forward(region(ids))).toBeUndefined();
+    layer.dispose();
+    plain.layer.dispose();
+  });
+
+  it('names a bad id', () => {
+    const { layer, plan } = planned(layers.embedding({ inputDim: 4, outputDim: 2, name: 'words' }), [2, 3]);
+    const error = (() => {
+      try {
+        plan.forward(region([0, 1, 2, 3, 4, 0]));
+      } catch (e) {
+        return e as Error;
+      }
+    })();
+    expect(error).toBeInstanceOf(LayerInputError);
+    expect(error!.message).toBe('words: input[1][1] is 4, not an integer id in [0, 4)');
+    expect(() => plan.forward(region([0, 1, 2.5, 3, 0, 0]))).toThrow(/input\[0\]\[2\] is 2.5/);
+    layer.dispose();
+  });
+});
+
+describe('dropout', () => {
+  it('is the identity outside training', () => {
+    const x = uniform(randomFor('dropout identity'), 40);
+    const { layer, plan } = planned(layers.dropout({ rate: 0.5 }), [4, 10], {});
+    plan.forward(region(x));
+    expect(plan.output.toArray()).toEqual(x);
+    layer.dispose();
+  });
+
+  it('drops about rate of the values, scales the rest, and replays for a seed', () => {
+    const rate = 0.3;
+    const x = uniform(randomFor('dropout'), 20000, 0.5, 1);
+    const { layer, plan } = planned(layers.dropout({ rate }), [100, 200]);
+    const mask = plan.forward(region(x), { rng: new Prng(3), mask: undefined });
+    expect(mask).toBeUndefined();
+    const y = plan.output.toArray();
+    const keep = Math.fround(1 / (1 - rate));
+    const dropped = y.filter((v) => v === 0).length / y.length;
+    expect(Math.abs(dropped - rate)).toBeLessThan(0.02);
+    y.forEach((v, i) => v !== 0 && expect(v).toBe(Math.fround(x[i] * keep)));
+    const dy = uniform(randomFor('dropout dy'), 20000);
+    plan.backward(region(dy));
+    plan.dInput!.toArray().forEach((d, i) => expect(d + 0).toBe(y[i] === 0 ? 0 : Math.fround(dy[i] * keep))); // + 0: −0 counts as 0
+    plan.forward(region(x), { rng: new Prng(3) });
+    expect(plan.output.toArray()).toEqual(y);
+    plan.forward(region(x), { rng: new Prng(4) });
+    expect(plan.output.toArray()).not.toEqual(y);
+    expect(() => plan.forward(region(x))).toThrow(/needs options.rng/);
+    layer.dispose();
+  });
+
+  it('draws from its own seed when given one', () => {
+    const x = region(uniform(randomFor('dropout seed'), 64));
+    const outputs = [1, 2].map(() => {
+      const { layer, plan } = planned(layers.dropout({ rate: 0.5, seed: 11 }), [8, 8]);
+      plan.forward(x);
+      const first = plan.output.toArray();
+      plan.forward(x);
+      const second = plan.output.toArray();
+      layer.dispose();
+      return [first, second];
+    });
+    expect(outputs[0]).toEqual(outputs[1]);
+    expect(outputs[0][0]).not.toEqual(outputs[0][1]); // the stream moves on between calls
+  });
+});
+
+describe('masking', () => {
+  it('zeroes and masks the steps equal to maskValue, like the reference', () => {
+    const random = randomFor('masking');
+    const [B, T, F] = [3, 5, 4];
+    const x = uniform(random, B * T * F);
+    for (const s of [0, 6, 7, 14]) x.fill(-1, s * F, (s + 1) * F);
+    x[8 * F] = -1; // one feature alone does not make a padding step
+    const { layer, plan } = planned(layers.masking({ maskValue: -1 }), [B, T, F]);
+    const mask = plan.forward(region(x));
+    const expected = ref.masking.forward({ shape: [B, T, F], data: x }, -1);
+    expect(mask).toEqual(expected.mask);
+    expectClose('y', plan.output.toArray(), expected.output.data, 0); // exact (−0 and +0 alike)
+    const dy = uniform(random, B * T * F);
+    plan.backward(region(dy));
+    expectClose('dx', plan.dInput!.toArray(), ref.masking.backward(expected.mask, dy), 0);
+    layer.dispose();
+  });
+});

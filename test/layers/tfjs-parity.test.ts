@@ -1,0 +1,102 @@
+// Parity with TensorFlow.js Layers 4.22 (cpu backend): the same weights in both, outputs
+// within 1e-5 and the gradients of L = Σ dy·y (w.r.t. the input and every weight) within
+// 1e-4, relative with a floor of 1 (test/util/compare.ts). TF.js cannot build GRU with
+// resetAfter true (recurrent.test.ts checks it against the reference) and defaults
+// recurrentActivation to hardSigmoid, so both sides are given every option explicitly.
+import * as tf from '@tensorflow/tfjs';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import * as layers from '../../src/layers/index.js';
+import type { Layer } from '../../src/layers/index.js';
+import { uniform } from '../util/random.js';
+import { expectClose, freeAll, planned, randomFor, region } from './helpers.js';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+afterEach(freeAll);
+
+interface Case {
+  name: string;
+  ours: () => Layer;
+  theirs: () => tf.layers.Layer;
+  shape: number[];
+  ids?: number;
+}
+
+const [B, T, F] = [3, 5, 4];
+const cases: Case[] = [
+  { name: 'dense relu', ours: () => layers.dense({ units: 6, activation: 'relu' }), theirs: () => tf.layers.dense({ units: 6, activation: 'relu' }), shape: [B, F] },
+  { name: 'dense softmax on sequences', ours: () => layers.dense({ units: 6, activation: 'softmax' }), theirs: () => tf.layers.dense({ units: 6, activation: 'softmax' }), shape: [B, T, F] },
+  { name: 'dense tanh, no bias', ours: () => layers.dense({ units: 2, activation: 'tanh', useBias: false }), theirs: () => tf.layers.dense({ units: 2, activation: 'tanh', useBias: false }), shape: [B, F] },
+  { name: 'embedding', ours: () => layers.embedding({ inputDim: 11, outputDim: 3 }), theirs: () => tf.layers.embedding({ inputDim: 11, outputDim: 3 }), shape: [B, T], ids: 11 },
+  { name: 'simpleRNN sequence', ours: () => layers.simpleRNN({ units: 4, returnSequences: true }), theirs: () => tf.layers.simpleRNN({ units: 4, returnSequences: true }), shape: [B, T, F] },
+  {
+    name: 'lstm hardSigmoid',
+    ours: () => layers.lstm({ units: 4, recurrentActivation: 'hardSigmoid' }),
+    theirs: () => tf.layers.lstm({ units: 4, recurrentActivation: 'hardSigmoid' }),
+    shape: [B, T, F],
+  },
+  {
+    name: 'lstm sigmoid, goBackwards',
+    ours: () => layers.lstm({ units: 3, recurrentActivation: 'sigmoid', goBackwards: true, returnSequences: true }),
+    theirs: () => tf.layers.lstm({ units: 3, recurrentActivation: 'sigmoid', goBackwards: true, returnSequences: true }),
+    shape: [B, T, F],
+  },
+  {
+    name: 'gru resetAfter false',
+    ours: () => layers.gru({ units: 4, recurrentActivation: 'sigmoid', resetAfter: false, returnSequences: true }),
+    theirs: () => tf.layers.gru({ units: 4, recurrentActivation: 'sigmoid', returnSequences: true }), // TF.js's GRU is resetAfter false
+    shape: [B, T, F],
+  },
+  {
+    name: 'bidirectional lstm concat',
+    ours: () => layers.bidirectional(layers.lstm({ units: 3, recurrentActivation: 'sigmoid', returnSequences: true })),
+    theirs: () => tf.layers.bidirectional({ layer: tf.layers.lstm({ units: 3, recurrentActivation: 'sigmoid', returnSequences: true }) as tf.RNN, mergeMode: 'concat' }),
+    shape: [B, T, F],
+  },
+  {
+    name: 'bidirectional gru ave',
+    ours: () => layers.bidirectional(layers.gru({ units: 3, recurrentActivation: 'sigmoid', resetAfter: false }), { mergeMode: 'ave' }),
+    theirs: () => tf.layers.bidirectional({ layer: tf.layers.gru({ units: 3, recurrentActivation: 'sigmoid' }) as tf.RNN, mergeMode: 'ave' }),
+    shape: [B, T, F],
+  },
+];
+
+describe('TF.js parity on identical weights', () => {
+  for (const c of cases) {
+    it(c.name, () => {
+      const random = randomFor(`tfjs ${c.name}`);
+      const size = c.shape.reduce((a, b) => a * b);
+      const x = c.ids ? Float32Array.from({ length: size }, () => Math.floor(random() * c.ids!)) : uniform(random, size);
+      const { layer, plan } = planned(c.ours(), c.shape);
+      layer.setWeights(layer.getWeights().map((t) => ({ shape: t.shape, data: uniform(random, t.data.length, -0.8, 0.8) })));
+      plan.forward(region(x));
+      const dy = uniform(random, plan.output.length);
+      plan.backward(region(dy));
+
+      const theirs = c.theirs();
+      tf.tidy(() => {
+        theirs.apply(tf.zeros(c.shape, c.ids ? 'int32' : 'float32'));
+      });
+      expect(theirs.getWeights().map((w) => w.shape)).toEqual(layer.weights.map((w) => w.shape));
+      const values = layer.getWeights().map((t) => tf.tensor(t.data, [...t.shape]));
+      theirs.setWeights(values);
+      tf.dispose(values);
+      const input = c.ids ? tf.tensor(Int32Array.from(x), c.shape, 'int32') : tf.variable(tf.tensor(x, c.shape), true, `parity_${c.name}`);
+      const weightVariables = theirs.trainableWeights.map((w) => w.read() as tf.Variable);
+      const outputs: Float32Array[] = [];
+      const { value, grads } = tf.variableGrads(() => {
+        const y = theirs.apply(input) as tf.Tensor;
+        outputs.push(y.dataSync() as Float32Array);
+        return tf.sum(tf.mul(y, tf.tensor(dy, y.shape))) as tf.Scalar;
+      }, c.ids ? weightVariables : [input as tf.Variable, ...weightVariables]);
+
+      expectClose('output', plan.output.toArray(), outputs[0], 1e-5);
+      if (!c.ids) expectClose('dx', plan.dInput!.toArray(), grads[(input as tf.Variable).name].dataSync(), 1e-4);
+      weightVariables.forEach((v, i) => expectClose(layer.weights[i].name, layer.weights[i].grad.toArray(), grads[v.name].dataSync(), 1e-4));
+      tf.dispose([value, input, ...Object.values(grads)]);
+      theirs.dispose();
+      layer.dispose();
+    });
+  }
+});
