@@ -1,17 +1,16 @@
 // The activation kernels against float64 references written out here: accuracy in ULPs over
 // a sweep of more than a million points, the special values, exact thresholds, tails,
 // determinism, in-place use, untouched guards past n, and argument errors.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { arena, type F32Region } from '../../src/index.js';
 import { activate, activateGrad, exp, relu, sigmoid, softmax, softmaxGrad, tanh, type GradActivation, type UnaryActivation } from '../../src/kernels/index.js';
 import { worstRelative } from '../util/compare.js';
 import { rng, testSeed, uniform } from '../util/random.js';
+import { GUARD, GUARD_VALUE, regionsFreedAfterEach } from '../util/regions.js';
 
 const seed = testSeed();
 const random = rng(seed);
 const SIZES = [0, 1, 2, 3, 4, 5, 6, 17, 19, 30, 129, 131, 1001];
-const GUARD = 4;
-const GUARD_VALUE = -12345.5;
 const FLT_MAX = 3.4028234663852886e38;
 const FLT_MIN = 2 ** -126;
 const DENORM_MIN = 2 ** -149;
@@ -29,23 +28,7 @@ const reference: Record<UnaryActivation, (x: number) => number> = {
 };
 const KINDS = Object.keys(reference) as UnaryActivation[];
 
-const live: F32Region[] = [];
-afterEach(() => {
-  for (const region of live.splice(0)) arena().free(region);
-});
-
-function region(values: ArrayLike<number>): F32Region {
-  const r = arena().fromArray(values);
-  live.push(r);
-  return r;
-}
-
-/** n floats of NaN (so an unwritten element fails) followed by GUARD guard values. */
-function poisoned(n: number): F32Region {
-  const values = new Float32Array(n + GUARD).fill(NaN);
-  values.fill(GUARD_VALUE, n);
-  return region(values);
-}
+const { region, poisoned } = regionsFreedAfterEach();
 
 function expectGuards(r: F32Region, n: number, what: string): void {
   expect([...r.view().subarray(n)], `${what}: elements past n were written (seed ${seed})`).toEqual(new Array(GUARD).fill(GUARD_VALUE));

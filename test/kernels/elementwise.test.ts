@@ -2,36 +2,19 @@
 // is one float32 operation per element (or a documented fixed order), so the references
 // emulate it with Math.fround and the comparison is bit for bit; sumSquares is also checked
 // against a plain float64 sum.
-import { afterEach, describe, expect, it } from 'vitest';
-import { arena, type F32Region } from '../../src/index.js';
+import { describe, expect, it } from 'vitest';
+import type { F32Region } from '../../src/index.js';
 import { add, axpy, clip, columnSums, copy, fill, mul, scale, sub, sumSquares, transpose } from '../../src/kernels/index.js';
 import { rng, testSeed, uniform } from '../util/random.js';
+import { GUARD, GUARD_VALUE, regionsFreedAfterEach } from '../util/regions.js';
 
 const seed = testSeed();
 const random = rng(seed);
 const SIZES = [0, 1, 2, 3, 4, 5, 6, 17, 19, 30, 129, 131, 1001];
 const SHAPES: [number, number][] = [[0, 3], [3, 0], [1, 1], [1, 7], [7, 1], [3, 4], [4, 4], [5, 3], [4, 17], [17, 5], [129, 33], [64, 67]];
-const GUARD = 4;
-const GUARD_VALUE = -12345.5;
 const f = Math.fround;
 
-const live: F32Region[] = [];
-afterEach(() => {
-  for (const region of live.splice(0)) arena().free(region);
-});
-
-function region(values: ArrayLike<number>): F32Region {
-  const r = arena().fromArray(values);
-  live.push(r);
-  return r;
-}
-
-/** n floats of NaN (so an unwritten element fails) followed by GUARD guard values. */
-function poisoned(n: number): F32Region {
-  const values = new Float32Array(n + GUARD).fill(NaN);
-  values.fill(GUARD_VALUE, n);
-  return region(values);
-}
+const { region, poisoned } = regionsFreedAfterEach();
 
 /** The first n values (as bits, so −0 and NaN payloads count) and the guards after them. */
 function expectOutput(r: F32Region, want: ArrayLike<number>, what: string): void {

@@ -2,11 +2,12 @@
 // reference written out here: many shapes with odd sizes, every op combination, bias,
 // accumulation and padded leading dimensions, on both the packed and the generic path; the
 // bit-for-bit properties the layers rely on; and argument errors that leave C untouched.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { F32Region } from '../../src/runtime/arena.js';
 import { arena, wasm } from '../../src/runtime/module.js';
 import { gemm, gemmPacked, gemmScratchSize, packWeights, packedPanelSize } from '../../src/kernels/gemm.js';
 import { worstRelative } from '../util/compare.js';
+import { regionsFreedAfterEach } from '../util/regions.js';
 import { rng, testSeed, uniform } from '../util/random.js';
 
 const seed = testSeed();
@@ -30,16 +31,7 @@ function streamFor(label: string): () => number {
   return rng(h >>> 0);
 }
 
-const live: F32Region[] = [];
-afterEach(() => {
-  for (const region of live.splice(0)) arena().free(region);
-});
-
-function region(values: ArrayLike<number>): F32Region {
-  const r = arena().fromArray(values);
-  live.push(r);
-  return r;
-}
+const { region } = regionsFreedAfterEach();
 
 interface Case {
   m: number;
