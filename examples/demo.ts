@@ -1,8 +1,8 @@
-// npm run demo: what seqwasm can do so far (milestones 1 and 4). Checks the Wasm kernels
+// npm run demo: what seqwasm can do so far (milestones 1, 2 and 4). Checks the Wasm kernels
 // against plain float64 JavaScript on fresh random inputs, measures GEMM speed against the
-// register-only peak probe in this process, and turns a series and a text into training
+// register-only peak probe in this process, runs a whole LSTM layer in Wasm, and turns a series and a text into training
 // windows. Exits non-zero if a self-check fails.
-import { init, arena, kernels, data, prng } from '../dist/node.js';
+import { init, arena, kernels, layers, data, prng } from '../dist/node.js';
 import { wasm } from '../dist/runtime/module.js';
 import { medianMs } from '../bench/harness.js';
 
@@ -62,6 +62,19 @@ for (const [m, k, n, what] of [[512, 512, 512, 'square'], [100, 156, 512, 'LSTM(
   const gflops = (2 * m * n * k) / ms / 1e6;
   console.log(`  ${`${m}x${k}x${n}`.padEnd(12)} ${what.padEnd(26)} ${gflops.toFixed(1).padStart(5)} GFLOP/s  ${(gflops / peak).toFixed(2)} × peak`);
   [a, b, packed, c].forEach((r) => memory.free(r));
+}
+
+console.log('\nLSTM(128) on 28 steps × 28 features: the whole sequence in one Wasm call');
+const lstm = layers.lstm({ units: 128 });
+lstm.build([null, 28, 28], prng(7));
+console.log(`  ${lstm.countParams()} parameters (Keras: 4·128·(28 + 128 + 1) = 80384)`);
+for (const batch of [1, 100]) {
+  const plan = lstm.plan([batch, 28, 28]);
+  const x = memory.fromArray(randoms(batch * 28 * 28));
+  const ms = (await medianMs({ forward: () => plan.forward(x) }, { time: 300 })).forward;
+  console.log(`  forward, batch ${String(batch).padEnd(3)}  ${ms.toFixed(3).padStart(7)} ms  (${((batch * 1000) / ms).toFixed(0)} sequences/s)`);
+  plan.dispose();
+  memory.free(x);
 }
 
 console.log('\nData: training windows in one call');
