@@ -60,7 +60,7 @@ class MaskingPlan extends LayerPlan {
     const F = this.features;
     const maskValue = this.masking.settings.maskValue;
     const x = input.view();
-    const mask = new Uint8Array(this.steps);
+    const mask = this.mask.fill(0); // reused every batch: the plan allocates nothing per call
     for (let s = 0; s < this.steps; s++) {
       for (let k = s * F; k < (s + 1) * F; k++) {
         if (x[k] !== maskValue) {
@@ -70,7 +70,6 @@ class MaskingPlan extends LayerPlan {
       }
     }
     copyKeptSteps(x, this.output.view(), mask, F);
-    this.mask = mask;
     return mask;
   }
 
