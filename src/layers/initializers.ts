@@ -61,9 +61,16 @@ export class Initializer {
 
 // ---- sampling --------------------------------------------------------------------------
 
+/** Uniform in [min, max) as float32. A draw just below max can round up to max in float32; it is redrawn. */
 function uniform(out: Float32Array, rng: Prng, min: number, max: number): void {
   const width = max - min;
-  for (let i = 0; i < out.length; i++) out[i] = min + width * rng.float();
+  const top = Math.fround(max);
+  for (let i = 0; i < out.length; i++) {
+    let value: number;
+    do value = Math.fround(min + width * rng.float());
+    while (value >= top && top > Math.fround(min));
+    out[i] = value;
+  }
 }
 
 /** Normal values; `truncated`: draws beyond two standard deviations are redrawn (Keras). */

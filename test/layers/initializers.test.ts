@@ -125,6 +125,15 @@ describe('initializers', () => {
     expect(Array.from(layers.initializers.randomUniform().sample([1000], rng())).every((v) => Math.abs(v) <= 0.05)).toBe(true);
   });
 
+  it('randomUniform stays below maxval after rounding to float32', () => {
+    // [1, 1 + 2^-20) holds 8 float32 values; 1 in 16 exact draws lies within half an ulp of
+    // maxval and would round up to it without the redraw.
+    const maxval = 1 + 2 ** -20;
+    const values = initializers.randomUniform({ minval: 1, maxval }).sample([4000], rng());
+    expect(Math.max(...values)).toBeLessThan(maxval);
+    expect(Math.min(...values)).toBeGreaterThanOrEqual(1);
+  });
+
   it('orthogonal: orthonormal rows or columns, Keras sign convention, gain', () => {
     for (const [rows, cols] of [[12, 4], [4, 16], [7, 7]]) {
       const gain = 1.5;
