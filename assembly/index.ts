@@ -5,10 +5,12 @@ export * from './activations';
 export * from './elementwise';
 export * from './probe';
 export * from './recurrent';
+export * from './losses';
+export * from './optimizers';
 
 /** Bumped whenever an exported signature changes, so a stale .wasm is refused by the host. */
 export function abiVersion(): i32 {
-  return 1;
+  return 2;
 }
 
 /** First byte after the module's static data; the host arena starts above it. */
