@@ -10,3 +10,4 @@ export { DataError } from './data/errors.js';
 export { tensor, toTensor, toNested, shapeSize } from './tensor.js';
 export type { Tensor, TensorLike, NestedArray, NestedNumbers } from './tensor.js';
 export { Prng, prng, DEFAULT_SEED } from './util/prng.js';
+export * from './model/index.js';

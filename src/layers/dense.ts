@@ -11,7 +11,7 @@ import { gemm, gemmPacked, packedPanelSize, packWeights } from '../kernels/gemm.
 import type { F32Region } from '../runtime/arena.js';
 import { activationGradient, activationOption, applyActivation, type ActivationName } from './activations.js';
 import { initializerOption, type InitializerSpec } from './initializers.js';
-import { initializedWeight, Layer, LayerPlan, sizeOf, type ForwardOptions, type LayerKind, type LayerOptions, type Mask, type PlanSetup, type Shape, type WeightSpec } from './layer.js';
+import { initializedWeight, Layer, LayerPlan, sizeOf, type BackwardOptions, type ForwardOptions, type LayerKind, type LayerOptions, type Mask, type PlanSetup, type Shape, type WeightSpec } from './layer.js';
 import { flag, positiveInteger, type OptionTable } from './options.js';
 
 export interface DenseOptions extends LayerOptions {
@@ -109,9 +109,9 @@ class DensePlan extends LayerPlan {
     return options.mask;
   }
 
-  protected runBackward(input: F32Region, dOutput: F32Region): void {
+  protected runBackward(input: F32Region, dOutput: F32Region, options: BackwardOptions): void {
     const { rows, inputDim, units } = this;
-    const dz = activationGradient(this.activation, this.output, dOutput, this.dz ?? dOutput, rows, units);
+    const dz = options.preActivation ? dOutput : activationGradient(this.activation, this.output, dOutput, this.dz ?? dOutput, rows, units);
     const [kernel, bias] = this.dense.weights;
     gemm({ a: input, b: dz, c: kernel.grad, m: inputDim, n: units, k: rows, transA: true, accumulate: true });
     if (bias) columnSums(dz, bias.grad, rows, units, true);

@@ -77,6 +77,8 @@ export interface BackwardOptions {
   dStates?: readonly (F32Region | undefined)[];
   /** Recurrent layers: truncate backpropagation through time to the last maxSteps real steps. */
   maxSteps?: number;
+  /** Dense: dOutput is already the gradient at the pre-activation (a loss fused with the final softmax or sigmoid). */
+  preActivation?: boolean;
 }
 
 /** The options every layer takes besides its own (TF.js names). */

@@ -1,0 +1,203 @@
+// What every model kind shares: compile / fit / evaluate / predict over the training loop,
+// the weights of all its layers in Keras order, and its life cycle. A kind (Sequential,
+// EncoderDecoder) adds how its layers connect: the Network methods.
+import { LayerError } from '../layers/errors.js';
+import type { SavedModel } from './artifacts.js';
+import { finiteTensor, type Layer, type Shape } from '../layers/layer.js';
+import type { Tensor, TensorLike } from '../tensor.js';
+import { DEFAULT_SEED, Prng } from '../util/prng.js';
+import { describe, ModelConfigError, ModelInputError, ModelStateError } from './errors.js';
+import { lossFrom, type Loss } from './losses.js';
+import { metricFrom, type Metric } from './metrics.js';
+import type { BatchPlan, Network } from './network.js';
+import { optimizerFrom, type Optimizer } from './optimizers.js';
+import { evaluate, fit, predict, type Compiled, type EvaluateOptions, type FitOptions, type History, type PredictOptions, type Trainable } from './training.js';
+
+export interface CompileOptions {
+  /** 'sgd', 'rmsprop', 'adam', 'adamw', 'adagrad', or an optimizer from `optimizers`. */
+  optimizer: unknown;
+  /** A loss name ('categoricalCrossentropy', 'mse', …) or one from `losses`. */
+  loss: unknown;
+  /** Metric names: 'accuracy', 'mae', 'mse', … */
+  metrics?: readonly unknown[];
+}
+
+export abstract class Model implements Network, Trainable {
+  readonly name: string;
+  /** Seeds weight initialisation, shuffling and dropout. */
+  readonly seed: number;
+  /** Set by a callback to end fit() after the current batch. */
+  stopTraining = false;
+  protected compiled: Compiled | undefined;
+  private disposed = false;
+
+  protected constructor(kind: string, name: unknown, seed: unknown) {
+    if (seed !== undefined && !Number.isSafeInteger(seed)) throw new ModelConfigError(kind, 'seed', `seed must be a safe integer, got ${describe(seed)}`);
+    if (name !== undefined && (typeof name !== 'string' || name === '')) throw new ModelConfigError(kind, 'name', `name must be a non-empty string, got ${describe(name)}`);
+    this.name = (name as string | undefined) ?? nextModelName(kind);
+    this.seed = (seed as number | undefined) ?? DEFAULT_SEED;
+  }
+
+  // ---- Network: how the layers connect --------------------------------------------------
+
+  abstract get layers(): readonly Layer[];
+  abstract get built(): boolean;
+  abstract inputShapes(): Shape[];
+  abstract outputShape(shapes: readonly Shape[]): Shape;
+  abstract ensureBuilt(shapes: readonly Shape[]): void;
+  abstract plan(shapes: readonly (readonly number[])[], training: boolean): BatchPlan;
+  abstract finalActivation(): string | undefined;
+
+  /** TF.js Layers artifacts of the model (also what modelCheckpoint saves). */
+  abstract save(): SavedModel;
+
+  get network(): Network {
+    return this;
+  }
+
+  /** The root of training's random streams (shuffles, dropout masks). */
+  get trainingRng(): Prng {
+    return new Prng(this.seed).derive('training');
+  }
+
+  // ---- training ------------------------------------------------------------------------
+
+  /** Chooses the optimizer, loss and metrics for fit() and evaluate(). Compiling again starts a fresh optimizer. */
+  compile(options: CompileOptions): void {
+    this.assertLive();
+    this.compiled = compileOptions(this.name, options, this.compiled);
+  }
+
+  get optimizer(): Optimizer {
+    return this.assertCompiled('optimizer').optimizer;
+  }
+
+  /** The compiled loss, or undefined before compile(). */
+  get loss(): Loss | undefined {
+    return this.compiled?.loss;
+  }
+
+  /**
+   * Trains on x (samples first; nested arrays or { shape, data }; an array of them for a model
+   * with several inputs) and targets y, or on an (async) iterable of { xs, ys } batches.
+   * Resolves to the History of every epoch.
+   */
+  async fit(x: unknown, y?: unknown, options?: FitOptions): Promise<History> {
+    this.assertLive();
+    return fit(this, this.assertCompiled('fit'), x, y, options);
+  }
+
+  /** The loss and metrics on [x, y]: { loss, accuracy, … }. */
+  evaluate(x: unknown, y: unknown, options?: EvaluateOptions): Record<string, number> {
+    this.assertLive();
+    return evaluate(this, this.assertCompiled('evaluate'), x, y, options);
+  }
+
+  /** The outputs for every sample of x, batchSize at a time (any batch size gives the same values). */
+  predict(x: unknown, options?: PredictOptions): Tensor {
+    this.assertLive();
+    return predict(this, x, options);
+  }
+
+  // ---- weights -------------------------------------------------------------------------
+
+  /** Every layer's weights, in Keras order (copies). */
+  getWeights(): Tensor[] {
+    this.assertBuilt('getWeights');
+    return this.layers.flatMap((layer) => layer.getWeights());
+  }
+
+  /** Replaces every weight, in getWeights() order; all are checked before any changes. */
+  setWeights(weights: readonly TensorLike[]): void {
+    this.assertBuilt('setWeights');
+    const all = this.layers.flatMap((layer) => layer.weights);
+    if (!Array.isArray(weights) || weights.length !== all.length) {
+      throw new ModelInputError(this.name, 'weights', `expected an array of ${all.length} weights (${all.map((w) => w.name).join(', ')}), got ${describe(weights)}`);
+    }
+    const checked = all.map((w, i) => asModelError(this.name, () => finiteTensor(this.name, weights[i], `weights[${i}]`, w.shape, `weights[${i}] (${w.name})`)));
+    let at = 0;
+    for (const layer of this.layers) {
+      const count = layer.weights.length;
+      if (count > 0) layer.setWeights(checked.slice(at, at + count));
+      at += count;
+    }
+  }
+
+  /** The number of weight values, as Keras counts them. */
+  countParams(): number {
+    this.assertBuilt('countParams');
+    return this.layers.reduce((sum, layer) => sum + layer.countParams(), 0);
+  }
+
+  /** Frees every layer's weights and buffers, and the optimizer's state. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.release();
+    this.compiled?.optimizer.dispose();
+    for (const layer of this.layers) layer.dispose();
+    this.disposed = true;
+  }
+
+  /** A kind's own buffers (plans, step states), freed by dispose(). */
+  protected abstract release(): void;
+
+  // ---- checks --------------------------------------------------------------------------
+
+  protected assertLive(): void {
+    if (this.disposed) throw new ModelStateError(this.name, 'model', 'the model was disposed');
+  }
+
+  protected assertBuilt(what: string): void {
+    this.assertLive();
+    if (!this.built) throw new ModelStateError(this.name, what, `${what}() needs a built model: give the first layer an inputShape, call build(inputShape), or fit/predict once`);
+  }
+
+  protected assertCompiled(what: string): Compiled {
+    if (!this.compiled) throw new ModelStateError(this.name, what, `${what} needs a compiled model; call compile({ optimizer, loss }) first`);
+    return this.compiled;
+  }
+}
+
+const modelCounts = new Map<string, number>();
+
+/** Keras naming: sequential, sequential_1, … */
+function nextModelName(kind: string): string {
+  const count = modelCounts.get(kind) ?? 0;
+  modelCounts.set(kind, count + 1);
+  return count === 0 ? kind : `${kind}_${count}`;
+}
+
+/** compile()'s options checked and resolved; the previous optimizer (if any) is freed. */
+function compileOptions(owner: string, options: CompileOptions, previous: Compiled | undefined): Compiled {
+  if (typeof options !== 'object' || options === null) throw new ModelConfigError(owner, 'options', `compile() takes { optimizer, loss, metrics }, got ${describe(options)}`);
+  const { optimizer, loss, metrics = [], ...rest } = options;
+  const unknown = Object.keys(rest)[0];
+  if (unknown !== undefined) throw new ModelConfigError(owner, unknown, `${unknown} is not an option of compile() (optimizer, loss, metrics)`);
+  if (optimizer === undefined) throw new ModelConfigError(owner, 'optimizer', "compile() needs an optimizer, e.g. 'adam'");
+  if (loss === undefined) throw new ModelConfigError(owner, 'loss', "compile() needs a loss, e.g. 'categoricalCrossentropy'");
+  if (!Array.isArray(metrics)) throw new ModelConfigError(owner, 'metrics', `metrics must be an array of metric names, got ${describe(metrics)}`);
+  const resolvedLoss = lossFrom(loss, 'loss');
+  const resolvedMetrics: Metric[] = metrics.map((m, i) => metricFrom(m, resolvedLoss, `metrics[${i}]`));
+  const resolvedOptimizer = optimizerFrom(optimizer, 'optimizer');
+  if (previous && previous.optimizer !== resolvedOptimizer) previous.optimizer.dispose();
+  return { loss: resolvedLoss, metrics: resolvedMetrics, optimizer: resolvedOptimizer };
+}
+
+/** What model.json's trainingConfig holds (Keras snake_case). */
+export function trainingConfig(compiled: Compiled): Record<string, unknown> {
+  return {
+    loss: compiled.loss.toJSON(),
+    metrics: compiled.metrics.map((m) => m.name),
+    optimizer_config: { class_name: compiled.optimizer.className, config: compiled.optimizer.getConfig() },
+  };
+}
+
+/** Layer errors raised on a model's behalf become ModelInputErrors of the model. */
+export function asModelError<T>(owner: string, run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    if (error instanceof LayerError) throw new ModelInputError(owner, error.argument, error.message.slice(error.layer.length + 2));
+    throw error;
+  }
+}

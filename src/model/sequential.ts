@@ -1,0 +1,320 @@
+// Sequential: a stack of layers, each feeding the next, with TF.js Layers' model API.
+//
+//   const model = sequential({ seed: 7 });
+//   model.add(layers.lstm({ units: 8, inputShape: [5, 26] }));
+//   model.add(layers.dense({ units: 26, activation: 'softmax' }));
+//   model.compile({ optimizer: 'rmsprop', loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+//   const history = await model.fit(x, y, { epochs: 50, batchSize: 32 });
+//   const probs = model.predict(xNew);                 // { shape, data: Float32Array }
+//
+// Layers are built (weights created and initialised from the seed) as soon as the input
+// shape is known: from the first layer's inputShape, build(), or the first data seen.
+// Layers added already built keep their weights (loadModel builds them uninitialised). The
+// time axis stays open, so a model trained on 28 steps predicts on any number of steps.
+// step() runs one timestep at a time, carrying each recurrent layer's states between calls.
+import { copy, fill } from '../kernels/elementwise.js';
+import { Bidirectional } from '../layers/bidirectional.js';
+import { Dense } from '../layers/dense.js';
+import { Embedding } from '../layers/embedding.js';
+import { finiteTensor, formatShape, Layer, type Shape } from '../layers/layer.js';
+import { RecurrentLayer } from '../layers/recurrent.js';
+import { TimeDistributed } from '../layers/time-distributed.js';
+import type { F32Region } from '../runtime/arena.js';
+import { arena } from '../runtime/module.js';
+import { toTensor, type Tensor, type TensorLike } from '../tensor.js';
+import { Prng } from '../util/prng.js';
+import { writeArtifacts, type SavedModel } from './artifacts.js';
+import { describe, ModelConfigError, ModelInputError, ModelStateError } from './errors.js';
+import { asModelError, Model, trainingConfig } from './model.js';
+import type { BatchPlan } from './network.js';
+import { StackPlanCache, type StackPlan } from './stack.js';
+
+export interface SequentialOptions {
+  /** Seeds weight initialisation, shuffling and dropout: the same seed and data give the same model, bit for bit. Default 0. */
+  seed?: number;
+  /** Default 'sequential', numbered like layer names. */
+  name?: string;
+  /** Layers to add() in order. */
+  layers?: readonly Layer[];
+}
+
+export interface StepOptions {
+  /** States to start this step from for the first recurrent layer ([h] or [h, c]), e.g. an encoder's final states. */
+  initialState?: readonly TensorLike[];
+}
+
+export interface SaveOptions {
+  /** Also save the optimizer's state (a checkpoint to resume training from). Default true once compiled and trained. */
+  includeOptimizer?: boolean;
+}
+
+export class Sequential extends Model {
+  private readonly stack: Layer[] = [];
+  private readonly plans = new StackPlanCache();
+  /** step(): each recurrent layer's carried states, by layer index, for batches of stepBatch. */
+  private stepStates = new Map<number, F32Region[]>();
+  private stepBatch: number | undefined;
+
+  constructor(options: SequentialOptions = {}) {
+    if (typeof options !== 'object' || options === null) throw new ModelConfigError('sequential', 'options', `options must be an object, got ${describe(options)}`);
+    const { seed, name, layers, ...rest } = options;
+    const unknown = Object.keys(rest)[0];
+    if (unknown !== undefined) throw new ModelConfigError('sequential', unknown, `${unknown} is not an option of sequential() (seed, name, layers)`);
+    super('sequential', name, seed);
+    if (layers !== undefined) {
+      if (!Array.isArray(layers)) throw new ModelConfigError(this.name, 'layers', `layers must be an array of layers, got ${describe(layers)}`);
+      for (const layer of layers) this.add(layer);
+    }
+  }
+
+  get layers(): readonly Layer[] {
+    return this.stack;
+  }
+
+  // ---- building ------------------------------------------------------------------------
+
+  /** Appends a layer. After the model is built the layer is built at once (from the previous layer's output shape). */
+  add(layer: Layer): void {
+    this.assertLive();
+    if (!(layer instanceof Layer)) throw new ModelConfigError(this.name, 'layer', `add() takes a layer (e.g. layers.lstm({ units: 8 })), got ${describe(layer)}`);
+    if (this.stack.includes(layer)) throw new ModelConfigError(this.name, 'layer', `layer '${layer.name}' is already in this model`);
+    if (this.stack.some((l) => l.name === layer.name)) throw new ModelConfigError(this.name, 'layer', `a layer named '${layer.name}' is already in this model; layer names must be unique`);
+    if (this.stack.length > 0 && layer.batchInputShape !== undefined) {
+      throw new ModelConfigError(this.name, 'layer', `only the first layer may declare inputShape; '${layer.name}' does (its input is the previous layer's output)`);
+    }
+    if (this.built) {
+      this.buildLayer(layer, this.stack.length, this.outputShapeOf(this.stack[0].builtInputShape!));
+      this.plans.clear();
+    }
+    this.stack.push(layer);
+    // As in Keras, a model whose first layer declares its input shape is built at once.
+    if (this.stack.length === 1 && layer.batchInputShape) this.ensureBuilt([layer.batchInputShape]);
+  }
+
+  get built(): boolean {
+    return this.stack.length > 0 && this.stack.every((layer) => layer.built);
+  }
+
+  /** Builds every layer for `inputShape` (batch first, null where open); without it, the first layer's declared input shape. */
+  build(inputShape?: Shape): void {
+    this.assertLive();
+    const shape = inputShape ?? this.stack[0]?.batchInputShape;
+    if (shape === undefined) throw new ModelStateError(this.name, 'inputShape', "build() needs an input shape: give it, or give the first layer an inputShape (e.g. layers.lstm({ units: 8, inputShape: [5, 26] }))");
+    this.ensureBuilt([shape]);
+  }
+
+  /** @internal Network: builds every layer not built yet (each already built keeps its weights). */
+  ensureBuilt(shapes: readonly Shape[]): void {
+    if (this.built) return;
+    if (this.stack.length === 0) throw new ModelStateError(this.name, 'layers', 'the model has no layers; add() some first');
+    let shape = this.stack[0].batchInputShape ?? shapes[0];
+    this.stack.forEach((layer, i) => {
+      this.buildLayer(layer, i, shape);
+      shape = layer.computeOutputShape(shape);
+    });
+  }
+
+  /** Builds one layer from its own stream of the seed, chosen by position so that layer names do not matter. */
+  private buildLayer(layer: Layer, index: number, shape: Shape): void {
+    layer.build(shape, new Prng(this.seed).derive(`layer ${index}`));
+  }
+
+  /** @internal Network */
+  inputShapes(): Shape[] {
+    const first = this.stack[0];
+    const shape = first?.builtInputShape ?? first?.batchInputShape;
+    return [shape ?? []];
+  }
+
+  /** @internal Network */
+  outputShape(shapes: readonly Shape[]): Shape {
+    return this.outputShapeOf(shapes[0]);
+  }
+
+  private outputShapeOf(shape: Shape): Shape {
+    for (const layer of this.stack) shape = layer.computeOutputShape(shape);
+    return shape;
+  }
+
+  /** @internal Network */
+  plan(shapes: readonly (readonly number[])[], training: boolean): BatchPlan {
+    return stackBatchPlan(this.plans.get(this.stack, shapes[0], training));
+  }
+
+  /** @internal Network */
+  finalActivation(): string | undefined {
+    return denseActivation(this.stack[this.stack.length - 1]);
+  }
+
+  // ---- streaming -----------------------------------------------------------------------
+
+  /**
+   * Runs one timestep: x_t is [batch, ...features] (or one sample without the batch axis) and
+   * every recurrent layer starts from where the previous step() left it, so a sequence fed
+   * step by step gives the outputs predict() gives for the whole sequence. resetStates()
+   * starts over.
+   */
+  step(x: TensorLike, options: StepOptions = {}): Tensor {
+    this.assertLive();
+    const first = this.stack[0];
+    const declared = first?.builtInputShape ?? first?.batchInputShape;
+    if (!declared) throw new ModelStateError(this.name, 'step', "step() needs the model's input shape; give the first layer an inputShape or call build()");
+    if (declared.length < (first instanceof Embedding ? 2 : 3)) throw new ModelStateError(this.name, 'step', `step() needs sequence input [batch, time, ...], the model takes ${formatShape(declared)}`);
+    this.stack.forEach((layer) => {
+      if (layer instanceof Bidirectional) throw new ModelStateError(this.name, 'step', `step() cannot stream '${layer.name}': a bidirectional layer needs the whole sequence`);
+      if (layer instanceof RecurrentLayer && layer.settings.goBackwards) throw new ModelStateError(this.name, 'step', `step() cannot stream '${layer.name}': goBackwards needs the whole sequence`);
+    });
+    const stepShape = declared.slice(2);
+    const t = finiteTensorOrInputError(this.name, x, 'x');
+    const batched = t.shape.length === stepShape.length + 1;
+    if (!(batched || t.shape.length === stepShape.length) || stepShape.some((d, i) => d !== null && d !== t.shape[i + (batched ? 1 : 0)])) {
+      throw new ModelInputError(this.name, 'x', `x must be one step, ${formatShape(stepShape)} or [batch, ${stepShape.join(', ')}], got ${formatShape(t.shape)}`);
+    }
+    const batch = batched ? t.shape[0] : 1;
+    this.ensureBuilt([[null, null, ...stepShape]]);
+    const plan = this.plans.get(this.stack, [batch, 1, ...(batched ? t.shape.slice(1) : t.shape)], false);
+    const states = this.carriedStepStates(batch, options.initialState);
+    plan.input.set(t.data);
+    plan.forward({ initialStates: states });
+    for (const [i, carried] of states) plan.plans[i].states.forEach((state, k) => copy(state, carried[k]));
+    const outputShape = plan.outputShape.length === 3 ? [batch, plan.outputShape[2]] : [...plan.outputShape];
+    const data = plan.output.toArray();
+    return batched ? { shape: outputShape, data } : { shape: outputShape.slice(1), data };
+  }
+
+  /** Each recurrent layer's step states for this batch size (zero on first use or a new batch size); initialState replaces the first one's. */
+  private carriedStepStates(batch: number, initialState: readonly TensorLike[] | undefined): Map<number, F32Region[]> {
+    const recurrent = this.stack.flatMap((layer, i) => (layer instanceof RecurrentLayer ? [[i, layer] as const] : []));
+    if (this.stepBatch !== batch) this.freeStepStates();
+    this.stepBatch = batch;
+    for (const [i, layer] of recurrent) {
+      if (!this.stepStates.has(i)) {
+        const regions = Array.from({ length: layer.stateCount }, () => arena(this.name).allocF32(batch * layer.units));
+        for (const region of regions) fill(region, 0);
+        this.stepStates.set(i, regions);
+      }
+    }
+    if (initialState !== undefined) {
+      const [i, layer] = recurrent[0] ?? [];
+      if (layer === undefined || i === undefined) throw new ModelStateError(this.name, 'initialState', 'initialState needs a recurrent layer in the model');
+      if (!Array.isArray(initialState) || initialState.length !== layer.stateCount) {
+        throw new ModelInputError(this.name, 'initialState', `initialState must hold ${layer.stateCount} states for '${layer.name}', got ${describe(initialState)}`);
+      }
+      const values = initialState.map((s, k) => finiteTensorOrInputError(this.name, s, `initialState[${k}]`, [batch, layer.units]));
+      values.forEach((v, k) => this.stepStates.get(i)![k].set(v.data));
+    }
+    return this.stepStates;
+  }
+
+  private freeStepStates(): void {
+    for (const regions of this.stepStates.values()) for (const region of regions) arena(this.name).free(region);
+    this.stepStates = new Map();
+    this.stepBatch = undefined;
+  }
+
+  /** Zeroes the states of stateful layers and of step(). */
+  resetStates(): void {
+    this.assertLive();
+    for (const layer of this.stack) if (layer instanceof RecurrentLayer && layer.settings.stateful && layer.built) layer.resetStates();
+    this.freeStepStates();
+  }
+
+  // ---- weights -------------------------------------------------------------------------
+
+  countParams(): number {
+    this.assertBuilt('countParams');
+    return this.stack.reduce((sum, layer) => sum + layer.countParams(), 0);
+  }
+
+  /** The Keras-style table of layers, output shapes and parameter counts; printed line by line through printFn (console.log) and returned. */
+  summary(printFn: (line: string) => void = console.log): string {
+    this.assertBuilt('summary');
+    const lines = summaryLines(this.name, this.stack);
+    for (const line of lines) printFn(line);
+    return lines.join('\n');
+  }
+
+  // ---- saving --------------------------------------------------------------------------
+
+  /** TF.js Layers artifacts: model.json (topology, weights manifest, training config) and one float32 weights buffer. */
+  save(options: SaveOptions = {}): SavedModel {
+    this.assertBuilt('save');
+    const includeOptimizer = options.includeOptimizer ?? this.compiled !== undefined;
+    if (includeOptimizer && !this.compiled) throw new ModelStateError(this.name, 'includeOptimizer', 'includeOptimizer needs a compiled model');
+    const compiled = this.compiled;
+    return writeArtifacts({
+      name: this.name,
+      layers: this.stack,
+      trainingConfig: compiled && trainingConfig(compiled),
+      optimizerState: includeOptimizer && compiled!.optimizer.iterations > 0 ? compiled!.optimizer.getState() : undefined,
+    });
+  }
+
+  protected release(): void {
+    this.plans.clear();
+    this.freeStepStates();
+  }
+}
+
+/** A new Sequential model (TF.js `tf.sequential`). */
+export function sequential(options?: SequentialOptions): Sequential {
+  return new Sequential(options);
+}
+
+// ---- shared with other model kinds ---------------------------------------------------------
+
+/** A StackPlan as the training loop's BatchPlan (one input). */
+export function stackBatchPlan(plan: StackPlan): BatchPlan {
+  return {
+    inputs: [plan.input],
+    get output() {
+      return plan.output;
+    },
+    outputShape: plan.outputShape,
+    get outputMask() {
+      return plan.outputMask;
+    },
+    forward: (rng) => plan.forward({ rng }),
+    backward: (dOutput, preActivation) => plan.backward(dOutput, { preActivation }),
+    buffer: (name, floats) => plan.buffer(name, floats),
+    get finalStates() {
+      return plan.plans[plan.plans.length - 1].states;
+    },
+  };
+}
+
+/** The activation of a final Dense layer (also inside TimeDistributed), which a loss may fuse with. */
+export function denseActivation(layer: Layer | undefined): string | undefined {
+  const inner = layer instanceof TimeDistributed ? layer.layer : layer;
+  return inner instanceof Dense ? inner.settings.activation : undefined;
+}
+
+function finiteTensorOrInputError(owner: string, value: unknown, argument: string, shape?: Shape): Tensor {
+  return asModelError(owner, () => (shape ? finiteTensor(owner, value, argument, shape) : finiteTensor(owner, value, argument, nullShapeOf(value, argument))));
+}
+
+/** A shape of nulls with the rank of `value` (any dimensions accepted). */
+function nullShapeOf(value: unknown, argument: string): Shape {
+  return toTensor(value as TensorLike, argument).shape.map(() => null);
+}
+
+/** Keras's summary table. */
+function summaryLines(name: string, stack: readonly Layer[]): string[] {
+  const widths = [33, 26, 12];
+  const row = (cells: string[]) => cells.map((c, i) => (i === 2 ? c.padStart(widths[i] - 2).padEnd(widths[i]) : ` ${c}`.padEnd(widths[i]))).join('');
+  const rule = (ch: string) => ch.repeat(widths.reduce((a, b) => a + b, 0));
+  const lines = [`Model: "${name}"`, rule('_'), row(['Layer (type)', 'Output Shape', 'Param #']), rule('=')];
+  let shape = stack[0].builtInputShape!;
+  let total = 0;
+  let trainable = 0;
+  stack.forEach((layer, i) => {
+    shape = layer.computeOutputShape(shape);
+    const count = layer.countParams();
+    total += count;
+    if (layer.trainable) trainable += count;
+    lines.push(row([`${layer.name} (${layer.className})`, `(${shape.map((d) => (d === null ? 'None' : String(d))).join(', ')})`, count.toLocaleString('en-US')]));
+    lines.push(i === stack.length - 1 ? rule('=') : '');
+  });
+  lines.push(`Total params: ${total.toLocaleString('en-US')}`, `Trainable params: ${trainable.toLocaleString('en-US')}`, `Non-trainable params: ${(total - trainable).toLocaleString('en-US')}`, rule('_'));
+  return lines;
+}

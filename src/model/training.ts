@@ -1,0 +1,499 @@
+// The training loop, shared by every model kind (a Network): fit, evaluate and predict over
+// in-memory tensors or an (async) iterable of batches. One batch, top to bottom:
+//
+//   copy the batch's samples into the plan's input regions (a seeded permutation when shuffling)
+//   forward through the planned layers                 (Wasm, one call per layer)
+//   loss and its gradient at the output, metrics        (Wasm, fused with softmax/sigmoid when it can)
+//   zero the weight gradients, backward in reverse      (Wasm)
+//   the optimizer updates every weight                  (Wasm, one call per weight tensor)
+//
+// Randomness is a function of the model's seed and the epoch and batch numbers only (the
+// shuffle of epoch e, the dropout masks of batch b of epoch e), so a run resumed at
+// initialEpoch from a checkpoint repeats the bits of a run that never stopped.
+import { elementPath } from '../data/validate.js';
+import type { Shape } from '../layers/layer.js';
+import { formatShape } from '../layers/layer.js';
+import { DataError } from '../data/errors.js';
+import { closestName } from '../layers/errors.js';
+import type { F32Region } from '../runtime/arena.js';
+import { shapeSize, toTensor, type Tensor, type TensorLike } from '../tensor.js';
+import type { Prng } from '../util/prng.js';
+import { toCallbacks, type CallbackModel, type Logs, type TrainingParams } from './callbacks.js';
+import { describe, ModelConfigError, ModelInputError } from './errors.js';
+import type { Loss } from './losses.js';
+import type { Metric } from './metrics.js';
+import type { BatchPlan, Network } from './network.js';
+import { progressLogger } from './progress.js';
+import type { Optimizer } from './optimizers.js';
+
+export interface FitOptions {
+  /** Passes over the data. Default 1. */
+  epochs?: number;
+  /** Samples per gradient step. Default 32. */
+  batchSize?: number;
+  /** Visit samples in a new seeded order every epoch. Default true. */
+  shuffle?: boolean;
+  /** Fraction of the samples, taken from the end before shuffling (as Keras), held out for validation. */
+  validationSplit?: number;
+  /** [x, y] to evaluate after every epoch (instead of validationSplit). */
+  validationData?: readonly [unknown, TensorLike];
+  callbacks?: unknown;
+  /** 0 silent, 1 progress bar (Node, on a terminal; one line per epoch otherwise), 2 one line per epoch. Default 1. */
+  verbose?: 0 | 1 | 2;
+  /** The epoch to start at (resuming): epochs counts from 0, so this trains epochs − initialEpoch epochs. Default 0. */
+  initialEpoch?: number;
+}
+
+export interface EvaluateOptions {
+  /** Default 32. */
+  batchSize?: number;
+}
+
+export interface PredictOptions {
+  /** Samples per internal batch; any value gives the same results. Default 32. */
+  batchSize?: number;
+}
+
+/** What fit() returns: the logs of every epoch. */
+export class History {
+  /** The epoch numbers, from initialEpoch. */
+  readonly epoch: number[] = [];
+  /** Every log key ('loss', 'accuracy', 'val_loss', …) → its value at each epoch. */
+  readonly history: Record<string, number[]> = {};
+
+  constructor(readonly params: TrainingParams) {}
+
+  record(epoch: number, logs: Logs): void {
+    this.epoch.push(epoch);
+    for (const [key, value] of Object.entries(logs)) (this.history[key] ??= []).push(value);
+  }
+}
+
+/** Samples in memory: one tensor per model input, and the targets (absent for predict). */
+class Samples {
+  readonly count: number;
+
+  constructor(
+    readonly inputs: readonly Tensor[],
+    readonly targets: Tensor | undefined,
+  ) {
+    this.count = inputs[0].shape[0];
+  }
+
+  /** Samples [from, to) (validationSplit): views, no copies. */
+  slice(from: number, to: number): Samples {
+    const cut = (t: Tensor): Tensor => {
+      const row = rowSize(t);
+      return { shape: [to - from, ...t.shape.slice(1)], data: t.data.subarray(from * row, to * row) };
+    };
+    return new Samples(this.inputs.map(cut), this.targets && cut(this.targets));
+  }
+}
+
+/** One batch: its sample count, the shape of each input, and how to copy it into a plan. */
+interface Batch {
+  readonly count: number;
+  readonly shapes: readonly (readonly number[])[];
+  /** Index of the first sample (in-memory batches in natural order; predict places outputs by it). */
+  readonly start: number;
+  /** Copies the inputs into plan.inputs and, when `targets` is given, the targets into it. */
+  load(plan: BatchPlan, targets: F32Region | undefined): void;
+}
+
+const FIT_OPTIONS = ['epochs', 'batchSize', 'shuffle', 'validationSplit', 'validationData', 'callbacks', 'verbose', 'initialEpoch'];
+
+/** The compiled parts of a model and what the loop reports to. */
+export interface Compiled {
+  readonly loss: Loss;
+  readonly metrics: readonly Metric[];
+  readonly optimizer: Optimizer;
+}
+
+/** A model as the loop drives it: the network, its compiled parts, its seed and the face callbacks see. */
+export interface Trainable extends CallbackModel {
+  readonly network: Network;
+  /** The root of every random stream training draws (shuffles, dropout). */
+  readonly trainingRng: Prng;
+}
+
+export async function fit(model: Trainable, compiled: Compiled, x: unknown, y: unknown, options: FitOptions = {}): Promise<History> {
+  const network = model.network;
+  const owner = network.name;
+  checkOptionNames(owner, 'fit', options, FIT_OPTIONS);
+  const epochs = integerOption(owner, 'epochs', options.epochs, 1, 1);
+  const batchSize = integerOption(owner, 'batchSize', options.batchSize, 32, 1);
+  const initialEpoch = integerOption(owner, 'initialEpoch', options.initialEpoch, 0, 0);
+  if (initialEpoch >= epochs) throw new ModelConfigError(owner, 'initialEpoch', `initialEpoch must be below epochs (${epochs}), got ${initialEpoch}`);
+  const shuffle = flagOption(owner, 'shuffle', options.shuffle, true);
+  const verbose = options.verbose ?? 1;
+  if (verbose !== 0 && verbose !== 1 && verbose !== 2) throw new ModelConfigError(owner, 'verbose', `verbose must be 0, 1 or 2, got ${describe(verbose)}`);
+  if (options.validationSplit !== undefined && options.validationData !== undefined) {
+    throw new ModelConfigError(owner, 'validationSplit', 'give validationSplit or validationData, not both');
+  }
+
+  const source = isBatchSource(x) ? x : undefined;
+  let training: Samples | undefined;
+  let validation: Samples | undefined;
+  if (source) {
+    if (y !== undefined) throw new ModelInputError(owner, 'y', 'an iterable of batches carries its own targets ({ xs, ys }); y must be omitted');
+    if (options.validationSplit !== undefined) throw new ModelConfigError(owner, 'validationSplit', 'cannot split an iterable of batches; give validationData');
+  } else {
+    training = samplesOf(network, compiled.loss, x, y, 'x', 'y');
+    const split = options.validationSplit;
+    if (split !== undefined) {
+      if (typeof split !== 'number' || !(split > 0 && split < 1)) throw new ModelConfigError(owner, 'validationSplit', `validationSplit must be a number in (0, 1), got ${describe(split)}`);
+      const cut = Math.floor(training.count * (1 - split));
+      if (cut < 1 || cut >= training.count) {
+        throw new ModelConfigError(owner, 'validationSplit', `validationSplit ${split} of ${training.count} samples leaves ${cut} for training and ${training.count - cut} for validation; both need at least one`);
+      }
+      validation = training.slice(cut, training.count);
+      training = training.slice(0, cut);
+    }
+  }
+  if (options.validationData !== undefined) {
+    const pair = options.validationData;
+    if (!Array.isArray(pair) || pair.length !== 2) throw new ModelInputError(owner, 'validationData', `validationData must be [x, y], got ${describe(pair)}`);
+    validation = samplesOf(network, compiled.loss, pair[0], pair[1], 'validationData[0]', 'validationData[1]');
+  }
+  if (source) network.ensureBuilt(network.inputShapes());
+
+  const weights = network.layers.flatMap((layer) => layer.weights);
+  compiled.optimizer.build(weights);
+  const fused = fusedActivation(network, compiled.loss);
+  const metricNames = ['loss', ...compiled.metrics.map((m) => m.name)];
+  const params: TrainingParams = {
+    epochs,
+    initialEpoch,
+    steps: training ? Math.ceil(training.count / batchSize) : NaN,
+    samples: training ? training.count : NaN,
+    batchSize,
+    metrics: validation ? [...metricNames, ...metricNames.map((n) => `val_${n}`)] : metricNames,
+    verbose,
+  };
+  const callbacks = toCallbacks(options.callbacks);
+  const terminal = verbose > 0 ? consoleOutput() : undefined;
+  if (terminal) callbacks.push(progressLogger({ verbose: verbose as 1 | 2, ...terminal }));
+  for (const callback of callbacks) {
+    callback.setModel(model);
+    callback.setParams(params);
+  }
+  const history = new History(params);
+  const pause = eventLoopYielder();
+  model.stopTraining = false;
+
+  for (const callback of callbacks) await callback.onTrainBegin({});
+  for (let epoch = initialEpoch; epoch < epochs && !model.stopTraining; epoch++) {
+    for (const callback of callbacks) await callback.onEpochBegin(epoch, {});
+    const epochRng = model.trainingRng.derive(`epoch ${epoch}`);
+    const totals = new Totals(metricNames);
+    const batches = training ? inMemoryBatches(training, batchSize, shuffle ? epochRng.derive('shuffle') : undefined) : sourceBatches(network, compiled.loss, source!, epoch);
+    let batch = 0;
+    for await (const data of batches) {
+      const logs: Logs = { batch, size: data.count };
+      for (const callback of callbacks) await callback.onBatchBegin(batch, logs);
+      const plan = network.plan(data.shapes, true);
+      const target = targetBuffer(plan, compiled.loss);
+      data.load(plan, target);
+      plan.forward(epochRng.derive(batch));
+      const dOutput = plan.buffer('dOutput', plan.output.length);
+      const values = lossAndMetrics(plan, compiled, target, dOutput, fused);
+      for (const layer of network.layers) layer.zeroGradients();
+      plan.backward(dOutput, fused);
+      compiled.optimizer.apply(weights);
+      for (const layer of network.layers) layer.weightsChanged();
+      totals.add(values, data.count, outputRows(plan));
+      Object.assign(logs, totals.means());
+      for (const callback of callbacks) await callback.onBatchEnd(batch, logs);
+      batch++;
+      if (model.stopTraining) break;
+      await pause();
+    }
+    if (batch === 0) {
+      const hint = source ? '; an iterable of batches must start over on every iteration (an object whose [Symbol.asyncIterator]() or [Symbol.iterator]() returns a new iterator each time)' : '';
+      throw new ModelInputError(owner, 'x', `epoch ${epoch} received no batches${hint}`);
+    }
+    const logs = totals.means();
+    if (validation) {
+      for (const [key, value] of Object.entries(evaluateSamples(network, compiled, validation, batchSize))) logs[`val_${key}`] = value;
+    }
+    history.record(epoch, logs);
+    for (const callback of callbacks) await callback.onEpochEnd(epoch, logs);
+  }
+  const last = history.epoch.length - 1;
+  const finalLogs: Logs = {};
+  if (last >= 0) for (const [key, values] of Object.entries(history.history)) finalLogs[key] = values[last];
+  for (const callback of callbacks) await callback.onTrainEnd(finalLogs);
+  return history;
+}
+
+/** The loss and metrics of a compiled model on [x, y], as logs: { loss, accuracy, … }. */
+export function evaluate(network: Network, compiled: Compiled, x: unknown, y: unknown, options: EvaluateOptions = {}): Logs {
+  checkOptionNames(network.name, 'evaluate', options, ['batchSize']);
+  const batchSize = integerOption(network.name, 'batchSize', options.batchSize, 32, 1);
+  return evaluateSamples(network, compiled, samplesOf(network, compiled.loss, x, y, 'x', 'y'), batchSize);
+}
+
+/** The model's outputs for every sample of x, computed batchSize samples at a time. */
+export function predict(network: Network, x: unknown, options: PredictOptions = {}): Tensor {
+  let result: Tensor | undefined;
+  forEachBatch(network, x, options, (plan, start, count, samples) => {
+    const perSample = plan.output.length / count;
+    result ??= { shape: [samples, ...plan.outputShape.slice(1)], data: new Float32Array(samples * perSample) };
+    result.data.set(plan.output.view().subarray(0, plan.output.length), start * perSample);
+  });
+  return result!;
+}
+
+/** Runs the network's inference plans over x, batchSize samples at a time, in order; `visit` reads each batch's results from the plan. */
+export function forEachBatch(network: Network, x: unknown, options: PredictOptions, visit: (plan: BatchPlan, start: number, count: number, samples: number) => void): void {
+  checkOptionNames(network.name, 'predict', options, ['batchSize']);
+  const batchSize = integerOption(network.name, 'batchSize', options.batchSize, 32, 1);
+  const samples = samplesOf(network, undefined, x, undefined, 'x', 'y');
+  for (const data of inMemoryBatches(samples, batchSize, undefined)) {
+    const plan = network.plan(data.shapes, false);
+    data.load(plan, undefined);
+    plan.forward();
+    visit(plan, data.start, data.count, samples.count);
+  }
+}
+
+// ---- one batch -------------------------------------------------------------------------
+
+/** The plan's region for the batch's targets (the loss's target shape for this output). */
+function targetBuffer(plan: BatchPlan, loss: Loss): F32Region {
+  return plan.buffer('targets', shapeSize(loss.targetShape(plan.outputShape)));
+}
+
+function outputRows(plan: BatchPlan): number {
+  return plan.output.length / plan.outputShape[plan.outputShape.length - 1];
+}
+
+/** The batch's mean loss (its gradient into dOutput when given) and every metric's sum, all from Wasm. */
+function lossAndMetrics(plan: BatchPlan, compiled: Compiled, target: F32Region, dOutput: F32Region | undefined, fused: boolean): number[] {
+  const width = plan.outputShape[plan.outputShape.length - 1];
+  const rows = outputRows(plan);
+  const loss = compiled.loss.compute(plan.output, target, rows, width, dOutput, fused);
+  return [loss, ...compiled.metrics.map((metric) => metric.sum(plan.output, target, rows, width))];
+}
+
+/** Whether the loss fuses with the final activation (softmax + crossentropy): backward then starts at the logits. */
+function fusedActivation(network: Network, loss: Loss): boolean {
+  const activation = network.finalActivation();
+  return activation !== undefined && loss.fusesWith(activation);
+}
+
+function evaluateSamples(network: Network, compiled: Compiled, samples: Samples, batchSize: number): Logs {
+  const totals = new Totals(['loss', ...compiled.metrics.map((m) => m.name)]);
+  for (const data of inMemoryBatches(samples, batchSize, undefined)) {
+    const plan = network.plan(data.shapes, false);
+    const target = targetBuffer(plan, compiled.loss);
+    data.load(plan, target);
+    plan.forward();
+    totals.add(lossAndMetrics(plan, compiled, target, undefined, false), data.count, outputRows(plan));
+  }
+  return totals.means();
+}
+
+/** Running sums over an epoch: the loss weighted by samples (Keras averages batch means by batch size), metrics per output row. */
+class Totals {
+  private readonly sums: number[];
+  private samples = 0;
+  private rows = 0;
+
+  constructor(private readonly names: readonly string[]) {
+    this.sums = names.map(() => 0);
+  }
+
+  add(values: readonly number[], samples: number, rows: number): void {
+    this.sums[0] += values[0] * samples;
+    for (let i = 1; i < values.length; i++) this.sums[i] += values[i];
+    this.samples += samples;
+    this.rows += rows;
+  }
+
+  means(): Logs {
+    const logs: Logs = {};
+    this.names.forEach((name, i) => (logs[name] = i === 0 ? this.sums[0] / this.samples : this.sums[i] / this.rows));
+    return logs;
+  }
+}
+
+// ---- batches ---------------------------------------------------------------------------
+
+/** Batches of in-memory samples in natural order, or in `rng`'s permutation; samples are copied straight into the plan. */
+function* inMemoryBatches(samples: Samples, batchSize: number, rng: Prng | undefined): Generator<Batch> {
+  const order = rng ? rng.permutation(samples.count) : undefined;
+  for (let start = 0; start < samples.count; start += batchSize) {
+    const count = Math.min(batchSize, samples.count - start);
+    yield {
+      count,
+      start,
+      shapes: samples.inputs.map((t) => [count, ...t.shape.slice(1)]),
+      load(plan, targets) {
+        samples.inputs.forEach((t, i) => gatherRows(t, order, start, count, plan.inputs[i]));
+        if (targets && samples.targets) gatherRows(samples.targets, order, start, count, targets);
+      },
+    };
+  }
+}
+
+/** Rows start … start+count of `t` (through `order` when given) into `region`. */
+function gatherRows(t: Tensor, order: Uint32Array | undefined, start: number, count: number, region: F32Region): void {
+  const row = rowSize(t);
+  const view = region.view();
+  if (!order) {
+    view.set(t.data.subarray(start * row, (start + count) * row));
+    return;
+  }
+  for (let j = 0; j < count; j++) {
+    const i = order[start + j];
+    view.set(t.data.subarray(i * row, (i + 1) * row), j * row);
+  }
+}
+
+/** An iterable (sync or async) of { xs, ys } batches, data larger than memory. */
+type BatchSource = AsyncIterable<unknown> | Iterable<unknown>;
+
+function isBatchSource(x: unknown): x is BatchSource {
+  if (typeof x !== 'object' || x === null || Array.isArray(x) || ArrayBuffer.isView(x)) return false;
+  return typeof (x as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function' || typeof (x as Iterable<unknown>)[Symbol.iterator] === 'function';
+}
+
+/** The batches of one pass over a source, each checked like fit's x and y. */
+async function* sourceBatches(network: Network, loss: Loss, source: BatchSource, epoch: number): AsyncGenerator<Batch> {
+  let index = 0;
+  for await (const item of source as AsyncIterable<unknown>) {
+    const where = `batch ${index} of epoch ${epoch}`;
+    const entry = item as { xs?: unknown; ys?: unknown } | null;
+    if (typeof entry !== 'object' || entry === null || !('xs' in entry) || !('ys' in entry)) {
+      throw new ModelInputError(network.name, 'x', `${where}: each batch must be { xs, ys }, got ${describe(item)}`);
+    }
+    const samples = samplesOf(network, loss, entry.xs, entry.ys, `${where}.xs`, `${where}.ys`);
+    yield* inMemoryBatches(samples, samples.count, undefined);
+    index++;
+  }
+}
+
+// ---- checking data ---------------------------------------------------------------------
+
+/** x (one tensor, or one per input) and y, checked against the network (built from x's shape if needed) and the loss. */
+function samplesOf(network: Network, loss: Loss | undefined, x: unknown, y: unknown, xName: string, yName: string): Samples {
+  const owner = network.name;
+  const declared = network.inputShapes();
+  let given: unknown[];
+  if (declared.length === 1) given = [x];
+  else if (Array.isArray(x) && x.length === declared.length) given = x;
+  else throw new ModelInputError(owner, xName, `expected ${declared.length} inputs [${declared.map(formatShape).join(', ')}], got ${describe(x)}`);
+  const inputs = given.map((value, i) => finiteTensorOf(owner, value, declared.length === 1 ? xName : `${xName}[${i}]`));
+  const count = inputs[0].shape[0];
+  inputs.forEach((t, i) => {
+    const name = declared.length === 1 ? xName : `${xName}[${i}]`;
+    const shape = declared[i];
+    const known = shape.length > 0; // [] until a model without a declared input shape has seen data
+    if (known && (t.shape.length !== shape.length || shape.some((d, axis) => d !== null && axis > 0 && d !== t.shape[axis]))) {
+      throw new ModelInputError(owner, name, `${name} must have shape ${formatShape([null, ...shape.slice(1)])} (samples first), got ${formatShape(t.shape)}`);
+    }
+    if (t.shape[0] < 1) throw new ModelInputError(owner, name, `${name} has no samples`);
+    if (t.shape[0] !== count) throw new ModelInputError(owner, name, `${name} has ${t.shape[0]} samples but ${xName}[0] has ${count}`);
+  });
+  network.ensureBuilt(inputs.map((t) => openShape(t.shape)));
+  if (!loss) return new Samples(inputs, undefined);
+  if (y === undefined) throw new ModelInputError(owner, yName, `${yName} (the targets) is required`);
+  const targets = finiteTensorOf(owner, y, yName);
+  const outputShape = network.outputShape(inputs.map((t) => t.shape)) as readonly number[];
+  const expected = loss.targetShape(outputShape);
+  if (targets.shape.length !== expected.length || expected.some((d, axis) => d !== targets.shape[axis])) {
+    throw new ModelInputError(owner, yName, `${yName} must have shape ${formatShape(expected)} for outputs of shape ${formatShape(outputShape)} and loss ${loss.name}, got ${formatShape(targets.shape)}`);
+  }
+  loss.checkTargets(targets.data, outputShape[outputShape.length - 1], owner, yName);
+  return new Samples(inputs, targets);
+}
+
+/** A data tensor as the model's error: conversion problems and non-finite values name the element. */
+function finiteTensorOf(owner: string, value: unknown, name: string): Tensor {
+  let t: Tensor;
+  try {
+    t = toTensor(value as TensorLike, name);
+  } catch (error) {
+    if (error instanceof DataError) throw new ModelInputError(owner, error.argument, error.message);
+    throw error;
+  }
+  if (t.shape.length === 0) throw new ModelInputError(owner, name, `${name} must have a samples dimension, got a scalar`);
+  const bad = t.data.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) throw new ModelInputError(owner, name, `${name}${elementPath(t.shape, bad)} is ${t.data[bad]}; data must be finite`);
+  return t;
+}
+
+/** The shape layers are built for from data: the batch and any time axis left open, so other batch sizes and lengths work later. */
+function openShape(shape: readonly number[]): Shape {
+  return shape.map((d, axis) => (axis === shape.length - 1 && axis > 0 ? d : axis === 0 || shape.length > 2 ? null : d));
+}
+
+function rowSize(t: Tensor): number {
+  return shapeSize(t.shape.slice(1));
+}
+
+// ---- options and the host --------------------------------------------------------------
+
+function checkOptionNames(owner: string, call: string, options: unknown, known: readonly string[]): void {
+  if (typeof options !== 'object' || options === null) throw new ModelConfigError(owner, 'options', `${call}() options must be an object, got ${describe(options)}`);
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) {
+      const hint = closestName(key, known);
+      throw new ModelConfigError(owner, key, `${key} is not an option of ${call}() (${known.join(', ')})${hint ? `; did you mean '${hint}'?` : ''}`);
+    }
+  }
+}
+
+function integerOption(owner: string, name: string, value: unknown, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  if (!(Number.isSafeInteger(value) && (value as number) >= min)) throw new ModelConfigError(owner, name, `${name} must be an integer >= ${min}, got ${describe(value)}`);
+  return value as number;
+}
+
+function flagOption(owner: string, name: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw new ModelConfigError(owner, name, `${name} must be true or false, got ${describe(value)}`);
+  return value;
+}
+
+/** Node's stdout (progress bars), or undefined where there is none (browsers, workers: callbacks only). */
+function consoleOutput(): { write: (text: string) => void; isTTY: boolean } | undefined {
+  const stdout = (globalThis as { process?: { stdout?: { write?: unknown; isTTY?: boolean } } }).process?.stdout;
+  if (!stdout || typeof stdout.write !== 'function') return undefined;
+  return { write: (text) => (stdout.write as (t: string) => void).call(stdout, text), isTTY: stdout.isTTY === true };
+}
+
+/**
+ * A pause that lets the event loop run (a page repaint, a message) between batches, taken
+ * only when ~15 ms have passed since the last one, so fast batches are not slowed by it.
+ */
+function eventLoopYielder(): () => Promise<void> | undefined {
+  const hostYield = macrotask();
+  let last = performance.now();
+  return () => {
+    if (performance.now() - last < 15) return undefined;
+    return hostYield().then(() => {
+      last = performance.now();
+    });
+  };
+}
+
+/** The cheapest macrotask the host has: setImmediate (Node, Bun), a MessageChannel (browsers, Deno, workers), else setTimeout. */
+function macrotask(): () => Promise<void> {
+  const host = globalThis as { setImmediate?: (f: () => void) => void };
+  if (typeof host.setImmediate === 'function') return () => new Promise((resolve) => host.setImmediate!(resolve));
+  if (typeof MessageChannel === 'function') {
+    // A channel per pause, closed after its message, so no open port keeps the process alive (Deno).
+    return () =>
+      new Promise((resolve) => {
+        const channel = new MessageChannel();
+        channel.port1.onmessage = () => {
+          channel.port1.close();
+          resolve();
+        };
+        channel.port2.postMessage(0);
+      });
+  }
+  return () => new Promise((resolve) => setTimeout(resolve, 0));
+}
