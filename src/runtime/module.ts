@@ -130,3 +130,27 @@ function describeInput(value: unknown): string {
   if (typeof value !== 'object') return typeof value;
   return value.constructor?.name ?? 'object';
 }
+
+/**
+ * @internal Reads a path or URL with the registered platform (Node: paths and file: URLs from
+ * disk, otherwise fetch), e.g. model.json and its weight files. Errors start with `what` and
+ * name the location: a missing file, a failed request, an HTTP status that is not ok.
+ */
+export async function readBytes(location: URL | string, what: string): Promise<ArrayBuffer> {
+  if (!platform) throw new SeqwasmInitError(`${what}: no platform registered; import seqwasm through its package entry`);
+  const where = String(location);
+  let source: BufferSource | Response;
+  try {
+    source = await platform.load(location);
+    if (isResponse(source)) {
+      if (!source.ok) throw new Error(`HTTP ${source.status}${source.statusText ? ` ${source.statusText}` : ''}`);
+      return await source.arrayBuffer();
+    }
+  } catch (cause) {
+    const inner = (cause as { cause?: { message?: unknown } }).cause?.message; // fetch's 'fetch failed' keeps the reason here
+    throw new Error(`${what}: could not read ${where}: ${(cause as Error).message}${typeof inner === 'string' ? ` (${inner})` : ''}`, { cause });
+  }
+  if (source instanceof ArrayBuffer) return source;
+  const bytes = source as ArrayBufferView; // a Node Buffer may share a larger pooled buffer: copy its own bytes
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength).slice().buffer;
+}

@@ -1,0 +1,609 @@
+// Saved models in the TF.js Layers format: `model.json` (modelTopology + weightsManifest) and
+// little-endian float32 weight bytes. writeArtifacts() serialises a Sequential's layers (and
+// optimizer state, TF.js's includeOptimizer convention: weights in group 'optimizer');
+// readArtifacts() reads what we, TF.js 4.22 or the Keras converter (Keras 2 and 3) wrote;
+// assignWeights() matches saved weights to our layers by name.
+//
+// Nothing read is trusted before it is checked: JSON keys that could pollute prototypes are
+// refused and the JSON is copied into fresh plain objects; every manifest entry's name, shape
+// and dtype is checked and the byte layout is checked against the buffer before any value is
+// decoded; every value must be finite. Each problem is a ModelLoadError naming where it is.
+import { elementPath } from '../data/validate.js';
+import { Bidirectional } from '../layers/bidirectional.js';
+import { LayerConfigError } from '../layers/errors.js';
+import { formatShape, sizeOf, type Layer } from '../layers/layer.js';
+import { RecurrentLayer } from '../layers/recurrent.js';
+import { layerFromConfig } from '../layers/serialization.js';
+import { TimeDistributed } from '../layers/time-distributed.js';
+import { readBytes } from '../runtime/module.js';
+import { describe, ModelLoadError, ModelStateError } from './errors.js';
+
+export interface SavedWeight {
+  name: string;
+  shape: number[];
+  data: Float32Array;
+}
+
+/** What model.save() returns: the model.json object and the one weights buffer it names ('weights.bin'). */
+export interface SavedModel {
+  modelJSON: ModelJSON;
+  weightData: ArrayBuffer;
+}
+
+export interface ManifestEntry {
+  name: string;
+  shape: number[];
+  dtype: 'float32';
+  group?: 'model' | 'optimizer';
+}
+
+/** model.json (a type, not an interface, so that it is a Record<string, unknown>). */
+export type ModelJSON = {
+  modelTopology: Record<string, unknown>;
+  weightsManifest: { paths: string[]; weights: ManifestEntry[] }[];
+  format: 'layers-model';
+  generatedBy: string;
+  convertedBy: null;
+  trainingConfig?: Record<string, unknown>;
+  /** TF.js's place for metadata of the writer's own; seqwasm keeps the model's seed here. */
+  userDefinedMetadata?: { seed?: number };
+};
+
+export interface ParsedModel {
+  name: string;
+  /** The seed the model was saved with (userDefinedMetadata.seed), when it was saved by seqwasm. */
+  seed?: number;
+  /** Layer JSON {class_name, config} in order, ready for layerFromConfig; Keras InputLayer entries folded into the next layer's batch_input_shape. */
+  layers: Record<string, unknown>[];
+  trainingConfig?: Record<string, unknown>;
+  /** The model's weights in saved order (group 'model' or none). */
+  weights: SavedWeight[];
+  /** Group 'optimizer' (and Keras 3 'optimizer/…' paths) in saved order; TF.js's int32 'iter' is read as the float 'iteration'. */
+  optimizerWeights: SavedWeight[];
+}
+
+const OWNER = 'loadModel';
+const WEIGHTS_FILE = 'weights.bin';
+const loadError = (argument: string, problem: string) => new ModelLoadError(OWNER, argument, problem);
+
+// ---- writing ---------------------------------------------------------------------------
+
+/**
+ * Serialises a Sequential: topology {class_name: 'Sequential', config: {name, layers}} (the
+ * first layer's config carries batch_input_shape, as TF.js writes it), the weights of every
+ * layer in order, then the optimizer state as weights of group 'optimizer', all in one
+ * little-endian float32 buffer. Every layer must be built and every value finite (a file we
+ * could not load again is refused here, naming the weight).
+ */
+export function writeArtifacts(model: { name: string; seed?: number; layers: readonly Layer[]; trainingConfig?: Record<string, unknown>; optimizerState?: readonly SavedWeight[] }): SavedModel {
+  const owner = model.name;
+  const unbuilt = model.layers.find((layer) => !layer.built);
+  if (unbuilt) throw new ModelStateError(owner, 'save', `save() needs every layer built; ${unbuilt.name} is not (build the model or fit it first)`);
+  const weights: SavedWeight[] = model.layers.flatMap((layer) =>
+    layer.weights.map((w) => ({ name: w.name, shape: [...w.shape], data: w.value.view().subarray(0, sizeOf(w.shape)) })),
+  );
+  const optimizer = (model.optimizerState ?? []).map((w, i) => {
+    const argument = `optimizerState[${i}]`;
+    const stateError = (at: string, problem: string) => new ModelStateError(owner, at, problem);
+    if (typeof w !== 'object' || w === null) throw stateError(argument, `optimizer state must be { name, shape, data }, got ${describe(w)}`);
+    const shape = checkedShape(w.shape, `${argument}.shape`, stateError);
+    if (typeof w.name !== 'string' || w.name === '' || !(w.data instanceof Float32Array) || w.data.length !== sizeOf(shape)) {
+      throw stateError(argument, `optimizer state must be { name, shape, data: Float32Array of ${sizeOf(shape)} values }, got name ${describe(w.name)} and data ${describe(w.data)}`);
+    }
+    return w;
+  });
+  const all = [...weights, ...optimizer];
+  const total = all.reduce((sum, w) => sum + w.data.length, 0);
+  const weightData = new ArrayBuffer(total * 4);
+  const out = new DataView(weightData);
+  let offset = 0;
+  for (const w of all) {
+    const bad = w.data.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) throw new ModelStateError(owner, 'save', `weight '${w.name}'${elementPath(w.shape, bad)} is ${w.data[bad]}; a model with non-finite values cannot be saved`);
+    for (let i = 0; i < w.data.length; i++, offset += 4) out.setFloat32(offset, w.data[i], true);
+  }
+  const layers = model.layers.map((layer, i) => {
+    const json = layer.toJSON();
+    // A model built by fit() or build() may have no declared input shape; the file needs one.
+    if (i === 0 && json.config.batch_input_shape === undefined) json.config.batch_input_shape = [...layer.builtInputShape!];
+    return json;
+  });
+  const manifest = (list: readonly SavedWeight[], group: 'model' | 'optimizer') => list.map((w): ManifestEntry => ({ name: w.name, shape: [...w.shape], dtype: 'float32', group }));
+  const modelJSON: ModelJSON = {
+    modelTopology: { class_name: 'Sequential', config: { name: model.name, layers }, keras_version: 'seqwasm', backend: 'seqwasm' },
+    weightsManifest: [{ paths: [WEIGHTS_FILE], weights: [...manifest(weights, 'model'), ...manifest(optimizer, 'optimizer')] }],
+    format: 'layers-model',
+    generatedBy: 'seqwasm',
+    convertedBy: null,
+  };
+  if (model.trainingConfig !== undefined) modelJSON.trainingConfig = model.trainingConfig;
+  if (model.seed !== undefined) modelJSON.userDefinedMetadata = { seed: model.seed };
+  return { modelJSON, weightData };
+}
+
+// ---- reading ---------------------------------------------------------------------------
+
+/**
+ * Reads and validates a saved model from: our SavedModel ({ modelJSON, weightData }; modelJSON
+ * may be the text of model.json, weightData an ArrayBuffer, a view or a list of buffers);
+ * TF.js's io.ModelArtifacts ({ modelTopology, weightSpecs, weightData }); or a path or URL of
+ * model.json, whose weight files (weightsManifest paths, relative to it) are read and joined
+ * in order. Throws ModelLoadError('loadModel', argument, …) naming what is wrong.
+ */
+export async function readArtifacts(source: unknown): Promise<ParsedModel> {
+  if (typeof source === 'string' || source instanceof URL) return readLocation(source);
+  if (typeof source !== 'object' || source === null || Array.isArray(source)) {
+    throw loadError('artifacts', `expected a saved model { modelJSON, weightData }, TF.js model artifacts { modelTopology, weightSpecs, weightData }, or a path or URL of model.json, got ${describe(source)}`);
+  }
+  const given = source as Record<string, unknown>;
+  if ('modelJSON' in given) {
+    const modelJSON = typeof given.modelJSON === 'string' ? parseJson(given.modelJSON, 'modelJSON') : plainJson(given.modelJSON, 'modelJSON');
+    return parseModel(record(modelJSON, 'modelJSON'), 'modelJSON', joinBuffers(given.weightData, 'weightData'));
+  }
+  if ('modelTopology' in given) {
+    const { modelTopology, weightSpecs, weightsManifest, trainingConfig, format, userDefinedMetadata } = given;
+    const json = plainJson({ modelTopology, weightSpecs, weightsManifest, trainingConfig, format, userDefinedMetadata }, 'artifacts');
+    return parseModel(record(json, 'artifacts'), 'artifacts', joinBuffers(given.weightData, 'weightData'));
+  }
+  throw loadError('artifacts', `expected a saved model { modelJSON, weightData } or TF.js model artifacts { modelTopology, weightSpecs, weightData }, got an object with keys ${Object.keys(given).join(', ') || '(none)'}`);
+}
+
+/** model.json at a path or URL, then its weight files. */
+async function readLocation(location: string | URL): Promise<ParsedModel> {
+  const text = decodeText(await read(location), String(location));
+  const modelJSON = record(parseJson(text, String(location)), String(location));
+  const groups = manifestGroups(modelJSON, 'modelJSON');
+  const paths = groups.flatMap((group, g) => {
+    const list = group.paths;
+    if (!Array.isArray(list) || list.some((p) => typeof p !== 'string')) throw loadError(`modelJSON.weightsManifest[${g}].paths`, `expected an array of file names, got ${describe(list)}`);
+    return (list as string[]).map((path, i) => weightLocation(location, path, `modelJSON.weightsManifest[${g}].paths[${i}]`));
+  });
+  const shards = await Promise.all(paths.map((path) => read(path)));
+  return parseModel(modelJSON, 'modelJSON', joinBuffers(shards, 'weight files'));
+}
+
+async function read(location: string | URL): Promise<ArrayBuffer> {
+  try {
+    return await readBytes(location, OWNER);
+  } catch (error) {
+    throw loadError('path', (error as Error).message.replace(/^loadModel: /, ''));
+  }
+}
+
+/** A weight file named in the manifest, beside model.json. Only plain relative names: nothing that climbs out of the model's folder or points elsewhere. */
+function weightLocation(modelLocation: string | URL, path: string, argument: string): string | URL {
+  const segments = path.replace(/^\.\//, '').split('/');
+  if (segments.some((s) => !/^[\w.-]+$/.test(s) || s === '.' || s === '..')) {
+    throw loadError(argument, `weight file ${describe(path)} must be a relative path of plain names (letters, digits, '_', '-', '.'), not reaching outside the model's folder`);
+  }
+  const base = typeof modelLocation === 'string' ? asUrl(modelLocation) ?? modelLocation : modelLocation;
+  if (base instanceof URL) return new URL(segments.join('/'), base);
+  const slash = Math.max(base.lastIndexOf('/'), base.lastIndexOf('\\'));
+  return base.slice(0, slash + 1) + segments.join('/');
+}
+
+/** A string with a URL scheme (not a Windows drive letter) as a URL; otherwise undefined (a path). */
+function asUrl(location: string): URL | undefined {
+  if (!/^[a-z][a-z0-9+.-]+:/i.test(location)) return undefined;
+  try {
+    return new URL(location);
+  } catch {
+    return undefined;
+  }
+}
+
+function decodeText(bytes: ArrayBuffer, where: string): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw loadError('path', `${where} is not UTF-8 text`);
+  }
+}
+
+/** The bytes of one buffer, a view, or a list of them joined in order (only read: values are decoded into new arrays). */
+function joinBuffers(data: unknown, argument: string): Uint8Array {
+  const parts = Array.isArray(data) ? data : [data];
+  const bytes = parts.map((part, i) => {
+    if (part instanceof ArrayBuffer) return new Uint8Array(part);
+    if (ArrayBuffer.isView(part)) return new Uint8Array(part.buffer, part.byteOffset, part.byteLength);
+    throw loadError(argument, `expected an ArrayBuffer (or a typed array, or a list of ArrayBuffers), got ${Array.isArray(data) ? `${describe(part)} at [${i}]` : describe(data)}`);
+  });
+  if (bytes.length === 1) return bytes[0];
+  const joined = new Uint8Array(bytes.reduce((sum, b) => sum + b.length, 0));
+  let offset = 0;
+  for (const b of bytes) {
+    joined.set(b, offset);
+    offset += b.length;
+  }
+  return joined;
+}
+
+// ---- JSON ------------------------------------------------------------------------------
+
+/** Keys that would reach an object's prototype if a later step assigned them. */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+/** Keras configs nest a few levels; anything much deeper is not a model file. */
+const MAX_DEPTH = 64;
+
+function parseJson(text: string, argument: string): unknown {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw loadError(argument, `is not valid JSON (${(error as Error).message})`);
+  }
+  return plainJson(value, argument);
+}
+
+/**
+ * A checked copy of JSON data (objects, arrays, strings, finite numbers, booleans, null), in
+ * fresh plain objects: forbidden keys are refused before anything is assigned, so the copy
+ * can be spread and assigned into safely. Undefined object members are dropped.
+ */
+function plainJson(value: unknown, path: string, depth = 0): unknown {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw loadError(path, `${path} is ${value}; model JSON holds finite numbers only`);
+    return value;
+  }
+  if (depth >= MAX_DEPTH) throw loadError(path, `${path} nests deeper than ${MAX_DEPTH} levels`);
+  if (Array.isArray(value)) return value.map((item, i) => plainJson(item, `${path}[${i}]`, depth + 1));
+  const proto = typeof value === 'object' ? Object.getPrototypeOf(value) : undefined;
+  if (proto !== Object.prototype && proto !== null) throw loadError(path, `${path} must be JSON data, got ${describe(value)}`);
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(value as object)) {
+    if (FORBIDDEN_KEYS.has(key)) throw loadError(`${path}.${key}`, `${path} has the key '${key}', which a model file must not have (it could pollute object prototypes)`);
+    const member = (value as Record<string, unknown>)[key];
+    if (member !== undefined) copy[key] = plainJson(member, `${path}.${key}`, depth + 1);
+  }
+  return copy;
+}
+
+function record(value: unknown, argument: string): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw loadError(argument, `${argument} must be an object, got ${describe(value)}`);
+  return value as Record<string, unknown>;
+}
+
+// ---- topology --------------------------------------------------------------------------
+
+/** Everything but the bytes comes from `json` (already a checked copy): topology, training config, manifest. */
+function parseModel(json: Record<string, unknown>, where: string, bytes: Uint8Array): ParsedModel {
+  if (json.format !== undefined && json.format !== 'layers-model') {
+    throw loadError(`${where}.format`, `format ${describe(json.format)} is not a Layers model ('layers-model'); graph models (tf.loadGraphModel) cannot be loaded`);
+  }
+  const topology = record(json.modelTopology, `${where}.modelTopology`);
+  // Keras-converted files nest the model under model_config, with training_config beside it.
+  const nested = topology.model_config !== undefined;
+  const modelConfig = nested ? record(topology.model_config, `${where}.modelTopology.model_config`) : topology;
+  const at = nested ? `${where}.modelTopology.model_config` : `${where}.modelTopology`;
+  if (modelConfig.class_name !== 'Sequential') {
+    throw loadError(`${at}.class_name`, `only Sequential models can be loaded, got class_name ${describe(modelConfig.class_name)}`);
+  }
+  // Keras before 2.2.3 saved a Sequential's config as the bare list of layers.
+  const config = Array.isArray(modelConfig.config) ? { layers: modelConfig.config } : record(modelConfig.config, `${at}.config`);
+  const name = config.name ?? 'sequential';
+  if (typeof name !== 'string' || name === '') throw loadError(`${at}.config.name`, `the model name must be a non-empty string, got ${describe(name)}`);
+  const trainingConfig = json.trainingConfig ?? topology.training_config ?? undefined;
+  if (trainingConfig !== undefined && trainingConfig !== null) record(trainingConfig, `${where}.trainingConfig`);
+  const metadata = json.userDefinedMetadata === undefined ? {} : record(json.userDefinedMetadata, `${where}.userDefinedMetadata`);
+  const seed = metadata.seed;
+  if (seed !== undefined && !Number.isSafeInteger(seed)) throw loadError(`${where}.userDefinedMetadata.seed`, `the saved seed must be a safe integer, got ${describe(seed)}`);
+  const layers = layerList(config, `${at}.config`);
+  const { weights, optimizerWeights } = decodeWeights(manifestEntries(json, where), bytes);
+  return {
+    name,
+    ...(seed !== undefined ? { seed: seed as number } : {}),
+    layers,
+    ...(trainingConfig ? { trainingConfig: trainingConfig as Record<string, unknown> } : {}),
+    weights,
+    optimizerWeights,
+  };
+}
+
+/**
+ * The layers in order, each { class_name, config }. Keras InputLayer entries become the next
+ * layer's batch_input_shape (Keras 3 calls it batch_shape); a Keras 3 model built without one
+ * keeps its input shape in build_input_shape or the first layer's build_config.
+ */
+function layerList(config: Record<string, unknown>, at: string): Record<string, unknown>[] {
+  const entries = config.layers;
+  if (!Array.isArray(entries)) throw loadError(`${at}.layers`, `expected an array of layers, got ${describe(entries)}`);
+  const layers: Record<string, unknown>[] = [];
+  let input: { shape: unknown; from: string } | undefined;
+  entries.forEach((entry, i) => {
+    const argument = `${at}.layers[${i}]`;
+    const json = record(entry, argument);
+    const layerConfig = json.config === undefined ? {} : record(json.config, `${argument}.config`);
+    const { batch_shape: batchShape, ...rest } = layerConfig;
+    const shape = rest.batch_input_shape ?? batchShape;
+    if (json.class_name === 'InputLayer') {
+      if (input) throw loadError(argument, `two InputLayer entries in a row (${input.from} and ${argument})`);
+      if (rest.sparse === true || rest.ragged === true) throw loadError(argument, 'sparse and ragged inputs are not supported');
+      if (!Array.isArray(shape)) throw loadError(argument, `an InputLayer needs batch_input_shape (or batch_shape), got ${describe(shape)}`);
+      input = { shape, from: argument };
+      return;
+    }
+    if (input && shape !== undefined && JSON.stringify(shape) !== JSON.stringify(input.shape)) {
+      throw loadError(argument, `batch_input_shape ${JSON.stringify(shape)} differs from the InputLayer's ${JSON.stringify(input.shape)} before it`);
+    }
+    const inputShape = input?.shape ?? shape;
+    layers.push({ ...json, config: inputShape === undefined ? rest : { ...rest, batch_input_shape: inputShape } });
+    input = undefined;
+  });
+  if (input) throw loadError(input.from, 'an InputLayer must be followed by a layer');
+  if (layers.length === 0) throw loadError(`${at}.layers`, 'the model has no layers');
+  const first = layers[0].config as Record<string, unknown>;
+  if (first.batch_input_shape === undefined) {
+    const built = config.build_input_shape ?? (layers[0].build_config as { input_shape?: unknown } | undefined)?.input_shape;
+    if (Array.isArray(built)) first.batch_input_shape = built;
+  }
+  return layers;
+}
+
+/**
+ * Our layers for the parsed layer JSON, in order; an unknown class name or a bad option is a
+ * ModelLoadError naming the layer's index and name. Nothing is built (no arena memory): build
+ * each with build(shape, null) before setting the weights from assignWeights().
+ */
+export function createLayers(parsed: Pick<ParsedModel, 'layers'>): Layer[] {
+  const created: Layer[] = [];
+  try {
+    parsed.layers.forEach((json, i) => {
+      const config = json.config as Record<string, unknown> | undefined;
+      const label = `layer ${i}${typeof config?.name === 'string' ? ` (${config.name})` : ''}`;
+      let layer: Layer;
+      try {
+        layer = layerFromConfig(json);
+      } catch (error) {
+        if (error instanceof LayerConfigError) throw loadError(`layers[${i}]`, `${label}: ${error.message}`);
+        throw error;
+      }
+      created.push(layer);
+      const twin = created.find((other) => other !== layer && other.name === layer.name);
+      if (twin) throw loadError(`layers[${i}]`, `${label}: two layers are named '${layer.name}'; saved weights are matched by layer name`);
+    });
+  } catch (error) {
+    for (const layer of created) layer.dispose();
+    throw error;
+  }
+  return created;
+}
+
+// ---- weights ---------------------------------------------------------------------------
+
+interface Entry {
+  name: string;
+  shape: number[];
+  argument: string;
+  /** How the bytes hold the values. */
+  encoding: 'float32' | 'int32' | 'float16' | 'uint8' | 'uint16';
+  /** uint8/uint16 quantization: value = q·scale + min. */
+  scale: number;
+  min: number;
+  optimizer: boolean;
+}
+
+const BYTES: Record<Entry['encoding'], number> = { float32: 4, int32: 4, float16: 2, uint8: 1, uint16: 2 };
+
+function manifestGroups(json: Record<string, unknown>, where: string): Record<string, unknown>[] {
+  const manifest = json.weightsManifest;
+  if (!Array.isArray(manifest)) throw loadError(`${where}.weightsManifest`, `expected an array of { paths, weights } groups, got ${describe(manifest)}`);
+  return manifest.map((group, g) => record(group, `${where}.weightsManifest[${g}]`));
+}
+
+/** The manifest's entries in order (TF.js artifacts list them in weightSpecs), each checked. */
+function manifestEntries(json: Record<string, unknown>, where: string): Entry[] {
+  const specs: [unknown, string][] =
+    json.weightSpecs !== undefined && json.weightsManifest === undefined
+      ? listOf(json.weightSpecs, `${where}.weightSpecs`).map((spec, i) => [spec, `${where}.weightSpecs[${i}]`])
+      : manifestGroups(json, where).flatMap((group, g) => listOf(group.weights, `${where}.weightsManifest[${g}].weights`).map((spec, i): [unknown, string] => [spec, `${where}.weightsManifest[${g}].weights[${i}]`]));
+  const seen = new Set<string>();
+  return specs.map(([spec, argument]) => {
+    const entry = manifestEntry(record(spec, argument), argument);
+    if (seen.has(entry.name)) throw loadError(argument, `two saved weights are named '${entry.name}'`);
+    seen.add(entry.name);
+    return entry;
+  });
+}
+
+function listOf(value: unknown, argument: string): unknown[] {
+  if (!Array.isArray(value)) throw loadError(argument, `expected an array of weight entries { name, shape, dtype }, got ${describe(value)}`);
+  return value;
+}
+
+function manifestEntry(spec: Record<string, unknown>, argument: string): Entry {
+  const { name, dtype, group, quantization } = spec;
+  if (typeof name !== 'string' || name === '') throw loadError(`${argument}.name`, `a weight's name must be a non-empty string, got ${describe(name)}`);
+  const shape = checkedShape(spec.shape, `${argument}.shape`, loadError);
+  if (group !== undefined && group !== 'model' && group !== 'optimizer') throw loadError(`${argument}.group`, `weight '${name}' has group ${describe(group)}; expected 'model' or 'optimizer'`);
+  // Keras 3 files converted by tensorflowjs keep the optimizer's variables under optimizer/.
+  const optimizer = group === 'optimizer' || name.startsWith('optimizer/');
+  const entry: Entry = { name, shape, argument, encoding: 'float32', scale: 1, min: 0, optimizer };
+  if (dtype === 'int32' && optimizer && quantization === undefined) return { ...entry, encoding: 'int32' }; // TF.js's iteration count
+  if (dtype !== 'float32') throw loadError(`${argument}.dtype`, `weight '${name}' has dtype ${describe(dtype)}; seqwasm loads float32 weights only`);
+  if (quantization === undefined) return entry;
+  const q = record(quantization, `${argument}.quantization`);
+  if (q.dtype === 'float16') return { ...entry, encoding: 'float16' };
+  if (q.dtype === 'uint8' || q.dtype === 'uint16') {
+    if (typeof q.scale !== 'number' || typeof q.min !== 'number') throw loadError(`${argument}.quantization`, `weight '${name}' is quantized to ${q.dtype} without a numeric scale and min`);
+    return { ...entry, encoding: q.dtype, scale: q.scale, min: q.min };
+  }
+  throw loadError(`${argument}.quantization`, `weight '${name}' is quantized to ${describe(q.dtype)}; seqwasm reads float16, uint8 and uint16 quantization`);
+}
+
+/** A shape: an array of non-negative safe integers whose product is a safe integer. */
+function checkedShape(shape: unknown, argument: string, error: (argument: string, problem: string) => Error): number[] {
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0) || !Number.isSafeInteger(sizeOf(shape))) {
+    throw error(argument, `a shape must be an array of non-negative integers, got ${Array.isArray(shape) ? JSON.stringify(shape) : describe(shape)}`);
+  }
+  return [...shape];
+}
+
+/**
+ * The values of every entry, laid out back to back in `bytes`. The layout is checked against
+ * the buffer's length before anything is allocated, then every value must be finite.
+ */
+function decodeWeights(entries: Entry[], bytes: Uint8Array): { weights: SavedWeight[]; optimizerWeights: SavedWeight[] } {
+  let needed = 0;
+  for (const entry of entries) {
+    needed += sizeOf(entry.shape) * BYTES[entry.encoding];
+    if (needed > bytes.length) {
+      throw loadError('weightData', `the weights manifest needs more bytes than the weight data holds: weight '${entry.name}' ends at byte ${needed}, the data has ${bytes.length} bytes (truncated or mismatched weight files?)`);
+    }
+  }
+  if (needed !== bytes.length) throw loadError('weightData', `the weight data has ${bytes.length} bytes but the weights manifest describes ${needed}; ${bytes.length - needed} bytes are not accounted for`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const weights: SavedWeight[] = [];
+  const optimizerWeights: SavedWeight[] = [];
+  let offset = 0;
+  for (const entry of entries) {
+    const data = decodeValues(entry, view, offset);
+    offset += data.length * BYTES[entry.encoding];
+    const bad = data.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) throw loadError(entry.argument, `weight '${entry.name}'${elementPath(entry.shape, bad)} is ${data[bad]}; saved weights must be finite`);
+    if (!entry.optimizer) weights.push({ name: entry.name, shape: entry.shape, data });
+    // TF.js's int32 'iter' under our name ('iteration', Keras 3's too).
+    else optimizerWeights.push({ name: entry.name === 'iter' && entry.encoding === 'int32' ? 'iteration' : entry.name, shape: entry.shape, data });
+  }
+  return { weights, optimizerWeights };
+}
+
+function decodeValues(entry: Entry, view: DataView, offset: number): Float32Array {
+  const n = sizeOf(entry.shape);
+  const data = new Float32Array(n);
+  switch (entry.encoding) {
+    case 'float32':
+      for (let i = 0; i < n; i++) data[i] = view.getFloat32(offset + 4 * i, true);
+      break;
+    case 'int32':
+      for (let i = 0; i < n; i++) {
+        const v = view.getInt32(offset + 4 * i, true);
+        if (Math.abs(v) > 16777216) throw loadError(entry.argument, `int32 weight '${entry.name}'${elementPath(entry.shape, i)} is ${v}, beyond what float32 holds exactly`);
+        data[i] = v;
+      }
+      break;
+    case 'float16': {
+      const bits = new Uint32Array(data.buffer);
+      for (let i = 0; i < n; i++) bits[i] = halfToSingleBits(view.getUint16(offset + 2 * i, true));
+      break;
+    }
+    case 'uint8':
+      for (let i = 0; i < n; i++) data[i] = view.getUint8(offset + i) * entry.scale + entry.min;
+      break;
+    case 'uint16':
+      for (let i = 0; i < n; i++) data[i] = view.getUint16(offset + 2 * i, true) * entry.scale + entry.min;
+      break;
+  }
+  return data;
+}
+
+/** IEEE half → single precision, exactly (by bits, no float math). */
+function halfToSingleBits(h: number): number {
+  const sign = (h & 0x8000) << 16;
+  let exponent = (h >> 10) & 0x1f;
+  let fraction = h & 0x3ff;
+  if (exponent === 0x1f) return (sign | 0x7f800000 | (fraction << 13)) >>> 0;
+  if (exponent === 0) {
+    if (fraction === 0) return sign >>> 0;
+    exponent = 1; // subnormal: normalise
+    while ((fraction & 0x400) === 0) {
+      fraction <<= 1;
+      exponent--;
+    }
+    fraction &= 0x3ff;
+  }
+  return (sign | ((exponent + 112) << 23) | (fraction << 13)) >>> 0;
+}
+
+// ---- matching saved weights to layers --------------------------------------------------
+
+/**
+ * For each layer (built, in order), the saved values of its weights in Keras order
+ * (layer.weights). A layer weight such as 'lstm_1/kernel' takes the saved weight of that
+ * name, or one whose name is the same once a ':0' suffix and RNN cell segments are dropped
+ * ('lstm_1/lstm_cell_1/kernel', 'bidirectional/forward_lstm/lstm_cell/kernel:0'), or, inside
+ * TimeDistributed, 'time_distributed/dense/kernel', or its Keras 3 path
+ * ('layers/lstm/cell/vars/0': layers numbered by class within the model). Every layer weight
+ * needs exactly one saved weight of its shape and every saved weight must be used.
+ */
+export function assignWeights(layers: readonly Layer[], saved: readonly SavedWeight[]): Float32Array[][] {
+  const byKey = new Map<string, number[]>();
+  const add = (key: string, index: number) => {
+    const list = byKey.get(key) ?? [];
+    if (!list.includes(index)) list.push(index);
+    byKey.set(key, list);
+  };
+  saved.forEach((w, i) => {
+    add(w.name, i);
+    add(withoutCells(w.name), i);
+  });
+  const used = new Map<number, string>();
+  const counts = new Map<string, number>();
+  const values = layers.map((layer) => {
+    if (!layer.built) throw loadError('layers', `${layer.name} must be built before its weights are assigned`);
+    const prefix = snakeCase(layer.className);
+    const count = counts.get(prefix) ?? 0;
+    counts.set(prefix, count + 1);
+    const keras3 = keras3Paths(layer, `layers/${count === 0 ? prefix : `${prefix}_${count}`}`);
+    const scoped = scopedNames(layer);
+    return layer.weights.map((target, j) => {
+      const keys = [target.name, scoped[j], keras3[j]];
+      const exact = byKey.get(target.name)?.filter((i) => saved[i].name === target.name) ?? [];
+      const found = exact.length > 0 ? exact : [...new Set(keys.flatMap((key) => (key === undefined ? [] : byKey.get(key) ?? [])))];
+      if (found.length === 0) {
+        const unused = saved.filter((_, i) => !used.has(i));
+        throw loadError('weights', `no saved weight for ${layer.name}'s ${target.name} (shape ${formatShape(target.shape)}); saved weights not yet matched: ${list(unused)}`);
+      }
+      if (found.length > 1) throw loadError('weights', `saved weights ${list(found.map((i) => saved[i]))} all match ${target.name}; which one is meant is unclear`);
+      const index = found[0];
+      if (used.has(index)) throw loadError('weights', `saved weight '${saved[index].name}' matches both ${used.get(index)} and ${target.name}`);
+      const source = saved[index];
+      if (source.shape.length !== target.shape.length || source.shape.some((d, axis) => d !== target.shape[axis])) {
+        throw loadError('weights', `saved weight '${source.name}' has shape ${formatShape(source.shape)}, but ${layer.name} expects ${formatShape(target.shape)} for ${target.name}`);
+      }
+      used.set(index, target.name);
+      return source.data;
+    });
+  });
+  const extra = saved.filter((_, i) => !used.has(i));
+  if (extra.length > 0) throw loadError('weights', `saved weights that no layer of the model has: ${list(extra, true)}`);
+  return values;
+}
+
+/** Keras/TF.js variants of a saved name reduced to ours: no ':0' output slot, no RNN cell segment. */
+function withoutCells(name: string): string {
+  return name
+    .replace(/:\d+$/, '')
+    .split('/')
+    .filter((segment) => !/^(simple_rnn|lstm|gru)_cell(_\d+)?$/.test(segment))
+    .join('/');
+}
+
+/** Names with the wrapped layer's name under a TimeDistributed ('time_distributed/dense/kernel', as tf.keras 2 names them); undefined elsewhere. */
+function scopedNames(layer: Layer): (string | undefined)[] {
+  if (!(layer instanceof TimeDistributed)) return layer.weights.map(() => undefined);
+  return layer.weights.map((w) => `${layer.name}/${layer.layer.name}/${w.name.slice(layer.name.length + 1)}`);
+}
+
+/** Keras 3 weight paths: a layer's variables are vars/0, vars/1, … under the path of the object holding them. */
+function keras3Paths(layer: Layer, base: string): string[] {
+  if (layer instanceof Bidirectional) return [...keras3Paths(layer.forwardLayer, `${base}/forward_layer`), ...keras3Paths(layer.backwardLayer, `${base}/backward_layer`)];
+  if (layer instanceof TimeDistributed) return keras3Paths(layer.layer, `${base}/layer`);
+  const owner = layer instanceof RecurrentLayer ? `${base}/cell` : base;
+  return layer.weights.map((_, i) => `${owner}/vars/${i}`);
+}
+
+/** Keras's to_snake_case of a class name: 'SimpleRNN' → 'simple_rnn', 'TimeDistributed' → 'time_distributed'. */
+function snakeCase(name: string): string {
+  return name
+    .replace(/(.)([A-Z][a-z]+)/g, '$1_$2')
+    .replace(/([a-z])([A-Z])/g, '$1_$2')
+    .toLowerCase();
+}
+
+/** Saved weights for a message: 'name' (and shape), at most 8 of them. */
+function list(weights: readonly SavedWeight[], withShape = false): string {
+  if (weights.length === 0) return '(none)';
+  const shown = weights.slice(0, 8).map((w) => `'${w.name}'${withShape ? ` ${formatShape(w.shape)}` : ''}`);
+  return weights.length > 8 ? `${shown.join(', ')} and ${weights.length - 8} more` : shown.join(', ');
+}
