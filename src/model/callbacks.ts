@@ -1,0 +1,475 @@
+// Training callbacks with TF.js names and Keras 3 semantics. fit() calls every callback's
+// hooks in order and awaits each (a hook may return a Promise):
+//
+//   onTrainBegin → for each epoch: onEpochBegin → (onBatchBegin → onBatchEnd)* → onEpochEnd → onTrainEnd
+//
+// A callback stops training by setting model.stopTraining: fit checks it after every
+// onBatchEnd (the epoch then still ends: validation runs and onEpochEnd is called, as in
+// Keras) and after every onEpochEnd; onTrainEnd always runs when training ends normally.
+//
+// The monitoring callbacks (earlyStopping, modelCheckpoint, reduceLROnPlateau) follow the
+// Keras 3 sources (keras/src/callbacks/*.py), including their exact comparisons, so a
+// schedule scripted against Keras gives the same stops, saves and learning rates here. Where
+// Keras only warns (a monitored key that is not logged) we throw, naming the keys there are.
+import { closestName } from '../layers/errors.js';
+import { choice, flag, OptionProblem, readSettings, type Option, type OptionTable, type Settings } from '../layers/options.js';
+import { describe, ModelConfigError, ModelStateError } from './errors.js';
+import { asConfigError } from './schedules.js';
+
+/** What model.save() returns: TF.js Layers artifacts. */
+export type CheckpointArtifacts = { modelJSON: object; weightData: ArrayBuffer };
+
+/** What hooks receive: 'loss', 'accuracy', 'val_loss', …; batch logs add 'batch' and 'size'. */
+export type Logs = Record<string, number>;
+
+/** What callbacks see of the model (the Sequential implements it). */
+export interface CallbackModel {
+  /** Set true to end fit() after the current batch/epoch. */
+  stopTraining: boolean;
+  getWeights(): { shape: readonly number[]; data: Float32Array }[];
+  setWeights(weights: readonly { shape: readonly number[]; data: ArrayLike<number> }[]): void;
+  /** TF.js Layers artifacts: the model.json object and the weights it names (checkpoints). */
+  save(): CheckpointArtifacts;
+  /** The compiled optimizer; learningRate is get/set (reduceLROnPlateau sets it). */
+  readonly optimizer: { learningRate: number };
+}
+
+export interface TrainingParams {
+  /** The epoch index training ends before (Keras: fit(epochs) counts from 0 even when resuming). */
+  epochs: number;
+  initialEpoch: number;
+  /** Batches per epoch, NaN when unknown (an iterable of batches). */
+  steps: number;
+  /** Training samples, NaN when unknown. */
+  samples: number;
+  batchSize: number;
+  /** Every key the epoch logs may hold: loss, accuracy, val_loss, … */
+  metrics: string[];
+  verbose: 0 | 1 | 2;
+}
+
+/**
+ * The base of every callback: subclass it and override the hooks you need (each may return
+ * a Promise, which fit awaits). fit calls setModel and setParams before onTrainBegin.
+ */
+export class Callback {
+  model: CallbackModel | undefined = undefined;
+  params: TrainingParams | undefined = undefined;
+
+  setModel(model: CallbackModel): void {
+    this.model = model;
+  }
+
+  setParams(params: TrainingParams): void {
+    this.params = params;
+  }
+
+  onTrainBegin(_logs?: Logs): void | Promise<void> {}
+  onTrainEnd(_logs?: Logs): void | Promise<void> {}
+  onEpochBegin(_epoch: number, _logs?: Logs): void | Promise<void> {}
+  onEpochEnd(_epoch: number, _logs?: Logs): void | Promise<void> {}
+  /** Batch logs: { batch, size } (index in the epoch, samples in the batch). */
+  onBatchBegin(_batch: number, _logs?: Logs): void | Promise<void> {}
+  /** Batch logs: { batch, size, loss, <metrics> }, running means over the epoch so far. */
+  onBatchEnd(_batch: number, _logs?: Logs): void | Promise<void> {}
+}
+
+const HOOKS = ['onTrainBegin', 'onTrainEnd', 'onEpochBegin', 'onEpochEnd', 'onBatchBegin', 'onBatchEnd'] as const;
+type Hook = (typeof HOOKS)[number];
+
+/** A plain object with any of the hooks (TF.js's CustomCallbackArgs). */
+export type CallbackHooks = Partial<Pick<Callback, Hook>>;
+
+/** The hooks of a plain object as a Callback; each is called as a method of that object. */
+class HooksCallback extends Callback {
+  constructor(hooks: CallbackHooks) {
+    super();
+    for (const name of HOOKS) {
+      const hook = hooks[name] as ((...args: unknown[]) => void | Promise<void>) | undefined;
+      if (hook) (this as unknown as Record<Hook, unknown>)[name] = (...args: unknown[]) => hook.apply(hooks, args);
+    }
+  }
+}
+
+/**
+ * fit()'s `callbacks` option as Callback instances: undefined, a Callback, a plain object of
+ * hooks, or an array of these. Anything else is a ModelConfigError('fit', 'callbacks', …).
+ */
+export function toCallbacks(value: unknown): Callback[] {
+  if (value === undefined || value === null) return [];
+  if (Array.isArray(value)) return value.map((item, i) => toCallback(item, `callbacks[${i}]`));
+  return [toCallback(value, 'callbacks')];
+}
+
+function toCallback(value: unknown, path: string): Callback {
+  if (value instanceof Callback) return value;
+  const fail = (problem: string) => new ModelConfigError('fit', 'callbacks', `${path}${problem}`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw fail(` must be a Callback or an object of hooks (${HOOKS.join(', ')}), got ${describe(value)}`);
+  }
+  for (const [key, hook] of Object.entries(value)) {
+    if (!(HOOKS as readonly string[]).includes(key)) {
+      const hint = closestName(key, HOOKS);
+      throw fail(`.${key} is not a callback hook${hint ? ` (did you mean '${hint}'?)` : ''}; the hooks are ${HOOKS.join(', ')}`);
+    }
+    if (typeof hook !== 'function') throw fail(`.${key} must be a function, got ${describe(hook)}`);
+  }
+  return new HooksCallback(value as CallbackHooks);
+}
+
+// ---- options --------------------------------------------------------------------------
+
+/** Validates `options` against an option table: unknown names get a did-you-mean hint, bad values a ModelConfigError of `owner`. */
+export function readOptions<S extends OptionTable>(owner: string, options: unknown, table: S): Settings<S> {
+  return asConfigError(owner, () => readSettings(options, table));
+}
+
+/** A number >= `min` (an integer when `integer`), `fallback` when omitted. */
+export function atLeast(min: number, fallback: number, integer = false): Option<number> {
+  return {
+    parse(value) {
+      if (value === undefined) return fallback;
+      const ok = typeof value === 'number' && (integer ? Number.isSafeInteger(value) : Number.isFinite(value)) && value >= min;
+      if (!ok) throw new OptionProblem(`must be ${integer ? 'an integer' : 'a finite number'} >= ${min}, got ${describe(value)}`);
+      return value as number;
+    },
+  };
+}
+
+/** A function; required unless `optional`. */
+export function callable<F extends (...args: never[]) => unknown>(): Option<F>;
+export function callable<F extends (...args: never[]) => unknown>(optional: true): Option<F | undefined>;
+export function callable<F extends (...args: never[]) => unknown>(optional = false): Option<F | undefined> {
+  return {
+    parse(value) {
+      if (value === undefined && optional) return undefined;
+      if (value === undefined) throw new OptionProblem('is required');
+      if (typeof value !== 'function') throw new OptionProblem(`must be a function, got ${describe(value)}`);
+      return value as F;
+    },
+  };
+}
+
+/** One of the numbers `levels` (verbosity), the first when omitted. */
+export function level<L extends number>(levels: readonly L[]): Option<L> {
+  return {
+    parse(value) {
+      if (value === undefined) return levels[0];
+      if (!(levels as readonly unknown[]).includes(value)) throw new OptionProblem(`must be ${levels.join(' or ')}, got ${describe(value)}`);
+      return value as L;
+    },
+  };
+}
+
+function logKey(fallback: string): Option<string> {
+  return {
+    parse(value) {
+      if (value === undefined) return fallback;
+      if (typeof value !== 'string' || value === '') throw new OptionProblem(`must be the name of a logged value such as 'val_loss', got ${describe(value)}`);
+      return value;
+    },
+  };
+}
+
+function optionalNumber(): Option<number | undefined> {
+  return {
+    parse(value) {
+      if (value === undefined || value === null) return undefined;
+      if (typeof value !== 'number' || !Number.isFinite(value)) throw new OptionProblem(`must be a finite number, got ${describe(value)}`);
+      return value;
+    },
+  };
+}
+
+const mode = () => choice(['auto', 'min', 'max'] as const, 'auto');
+
+// ---- monitoring -----------------------------------------------------------------------
+
+type Direction = 'min' | 'max';
+
+/**
+ * Which way is better for `monitor`. 'auto' maximises accuracy-like keys (accuracy, acc,
+ * categoricalAccuracy, auc, precision, recall, f1 …, with or without 'val_') and minimises
+ * everything else (loss, mse, mae, crossentropy …), as Keras decides for its metrics.
+ */
+export function monitorDirection(monitor: string, mode: 'auto' | Direction): Direction {
+  if (mode !== 'auto') return mode;
+  return /acc|auc|precision|recall|f1/i.test(monitor.replace(/^val_/, '')) ? 'max' : 'min';
+}
+
+/**
+ * The monitored value of an epoch's logs. undefined when fit logs it only on some epochs (it is
+ * in params.metrics: validation skipped this epoch), which skips the epoch as Keras does; an
+ * error when it is not logged at all.
+ */
+function monitored(owner: string, monitor: string, logs: Logs | undefined, params: TrainingParams | undefined): number | undefined {
+  const value = logs?.[monitor];
+  if (value !== undefined) return value;
+  if (params?.metrics.includes(monitor)) return undefined;
+  const keys = Object.keys(logs ?? {});
+  const validation = monitor.startsWith('val_') && keys.includes(monitor.slice(4));
+  const closest = closestName(monitor, keys);
+  const hint = validation ? `; pass validationData or validationSplit to fit() to log '${monitor}'` : closest ? `; did you mean '${closest}'?` : '';
+  throw new ModelConfigError(owner, 'monitor', `monitor '${monitor}' is not in the logs (${keys.join(', ')})${hint}`);
+}
+
+/** Keras's EarlyStopping/ModelCheckpoint test: `current` beats `reference` by more than minDelta (nothing to beat yet: true). */
+function improves(current: number, reference: number | undefined, direction: Direction, minDelta: number): boolean {
+  if (reference === undefined) return true;
+  return direction === 'min' ? current + minDelta < reference : current - minDelta > reference;
+}
+
+function modelOf(callback: Callback, owner: string): CallbackModel {
+  if (!callback.model) throw new ModelStateError(owner, 'model', `${owner} has no model: fit() calls setModel() before training`);
+  return callback.model;
+}
+
+type Weights = { shape: readonly number[]; data: Float32Array }[];
+
+/** Copies, since a model may hand out views of weights that training keeps changing. */
+const snapshot = (model: CallbackModel): Weights => model.getWeights().map((w) => ({ shape: [...w.shape], data: w.data.slice() }));
+
+// ---- earlyStopping --------------------------------------------------------------------
+
+const EARLY_STOPPING = {
+  monitor: logKey('val_loss'),
+  minDelta: atLeast(0, 0),
+  patience: atLeast(0, 0, true),
+  mode: mode(),
+  baseline: optionalNumber(),
+  restoreBestWeights: flag(false),
+  startFromEpoch: atLeast(0, 0, true),
+  verbose: level([0, 1] as const),
+};
+export type EarlyStoppingOptions = { monitor?: string; minDelta?: number; patience?: number; mode?: 'auto' | 'min' | 'max'; baseline?: number; restoreBestWeights?: boolean; startFromEpoch?: number; verbose?: 0 | 1 };
+
+/**
+ * Stops training when `monitor` has not improved (by more than minDelta) for `patience`
+ * epochs, as Keras 3's EarlyStopping:
+ * - every monitored epoch adds 1 to `wait`; an improvement on the best so far resets it,
+ *   unless a `baseline` is set and the value does not beat the baseline too;
+ * - training stops when wait >= patience (patience 0: at the first epoch without improvement;
+ *   the first monitored epoch always improves on nothing, so it never stops there);
+ * - epochs before startFromEpoch are ignored;
+ * - restoreBestWeights: the weights of the best epoch (or of the first monitored epoch when
+ *   none improves) are put back at onTrainEnd, whether training stopped early or ran out.
+ */
+export class EarlyStopping extends Callback {
+  readonly monitor: string;
+  readonly direction: Direction;
+  /** Epochs since the last improvement (that also beat the baseline). */
+  wait = 0;
+  /** The epoch training was stopped at, 0 when it was not. */
+  stoppedEpoch = 0;
+  /** The best monitored value so far (undefined before the first). */
+  best: number | undefined = undefined;
+  bestEpoch = 0;
+  private bestWeights: Weights | undefined = undefined;
+  private readonly settings: Settings<typeof EARLY_STOPPING>;
+
+  constructor(options?: EarlyStoppingOptions) {
+    super();
+    this.settings = readOptions('earlyStopping', options, EARLY_STOPPING);
+    this.monitor = this.settings.monitor;
+    this.direction = monitorDirection(this.monitor, this.settings.mode);
+  }
+
+  override onTrainBegin(): void {
+    this.wait = 0;
+    this.stoppedEpoch = 0;
+    this.best = undefined;
+    this.bestEpoch = 0;
+    this.bestWeights = undefined;
+  }
+
+  override onEpochEnd(epoch: number, logs?: Logs): void {
+    const { minDelta, patience, baseline, restoreBestWeights, startFromEpoch } = this.settings;
+    const current = monitored('earlyStopping', this.monitor, logs, this.params);
+    if (current === undefined || epoch < startFromEpoch) return;
+    const model = modelOf(this, 'earlyStopping');
+    if (restoreBestWeights && !this.bestWeights) {
+      this.bestWeights = snapshot(model);
+      this.bestEpoch = epoch;
+    }
+    this.wait++;
+    if (improves(current, this.best, this.direction, minDelta)) {
+      this.best = current;
+      this.bestEpoch = epoch;
+      if (restoreBestWeights) this.bestWeights = snapshot(model);
+      if (baseline === undefined || improves(current, baseline, this.direction, minDelta)) this.wait = 0;
+      return;
+    }
+    if (this.wait >= patience) {
+      this.stoppedEpoch = epoch;
+      model.stopTraining = true;
+    }
+  }
+
+  override onTrainEnd(): void {
+    const verbose = this.settings.verbose > 0;
+    if (this.stoppedEpoch > 0 && verbose) console.log(`Epoch ${this.stoppedEpoch + 1}: early stopping`);
+    if (this.settings.restoreBestWeights && this.bestWeights) {
+      if (verbose) console.log(`Restoring model weights from the end of the best epoch: ${this.bestEpoch + 1}.`);
+      modelOf(this, 'earlyStopping').setWeights(this.bestWeights);
+    }
+  }
+}
+
+export function earlyStopping(options?: EarlyStoppingOptions): EarlyStopping {
+  return new EarlyStopping(options);
+}
+
+// ---- terminateOnNaN -------------------------------------------------------------------
+
+/** Stops training at the end of a batch whose loss is NaN or ±Infinity (Keras's TerminateOnNaN). */
+export class TerminateOnNaN extends Callback {
+  override onBatchEnd(batch: number, logs?: Logs): void {
+    const loss = logs?.loss;
+    if (loss !== undefined && !Number.isFinite(loss)) {
+      console.log(`Batch ${batch}: Invalid loss, terminating training`);
+      modelOf(this, 'terminateOnNaN').stopTraining = true;
+    }
+  }
+}
+
+export function terminateOnNaN(): TerminateOnNaN {
+  return new TerminateOnNaN();
+}
+
+// ---- modelCheckpoint ------------------------------------------------------------------
+
+const MODEL_CHECKPOINT = {
+  save: callable<(artifacts: CheckpointArtifacts, epoch: number, logs: Logs) => void | Promise<void>>(),
+  monitor: logKey('val_loss'),
+  saveBestOnly: flag(false),
+  mode: mode(),
+  saveFreq: choice(['epoch'] as const, 'epoch'),
+};
+export type ModelCheckpointOptions = {
+  /** Receives model.save()'s artifacts, the 0-based epoch (as onEpochEnd) and its logs; awaited. */
+  save: (artifacts: CheckpointArtifacts, epoch: number, logs: Logs) => void | Promise<void>;
+  monitor?: string;
+  saveBestOnly?: boolean;
+  mode?: 'auto' | 'min' | 'max';
+  saveFreq?: 'epoch';
+};
+
+/**
+ * Saves the model at the end of every epoch, or with saveBestOnly only when `monitor`
+ * improved on the best value seen by this callback (Keras's ModelCheckpoint: the best starts
+ * at ±Infinity and is kept across fit() calls, so a resumed run only saves real improvements;
+ * a NaN never improves). An epoch without the monitored value (validation skipped) saves
+ * nothing under saveBestOnly, where Keras would warn and save.
+ */
+export class ModelCheckpoint extends Callback {
+  readonly monitor: string;
+  readonly direction: Direction;
+  best: number;
+  private readonly settings: Settings<typeof MODEL_CHECKPOINT>;
+
+  constructor(options: ModelCheckpointOptions) {
+    super();
+    this.settings = readOptions('modelCheckpoint', options, MODEL_CHECKPOINT);
+    this.monitor = this.settings.monitor;
+    this.direction = monitorDirection(this.monitor, this.settings.mode);
+    this.best = this.direction === 'min' ? Infinity : -Infinity;
+  }
+
+  override async onEpochEnd(epoch: number, logs?: Logs): Promise<void> {
+    if (this.settings.saveBestOnly) {
+      const current = monitored('modelCheckpoint', this.monitor, logs, this.params);
+      if (current === undefined || !improves(current, this.best, this.direction, 0)) return;
+      this.best = current;
+    }
+    await this.settings.save(modelOf(this, 'modelCheckpoint').save(), epoch, logs ?? {});
+  }
+}
+
+export function modelCheckpoint(options: ModelCheckpointOptions): ModelCheckpoint {
+  return new ModelCheckpoint(options);
+}
+
+// ---- reduceLROnPlateau ----------------------------------------------------------------
+
+const REDUCE_LR = {
+  monitor: logKey('val_loss'),
+  factor: {
+    parse(value: unknown): number {
+      if (value === undefined) return 0.1;
+      if (typeof value !== 'number' || !(value > 0 && value < 1)) throw new OptionProblem(`must be a number in (0, 1) (new rate = rate · factor), got ${describe(value)}`);
+      return value;
+    },
+  },
+  patience: atLeast(0, 10, true),
+  minDelta: atLeast(0, 1e-4),
+  cooldown: atLeast(0, 0, true),
+  minLr: atLeast(0, 0),
+  mode: mode(),
+  verbose: level([0, 1] as const),
+};
+export type ReduceLROnPlateauOptions = { monitor?: string; factor?: number; patience?: number; minDelta?: number; cooldown?: number; minLr?: number; mode?: 'auto' | 'min' | 'max'; verbose?: 0 | 1 };
+
+/**
+ * Multiplies the optimizer's learning rate by `factor` (not below minLr) when `monitor` has
+ * not improved by more than minDelta for `patience` epochs, then waits `cooldown` epochs
+ * before counting again (Keras 3's ReduceLROnPlateau, state reset at every onTrainBegin).
+ * Like Keras it also writes the rate the epoch trained with into the epoch logs, as
+ * 'learning_rate'.
+ */
+export class ReduceLROnPlateau extends Callback {
+  readonly monitor: string;
+  readonly direction: Direction;
+  wait = 0;
+  cooldownCounter = 0;
+  best: number;
+  private readonly settings: Settings<typeof REDUCE_LR>;
+
+  constructor(options?: ReduceLROnPlateauOptions) {
+    super();
+    this.settings = readOptions('reduceLROnPlateau', options, REDUCE_LR);
+    this.monitor = this.settings.monitor;
+    this.direction = monitorDirection(this.monitor, this.settings.mode);
+    this.best = this.direction === 'min' ? Infinity : -Infinity;
+  }
+
+  override onTrainBegin(): void {
+    this.best = this.direction === 'min' ? Infinity : -Infinity;
+    this.wait = 0;
+    this.cooldownCounter = 0;
+  }
+
+  override onEpochEnd(epoch: number, logs?: Logs): void {
+    const { factor, patience, minDelta, cooldown, minLr, verbose } = this.settings;
+    const optimizer = modelOf(this, 'reduceLROnPlateau').optimizer;
+    if (logs) logs.learning_rate = optimizer.learningRate;
+    const current = monitored('reduceLROnPlateau', this.monitor, logs, this.params);
+    if (current === undefined) return;
+    if (this.cooldownCounter > 0) {
+      this.cooldownCounter--;
+      this.wait = 0;
+    }
+    // Keras compares this way round here (current < best − minDelta), unlike EarlyStopping.
+    const better = this.direction === 'min' ? current < this.best - minDelta : current > this.best + minDelta;
+    if (better) {
+      this.best = current;
+      this.wait = 0;
+    } else if (this.cooldownCounter === 0) {
+      this.wait++;
+      if (this.wait >= patience) {
+        const old = optimizer.learningRate;
+        // The update kernels take the rate as a float32 (Keras keeps it in one): at minLr there.
+        if (Math.fround(old) > Math.fround(minLr)) {
+          const rate = Math.max(old * factor, minLr);
+          optimizer.learningRate = rate;
+          if (verbose > 0) console.log(`\nEpoch ${epoch + 1}: ReduceLROnPlateau reducing learning rate to ${rate}.`);
+          this.cooldownCounter = cooldown;
+          this.wait = 0;
+        }
+      }
+    }
+  }
+}
+
+export function reduceLROnPlateau(options?: ReduceLROnPlateauOptions): ReduceLROnPlateau {
+  return new ReduceLROnPlateau(options);
+}
