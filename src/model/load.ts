@@ -4,8 +4,7 @@
 // training config compiles the model, and saved optimizer state restores the optimizer, so
 // training resumes where the checkpoint left it.
 import { LayerError } from '../layers/errors.js';
-import { layerFromConfig } from '../layers/serialization.js';
-import { assignWeights, readArtifacts } from './artifacts.js';
+import { assignWeights, createLayers, readArtifacts } from './artifacts.js';
 import { describe, ModelError, ModelLoadError } from './errors.js';
 import { Sequential } from './sequential.js';
 
@@ -22,14 +21,7 @@ const OWNER = 'loadModel';
 export async function loadModel(source: unknown, options: LoadOptions = {}): Promise<Sequential> {
   if (typeof options !== 'object' || options === null) throw new ModelLoadError(OWNER, 'options', `options must be an object, got ${describe(options)}`);
   const parsed = await readArtifacts(source);
-  const layers = parsed.layers.map((json, i) => {
-    try {
-      return layerFromConfig(json);
-    } catch (error) {
-      if (error instanceof LayerError) throw new ModelLoadError(OWNER, `layers[${i}]`, `layer ${i} of the saved model: ${error.message}`);
-      throw error;
-    }
-  });
+  const layers = createLayers(parsed);
   const first = layers[0];
   if (!first?.batchInputShape) throw new ModelLoadError(OWNER, 'modelTopology', 'the saved model does not declare its input shape (batch_input_shape or an InputLayer)');
   let model: Sequential | undefined;

@@ -245,6 +245,7 @@ export class Sequential extends Model {
     return writeArtifacts({
       name: this.name,
       layers: this.stack,
+      seed: this.seed,
       trainingConfig: compiled && trainingConfig(compiled),
       optimizerState: includeOptimizer && compiled!.optimizer.iterations > 0 ? compiled!.optimizer.getState() : undefined,
     });

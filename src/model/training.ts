@@ -216,8 +216,9 @@ export async function fit(model: Trainable, compiled: Compiled, x: unknown, y: u
     if (validation) {
       for (const [key, value] of Object.entries(evaluateSamples(network, compiled, validation, batchSize))) logs[`val_${key}`] = value;
     }
-    history.record(epoch, logs);
+    // History records last, as Keras's History callback runs last: it sees what callbacks add (learning_rate).
     for (const callback of callbacks) await callback.onEpochEnd(epoch, logs);
+    history.record(epoch, logs);
   }
   const last = history.epoch.length - 1;
   const finalLogs: Logs = {};
@@ -458,10 +459,10 @@ function flagOption(owner: string, name: string, value: unknown, fallback: boole
 }
 
 /** Node's stdout (progress bars), or undefined where there is none (browsers, workers: callbacks only). */
-function consoleOutput(): { write: (text: string) => void; isTTY: boolean } | undefined {
-  const stdout = (globalThis as { process?: { stdout?: { write?: unknown; isTTY?: boolean } } }).process?.stdout;
+function consoleOutput(): { write: (text: string) => void; isTTY: boolean; columns?: number } | undefined {
+  const stdout = (globalThis as { process?: { stdout?: { write?: unknown; isTTY?: boolean; columns?: number } } }).process?.stdout;
   if (!stdout || typeof stdout.write !== 'function') return undefined;
-  return { write: (text) => (stdout.write as (t: string) => void).call(stdout, text), isTTY: stdout.isTTY === true };
+  return { write: (text) => (stdout.write as (t: string) => void).call(stdout, text), isTTY: stdout.isTTY === true, columns: stdout.columns };
 }
 
 /**
