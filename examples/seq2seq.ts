@@ -4,7 +4,7 @@
 // returns its final states, which start the decoder LSTM. Trained with teacher forcing
 // (the decoder reads the target shifted by one step), then decoded greedily one character
 // at a time with decoder.step().
-import { data, encoderDecoder, init, layers, optimizers, sequential, type Tensor } from '../src/node.js';
+import { data, encoderDecoder, init, layers, optimizers, prng, sequential, type Tensor } from '../dist/node.js';
 
 await init();
 
@@ -19,7 +19,7 @@ function words(n: number): string {
 
 const START = '\t';
 const END = '\n';
-const numbers = data.shuffle(Array.from({ length: 1000 }, (_, n) => n), { seed: 1 });
+const numbers = Array.from(prng(1).permutation(1000));
 const sources = numbers.map(words);
 const targets = numbers.map((n) => `${START}${n}${END}`);
 const sourceVocab = data.vocabulary(sources, { level: 'char' });
