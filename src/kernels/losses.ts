@@ -1,0 +1,150 @@
+// Typed wrappers around the loss and metric kernels of assembly/losses.ts (Keras 3 semantics,
+// documented there). Predictions and targets are row-major [rows, width]; sparse targets are
+// [rows] class ids. Every argument is checked before any Wasm runs, so a bad size, region or
+// class id is a RangeError/TypeError naming the argument, and no gradient is touched. Losses
+// return the mean over rows in float64 and, given `grad` (rows·width floats, not overlapping
+// pred or target), write d(loss)/d(pred) there; metrics return a sum over rows.
+import type { F32Region } from '../runtime/arena.js';
+import { arena } from '../runtime/module.js';
+import { apart, exportsOf, scalar } from './buffers.js';
+import { dim } from './validate.js';
+
+/**
+ * What a cross-entropy's `pred` holds and what its gradient is with respect to:
+ * 'probabilities' (grad w.r.t. them), 'fused' (pred is the output of the model's final softmax,
+ * or sigmoid for binary; grad w.r.t. the logits before it) or 'logits' (grad w.r.t. them).
+ */
+export type CrossentropyMode = 'probabilities' | 'fused' | 'logits';
+const MODES: Record<CrossentropyMode, number> = { probabilities: 0, fused: 1, logits: 2 };
+
+type Kernel = (pred: number, target: number, grad: number, rows: number, width: number, extra: number) => number;
+type MetricKernel = (pred: number, target: number, rows: number, width: number, extra: number) => number;
+interface LossExports {
+  lossMeanSquaredError: Kernel;
+  lossMeanAbsoluteError: Kernel;
+  lossHuber: Kernel;
+  lossBinaryCrossentropy: Kernel;
+  lossCategoricalCrossentropy: Kernel;
+  lossSparseCategoricalCrossentropy: Kernel;
+  metricCategoricalAccuracy: MetricKernel;
+  metricSparseCategoricalAccuracy: MetricKernel;
+  metricBinaryAccuracy: MetricKernel;
+  metricMeanSquaredError: MetricKernel;
+  metricMeanAbsoluteError: MetricKernel;
+}
+
+type TargetKind = 'dense' | 'sparse';
+
+/**
+ * The shared checks: live regions, rows (>= minRows) and width (>= 1), pred and grad holding
+ * rows·width floats, target rows·width (dense) or rows (sparse) with valid class ids, grad apart
+ * from both inputs. Returns the byte offsets [pred, target, grad or 0].
+ */
+function check(what: string, minRows: number, kind: TargetKind, pred: F32Region, target: F32Region, rows: number, width: number, grad?: F32Region): [number, number, number] {
+  const memory = arena(what);
+  memory.assertLive(`${what}(pred)`, pred);
+  memory.assertLive(`${what}(target)`, target);
+  if (grad !== undefined) memory.assertLive(`${what}(grad)`, grad);
+  dim(`${what}(rows)`, rows, minRows);
+  dim(`${what}(width)`, width, 1);
+  const floats = rows * width;
+  const targetFloats = kind === 'sparse' ? rows : floats;
+  const predOffset = memory.check(`${what}(pred)`, pred, floats);
+  const targetOffset = memory.check(`${what}(target)`, target, targetFloats);
+  if (kind === 'sparse') {
+    const ids = memory.f32;
+    const first = targetOffset >> 2;
+    for (let i = 0; i < rows; i++) {
+      const id = ids[first + i];
+      if (!(Number.isInteger(id) && id >= 0 && id < width)) {
+        throw new RangeError(`${what}(target): expected class ids, integers in [0, ${width}), got target[${i}] = ${id}`);
+      }
+    }
+  }
+  if (grad === undefined) return [predOffset, targetOffset, 0];
+  const gradOffset = memory.check(`${what}(grad)`, grad, floats);
+  apart(what, ['grad', gradOffset, floats], ['pred', predOffset, floats]);
+  apart(what, ['grad', gradOffset, floats], ['target', targetOffset, targetFloats]);
+  return [predOffset, targetOffset, gradOffset];
+}
+
+function crossentropyMode(what: string, mode: CrossentropyMode): number {
+  const code = MODES[mode];
+  if (typeof mode !== 'string' || code === undefined) {
+    throw new RangeError(`${what}(mode): expected one of ${Object.keys(MODES).join(', ')}, got ${String(mode)}`);
+  }
+  return code;
+}
+
+function loss(what: keyof LossExports & `loss${string}`, kind: TargetKind, pred: F32Region, target: F32Region, rows: number, width: number, grad: F32Region | undefined, extra = 0): number {
+  const [p, t, g] = check(what, 1, kind, pred, target, rows, width, grad);
+  return exportsOf<LossExports>(what)[what](p, t, g, rows, width, extra);
+}
+
+function metric(what: keyof LossExports & `metric${string}`, kind: TargetKind, pred: F32Region, target: F32Region, rows: number, width: number, extra = 0): number {
+  const [p, t] = check(what, 0, kind, pred, target, rows, width);
+  return exportsOf<LossExports>(what)[what](p, t, rows, width, extra);
+}
+
+/** Mean over rows of mean_j (pred − target)²; grad = 2(pred − target)/(rows·width). */
+export function meanSquaredError(pred: F32Region, target: F32Region, rows: number, width: number, grad?: F32Region): number {
+  return loss('lossMeanSquaredError', 'dense', pred, target, rows, width, grad);
+}
+
+/** Mean over rows of mean_j |pred − target|; grad = sign(pred − target)/(rows·width), 0 where equal. */
+export function meanAbsoluteError(pred: F32Region, target: F32Region, rows: number, width: number, grad?: F32Region): number {
+  return loss('lossMeanAbsoluteError', 'dense', pred, target, rows, width, grad);
+}
+
+/** Huber: ½d² where |d| <= delta, else delta·|d| − ½delta² (d = pred − target, delta > 0 as float32). */
+export function huber(pred: F32Region, target: F32Region, rows: number, width: number, delta = 1, grad?: F32Region): number {
+  scalar('lossHuber', 'delta', delta);
+  if (!(Number.isFinite(delta) && delta > 0)) throw new RangeError(`lossHuber(delta): expected a finite number > 0, got ${delta}`);
+  return loss('lossHuber', 'dense', pred, target, rows, width, grad, delta);
+}
+
+/** Binary cross-entropy, the mean over each row's elements then over rows; see CrossentropyMode. */
+export function binaryCrossentropy(pred: F32Region, target: F32Region, rows: number, width: number, mode: CrossentropyMode = 'probabilities', grad?: F32Region): number {
+  const what = 'lossBinaryCrossentropy';
+  return loss(what, 'dense', pred, target, rows, width, grad, crossentropyMode(what, mode));
+}
+
+/** Categorical cross-entropy with [rows, width] targets (one-hot or soft); see CrossentropyMode. */
+export function categoricalCrossentropy(pred: F32Region, target: F32Region, rows: number, width: number, mode: CrossentropyMode = 'probabilities', grad?: F32Region): number {
+  const what = 'lossCategoricalCrossentropy';
+  return loss(what, 'dense', pred, target, rows, width, grad, crossentropyMode(what, mode));
+}
+
+/** Categorical cross-entropy with [rows] integer class ids in [0, width); see CrossentropyMode. */
+export function sparseCategoricalCrossentropy(pred: F32Region, ids: F32Region, rows: number, width: number, mode: CrossentropyMode = 'probabilities', grad?: F32Region): number {
+  const what = 'lossSparseCategoricalCrossentropy';
+  return loss(what, 'sparse', pred, ids, rows, width, grad, crossentropyMode(what, mode));
+}
+
+/** The number of rows whose argmax (first maximum wins) of pred equals that of target. */
+export function categoricalAccuracySum(pred: F32Region, target: F32Region, rows: number, width: number): number {
+  return metric('metricCategoricalAccuracy', 'dense', pred, target, rows, width);
+}
+
+/** The number of rows whose argmax of pred equals the class id. */
+export function sparseCategoricalAccuracySum(pred: F32Region, ids: F32Region, rows: number, width: number): number {
+  return metric('metricSparseCategoricalAccuracy', 'sparse', pred, ids, rows, width);
+}
+
+/** Σ over rows of the fraction of elements where target == (pred > threshold ? 1 : 0). */
+export function binaryAccuracySum(pred: F32Region, target: F32Region, rows: number, width: number, threshold = 0.5): number {
+  const what = 'metricBinaryAccuracy';
+  scalar(what, 'threshold', threshold);
+  if (!Number.isFinite(threshold)) throw new RangeError(`${what}(threshold): expected a finite number, got ${threshold}`);
+  return metric(what, 'dense', pred, target, rows, width, threshold);
+}
+
+/** Σ over rows of mean_j (pred − target)². */
+export function meanSquaredErrorSum(pred: F32Region, target: F32Region, rows: number, width: number): number {
+  return metric('metricMeanSquaredError', 'dense', pred, target, rows, width);
+}
+
+/** Σ over rows of mean_j |pred − target|. */
+export function meanAbsoluteErrorSum(pred: F32Region, target: F32Region, rows: number, width: number): number {
+  return metric('metricMeanAbsoluteError', 'dense', pred, target, rows, width);
+}

@@ -1,0 +1,152 @@
+// The metrics a model reports in its logs and history. Each is a per-row value (accuracy 1 or
+// 0 per row, binary accuracy and mae/mse the mean over the row's last axis) summed over rows
+// in Wasm (src/kernels/losses.ts); the model divides an epoch's total by its row count.
+import * as kernels from '../kernels/losses.js';
+import { closestName } from '../layers/errors.js';
+import type { F32Region } from '../runtime/arena.js';
+import { describe, ModelConfigError } from './errors.js';
+import type { Loss } from './losses.js';
+
+export interface Metric {
+  /** The key in logs/history, exactly as the user asked: 'accuracy', 'acc', 'mae', 'mse', 'categoricalAccuracy', … (val_ prefix added by the model). */
+  readonly name: string;
+  /** The metric summed over `rows` rows (computed in Wasm, f64); the model divides the epoch's total by the epoch's row count. */
+  sum(pred: F32Region, target: F32Region, rows: number, width: number): number;
+}
+
+/** 'accuracy' is resolved by the loss (and, for losses that are not cross-entropies, by the output width). */
+type MetricKind = 'accuracy' | 'categoricalAccuracy' | 'sparseCategoricalAccuracy' | 'binaryAccuracy' | 'meanAbsoluteError' | 'meanSquaredError';
+
+const ALIASES: Record<MetricKind, readonly string[]> = {
+  accuracy: ['accuracy', 'acc'],
+  categoricalAccuracy: ['categoricalAccuracy', 'categorical_accuracy', 'CategoricalAccuracy'],
+  sparseCategoricalAccuracy: ['sparseCategoricalAccuracy', 'sparse_categorical_accuracy', 'SparseCategoricalAccuracy'],
+  binaryAccuracy: ['binaryAccuracy', 'binary_accuracy', 'BinaryAccuracy'],
+  meanAbsoluteError: ['mae', 'MAE', 'meanAbsoluteError', 'mean_absolute_error', 'MeanAbsoluteError'],
+  meanSquaredError: ['mse', 'MSE', 'meanSquaredError', 'mean_squared_error', 'MeanSquaredError'],
+};
+const BY_NAME = new Map<string, MetricKind>();
+for (const kind of Object.keys(ALIASES) as MetricKind[]) for (const alias of ALIASES[kind]) BY_NAME.set(alias, kind);
+
+/** Keras metric classes, for a saved {class_name, config}, with the name Keras gives them by default. */
+const CLASSES = new Map<string, [MetricKind, string]>([
+  ['CategoricalAccuracy', ['categoricalAccuracy', 'categorical_accuracy']],
+  ['SparseCategoricalAccuracy', ['sparseCategoricalAccuracy', 'sparse_categorical_accuracy']],
+  ['BinaryAccuracy', ['binaryAccuracy', 'binary_accuracy']],
+  ['MeanAbsoluteError', ['meanAbsoluteError', 'mean_absolute_error']],
+  ['MeanSquaredError', ['meanSquaredError', 'mean_squared_error']],
+]);
+
+type Resolved = Exclude<MetricKind, 'accuracy'>;
+
+class KernelMetric implements Metric {
+  constructor(
+    readonly name: string,
+    private readonly kind: MetricKind,
+    private readonly threshold: number,
+    private readonly saved: unknown,
+  ) {}
+
+  sum(pred: F32Region, target: F32Region, rows: number, width: number): number {
+    // 'accuracy' with a loss that is not a cross-entropy: binary for one output, else categorical (as TF.js).
+    const kind: Resolved = this.kind === 'accuracy' ? (width === 1 ? 'binaryAccuracy' : 'categoricalAccuracy') : this.kind;
+    switch (kind) {
+      case 'categoricalAccuracy':
+        return kernels.categoricalAccuracySum(pred, target, rows, width);
+      case 'sparseCategoricalAccuracy':
+        return kernels.sparseCategoricalAccuracySum(pred, target, rows, width);
+      case 'binaryAccuracy':
+        return kernels.binaryAccuracySum(pred, target, rows, width, this.threshold);
+      case 'meanAbsoluteError':
+        return kernels.meanAbsoluteErrorSum(pred, target, rows, width);
+      case 'meanSquaredError':
+        return kernels.meanSquaredErrorSum(pred, target, rows, width);
+    }
+  }
+
+  /** What model.json's training_config.metrics holds: Keras's spelling of the name asked for, or the saved class object. */
+  toJSON(): unknown {
+    return this.saved;
+  }
+}
+
+/** 'categoricalAccuracy' → 'categorical_accuracy'; 'acc', 'MAE', 'CategoricalAccuracy' stay as they are (Keras reads them). */
+const kerasSpelling = (name: string): string => (/^[a-z]/.test(name) ? name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`) : name);
+
+/** The kind 'accuracy' means for this loss, where the loss decides it. */
+function accuracyFor(loss: Loss): MetricKind {
+  if (loss.name === 'sparseCategoricalCrossentropy') return 'sparseCategoricalAccuracy';
+  if (loss.name === 'categoricalCrossentropy') return 'categoricalAccuracy';
+  if (loss.name === 'binaryCrossentropy') return 'binaryAccuracy';
+  return 'accuracy';
+}
+
+/** Sparse targets are [rows] class ids, others the output's shape: a metric must take the loss's targets. */
+function checkTargetsMatch(kind: MetricKind, loss: Loss, name: string, argument: string): void {
+  const sparseLoss = loss.name === 'sparseCategoricalCrossentropy';
+  if (sparseLoss && kind !== 'sparseCategoricalAccuracy') {
+    throw new ModelConfigError('compile', argument, `${argument}: '${name}' compares predictions with targets of the output's shape, but sparseCategoricalCrossentropy takes class ids; use 'accuracy' or 'sparseCategoricalAccuracy'`);
+  }
+  if (!sparseLoss && kind === 'sparseCategoricalAccuracy') {
+    throw new ModelConfigError('compile', argument, `${argument}: '${name}' needs class-id targets, which only sparseCategoricalCrossentropy takes, but ${loss.name} takes targets of the output's shape; use 'accuracy' or 'categoricalAccuracy'`);
+  }
+}
+
+/** An unknown name: the error lists `listed` and hints at the closest of `known`. */
+function unknownName(argument: string, what: string, value: unknown, known: Iterable<string>, listed: readonly string[]): ModelConfigError {
+  const hint = typeof value === 'string' ? closestName(value, known) : undefined;
+  return new ModelConfigError('compile', argument, `${argument}${what} ${describe(value)} is not a metric seqwasm has (${listed.join(', ')})${hint ? `; did you mean '${hint}'?` : ''}`);
+}
+
+/**
+ * A Metric from what compile() was given: a name ('accuracy'/'acc', 'categoricalAccuracy',
+ * 'sparseCategoricalAccuracy', 'binaryAccuracy', 'mae'/'meanAbsoluteError',
+ * 'mse'/'meanSquaredError', their Keras snake_case and class names) or a saved Keras
+ * {class_name, config} (config.name becomes the name, BinaryAccuracy's config.threshold is
+ * kept). 'accuracy'/'acc' resolve by the loss like Keras: categorical CE → categorical accuracy
+ * (argmax match, first maximum wins), sparse CE → sparse categorical accuracy, binary CE →
+ * binary accuracy; any other loss → binary accuracy for an output of width 1, else categorical.
+ * Binary accuracy thresholds at 0.5, or at 0 when the loss is fromLogits (σ(z) > 0.5 ⇔ z > 0).
+ * A metric whose targets differ from the loss's (sparse ids vs the output's shape) and unknown
+ * names are ModelConfigErrors('compile', argument, …), the latter with a did-you-mean hint.
+ */
+export function metricFrom(spec: unknown, loss: Loss, argument = 'metrics'): Metric {
+  let kind: MetricKind | undefined;
+  let name: string;
+  let saved: unknown;
+  let threshold = loss.fromLogits ? 0 : 0.5;
+  if (typeof spec === 'string') {
+    kind = BY_NAME.get(spec);
+    if (!kind) throw unknownName(argument, '', spec, BY_NAME.keys(), Object.keys(ALIASES));
+    name = spec;
+    saved = kerasSpelling(spec);
+  } else if (spec !== null && typeof spec === 'object' && !Array.isArray(spec) && 'class_name' in spec) {
+    const { class_name: className, config } = spec as { class_name: unknown; config?: unknown };
+    if (className === 'function' && typeof config === 'string') return metricFrom(config, loss, argument);
+    const known = typeof className === 'string' ? CLASSES.get(className) : undefined;
+    if (!known) throw unknownName(argument, '.class_name', className, CLASSES.keys(), [...CLASSES.keys()]);
+    [kind, name] = known;
+    if (config !== undefined && config !== null) {
+      if (typeof config !== 'object' || Array.isArray(config)) throw new ModelConfigError('compile', argument, `${argument}.config of ${String(className)} must be an object, got ${describe(config)}`);
+      const c = config as Record<string, unknown>;
+      const options = kind === 'binaryAccuracy' ? ['name', 'dtype', 'threshold'] : ['name', 'dtype'];
+      for (const key of Object.keys(c)) {
+        if (!options.includes(key)) throw new ModelConfigError('compile', argument, `${argument}.config.${key} is not an option of ${String(className)} (${options.join(', ')})`);
+      }
+      if (c.name !== undefined) {
+        if (typeof c.name !== 'string' || c.name === '') throw new ModelConfigError('compile', argument, `${argument}.config.name must be a non-empty string, got ${describe(c.name)}`);
+        name = c.name;
+      }
+      if (c.threshold !== undefined) {
+        if (typeof c.threshold !== 'number' || !Number.isFinite(c.threshold)) throw new ModelConfigError('compile', argument, `${argument}.config.threshold must be a finite number, got ${describe(c.threshold)}`);
+        threshold = c.threshold;
+      }
+    }
+    saved = spec;
+  } else {
+    throw new ModelConfigError('compile', argument, `${argument} must be a metric name (${Object.keys(ALIASES).join(', ')}) or a {class_name, config} object, got ${describe(spec)}`);
+  }
+  if (kind === 'accuracy') kind = accuracyFor(loss);
+  checkTargetsMatch(kind, loss, name, argument);
+  return new KernelMetric(name, kind, threshold, saved);
+}
