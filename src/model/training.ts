@@ -196,12 +196,12 @@ export async function fit(model: Trainable, compiled: Compiled, x: unknown, y: u
       data.load(plan, target);
       plan.forward(epochRng.derive(batch));
       const dOutput = plan.buffer('dOutput', plan.output.length);
-      const values = lossAndMetrics(plan, compiled, target, dOutput, fused);
+      const { values, rows } = lossAndMetrics(plan, compiled, target, dOutput, fused);
       for (const layer of network.layers) layer.zeroGradients();
       plan.backward(dOutput, fused);
       compiled.optimizer.apply(weights);
       for (const layer of network.layers) layer.weightsChanged();
-      totals.add(values, data.count, outputRows(plan));
+      totals.add(values, data.count, rows);
       Object.assign(logs, totals.means());
       for (const callback of callbacks) await callback.onBatchEnd(batch, logs);
       batch++;
@@ -269,12 +269,23 @@ function outputRows(plan: BatchPlan): number {
   return plan.output.length / plan.outputShape[plan.outputShape.length - 1];
 }
 
-/** The batch's mean loss (its gradient into dOutput when given) and every metric's sum, all from Wasm. */
-function lossAndMetrics(plan: BatchPlan, compiled: Compiled, target: F32Region, dOutput: F32Region | undefined, fused: boolean): number[] {
+/**
+ * The batch's mean loss (its gradient into dOutput when given) and every metric's sum, all
+ * from Wasm, with the rows they cover: a sequence output whose input had padding counts only
+ * its real steps (Keras applies the mask to losses and metrics).
+ */
+function lossAndMetrics(plan: BatchPlan, compiled: Compiled, target: F32Region, dOutput: F32Region | undefined, fused: boolean): { values: number[]; rows: number } {
   const width = plan.outputShape[plan.outputShape.length - 1];
   const rows = outputRows(plan);
-  const loss = compiled.loss.compute(plan.output, target, rows, width, dOutput, fused);
-  return [loss, ...compiled.metrics.map((metric) => metric.sum(plan.output, target, rows, width))];
+  const mask = plan.outputMask && plan.outputShape.length === 3 ? plan.buffer('mask', rows) : undefined;
+  let valid = rows;
+  if (mask) {
+    const view = mask.view();
+    valid = 0;
+    plan.outputMask!.forEach((m, i) => (valid += view[i] = m ? 1 : 0));
+  }
+  const loss = compiled.loss.compute(plan.output, target, rows, width, dOutput, fused, mask);
+  return { values: [loss, ...compiled.metrics.map((metric) => metric.sum(plan.output, target, rows, width, mask))], rows: valid };
 }
 
 /** Whether the loss fuses with the final activation (softmax + crossentropy): backward then starts at the logits. */
@@ -290,7 +301,8 @@ function evaluateSamples(network: Network, compiled: Compiled, samples: Samples,
     const target = targetBuffer(plan, compiled.loss);
     data.load(plan, target);
     plan.forward();
-    totals.add(lossAndMetrics(plan, compiled, target, undefined, false), data.count, outputRows(plan));
+    const { values, rows } = lossAndMetrics(plan, compiled, target, undefined, false);
+    totals.add(values, data.count, rows);
   }
   return totals.means();
 }
