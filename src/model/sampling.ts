@@ -11,7 +11,7 @@
 // regions (allocation, an initialised module, views to refresh), which is a lot of machinery
 // for one short row per generated token, and float64 keeps the weights as exact as p itself.
 import { formatPath } from '../data/errors.js';
-import { log } from '../layers/normal.js';
+import { exp, log } from '../util/detmath.js';
 import { optionalPositiveInteger, OptionProblem, type Option } from '../layers/options.js';
 import { Prng } from '../util/prng.js';
 import { atLeast, readOptions } from './callbacks.js';
@@ -138,39 +138,4 @@ function largest(data: ArrayLike<number>, offset: number, width: number, k: numb
   const mask = new Uint8Array(width);
   for (let j = 0; j < k; j++) mask[order[j]] = 1;
   return mask;
-}
-
-// ---- a deterministic exponential ------------------------------------------------------
-
-const LN2 = 0.6931471805599453;
-const LN2_HI = 6.93147180369123816490e-1; // ln 2 rounded to 32 bits: k·LN2_HI is exact for |k| < 2^20
-const LN2_LO = 1.90821492927058770002e-10; // ln 2 − LN2_HI
-/** 1/n! for n = 0…14: the Taylor series of e^r for |r| <= ln2/2, the last term below 2^−60 of the sum. */
-const TAYLOR: number[] = [1];
-for (let n = 1; n <= 14; n++) TAYLOR.push(TAYLOR[n - 1] / n);
-
-const pow2 = new DataView(new ArrayBuffer(8));
-/** 2^k for −1022 <= k <= 1023, from its bits. */
-function twoTo(k: number): number {
-  pow2.setUint32(0, (k + 1023) << 20);
-  pow2.setUint32(4, 0);
-  return pow2.getFloat64(0);
-}
-
-/**
- * e^x from + − × ÷ only: identical in every engine, within 1 ulp of V8's Math.exp (2M samples).
- * x = k·ln 2 + r with |r| <= ln2/2 (ln 2 split so k·ln 2 is exact), e^r by its Taylor series,
- * times 2^k built from bits (in two steps for subnormal results).
- */
-export function exp(x: number): number {
-  if (Number.isNaN(x)) return NaN;
-  if (x > 709.782712893384) return Infinity;
-  if (x < -745.1332191019412) return 0;
-  const k = Math.round(x / LN2);
-  const r = x - k * LN2_HI - k * LN2_LO;
-  let sum = TAYLOR[TAYLOR.length - 1];
-  for (let n = TAYLOR.length - 2; n >= 0; n--) sum = TAYLOR[n] + r * sum;
-  if (k > 1023) return sum * twoTo(1023) * 2;
-  if (k < -1022) return sum * twoTo(k + 64) * twoTo(-64);
-  return sum * twoTo(k);
 }

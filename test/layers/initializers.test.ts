@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { initializers, parseInitializer } from '../../src/layers/initializers.js';
 import * as layers from '../../src/layers/index.js';
 import { LayerConfigError } from '../../src/layers/index.js';
-import { log, NormalSampler } from '../../src/layers/normal.js';
+import { NormalSampler } from '../../src/layers/normal.js';
+import { log } from '../../src/util/detmath.js';
 import { Prng } from '../../src/util/prng.js';
 import { randomFor, replay } from './helpers.js';
 

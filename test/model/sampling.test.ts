@@ -2,7 +2,8 @@
 // against the distribution it should draw from (chi-square bounds), on fresh seeded inputs.
 import { describe, expect, it } from 'vitest';
 import { ModelConfigError, ModelInputError } from '../../src/model/errors.js';
-import { exp, sample } from '../../src/model/sampling.js';
+import { sample } from '../../src/model/sampling.js';
+import { exp } from '../../src/util/detmath.js';
 import { Prng } from '../../src/util/prng.js';
 import { rng, testSeed } from '../util/random.js';
 
