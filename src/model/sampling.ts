@@ -5,9 +5,8 @@
 // Temperature T reweights p to p^(1/T) = exp((ln p − ln p_max)/T), renormalised: T < 1 sharpens
 // the distribution, T > 1 flattens it, T = 0 takes the argmax. Subtracting ln p_max keeps the
 // largest weight at exactly 1, so no T underflows every weight to 0. Math.exp/log/pow differ in
-// the last bit between engines, and one bit can flip which token is drawn, so the logarithm is
-// the deterministic one of src/layers/normal.ts and the exponential below is built the same
-// way from + − × ÷. We do not call the Wasm exp kernel instead: it works in float32 on arena
+// the last bit between engines, and one bit can flip which token is drawn, so the logarithm and
+// exponential are ours (util/detmath.ts, built from + − × ÷ only). We do not call the Wasm exp kernel instead: it works in float32 on arena
 // regions (allocation, an initialised module, views to refresh), which is a lot of machinery
 // for one short row per generated token, and float64 keeps the weights as exact as p itself.
 import { formatPath } from '../data/errors.js';
