@@ -104,13 +104,15 @@ async function instantiate(input: WasmSource | undefined): Promise<Runtime> {
 async function instantiateSource(source: Exclude<WasmSource, URL | string>): Promise<WebAssembly.Instance> {
   try {
     if (source instanceof WebAssembly.Module) return await WebAssembly.instantiate(source, {});
+    // Bytes before Response: in Node 20 the first touch of the global Response loads its
+    // fetch implementation (undici), ~10 ms of a cold start that reads the file.
+    if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) {
+      return (await WebAssembly.instantiate(source, {})).instance;
+    }
     if (isResponse(source)) {
       if (!source.ok) throw new SeqwasmInitError(`init(input): fetching ${source.url || 'the module'} failed with HTTP ${source.status}`);
       const bytes = await source.arrayBuffer();
       return (await WebAssembly.instantiate(bytes, {})).instance;
-    }
-    if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) {
-      return (await WebAssembly.instantiate(source, {})).instance;
     }
   } catch (cause) {
     if (cause instanceof SeqwasmInitError) throw cause;

@@ -1,0 +1,120 @@
+// npm run bench:runtimes [-- --runs=N] [-- --json]: the package's size and its cold start in
+// each runtime, measured on the packed package installed in a throwaway project (the same
+// one test:runtimes uses). Reported, never asserted. Goals (issue 6): JS + Wasm under 60 KB
+// gzipped (TF.js: tf.min.js 366 KB + its SIMD .wasm 137 KB gzipped); under 20 ms from Node's
+// process start to the first prediction of a small LSTM.
+//
+// Sizes: the tarball; every packed JS file and the .wasm gzipped (-9) one by one; and what a
+// browser page downloads: the public API bundled and minified by esbuild, plus the .wasm.
+//
+// Cold start: predictOnce() in test/runtimes/conformance.ts (LSTM(8) + Dense(26, softmax),
+// built from a seed, one prediction of one 5×26 sample), each run a new process (a new
+// browser context for Chromium), median of --runs (default 7):
+//   since start   performance.now() at the prediction: ms from process start (Node, Deno,
+//                 Bun) or navigation start (Chromium: includes fetching the bundle and .wasm)
+//   import→pred   from before `await import('seqwasm')` to the prediction (Node, Deno, Bun);
+//                 Chromium: from the bundle's first statement, the package already evaluated
+//   CPU time      user + system time of the whole process at the prediction (every thread:
+//                 compilers, GC), against an empty script's: steadier than wall time on a
+//                 shared machine (Node, Deno, Bun)
+//   wall          spawn → exit of the runtime, against an empty script's wall in the same
+//                 runtime; workerd (whose clock stands still while a Worker computes) has only this
+// The runtimes start without this machine's NODE_EXTRA_CA_CERTS (scripts/runtimes/launch.ts).
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+import { openRuntime, processCommand, runProcess, RUNTIMES, type ProcessRuntime } from '../scripts/runtimes/launch.js';
+import { prepareProject, wasmPath, workerdConfig, type Project } from '../scripts/runtimes/package.js';
+import { median, report, withPeer, type Row } from './harness.js';
+
+const TFJS_GZIP_KB = 366 + 137;
+const runsArg = process.argv.find((a) => a.startsWith('--runs='));
+const RUNS = runsArg ? Number(runsArg.slice('--runs='.length)) : 7;
+
+const project = await prepareProject();
+try {
+  const rows = [...(await sizeRows(project)), ...(await coldStartRows(project))];
+  report(rows);
+} finally {
+  project.dispose();
+}
+
+async function sizeRows(p: Project): Promise<Row[]> {
+  const kb = (bytes: number) => bytes / 1024;
+  const gzip = (bytes: Uint8Array) => gzipSync(bytes, { level: 9 }).length;
+  const js = p.packed.files.filter((f) => f.path.endsWith('.js')).map((f) => readFileSync(join(p.packageDir, f.path)));
+  const wasm = readFileSync(wasmPath(p.packageDir));
+  const bundle = await build({
+    stdin: { contents: "export * from 'seqwasm';", resolveDir: p.dir },
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    platform: 'browser',
+    write: false,
+    logLevel: 'silent',
+  });
+  const bundled = bundle.outputFiles[0].contents;
+  const jsGzip = js.reduce((n, file) => n + gzip(file), 0);
+  return [
+    { name: 'size: npm pack tarball', unit: 'KB', value: kb(p.packed.size) },
+    { name: 'size: unpacked (JS + .d.ts + Wasm + docs)', unit: 'KB', value: kb(p.packed.unpackedSize) },
+    { name: `size: packed JS, ${js.length} files`, unit: 'KB', value: kb(js.reduce((n, f) => n + f.length, 0)) },
+    { name: 'size: packed JS gzipped file by file', unit: 'KB', value: kb(jsGzip) },
+    { name: 'size: seqwasm.wasm', unit: 'KB', value: kb(wasm.length) },
+    { name: 'size: seqwasm.wasm gzipped', unit: 'KB', value: kb(gzip(wasm)) },
+    withPeer({ name: 'size: packed JS + Wasm gzipped', unit: 'KB', value: kb(jsGzip + gzip(wasm)) }, 'tfjs min.js + wasm', TFJS_GZIP_KB, false),
+    { name: 'size: browser bundle (esbuild --minify) ', unit: 'KB', value: kb(bundled.length) },
+    withPeer({ name: 'size: browser bundle + Wasm gzipped', unit: 'KB', value: kb(gzip(bundled) + gzip(wasm)) }, 'tfjs min.js + wasm', TFJS_GZIP_KB, false),
+  ];
+}
+
+async function coldStartRows(p: Project): Promise<Row[]> {
+  writeFileSync(join(p.dir, 'empty.js'), 'const { user, system } = process.cpuUsage();\nconsole.log(`seqwasm-result ${JSON.stringify({ cpuMs: (user + system) / 1000 })}`);\n');
+  writeFileSync(join(p.dir, 'empty-worker.js'), "export default { test() { console.log('seqwasm-result {}'); } };\n");
+  const rows: Row[] = [];
+  for (const name of RUNTIMES) {
+    const session = await openRuntime(name, p);
+    console.log(`${name}: ${session.command}`);
+    const samples: Record<string, number[]> = { sinceOrigin: [], importToPrediction: [], cpu: [], emptyCpu: [], wall: [], emptyWall: [] };
+    try {
+      await session.run('coldstart'); // a first run warms the OS file cache, not the runtime
+      for (let i = 0; i < RUNS; i++) {
+        const { result, wallMs } = await session.run('coldstart');
+        if (name !== 'workerd') {
+          samples.sinceOrigin.push(Number(result.sinceOrigin));
+          samples.importToPrediction.push(Number(result.importToPrediction));
+        }
+        if (name !== 'chromium') {
+          const empty = await runEmpty(name, p);
+          samples.wall.push(wallMs);
+          samples.emptyWall.push(empty.wallMs);
+          if (name !== 'workerd') {
+            samples.cpu.push(Number(result.cpuMs));
+            samples.emptyCpu.push(Number(empty.result.cpuMs));
+          }
+        }
+      }
+    } finally {
+      await session.close();
+    }
+    const origin = name === 'chromium' ? 'navigation start' : 'process start';
+    const labels: Record<string, string> = {
+      sinceOrigin: `${origin} → first prediction`,
+      importToPrediction: name === 'chromium' ? 'bundle start → first prediction' : 'import → first prediction',
+      cpu: 'CPU time (all threads), process start → first prediction',
+      emptyCpu: 'CPU time (all threads), empty script',
+      wall: 'spawn → exit, LSTM prediction',
+      emptyWall: 'spawn → exit, empty script',
+    };
+    for (const [key, values] of Object.entries(samples)) {
+      if (values.length) rows.push({ name: `cold start ${name}: ${labels[key]}`, unit: 'ms', value: median(values) });
+    }
+  }
+  return rows;
+}
+
+function runEmpty(name: ProcessRuntime, p: Project) {
+  const script = name === 'workerd' ? workerdConfig(p.dir, 'empty', 'empty-worker.js', false) : 'empty.js';
+  return runProcess(name, processCommand(name, p.dir, script), p.dir);
+}
