@@ -4,3 +4,5 @@ export * from './gemm.js';
 export * from './activations.js';
 export * from './elementwise.js';
 export * from './recurrent.js';
+export * from './optimizers.js';
+export * from './losses.js';

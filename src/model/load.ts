@@ -58,6 +58,6 @@ function compileSaved(model: Sequential, config: Record<string, unknown>, optimi
   }
   if (optimizerWeights.length > 0) {
     model.optimizer.build(model.layers.flatMap((layer) => layer.weights));
-    model.optimizer.setState(optimizerWeights);
+    model.optimizer.setState(optimizerWeights, OWNER);
   }
 }

@@ -1,0 +1,174 @@
+// Typed wrappers around the optimizer update kernels of assembly/optimizers.ts: one call
+// updates one weight tensor in place, with its slots. Every region and scalar is checked
+// before any Wasm runs (a bad one is a RangeError/TypeError naming it, and nothing changes).
+// Hyper-parameters are Keras's; `weightDecay` is Keras 3's decoupled decay, applied first as
+// w ← w − w·(learningRate·weightDecay). Scalars are rounded to float32 on their way into Wasm,
+// except Adam's, whose step-dependent corrections are formed in float64 inside Wasm.
+import type { F32Region } from '../runtime/arena.js';
+import { apart, exportsOf, offsets, scalar } from './buffers.js';
+import { dim } from './validate.js';
+
+interface OptimizerExports {
+  sgdUpdate(w: number, g: number, vel: number, n: number, lr: number, momentum: number, nesterov: number, decay: number): void;
+  rmspropUpdate(w: number, g: number, ms: number, mom: number, mg: number, n: number, lr: number, rho: number, oneMinusRho: number, momentum: number, eps: number, centered: number, decay: number): void;
+  adamUpdate(w: number, g: number, m: number, v: number, vhat: number, n: number, lr: number, beta1: number, beta2: number, eps: number, step: number, amsgrad: number, decay: number): void;
+  adagradUpdate(w: number, g: number, acc: number, n: number, lr: number, eps: number, decay: number): void;
+  pow64(x: number, y: number): number;
+}
+
+export interface SgdParams {
+  learningRate: number;
+  /** 0 (default): plain SGD and no velocity slot. */
+  momentum?: number;
+  nesterov?: boolean;
+  weightDecay?: number;
+}
+
+export interface RmspropParams {
+  learningRate: number;
+  rho: number;
+  epsilon: number;
+  /** 0 (default): no momentum slot. */
+  momentum?: number;
+  centered?: boolean;
+  weightDecay?: number;
+}
+
+export interface AdamParams {
+  learningRate: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  /** The step being taken, 1 for the first (bias corrections use β^step). */
+  step: number;
+  /** Keep v̂ = max(v̂, v) in the vhat slot and use it in place of v. */
+  amsgrad?: boolean;
+  weightDecay?: number;
+}
+
+export interface AdagradParams {
+  learningRate: number;
+  epsilon: number;
+  weightDecay?: number;
+}
+
+function scalars(what: string, named: Record<string, unknown>): void {
+  for (const [name, value] of Object.entries(named)) scalar(what, name, value);
+}
+
+/**
+ * Checks the weights, gradient and slots (each live, each holding n floats, no two sharing a
+ * byte: all are updated in place); returns their byte offsets in order.
+ */
+function regions(what: string, n: number, named: Record<string, F32Region>): number[] {
+  const result = offsets(what, n, named);
+  const names = Object.keys(named);
+  for (let i = 0; i < names.length; i++) {
+    for (let j = 0; j < i; j++) apart(what, [names[i], result[i], n], [names[j], result[j], n]);
+  }
+  return result;
+}
+
+/** The slot a configuration needs, or a TypeError naming the option that needs it. */
+function required(what: string, slot: F32Region | undefined, name: string, because: string): F32Region {
+  if (slot === undefined) throw new TypeError(`${what}(${name}): ${because} needs the ${name} slot, got undefined`);
+  return slot;
+}
+
+function flag(what: string, name: string, value: unknown): boolean {
+  if (value === undefined) return false;
+  if (typeof value !== 'boolean') throw new TypeError(`${what}(${name}): expected a boolean, got ${typeof value} ${String(value)}`);
+  return value;
+}
+
+/** learningRate·weightDecay, the factor of the decay step (0: none). */
+function decayFactor(learningRate: number, weightDecay = 0): number {
+  return learningRate * weightDecay;
+}
+
+/**
+ * SGD on the first n floats (Keras 3): w ← w − lr·g, or with momentum μ
+ * velocity ← μ·velocity − lr·g and w ← w + velocity (Nesterov: w ← w + μ·velocity − lr·g).
+ */
+export function sgdUpdate(weights: F32Region, grads: F32Region, velocity: F32Region | undefined, params: SgdParams, n = weights.length): void {
+  const what = 'sgdUpdate';
+  const { learningRate, momentum = 0, weightDecay = 0 } = params;
+  scalars(what, { learningRate, momentum, weightDecay });
+  const nesterov = flag(what, 'nesterov', params.nesterov);
+  const named: Record<string, F32Region> = { weights, grads };
+  if (momentum !== 0) named.velocity = required(what, velocity, 'velocity', `momentum ${momentum}`);
+  const [w, g, vel = 0] = regions(what, n, named);
+  exportsOf<OptimizerExports>(what).sgdUpdate(w, g, vel, n, learningRate, momentum, +nesterov, decayFactor(learningRate, weightDecay));
+}
+
+/**
+ * RMSprop on the first n floats (Keras 3): meanSquare ← ρ·meanSquare + (1−ρ)·g²; centered:
+ * meanGrad ← ρ·meanGrad + (1−ρ)·g and d = meanSquare − meanGrad² + ε, else d = meanSquare + ε;
+ * inc = lr·g/√d; with momentum μ: mom ← μ·mom + inc, w ← w − mom; else w ← w − inc.
+ */
+export function rmspropUpdate(
+  weights: F32Region,
+  grads: F32Region,
+  slots: { meanSquare: F32Region; momentum?: F32Region; meanGrad?: F32Region },
+  params: RmspropParams,
+  n = weights.length,
+): void {
+  const what = 'rmspropUpdate';
+  const { learningRate, rho, epsilon, momentum = 0, weightDecay = 0 } = params;
+  scalars(what, { learningRate, rho, epsilon, momentum, weightDecay });
+  const centered = flag(what, 'centered', params.centered);
+  const named: Record<string, F32Region> = { weights, grads, meanSquare: slots.meanSquare };
+  if (momentum !== 0) named.momentum = required(what, slots.momentum, 'momentum', `momentum ${momentum}`);
+  if (centered) named.meanGrad = required(what, slots.meanGrad, 'meanGrad', 'centered');
+  const o = regions(what, n, named);
+  const [w, g, ms] = o;
+  const mom = momentum !== 0 ? o[3] : 0;
+  const mg = centered ? o[o.length - 1] : 0;
+  exportsOf<OptimizerExports>(what).rmspropUpdate(w, g, ms, mom, mg, n, learningRate, rho, 1 - rho, momentum, epsilon, +centered, decayFactor(learningRate, weightDecay));
+}
+
+/**
+ * Adam step `step` on the first n floats: m ← β1·m + (1−β1)·g, v ← β2·v + (1−β2)·g²
+ * (AMSGrad: vhat ← max(vhat, v), used for v), w ← w − lr·m̂/(√v̂ + ε) with m̂ = m/(1−β1^step),
+ * v̂ = v/(1−β2^step) — ε on the bias-corrected √v̂ as in TF.js (see assembly/optimizers.ts);
+ * the powers are of β rounded to float32, as Keras and TF.js take them.
+ */
+export function adamUpdate(
+  weights: F32Region,
+  grads: F32Region,
+  slots: { m: F32Region; v: F32Region; vhat?: F32Region },
+  params: AdamParams,
+  n = weights.length,
+): void {
+  const what = 'adamUpdate';
+  const { learningRate, beta1, beta2, epsilon, step, weightDecay = 0 } = params;
+  scalars(what, { learningRate, beta1, beta2, epsilon, weightDecay });
+  const amsgrad = flag(what, 'amsgrad', params.amsgrad);
+  dim(`${what}(step)`, step, 1);
+  if (step > 0x7fffffff) throw new RangeError(`${what}(step): expected an integer <= ${0x7fffffff}, got ${step}`);
+  const named: Record<string, F32Region> = { weights, grads, m: slots.m, v: slots.v };
+  if (amsgrad) named.vhat = required(what, slots.vhat, 'vhat', 'amsgrad');
+  const [w, g, m, v, vhat = 0] = regions(what, n, named);
+  exportsOf<OptimizerExports>(what).adamUpdate(w, g, m, v, vhat, n, learningRate, beta1, beta2, epsilon, step, +amsgrad, decayFactor(learningRate, weightDecay));
+}
+
+/** Adagrad on the first n floats: accumulator ← accumulator + g², w ← w − lr·g/√(accumulator + ε). */
+export function adagradUpdate(weights: F32Region, grads: F32Region, accumulator: F32Region, params: AdagradParams, n = weights.length): void {
+  const what = 'adagradUpdate';
+  const { learningRate, epsilon, weightDecay = 0 } = params;
+  scalars(what, { learningRate, epsilon, weightDecay });
+  const [w, g, acc] = regions(what, n, { weights, grads, accumulator });
+  exportsOf<OptimizerExports>(what).adagradUpdate(w, g, acc, n, learningRate, epsilon, decayFactor(learningRate, weightDecay));
+}
+
+/**
+ * base^exponent in float64, computed by the module's own pow, so the result is the same bits
+ * in every JS engine (Math.pow is not: engines differ in the last bits). For learning-rate
+ * schedules and anything else that feeds weights.
+ */
+export function pow64(base: number, exponent: number): number {
+  const what = 'pow64';
+  scalar(what, 'base', base);
+  scalar(what, 'exponent', exponent);
+  return exportsOf<OptimizerExports>(what).pow64(base, exponent);
+}
