@@ -50,6 +50,11 @@ export class Embedding extends Layer<typeof EMBEDDING.options> {
     });
   }
 
+  /** Ids come as [batch, time]: the time axis is open whatever length was declared. */
+  protected isTimeAxis(axis: number): boolean {
+    return axis === 1;
+  }
+
   computeOutputShape(inputShape: Shape): Shape {
     this.expectRank(inputShape, 2, 2, 'ids [batch, time]');
     return [...inputShape, this.settings.outputDim];

@@ -359,7 +359,7 @@ export abstract class Layer<S extends OptionTable = OptionTable> {
     const shape = this.checkShape(inputShape, 'inputShape');
     if (shape.some((d) => d === null)) throw new LayerInputError(this.name, 'inputShape', `a plan needs every dimension, got ${formatShape(shape)}`);
     this.builtInputShape!.forEach((d, axis) => {
-      if (d !== null && d !== shape[axis]) {
+      if (d !== null && d !== shape[axis] && !this.isTimeAxis(axis, shape)) {
         throw new LayerInputError(this.name, 'inputShape', `input shape ${formatShape(shape)} does not match the shape ${formatShape(this.builtInputShape!)} the layer was built for`);
       }
     });
@@ -402,6 +402,16 @@ export abstract class Layer<S extends OptionTable = OptionTable> {
     this.weightScope = scope;
   }
 
+  /**
+   * Whether `axis` of an input of `shape` is the time axis, which no weight depends on: a
+   * layer declared for 28 steps also runs on 1 (step() streams one at a time) or on 50, as
+   * Keras runs a model on another length than it was declared for. Sequences are
+   * [batch, time, features…]; layers taking [batch, time] ids override this.
+   */
+  protected isTimeAxis(axis: number, shape: Shape): boolean {
+    return axis === 1 && shape.length >= 3;
+  }
+
   /** Throws unless `shape` has a rank in [min, max]. */
   protected expectRank(shape: Shape, min: number, max = min, what = 'input'): void {
     if (shape.length < min || shape.length > max) {
@@ -422,7 +432,7 @@ export abstract class Layer<S extends OptionTable = OptionTable> {
       throw new LayerInputError(this.name, argument, `${argument} must be an array of positive integers (or null), got ${Array.isArray(shape) ? formatShape(shape) : describe(shape)}`);
     }
     const declared = this.batchInputShape;
-    if (declared && (declared.length !== shape.length || declared.some((d, axis) => d !== null && shape[axis] !== null && d !== shape[axis]))) {
+    if (declared && (declared.length !== shape.length || declared.some((d, axis) => d !== null && shape[axis] !== null && d !== shape[axis] && !this.isTimeAxis(axis, shape)))) {
       throw new LayerInputError(this.name, argument, `${argument} ${formatShape(shape)} does not match the layer's declared input shape ${formatShape(declared)}`);
     }
     return Object.freeze([...shape]);

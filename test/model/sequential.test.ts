@@ -132,6 +132,18 @@ describe('sequential', () => {
     });
   }
 
+  it('streams a model declared for a fixed number of steps (the time axis stays open)', () => {
+    const { x } = classification(2);
+    const model = classifier();
+    let last: Float32Array | undefined;
+    for (let t = 0; t < 6; t++) {
+      const step = Float32Array.from({ length: 2 * 4 }, (_, i) => x.data[Math.floor(i / 4) * 24 + t * 4 + (i % 4)]);
+      last = model.step({ shape: [2, 4], data: step }).data;
+    }
+    expect(bits(last!)).toEqual(bits(model.predict(x).data));
+    model.dispose();
+  });
+
   it('trains from an async iterable of batches exactly as from the same batches in memory', async () => {
     const { x, y } = classification(40);
     const inMemory = classifier(5);
@@ -183,6 +195,41 @@ describe('sequential', () => {
     await model.fit(x, y, { epochs: 40, batchSize: 4, verbose: 0, callbacks: { onEpochEnd: () => void (firedDuringFit ||= fired) } });
     expect(firedDuringFit).toBe(true);
     model.dispose();
+  });
+
+  it('padded steps of a masked sequence output count in neither the loss nor the metrics (Keras 3)', async () => {
+    // Ids with 0 as padding at the end; embedding maskZero carries the mask to the output.
+    const ids = [
+      [3, 1, 4, 1, 5, 0, 0],
+      [2, 6, 5, 3, 5, 8, 9],
+      [7, 9, 0, 0, 0, 0, 0],
+    ];
+    const x = { shape: [3, 7], data: Float32Array.from(ids.flat()) };
+    const targetsWith = (padClass: number) => {
+      const y = new Float32Array(3 * 7 * 4);
+      ids.flat().forEach((id, i) => (y[i * 4 + (id === 0 ? padClass : id % 4)] = 1));
+      return { shape: [3, 7, 4], data: y };
+    };
+    const make = () => {
+      const model = sequential({ seed: 6, layers: [layers.embedding({ inputDim: 10, outputDim: 5, maskZero: true, inputShape: [7] }), layers.lstm({ units: 6, returnSequences: true }), layers.dense({ units: 4, activation: 'softmax' })] });
+      model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+      return model;
+    };
+    const [a, b] = [make(), make()];
+    const logsA = a.evaluate(x, targetsWith(0));
+    expect(b.evaluate(x, targetsWith(3))).toEqual(logsA);
+    // The loss is the mean crossentropy over the 14 real steps only.
+    const probs = a.predict(x).data;
+    let sum = 0;
+    ids.flat().forEach((id, i) => {
+      if (id !== 0) sum -= Math.log(probs[i * 4 + (id % 4)]);
+    });
+    expect(Math.abs(logsA.loss - sum / 14), replay).toBeLessThan(1e-6);
+    await a.fit(x, targetsWith(0), { epochs: 3, batchSize: 3, verbose: 0 });
+    await b.fit(x, targetsWith(3), { epochs: 3, batchSize: 3, verbose: 0 });
+    expect(bits(allWeights(a))).toEqual(bits(allWeights(b)));
+    a.dispose();
+    b.dispose();
   });
 
   it('reports bad use with typed errors that name the argument', async () => {
