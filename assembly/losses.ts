@@ -6,8 +6,16 @@
 // (s0 + s1) + (s2 + s3), where a loop is vectorised), then the rows in order. When `grad` is
 // not 0 the same call writes d(mean loss)/d(pred) there in float32, 1/rows factor included.
 // Every gradient element is computed in float64 and rounded to float32 once.
-// `grad` must not overlap pred or target (the host checks); byte offset 0 means "no gradient"
-// (the host arena starts above the module's data, so no region lives there).
+// `grad` must not overlap pred, target or mask (the host checks); byte offset 0 means "no
+// gradient" (the host arena starts above the module's data, so no region lives there).
+//
+// Masks (a sequence output of padded input): `mask` is 0 (every row counts) or [rows] floats,
+// a row counting when its float is nonzero (the host passes 0/1; NaN counts). As Keras's
+// apply_mask under 'sum_over_batch_size', the loss is then the mean over the valid rows only:
+// `valid` replaces `rows` in every divisor, a masked row is not read and its gradient is
+// written as 0, and with no valid row the loss is 0 with an all-zero gradient. Metrics sum
+// over the valid rows. Without a mask, or with one where every row is valid, the arithmetic
+// (and so every bit) is that of the unmasked loss.
 //
 // Probabilities are clipped to [ε, 1 − ε], ε = 1e-7, as float32 like Keras; the clip passes
 // the gradient where ε <= p <= 1 − ε (inclusive, as tf.clip_by_value) and stops it outside.
@@ -138,6 +146,33 @@ const HUBER = 2;
   return x >= P_LO && x <= P_HI;
 }
 
+/** The number of rows that count: all of them without a mask, else those whose mask is nonzero. */
+// @ts-ignore: decorator
+@inline function validRows(mask: usize, rows: i32): i32 {
+  if (mask == 0) return rows;
+  let valid = 0;
+  for (let row = 0; row < rows; row++) if (load<f32>(mask + (<usize>row << 2)) != 0) valid++;
+  return valid;
+}
+
+/** Whether `row` is masked out (never without a mask). */
+// @ts-ignore: decorator
+@inline function masked(mask: usize, row: i32): bool {
+  return mask != 0 && load<f32>(mask + (<usize>row << 2)) == 0;
+}
+
+/** A masked row's gradient: zeros over its `rowBytes` bytes at g (nothing when g is 0). */
+// @ts-ignore: decorator
+@inline function zeroGradRow(g: usize, rowBytes: usize): void {
+  if (g != 0) memory.fill(g, 0, rowBytes);
+}
+
+/** total/valid, and 0 when no row is valid (Keras: divide_no_nan). */
+// @ts-ignore: decorator
+@inline function meanOver(total: f64, valid: i32): f64 {
+  return valid == 0 ? 0 : total / <f64>valid;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Regression: mean squared error, mean absolute error, Huber. d = pred − target in float64
 // (exact for most pairs of floats), two lanes at a time.
@@ -165,18 +200,22 @@ const HUBER = 2;
 }
 
 /**
- * Σ over rows of the row's mean term (row terms in the four-partial order); with grad != 0
- * also writes slope/(rows·width) there. The losses divide the result by rows.
+ * Σ over the valid rows of the row's mean term (row terms in the four-partial order); with
+ * grad != 0 also writes slope/(valid·width) there. The losses divide the result by valid.
  */
 // @ts-ignore: decorator
-@inline function regressionRows(op: i32, pred: usize, target: usize, grad: usize, rows: i32, width: i32, delta32: f32): f64 {
+@inline function regressionRows(op: i32, pred: usize, target: usize, grad: usize, mask: usize, rows: i32, valid: i32, width: i32, delta32: f32): f64 {
   const delta = f64x2.splat(<f64>delta32);
   const halfDeltaSquared = f64x2.splat(0.5 * (<f64>delta32 * <f64>delta32));
-  const count = f64x2.splat(<f64>rows * <f64>width);
+  const count = f64x2.splat(<f64>valid * <f64>width);
   const rowBytes = <usize>width << 2;
   let total: f64 = 0;
   for (let row = 0; row < rows; row++) {
     const start = <usize>row * rowBytes;
+    if (masked(mask, row)) {
+      zeroGradRow(grad != 0 ? grad + start : 0, rowBytes);
+      continue;
+    }
     let s01 = f64x2.splat(0);
     let s23 = f64x2.splat(0);
     for (let j = 0; j < width; j += 4) {
@@ -199,19 +238,35 @@ const HUBER = 2;
   return total;
 }
 
+/**
+ * regressionRows, compiled twice: with a literal 0 mask the compiler drops the test per row,
+ * which cost 10–20% of the unmasked MSE on [1000, 1]. The other losses do far more per row
+ * (a log per element, a softmax per row): there the test measured within noise (<= 3%), not
+ * worth the code size of a second copy (+4 KB for the two cross-entropies).
+ */
+// @ts-ignore: decorator
+@inline function regressionSum(op: i32, pred: usize, target: usize, grad: usize, mask: usize, rows: i32, valid: i32, width: i32, delta: f32): f64 {
+  return mask == 0
+    ? regressionRows(op, pred, target, grad, 0, rows, valid, width, delta)
+    : regressionRows(op, pred, target, grad, mask, rows, valid, width, delta);
+}
+
 /** Mean squared error: mean over rows of mean_j (p − y)². */
-export function lossMeanSquaredError(pred: usize, target: usize, grad: usize, rows: i32, width: i32): f64 {
-  return regressionRows(MSE, pred, target, grad, rows, width, 0) / <f64>rows;
+export function lossMeanSquaredError(pred: usize, target: usize, grad: usize, mask: usize, rows: i32, width: i32): f64 {
+  const valid = validRows(mask, rows);
+  return meanOver(regressionSum(MSE, pred, target, grad, mask, rows, valid, width, 0), valid);
 }
 
 /** Mean absolute error: mean over rows of mean_j |p − y|; its gradient is 0 where p == y. */
-export function lossMeanAbsoluteError(pred: usize, target: usize, grad: usize, rows: i32, width: i32): f64 {
-  return regressionRows(MAE, pred, target, grad, rows, width, 0) / <f64>rows;
+export function lossMeanAbsoluteError(pred: usize, target: usize, grad: usize, mask: usize, rows: i32, width: i32): f64 {
+  const valid = validRows(mask, rows);
+  return meanOver(regressionSum(MAE, pred, target, grad, mask, rows, valid, width, 0), valid);
 }
 
 /** Huber loss with threshold delta (> 0, checked by the host). */
-export function lossHuber(pred: usize, target: usize, grad: usize, rows: i32, width: i32, delta: f32): f64 {
-  return regressionRows(HUBER, pred, target, grad, rows, width, delta) / <f64>rows;
+export function lossHuber(pred: usize, target: usize, grad: usize, mask: usize, rows: i32, width: i32, delta: f32): f64 {
+  const valid = validRows(mask, rows);
+  return meanOver(regressionSum(HUBER, pred, target, grad, mask, rows, valid, width, delta), valid);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -219,11 +274,17 @@ export function lossHuber(pred: usize, target: usize, grad: usize, rows: i32, wi
 // element), mean over the row, mean over rows.
 
 // @ts-ignore: decorator
-@inline function binaryRows(mode: i32, pred: usize, target: usize, grad: usize, rows: i32, width: i32): f64 {
-  const count = <f64>rows * <f64>width;
+@inline function binaryRows(mode: i32, pred: usize, target: usize, grad: usize, mask: usize, rows: i32, width: i32): f64 {
+  const valid = validRows(mask, rows);
+  const count = <f64>valid * <f64>width;
+  const rowBytes = <usize>width << 2;
   let total: f64 = 0;
   for (let row = 0; row < rows; row++) {
-    const start = <usize>row * (<usize>width << 2);
+    const start = <usize>row * rowBytes;
+    if (masked(mask, row)) {
+      zeroGradRow(grad != 0 ? grad + start : 0, rowBytes);
+      continue;
+    }
     let sum: f64 = 0;
     for (let j = 0; j < width; j++) {
       const o = start + (<usize>j << 2);
@@ -249,31 +310,32 @@ export function lossHuber(pred: usize, target: usize, grad: usize, rows: i32, wi
     }
     total += sum / <f64>width;
   }
-  return total / <f64>rows;
+  return meanOver(total, valid);
 }
 
 /** Binary cross-entropy; `mode` PROBABILITIES (0), FUSED with a sigmoid (1) or LOGITS (2). */
-export function lossBinaryCrossentropy(pred: usize, target: usize, grad: usize, rows: i32, width: i32, mode: i32): f64 {
-  if (mode == LOGITS) return binaryRows(LOGITS, pred, target, grad, rows, width);
-  if (mode == FUSED) return binaryRows(FUSED, pred, target, grad, rows, width);
-  return binaryRows(PROBABILITIES, pred, target, grad, rows, width);
+export function lossBinaryCrossentropy(pred: usize, target: usize, grad: usize, mask: usize, rows: i32, width: i32, mode: i32): f64 {
+  if (mode == LOGITS) return binaryRows(LOGITS, pred, target, grad, mask, rows, width);
+  if (mode == FUSED) return binaryRows(FUSED, pred, target, grad, mask, rows, width);
+  return binaryRows(PROBABILITIES, pred, target, grad, mask, rows, width);
 }
 
 // ---------------------------------------------------------------------------------------------
 // Categorical cross-entropy, dense targets (one-hot or soft) or sparse class ids. On
 // probabilities, Keras 3 first rescales each row to sum 1: q = clip(p/S), S = Σ_j p_j, and the
 // row loss is −Σ_j y_j·log q_j (terms with y_j == 0 skipped: they are 0). Sparse = one-hot.
+// The row helpers take `valid`, the number of rows that count: the gradient's divisor.
 
 /**
- * g = (p/norm·Σy − y)/rows over a row, in float64 and rounded once (so p ≈ 1 loses nothing to
+ * g = (p/norm·Σy − y)/valid over a row, in float64 and rounded once (so p ≈ 1 loses nothing to
  * cancellation); norm = 1 for probabilities, the exponentials' sum for logits. p may be g
  * itself. Sparse: y = e_c, which gives the same bits as a one-hot row (x·1 − 0 = x).
  */
 // @ts-ignore: decorator
-@inline function softmaxGradRow(sparse: bool, p: usize, y: usize, g: usize, width: i32, norm: f64, sy: f64, rows: f64): void {
+@inline function softmaxGradRow(sparse: bool, p: usize, y: usize, g: usize, width: i32, norm: f64, sy: f64, valid: f64): void {
   const normV = f64x2.splat(norm);
   const syV = f64x2.splat(sy);
-  const rowsV = f64x2.splat(rows);
+  const validV = f64x2.splat(valid);
   // Sparse: read p_c before the loop may overwrite it (p == g for logits).
   const c = sparse ? <i32>load<f32>(y) : 0;
   const pc = sparse ? <f64>load<f32>(p + (<usize>c << 2)) / norm : 0;
@@ -288,14 +350,14 @@ export function lossBinaryCrossentropy(pred: usize, target: usize, grad: usize, 
       lo = f64x2.sub(f64x2.mul(lo, syV), f64x2.promote_low_f32x4(yv));
       hi = f64x2.sub(f64x2.mul(hi, syV), promoteHigh(yv));
     }
-    storeUpTo(g + o, demote2(f64x2.div(lo, rowsV), f64x2.div(hi, rowsV)), r);
+    storeUpTo(g + o, demote2(f64x2.div(lo, validV), f64x2.div(hi, validV)), r);
   }
-  if (sparse) store<f32>(g + (<usize>c << 2), <f32>((pc - 1) / rows));
+  if (sparse) store<f32>(g + (<usize>c << 2), <f32>((pc - 1) / valid));
 }
 
 /** One row on probabilities (PROBABILITIES or FUSED): returns the row loss, writes the gradient. */
 // @ts-ignore: decorator
-@inline function probabilitiesRow(mode: i32, sparse: bool, p: usize, y: usize, g: usize, width: i32, rows: i32): f64 {
+@inline function probabilitiesRow(mode: i32, sparse: bool, p: usize, y: usize, g: usize, width: i32, valid: i32): f64 {
   const s = rowSum(p, width);
   let loss: f64 = 0;
   let kept: f64 = 0; // Σ y_j over the unclipped j: the part of the loss that depends on S
@@ -313,20 +375,20 @@ export function lossBinaryCrossentropy(pred: usize, target: usize, grad: usize, 
   }
   if (g == 0) return loss;
   if (mode == FUSED) {
-    softmaxGradRow(sparse, p, y, g, width, 1, sparse ? 1 : rowSum(y, width), <f64>rows);
+    softmaxGradRow(sparse, p, y, g, width, 1, sparse ? 1 : rowSum(y, width), <f64>valid);
     return loss;
   }
   // d/dp_k = Σ_{j kept} y_j/S − [k kept]·y_k/p_k: a constant, then the target's columns.
   const base = kept / s;
-  const fillV = f32x4.splat(<f32>(base / <f64>rows));
+  const fillV = f32x4.splat(<f32>(base / <f64>valid));
   for (let j = 0; j < width; j += 4) storeUpTo(g + (<usize>j << 2), fillV, width - j);
   if (sparse) {
     const c = <i32>load<f32>(y);
-    if (kept != 0) store<f32>(g + (<usize>c << 2), <f32>((base - 1 / <f64>load<f32>(p + (<usize>c << 2))) / <f64>rows));
+    if (kept != 0) store<f32>(g + (<usize>c << 2), <f32>((base - 1 / <f64>load<f32>(p + (<usize>c << 2))) / <f64>valid));
   } else {
     for (let j = nextNonzero(y, 0, width); j < width; j = nextNonzero(y, j + 1, width)) {
       const pj = <f64>load<f32>(p + (<usize>j << 2));
-      if (unclipped(pj / s)) store<f32>(g + (<usize>j << 2), <f32>((base - <f64>load<f32>(y + (<usize>j << 2)) / pj) / <f64>rows));
+      if (unclipped(pj / s)) store<f32>(g + (<usize>j << 2), <f32>((base - <f64>load<f32>(y + (<usize>j << 2)) / pj) / <f64>valid));
     }
   }
   return loss;
@@ -335,10 +397,10 @@ export function lossBinaryCrossentropy(pred: usize, target: usize, grad: usize, 
 /**
  * One row of logits: with m the row maximum and L = log Σ_j e^(z_j − m), the row loss is
  * Σ_j y_j·(L − (z_j − m)) (each term >= 0: no cancellation, no overflow). The exponentials go
- * to g when a gradient is wanted, then become (softmax·Σy − y)/rows in place.
+ * to g when a gradient is wanted, then become (softmax·Σy − y)/valid in place.
  */
 // @ts-ignore: decorator
-@inline function logitsRow(sparse: bool, z: usize, y: usize, g: usize, width: i32, rows: i32): f64 {
+@inline function logitsRow(sparse: bool, z: usize, y: usize, g: usize, width: i32, valid: i32): f64 {
   const m = rowMax(z, width);
   const mv = f32x4.splat(m);
   let s01 = f64x2.splat(0);
@@ -364,69 +426,73 @@ export function lossBinaryCrossentropy(pred: usize, target: usize, grad: usize, 
       loss += <f64>load<f32>(y + (<usize>j << 2)) * (lse - (<f64>load<f32>(z + (<usize>j << 2)) - m64));
     }
   }
-  if (g != 0) softmaxGradRow(sparse, g, y, g, width, sum, sparse ? 1 : rowSum(y, width), <f64>rows);
+  if (g != 0) softmaxGradRow(sparse, g, y, g, width, sum, sparse ? 1 : rowSum(y, width), <f64>valid);
   return loss;
 }
 
 // @ts-ignore: decorator
-@inline function categoricalRows(mode: i32, sparse: bool, pred: usize, target: usize, grad: usize, rows: i32, width: i32): f64 {
+@inline function categoricalRows(mode: i32, sparse: bool, pred: usize, target: usize, grad: usize, mask: usize, rows: i32, width: i32): f64 {
+  const valid = validRows(mask, rows);
   const rowBytes = <usize>width << 2;
   let total: f64 = 0;
   for (let row = 0; row < rows; row++) {
     const p = pred + <usize>row * rowBytes;
     const y = sparse ? target + (<usize>row << 2) : target + <usize>row * rowBytes;
     const g = grad != 0 ? grad + <usize>row * rowBytes : 0;
-    total += mode == LOGITS ? logitsRow(sparse, p, y, g, width, rows) : probabilitiesRow(mode, sparse, p, y, g, width, rows);
+    if (masked(mask, row)) zeroGradRow(g, rowBytes);
+    else total += mode == LOGITS ? logitsRow(sparse, p, y, g, width, valid) : probabilitiesRow(mode, sparse, p, y, g, width, valid);
   }
-  return total / <f64>rows;
+  return meanOver(total, valid);
 }
 
 /** Categorical cross-entropy, dense [rows, width] targets; `mode` as lossBinaryCrossentropy (FUSED: softmax). */
-export function lossCategoricalCrossentropy(pred: usize, target: usize, grad: usize, rows: i32, width: i32, mode: i32): f64 {
-  if (mode == LOGITS) return categoricalRows(LOGITS, false, pred, target, grad, rows, width);
-  if (mode == FUSED) return categoricalRows(FUSED, false, pred, target, grad, rows, width);
-  return categoricalRows(PROBABILITIES, false, pred, target, grad, rows, width);
+export function lossCategoricalCrossentropy(pred: usize, target: usize, grad: usize, mask: usize, rows: i32, width: i32, mode: i32): f64 {
+  if (mode == LOGITS) return categoricalRows(LOGITS, false, pred, target, grad, mask, rows, width);
+  if (mode == FUSED) return categoricalRows(FUSED, false, pred, target, grad, mask, rows, width);
+  return categoricalRows(PROBABILITIES, false, pred, target, grad, mask, rows, width);
 }
 
 /** Sparse categorical cross-entropy: ids [rows] are integers in [0, width) (checked by the host). */
-export function lossSparseCategoricalCrossentropy(pred: usize, ids: usize, grad: usize, rows: i32, width: i32, mode: i32): f64 {
-  if (mode == LOGITS) return categoricalRows(LOGITS, true, pred, ids, grad, rows, width);
-  if (mode == FUSED) return categoricalRows(FUSED, true, pred, ids, grad, rows, width);
-  return categoricalRows(PROBABILITIES, true, pred, ids, grad, rows, width);
+export function lossSparseCategoricalCrossentropy(pred: usize, ids: usize, grad: usize, mask: usize, rows: i32, width: i32, mode: i32): f64 {
+  if (mode == LOGITS) return categoricalRows(LOGITS, true, pred, ids, grad, mask, rows, width);
+  if (mode == FUSED) return categoricalRows(FUSED, true, pred, ids, grad, mask, rows, width);
+  return categoricalRows(PROBABILITIES, true, pred, ids, grad, mask, rows, width);
 }
 
 // ---------------------------------------------------------------------------------------------
-// Metrics: the sum over rows of a per-row value (the host divides an epoch's total by its row
-// count). Accuracies count exactly; mae/mse use the loss code above.
+// Metrics: the sum over the valid rows (all rows without a mask) of a per-row value (the host
+// divides an epoch's total by its valid row count). Accuracies count exactly; mae/mse use the
+// loss code above.
 
 /** Rows whose argmax (first maximum) of pred equals that of target. */
-export function metricCategoricalAccuracy(pred: usize, target: usize, rows: i32, width: i32): f64 {
+export function metricCategoricalAccuracy(pred: usize, target: usize, mask: usize, rows: i32, width: i32): f64 {
   const rowBytes = <usize>width << 2;
   let hits = 0;
   for (let row = 0; row < rows; row++) {
     const o = <usize>row * rowBytes;
-    if (rowArgmax(pred + o, width) == rowArgmax(target + o, width)) hits++;
+    if (!masked(mask, row) && rowArgmax(pred + o, width) == rowArgmax(target + o, width)) hits++;
   }
   return <f64>hits;
 }
 
 /** Rows whose argmax of pred equals the class id (as a float: a non-integer id never matches). */
-export function metricSparseCategoricalAccuracy(pred: usize, ids: usize, rows: i32, width: i32): f64 {
+export function metricSparseCategoricalAccuracy(pred: usize, ids: usize, mask: usize, rows: i32, width: i32): f64 {
   const rowBytes = <usize>width << 2;
   let hits = 0;
   for (let row = 0; row < rows; row++) {
-    if (<f32>rowArgmax(pred + <usize>row * rowBytes, width) == load<f32>(ids + (<usize>row << 2))) hits++;
+    if (!masked(mask, row) && <f32>rowArgmax(pred + <usize>row * rowBytes, width) == load<f32>(ids + (<usize>row << 2))) hits++;
   }
   return <f64>hits;
 }
 
 /** Σ over rows of the fraction of the row's elements with y == (p > threshold ? 1 : 0) (Keras: exact equality). */
-export function metricBinaryAccuracy(pred: usize, target: usize, rows: i32, width: i32, threshold: f32): f64 {
+export function metricBinaryAccuracy(pred: usize, target: usize, mask: usize, rows: i32, width: i32, threshold: f32): f64 {
   const rowBytes = <usize>width << 2;
   const thresholdV = f32x4.splat(threshold);
   const one = f32x4.splat(1);
   let total: f64 = 0;
   for (let row = 0; row < rows; row++) {
+    if (masked(mask, row)) continue;
     const p = pred + <usize>row * rowBytes;
     const y = target + <usize>row * rowBytes;
     let hitsV = i32x4.splat(0);
@@ -446,12 +512,12 @@ export function metricBinaryAccuracy(pred: usize, target: usize, rows: i32, widt
   return total;
 }
 
-/** Σ over rows of mean_j (p − y)². */
-export function metricMeanSquaredError(pred: usize, target: usize, rows: i32, width: i32): f64 {
-  return regressionRows(MSE, pred, target, 0, rows, width, 0);
+/** Σ over rows of mean_j (p − y)². (`valid` only scales a gradient, so rows stands in for it.) */
+export function metricMeanSquaredError(pred: usize, target: usize, mask: usize, rows: i32, width: i32): f64 {
+  return regressionSum(MSE, pred, target, 0, mask, rows, rows, width, 0);
 }
 
 /** Σ over rows of mean_j |p − y|. */
-export function metricMeanAbsoluteError(pred: usize, target: usize, rows: i32, width: i32): f64 {
-  return regressionRows(MAE, pred, target, 0, rows, width, 0);
+export function metricMeanAbsoluteError(pred: usize, target: usize, mask: usize, rows: i32, width: i32): f64 {
+  return regressionSum(MAE, pred, target, 0, mask, rows, rows, width, 0);
 }

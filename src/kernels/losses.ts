@@ -3,7 +3,16 @@
 // [rows] class ids. Every argument is checked before any Wasm runs, so a bad size, region or
 // class id is a RangeError/TypeError naming the argument, and no gradient is touched. Losses
 // return the mean over rows in float64 and, given `grad` (rows·width floats, not overlapping
-// pred or target), write d(loss)/d(pred) there; metrics return a sum over rows.
+// pred, target or mask), write d(loss)/d(pred) there; metrics return a sum over rows.
+//
+// Every function takes an optional last `mask`: [rows] floats, 1 for a row that counts and 0
+// for padding (a sequence output whose input was masked). Any nonzero float counts as 1; the
+// elements are not checked, so no O(rows) pass per batch is spent on them. With a mask a loss
+// is the mean over the valid rows only (Keras 3 apply_mask, 'sum_over_batch_size'): the
+// gradient is 0 on masked rows and scaled by 1/valid instead of 1/rows elsewhere, and with no
+// valid row the loss is 0 and the gradient all zeros. The kernels do not read masked rows
+// (sparse ids are still checked in every row). A metric sums over the valid rows (the caller
+// divides by its own valid count). A mask of all ones gives the same bits as no mask.
 import type { F32Region } from '../runtime/arena.js';
 import { arena } from '../runtime/module.js';
 import { apart, exportsOf, scalar } from './buffers.js';
@@ -17,8 +26,9 @@ import { dim } from './validate.js';
 export type CrossentropyMode = 'probabilities' | 'fused' | 'logits';
 const MODES: Record<CrossentropyMode, number> = { probabilities: 0, fused: 1, logits: 2 };
 
-type Kernel = (pred: number, target: number, grad: number, rows: number, width: number, extra: number) => number;
-type MetricKernel = (pred: number, target: number, rows: number, width: number, extra: number) => number;
+/** Byte offsets first (grad and mask 0 for none), then the sizes, then the loss's option if it has one. */
+type Kernel = (pred: number, target: number, grad: number, mask: number, rows: number, width: number, extra: number) => number;
+type MetricKernel = (pred: number, target: number, mask: number, rows: number, width: number, extra: number) => number;
 interface LossExports {
   lossMeanSquaredError: Kernel;
   lossMeanAbsoluteError: Kernel;
@@ -37,14 +47,15 @@ type TargetKind = 'dense' | 'sparse';
 
 /**
  * The shared checks: live regions, rows (>= minRows) and width (>= 1), pred and grad holding
- * rows·width floats, target rows·width (dense) or rows (sparse) with valid class ids, grad apart
- * from both inputs. Returns the byte offsets [pred, target, grad or 0].
+ * rows·width floats, target rows·width (dense) or rows (sparse) with valid class ids, mask rows
+ * floats, grad apart from every input. Returns the byte offsets [pred, target, grad or 0, mask or 0].
  */
-function check(what: string, minRows: number, kind: TargetKind, pred: F32Region, target: F32Region, rows: number, width: number, grad?: F32Region): [number, number, number] {
+function check(what: string, minRows: number, kind: TargetKind, pred: F32Region, target: F32Region, rows: number, width: number, grad: F32Region | undefined, mask: F32Region | undefined): [number, number, number, number] {
   const memory = arena(what);
   memory.assertLive(`${what}(pred)`, pred);
   memory.assertLive(`${what}(target)`, target);
   if (grad !== undefined) memory.assertLive(`${what}(grad)`, grad);
+  if (mask !== undefined) memory.assertLive(`${what}(mask)`, mask);
   dim(`${what}(rows)`, rows, minRows);
   dim(`${what}(width)`, width, 1);
   const floats = rows * width;
@@ -61,11 +72,14 @@ function check(what: string, minRows: number, kind: TargetKind, pred: F32Region,
       }
     }
   }
-  if (grad === undefined) return [predOffset, targetOffset, 0];
+  const maskOffset = mask === undefined ? 0 : memory.check(`${what}(mask)`, mask, rows);
+  if (grad === undefined) return [predOffset, targetOffset, 0, maskOffset];
   const gradOffset = memory.check(`${what}(grad)`, grad, floats);
   apart(what, ['grad', gradOffset, floats], ['pred', predOffset, floats]);
   apart(what, ['grad', gradOffset, floats], ['target', targetOffset, targetFloats]);
-  return [predOffset, targetOffset, gradOffset];
+  // The kernel reads a row's mask after writing earlier rows' gradients.
+  if (mask !== undefined) apart(what, ['grad', gradOffset, floats], ['mask', maskOffset, rows]);
+  return [predOffset, targetOffset, gradOffset, maskOffset];
 }
 
 function crossentropyMode(what: string, mode: CrossentropyMode): number {
@@ -76,75 +90,75 @@ function crossentropyMode(what: string, mode: CrossentropyMode): number {
   return code;
 }
 
-function loss(what: keyof LossExports & `loss${string}`, kind: TargetKind, pred: F32Region, target: F32Region, rows: number, width: number, grad: F32Region | undefined, extra = 0): number {
-  const [p, t, g] = check(what, 1, kind, pred, target, rows, width, grad);
-  return exportsOf<LossExports>(what)[what](p, t, g, rows, width, extra);
+function loss(what: keyof LossExports & `loss${string}`, kind: TargetKind, pred: F32Region, target: F32Region, rows: number, width: number, grad: F32Region | undefined, mask: F32Region | undefined, extra = 0): number {
+  const [p, t, g, m] = check(what, 1, kind, pred, target, rows, width, grad, mask);
+  return exportsOf<LossExports>(what)[what](p, t, g, m, rows, width, extra);
 }
 
-function metric(what: keyof LossExports & `metric${string}`, kind: TargetKind, pred: F32Region, target: F32Region, rows: number, width: number, extra = 0): number {
-  const [p, t] = check(what, 0, kind, pred, target, rows, width);
-  return exportsOf<LossExports>(what)[what](p, t, rows, width, extra);
+function metric(what: keyof LossExports & `metric${string}`, kind: TargetKind, pred: F32Region, target: F32Region, rows: number, width: number, mask: F32Region | undefined, extra = 0): number {
+  const [p, t, , m] = check(what, 0, kind, pred, target, rows, width, undefined, mask);
+  return exportsOf<LossExports>(what)[what](p, t, m, rows, width, extra);
 }
 
 /** Mean over rows of mean_j (pred − target)²; grad = 2(pred − target)/(rows·width). */
-export function meanSquaredError(pred: F32Region, target: F32Region, rows: number, width: number, grad?: F32Region): number {
-  return loss('lossMeanSquaredError', 'dense', pred, target, rows, width, grad);
+export function meanSquaredError(pred: F32Region, target: F32Region, rows: number, width: number, grad?: F32Region, mask?: F32Region): number {
+  return loss('lossMeanSquaredError', 'dense', pred, target, rows, width, grad, mask);
 }
 
 /** Mean over rows of mean_j |pred − target|; grad = sign(pred − target)/(rows·width), 0 where equal. */
-export function meanAbsoluteError(pred: F32Region, target: F32Region, rows: number, width: number, grad?: F32Region): number {
-  return loss('lossMeanAbsoluteError', 'dense', pred, target, rows, width, grad);
+export function meanAbsoluteError(pred: F32Region, target: F32Region, rows: number, width: number, grad?: F32Region, mask?: F32Region): number {
+  return loss('lossMeanAbsoluteError', 'dense', pred, target, rows, width, grad, mask);
 }
 
 /** Huber: ½d² where |d| <= delta, else delta·|d| − ½delta² (d = pred − target, delta > 0 as float32). */
-export function huber(pred: F32Region, target: F32Region, rows: number, width: number, delta = 1, grad?: F32Region): number {
+export function huber(pred: F32Region, target: F32Region, rows: number, width: number, delta = 1, grad?: F32Region, mask?: F32Region): number {
   scalar('lossHuber', 'delta', delta);
   if (!(Number.isFinite(delta) && delta > 0)) throw new RangeError(`lossHuber(delta): expected a finite number > 0, got ${delta}`);
-  return loss('lossHuber', 'dense', pred, target, rows, width, grad, delta);
+  return loss('lossHuber', 'dense', pred, target, rows, width, grad, mask, delta);
 }
 
 /** Binary cross-entropy, the mean over each row's elements then over rows; see CrossentropyMode. */
-export function binaryCrossentropy(pred: F32Region, target: F32Region, rows: number, width: number, mode: CrossentropyMode = 'probabilities', grad?: F32Region): number {
+export function binaryCrossentropy(pred: F32Region, target: F32Region, rows: number, width: number, mode: CrossentropyMode = 'probabilities', grad?: F32Region, mask?: F32Region): number {
   const what = 'lossBinaryCrossentropy';
-  return loss(what, 'dense', pred, target, rows, width, grad, crossentropyMode(what, mode));
+  return loss(what, 'dense', pred, target, rows, width, grad, mask, crossentropyMode(what, mode));
 }
 
 /** Categorical cross-entropy with [rows, width] targets (one-hot or soft); see CrossentropyMode. */
-export function categoricalCrossentropy(pred: F32Region, target: F32Region, rows: number, width: number, mode: CrossentropyMode = 'probabilities', grad?: F32Region): number {
+export function categoricalCrossentropy(pred: F32Region, target: F32Region, rows: number, width: number, mode: CrossentropyMode = 'probabilities', grad?: F32Region, mask?: F32Region): number {
   const what = 'lossCategoricalCrossentropy';
-  return loss(what, 'dense', pred, target, rows, width, grad, crossentropyMode(what, mode));
+  return loss(what, 'dense', pred, target, rows, width, grad, mask, crossentropyMode(what, mode));
 }
 
 /** Categorical cross-entropy with [rows] integer class ids in [0, width); see CrossentropyMode. */
-export function sparseCategoricalCrossentropy(pred: F32Region, ids: F32Region, rows: number, width: number, mode: CrossentropyMode = 'probabilities', grad?: F32Region): number {
+export function sparseCategoricalCrossentropy(pred: F32Region, ids: F32Region, rows: number, width: number, mode: CrossentropyMode = 'probabilities', grad?: F32Region, mask?: F32Region): number {
   const what = 'lossSparseCategoricalCrossentropy';
-  return loss(what, 'sparse', pred, ids, rows, width, grad, crossentropyMode(what, mode));
+  return loss(what, 'sparse', pred, ids, rows, width, grad, mask, crossentropyMode(what, mode));
 }
 
 /** The number of rows whose argmax (first maximum wins) of pred equals that of target. */
-export function categoricalAccuracySum(pred: F32Region, target: F32Region, rows: number, width: number): number {
-  return metric('metricCategoricalAccuracy', 'dense', pred, target, rows, width);
+export function categoricalAccuracySum(pred: F32Region, target: F32Region, rows: number, width: number, mask?: F32Region): number {
+  return metric('metricCategoricalAccuracy', 'dense', pred, target, rows, width, mask);
 }
 
 /** The number of rows whose argmax of pred equals the class id. */
-export function sparseCategoricalAccuracySum(pred: F32Region, ids: F32Region, rows: number, width: number): number {
-  return metric('metricSparseCategoricalAccuracy', 'sparse', pred, ids, rows, width);
+export function sparseCategoricalAccuracySum(pred: F32Region, ids: F32Region, rows: number, width: number, mask?: F32Region): number {
+  return metric('metricSparseCategoricalAccuracy', 'sparse', pred, ids, rows, width, mask);
 }
 
 /** Σ over rows of the fraction of elements where target == (pred > threshold ? 1 : 0). */
-export function binaryAccuracySum(pred: F32Region, target: F32Region, rows: number, width: number, threshold = 0.5): number {
+export function binaryAccuracySum(pred: F32Region, target: F32Region, rows: number, width: number, threshold = 0.5, mask?: F32Region): number {
   const what = 'metricBinaryAccuracy';
   scalar(what, 'threshold', threshold);
   if (!Number.isFinite(threshold)) throw new RangeError(`${what}(threshold): expected a finite number, got ${threshold}`);
-  return metric(what, 'dense', pred, target, rows, width, threshold);
+  return metric(what, 'dense', pred, target, rows, width, mask, threshold);
 }
 
 /** Σ over rows of mean_j (pred − target)². */
-export function meanSquaredErrorSum(pred: F32Region, target: F32Region, rows: number, width: number): number {
-  return metric('metricMeanSquaredError', 'dense', pred, target, rows, width);
+export function meanSquaredErrorSum(pred: F32Region, target: F32Region, rows: number, width: number, mask?: F32Region): number {
+  return metric('metricMeanSquaredError', 'dense', pred, target, rows, width, mask);
 }
 
 /** Σ over rows of mean_j |pred − target|. */
-export function meanAbsoluteErrorSum(pred: F32Region, target: F32Region, rows: number, width: number): number {
-  return metric('metricMeanAbsoluteError', 'dense', pred, target, rows, width);
+export function meanAbsoluteErrorSum(pred: F32Region, target: F32Region, rows: number, width: number, mask?: F32Region): number {
+  return metric('metricMeanAbsoluteError', 'dense', pred, target, rows, width, mask);
 }

@@ -1,6 +1,7 @@
 // The losses a model can be compiled with, Keras 3 semantics: a per-row loss over the last
 // axis (mean for mse/mae/huber/binary CE, sum for categorical CE), then the mean over all rows
-// (every leading axis: B·T rows for a sequence output, Keras 'sum_over_batch_size'). The
+// (every leading axis: B·T rows for a sequence output, Keras 'sum_over_batch_size'; with a
+// mask, the mean over the valid rows as Keras's apply_mask). The
 // numbers come from the Wasm kernels (src/kernels/losses.ts, assembly/losses.ts); this file
 // holds the names, the options, the saved form and the target checks.
 import * as kernels from '../kernels/losses.js';
@@ -125,26 +126,29 @@ export class Loss {
    * predictions (probabilities, or logits when fromLogits); target: [rows, width] region, or [rows]
    * class ids (sparse). When `grad` is given, writes d(mean loss)/d(pred) there — or, with
    * `preActivation` true (the fused path), d(mean loss)/d(logits before the final softmax/sigmoid)
-   * where pred holds that layer's output probabilities.
+   * where pred holds that layer's output probabilities. `mask` ([rows] floats, 1 = the row
+   * counts, 0 = padding; any nonzero counts as 1) makes it the mean over the valid rows only
+   * (Keras 3): the gradient is 0 on masked rows and scaled by 1/valid on the others; with no
+   * valid row the loss is 0 and the gradient zero. A mask of all ones changes no bit.
    */
-  compute(pred: F32Region, target: F32Region, rows: number, width: number, grad?: F32Region, preActivation = false): number {
+  compute(pred: F32Region, target: F32Region, rows: number, width: number, grad?: F32Region, preActivation = false, mask?: F32Region): number {
     if (preActivation && (FUSES_WITH[this.name] === undefined || this.fromLogits)) {
       throw new ModelConfigError(this.name, 'preActivation', `${this.name}${this.fromLogits ? ' with fromLogits' : ''} has no fused gradient; only softmax + (sparse) categorical cross-entropy and sigmoid + binary cross-entropy on probabilities fuse (see fusesWith)`);
     }
     const mode: kernels.CrossentropyMode = this.fromLogits ? 'logits' : preActivation ? 'fused' : 'probabilities';
     switch (this.name) {
       case 'meanSquaredError':
-        return kernels.meanSquaredError(pred, target, rows, width, grad);
+        return kernels.meanSquaredError(pred, target, rows, width, grad, mask);
       case 'meanAbsoluteError':
-        return kernels.meanAbsoluteError(pred, target, rows, width, grad);
+        return kernels.meanAbsoluteError(pred, target, rows, width, grad, mask);
       case 'huber':
-        return kernels.huber(pred, target, rows, width, this.delta, grad);
+        return kernels.huber(pred, target, rows, width, this.delta, grad, mask);
       case 'binaryCrossentropy':
-        return kernels.binaryCrossentropy(pred, target, rows, width, mode, grad);
+        return kernels.binaryCrossentropy(pred, target, rows, width, mode, grad, mask);
       case 'categoricalCrossentropy':
-        return kernels.categoricalCrossentropy(pred, target, rows, width, mode, grad);
+        return kernels.categoricalCrossentropy(pred, target, rows, width, mode, grad, mask);
       case 'sparseCategoricalCrossentropy':
-        return kernels.sparseCategoricalCrossentropy(pred, target, rows, width, mode, grad);
+        return kernels.sparseCategoricalCrossentropy(pred, target, rows, width, mode, grad, mask);
     }
   }
 }

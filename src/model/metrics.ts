@@ -1,6 +1,7 @@
 // The metrics a model reports in its logs and history. Each is a per-row value (accuracy 1 or
 // 0 per row, binary accuracy and mae/mse the mean over the row's last axis) summed over rows
-// in Wasm (src/kernels/losses.ts); the model divides an epoch's total by its row count.
+// in Wasm (src/kernels/losses.ts); the model divides an epoch's total by its row count. With a
+// mask (a sequence output of padded input) only the valid rows are summed, and counted.
 import * as kernels from '../kernels/losses.js';
 import { closestName } from '../layers/errors.js';
 import type { F32Region } from '../runtime/arena.js';
@@ -10,8 +11,12 @@ import type { Loss } from './losses.js';
 export interface Metric {
   /** The key in logs/history, exactly as the user asked: 'accuracy', 'acc', 'mae', 'mse', 'categoricalAccuracy', … (val_ prefix added by the model). */
   readonly name: string;
-  /** The metric summed over `rows` rows (computed in Wasm, f64); the model divides the epoch's total by the epoch's row count. */
-  sum(pred: F32Region, target: F32Region, rows: number, width: number): number;
+  /**
+   * The metric summed over `rows` rows (computed in Wasm, f64); the model divides the epoch's
+   * total by the epoch's row count. With `mask` ([rows] floats, 1 = the row counts, 0 = padding,
+   * any nonzero counts as 1) only the valid rows are summed; the model then divides by the valid count.
+   */
+  sum(pred: F32Region, target: F32Region, rows: number, width: number, mask?: F32Region): number;
 }
 
 /** 'accuracy' is resolved by the loss (and, for losses that are not cross-entropies, by the output width). */
@@ -47,20 +52,20 @@ class KernelMetric implements Metric {
     private readonly saved: unknown,
   ) {}
 
-  sum(pred: F32Region, target: F32Region, rows: number, width: number): number {
+  sum(pred: F32Region, target: F32Region, rows: number, width: number, mask?: F32Region): number {
     // 'accuracy' with a loss that is not a cross-entropy: binary for one output, else categorical (as TF.js).
     const kind: Resolved = this.kind === 'accuracy' ? (width === 1 ? 'binaryAccuracy' : 'categoricalAccuracy') : this.kind;
     switch (kind) {
       case 'categoricalAccuracy':
-        return kernels.categoricalAccuracySum(pred, target, rows, width);
+        return kernels.categoricalAccuracySum(pred, target, rows, width, mask);
       case 'sparseCategoricalAccuracy':
-        return kernels.sparseCategoricalAccuracySum(pred, target, rows, width);
+        return kernels.sparseCategoricalAccuracySum(pred, target, rows, width, mask);
       case 'binaryAccuracy':
-        return kernels.binaryAccuracySum(pred, target, rows, width, this.threshold);
+        return kernels.binaryAccuracySum(pred, target, rows, width, this.threshold, mask);
       case 'meanAbsoluteError':
-        return kernels.meanAbsoluteErrorSum(pred, target, rows, width);
+        return kernels.meanAbsoluteErrorSum(pred, target, rows, width, mask);
       case 'meanSquaredError':
-        return kernels.meanSquaredErrorSum(pred, target, rows, width);
+        return kernels.meanSquaredErrorSum(pred, target, rows, width, mask);
     }
   }
 

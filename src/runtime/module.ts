@@ -22,7 +22,7 @@ export interface SeqwasmExports {
 }
 
 /** Must equal abiVersion() in assembly/index.ts. */
-const ABI_VERSION = 2;
+const ABI_VERSION = 3;
 
 export class SeqwasmInitError extends Error {
   override name = 'SeqwasmInitError';

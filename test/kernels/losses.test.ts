@@ -74,13 +74,19 @@ function categoricalTargets(rows: number, width: number): Float32Array {
 const classIds = (rows: number, width: number): Float32Array => f32(Array.from({ length: rows }, () => Math.floor(random() * width)));
 /** Positive rows that do not sum to 1 (Keras rescales them), far enough from the clip bounds for differences. */
 const probabilityRows = (n: number): Float32Array => uniform(random, n, 0.05, 1);
+/** Rows of random logits' softmax: probabilities that sum to 1, as a final softmax gives (and as TF.js's sparse clip-then-rescale needs). */
+const softmaxRows = (rows: number, width: number): Float32Array => {
+  const p = new Float32Array(rows * width);
+  for (let r = 0; r < rows; r++) p.set(ref.softmax(Array.from(uniform(random, width, -3, 3))), r * width);
+  return p;
+};
 
 interface Case {
   name: string;
   sparse?: boolean;
   /** The gradient's unit is 1/rows (categorical) rather than 1/(rows·width). */
   perRow?: boolean;
-  kernel(pred: F32Region, target: F32Region, rows: number, width: number, grad?: F32Region): number;
+  kernel(pred: F32Region, target: F32Region, rows: number, width: number, grad?: F32Region, mask?: F32Region): number;
   row: ref.RowLoss;
   pred(rows: number, width: number): Float32Array;
   target(rows: number, width: number, pred: Float32Array): Float32Array;
@@ -92,7 +98,7 @@ const crossentropies = (mode: 'probabilities' | 'logits'): Case[] => {
   return [
     {
       name: `binaryCrossentropy ${mode}`,
-      kernel: (p, t, rows, width, g) => k.binaryCrossentropy(p, t, rows, width, mode, g),
+      kernel: (p, t, rows, width, g, m) => k.binaryCrossentropy(p, t, rows, width, mode, g, m),
       row: ref.rowLosses.binaryCrossentropy(fromLogits),
       pred: fromLogits ? pred : (rows, width) => uniform(random, rows * width, 0.02, 0.98),
       target: (rows, width) => binaryTargets(rows * width),
@@ -100,7 +106,7 @@ const crossentropies = (mode: 'probabilities' | 'logits'): Case[] => {
     {
       name: `categoricalCrossentropy ${mode}`,
       perRow: true,
-      kernel: (p, t, rows, width, g) => k.categoricalCrossentropy(p, t, rows, width, mode, g),
+      kernel: (p, t, rows, width, g, m) => k.categoricalCrossentropy(p, t, rows, width, mode, g, m),
       row: ref.rowLosses.categoricalCrossentropy(fromLogits),
       pred,
       target: categoricalTargets,
@@ -109,7 +115,7 @@ const crossentropies = (mode: 'probabilities' | 'logits'): Case[] => {
       name: `sparseCategoricalCrossentropy ${mode}`,
       sparse: true,
       perRow: true,
-      kernel: (p, t, rows, width, g) => k.sparseCategoricalCrossentropy(p, t, rows, width, mode, g),
+      kernel: (p, t, rows, width, g, m) => k.sparseCategoricalCrossentropy(p, t, rows, width, mode, g, m),
       row: ref.rowLosses.sparseCategoricalCrossentropy(fromLogits),
       pred,
       target: classIds,
@@ -122,8 +128,8 @@ const CASES: Case[] = [
   { name: 'meanSquaredError', kernel: k.meanSquaredError, row: ref.rowLosses.meanSquaredError, pred: regression, target: regression },
   // |p − y| >= 1e-3: a central difference straddling the kink at p = y would be wrong (Huber is C¹, so its kinks are harmless).
   { name: 'meanAbsoluteError', kernel: k.meanAbsoluteError, row: ref.rowLosses.meanAbsoluteError, pred: regression, target: (_rows, _width, pred) => f32(Array.from(pred, (v) => v + (random() < 0.5 ? -1 : 1) * (1e-3 + 2 * random()))) },
-  { name: 'huber delta=1', kernel: (p, t, rows, width, g) => k.huber(p, t, rows, width, 1, g), row: ref.rowLosses.huber(1), pred: regression, target: regression },
-  { name: 'huber delta=0.375', kernel: (p, t, rows, width, g) => k.huber(p, t, rows, width, 0.375, g), row: ref.rowLosses.huber(0.375), pred: regression, target: regression },
+  { name: 'huber delta=1', kernel: (p, t, rows, width, g, m) => k.huber(p, t, rows, width, 1, g, m), row: ref.rowLosses.huber(1), pred: regression, target: regression },
+  { name: 'huber delta=0.375', kernel: (p, t, rows, width, g, m) => k.huber(p, t, rows, width, 0.375, g, m), row: ref.rowLosses.huber(0.375), pred: regression, target: regression },
   ...crossentropies('probabilities'),
   ...crossentropies('logits'),
 ];
@@ -145,6 +151,163 @@ describe(`loss kernels vs the float64 reference (${replay})`, () => {
       const numeric = ref.finiteDifference(c.row, pred, target, rows, width, c.sparse);
       expectClose(`${c.name} [${rows}, ${width}] gradient`, written(grad, n, c.name), numeric, GRADIENT_TOLERANCE, gradientFloor(c.perRow ? 1 / rows : 1 / n), 'gradient');
     });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Masks: a sequence output of padded input. Keras 3 weighs a masked row 0 and averages over the
+// valid rows, so the masked loss must be the unmasked loss of the valid rows alone.
+
+/** Losses given the output of a final softmax / sigmoid; their gradient is w.r.t. its logits. */
+const FUSED_CASES: (Case & { fused: true })[] = [
+  {
+    name: 'categoricalCrossentropy fused',
+    perRow: true,
+    fused: true,
+    kernel: (p, t, rows, width, g, m) => k.categoricalCrossentropy(p, t, rows, width, 'fused', g, m),
+    row: ref.rowLosses.categoricalCrossentropy(false),
+    pred: softmaxRows,
+    target: categoricalTargets,
+  },
+  {
+    name: 'sparseCategoricalCrossentropy fused',
+    sparse: true,
+    perRow: true,
+    fused: true,
+    kernel: (p, t, rows, width, g, m) => k.sparseCategoricalCrossentropy(p, t, rows, width, 'fused', g, m),
+    row: ref.rowLosses.sparseCategoricalCrossentropy(false),
+    pred: softmaxRows,
+    target: classIds,
+  },
+  {
+    name: 'binaryCrossentropy fused',
+    fused: true,
+    kernel: (p, t, rows, width, g, m) => k.binaryCrossentropy(p, t, rows, width, 'fused', g, m),
+    row: ref.rowLosses.binaryCrossentropy(false),
+    pred: (rows, width) => f32(Array.from(uniform(random, rows * width, -6, 6), ref.sigmoid)),
+    target: (rows, width) => binaryTargets(rows * width),
+  },
+];
+const MASK_CASES: (Case & { fused?: true })[] = [...CASES, ...FUSED_CASES];
+const MASK_SHAPES = [1, 3, 17, 129].flatMap((rows) => [1, 3, 17].map((width) => [rows, width] as const));
+
+/** A random 0/1 row mask with at least one valid row and, from two rows on, at least one masked. */
+function randomMask(rows: number): Float32Array {
+  const mask = f32(Array.from({ length: rows }, () => (random() < 0.6 ? 1 : 0)));
+  const on = Math.floor(random() * rows);
+  mask[on] = 1;
+  if (rows > 1) mask[(on + 1 + Math.floor(random() * (rows - 1))) % rows] = 0;
+  return mask;
+}
+const countValid = (mask: ArrayLike<number>): number => Array.prototype.filter.call(mask, (m: number) => m !== 0).length;
+/** A copy of row-major values with the masked rows set to NaN: a kernel that read them would give NaN. */
+function poisonMasked(values: Float32Array, mask: ArrayLike<number>, width: number): Float32Array {
+  const out = values.slice();
+  for (let r = 0; r < mask.length; r++) if (mask[r] === 0) out.fill(NaN, r * width, (r + 1) * width);
+  return out;
+}
+const bits = (a: ArrayLike<number>): number[] => Array.from(new Uint32Array(Float32Array.from(a).buffer));
+const bits64 = (v: number): number[] => Array.from(new Uint32Array(Float64Array.of(v).buffer));
+/** Whether every element is +0 (what a masked row's gradient must be). */
+const allPositiveZero = (a: ArrayLike<number>): boolean => Array.prototype.every.call(a, (v: number) => Object.is(v, 0));
+
+describe(`masked losses: the mean over the valid rows, as Keras 3's apply_mask (${replay})`, () => {
+  describe.each(MASK_CASES)('$name', (c) => {
+    it.each(MASK_SHAPES)('rows=%i width=%i: the valid rows alone, unmasked; masked rows not read, gradient 0', (rows, width) => {
+      const pred = c.pred(rows, width);
+      const target = c.target(rows, width, pred);
+      const mask = randomMask(rows);
+      const valid = countValid(mask);
+      const targetWidth = c.sparse ? 1 : width;
+      const n = rows * width;
+      const grad = poisoned(n);
+      const value = c.kernel(region(poisonMasked(pred, mask, width)), region(c.sparse ? target : poisonMasked(target, mask, width)), rows, width, grad, region(mask));
+      const what = `${c.name} [${rows}, ${width}] masked (${valid} valid)`;
+      const validPred = ref.validRows(pred, mask, width);
+      const validTarget = ref.validRows(target, mask, targetWidth);
+      expectClose(`${what} value`, [value], [ref.mean(c.row, validPred, validTarget, valid, width, c.sparse)], VALUE_TOLERANCE, 1e-3, 'value');
+      // The same arithmetic in the same order as the kernel on the valid rows alone: the same bits.
+      const alone = poisoned(valid * width);
+      expect(bits64(value), `${what}: value vs the valid rows alone (${replay})`).toEqual(bits64(c.kernel(region(validPred), region(validTarget), valid, width, alone)));
+      const g = written(grad, n, what);
+      const aloneGrad = written(alone, valid * width, `${what} alone`);
+      expect(bits(ref.validRows(g, mask, width)), `${what}: gradient of the valid rows vs the valid rows alone (${replay})`).toEqual(bits(aloneGrad));
+      for (let r = 0; r < rows; r++) {
+        if (mask[r] === 0) expect(allPositiveZero(g.subarray(r * width, (r + 1) * width)), `${what}: gradient row ${r} is masked (${replay})`).toBe(true);
+      }
+      // The fused gradients are w.r.t. the logits, checked against differences by the fused tests above.
+      if (!c.fused) {
+        const numeric = ref.finiteDifference(c.row, validPred, validTarget, valid, width, c.sparse);
+        expectClose(`${what} gradient`, aloneGrad, numeric, GRADIENT_TOLERANCE, gradientFloor(c.perRow ? 1 / valid : 1 / (valid * width)), 'gradient');
+      }
+    });
+
+    it.each([[1, 1], [17, 3]])('rows=%i width=%i, every row masked: loss 0 and an all-zero gradient, nothing read (Keras: divide_no_nan)', (rows, width) => {
+      const n = rows * width;
+      const target = c.sparse ? classIds(rows, width) : new Float32Array(n).fill(NaN);
+      const grad = poisoned(n);
+      const value = c.kernel(region(new Float32Array(n).fill(NaN)), region(target), rows, width, grad, region(new Float32Array(rows)));
+      expect(bits64(value), `${c.name}: ${value}`).toEqual(bits64(0));
+      expect(allPositiveZero(written(grad, n, c.name)), c.name).toBe(true);
+    });
+
+    it.each([[3, 1], [129, 17]])('rows=%i width=%i, every row valid (any nonzero counts, NaN too): the bits of no mask', (rows, width) => {
+      const pred = c.pred(rows, width);
+      const target = c.target(rows, width, pred);
+      const n = rows * width;
+      const mask = f32(Array.from({ length: rows }, (_, r) => [1, 1, 2, -0.5, 1e-30, NaN][r % 6]));
+      const [withMask, withOnes, without] = [poisoned(n), poisoned(n), poisoned(n)];
+      const v0 = c.kernel(region(pred), region(target), rows, width, without);
+      expect(bits64(c.kernel(region(pred), region(target), rows, width, withMask, region(mask))), `${c.name} value (${replay})`).toEqual(bits64(v0));
+      expect(bits64(c.kernel(region(pred), region(target), rows, width, withOnes, region(new Float32Array(rows).fill(1)))), `${c.name} value (${replay})`).toEqual(bits64(v0));
+      expect(bits(withMask.toArray()), `${c.name} gradient (${replay})`).toEqual(bits(without.toArray()));
+      expect(bits(withOnes.toArray()), `${c.name} gradient (${replay})`).toEqual(bits(without.toArray()));
+      // Without a gradient, the same value.
+      expect(bits64(c.kernel(region(pred), region(target), rows, width, undefined, region(mask))), c.name).toEqual(bits64(v0));
+    });
+  });
+});
+
+describe(`masked metrics: sums over the valid rows (${replay})`, () => {
+  type MetricRun = (pred: F32Region, target: F32Region, rows: number, width: number, mask?: F32Region) => number;
+  const metricCases = (rows: number, width: number): [string, MetricRun, Float32Array, boolean, (p: ArrayLike<number>, t: ArrayLike<number>, rows: number) => number][] => {
+    const yCat = categoricalTargets(rows, width);
+    const ids = classIds(rows, width);
+    const y01 = f32(Array.from({ length: rows * width }, () => (random() < 0.9 ? (random() < 0.5 ? 0 : 1) : random())));
+    const y = regression(rows, width);
+    return [
+      ['categoricalAccuracy', k.categoricalAccuracySum, yCat, false, (p, t, r) => ref.metricSums.categoricalAccuracy(p, t, r, width)],
+      ['sparseCategoricalAccuracy', k.sparseCategoricalAccuracySum, ids, true, (p, t, r) => ref.metricSums.sparseCategoricalAccuracy(p, t, r, width)],
+      ['binaryAccuracy 0.25', (p, t, r, w, m) => k.binaryAccuracySum(p, t, r, w, 0.25, m), y01, false, (p, t, r) => ref.metricSums.binaryAccuracy(p, t, r, width, 0.25)],
+      ['meanAbsoluteError', k.meanAbsoluteErrorSum, y, false, (p, t, r) => ref.metricSums.meanAbsoluteError(p, t, r, width)],
+      ['meanSquaredError', k.meanSquaredErrorSum, y, false, (p, t, r) => ref.metricSums.meanSquaredError(p, t, r, width)],
+    ];
+  };
+  // Quantised predictions: ties (the first maximum wins) and values at the thresholds.
+  const quantised = (n: number) => f32(Array.from({ length: n }, () => Math.floor(random() * 5) / 4 - 0.25));
+
+  it.each(MASK_SHAPES)('rows=%i width=%i: the valid rows alone; masked rows not read', (rows, width) => {
+    const pred = quantised(rows * width);
+    const mask = randomMask(rows);
+    const valid = countValid(mask);
+    const validPred = ref.validRows(pred, mask, width);
+    for (const [name, run, target, sparse, reference] of metricCases(rows, width)) {
+      const what = `${name} [${rows}, ${width}] masked (${valid} valid)`;
+      const validTarget = ref.validRows(target, mask, sparse ? 1 : width);
+      // Only pred is poisoned: a NaN target would make a wrongly counted row a miss for the accuracies.
+      const value = run(region(poisonMasked(pred, mask, width)), region(target), rows, width, region(mask));
+      expect(bits64(value), `${what} vs the valid rows alone (${replay})`).toEqual(bits64(run(region(validPred), region(validTarget), valid, width)));
+      expectClose(what, [value], [reference(validPred, validTarget, valid)], 1e-12, 1e-3, 'value');
+    }
+  });
+
+  it('every row masked gives 0; every row valid gives the bits of no mask', () => {
+    const rows = 17, width = 5;
+    const pred = quantised(rows * width);
+    for (const [name, run, target] of metricCases(rows, width)) {
+      expect(run(region(pred), region(target), rows, width, region(new Float32Array(rows))), name).toBe(0);
+      expect(bits64(run(region(pred), region(target), rows, width, region(new Float32Array(rows).fill(1)))), name).toEqual(bits64(run(region(pred), region(target), rows, width)));
+    }
   });
 });
 
@@ -318,13 +481,6 @@ describe(`TF.js 4.22 parity (${replay})`, () => {
     ids.forEach((id, r) => (y[r * width + id] = 1));
     return y;
   };
-  /** Rows of random logits' softmax: probabilities that sum to 1 (as TF.js's sparse clip-then-rescale would otherwise differ). */
-  const softmaxRows = (rows: number, width: number) => {
-    const p = new Float32Array(rows * width);
-    for (let r = 0; r < rows; r++) p.set(ref.softmax(Array.from(uniform(random, width, -3, 3))), r * width);
-    return p;
-  };
-
   interface TfCase {
     name: string;
     tf: (y: tf.Tensor, p: tf.Tensor) => tf.Tensor;
@@ -379,6 +535,57 @@ describe(`TF.js 4.22 parity (${replay})`, () => {
       const value = c.ours(region(pred), region(ids ?? target), rows, width, grad);
       expectClose(`${c.name} [${rows}, ${width}] value vs TF.js`, [value], [theirs.value], TF_TOLERANCE, TF_VALUE_FLOOR, 'tfjs');
       expectClose(`${c.name} [${rows}, ${width}] gradient vs TF.js`, written(grad, rows * width, c.name), theirs.grad, TF_TOLERANCE, tfGradientFloor(c.perRow ? 1 / rows : 1 / (rows * width), c.floorUnits), 'tfjs');
+    });
+  });
+
+  /**
+   * Masked: tf.losses.* given the mask as weights, reduced by SUM_BY_NONZERO_WEIGHTS (their
+   * default): Σ(loss·w) / (the count of nonzero weights broadcast to the loss's shape), i.e. the
+   * mean over the valid rows — for the element-wise losses the weights are [rows, 1], so the
+   * count is valid·width. (With no valid row TF.js gives 0/0 = NaN; Keras and seqwasm give 0.)
+   */
+  interface MaskedTfCase {
+    name: string;
+    tf: (y: tf.Tensor, p: tf.Tensor, weights: tf.Tensor) => tf.Tensor;
+    /** The weights' shape: [rows] for per-row losses, [rows, 1] for element-wise ones. */
+    perElement: boolean;
+    ours: (p: F32Region, t: F32Region, rows: number, width: number, g: F32Region, m: F32Region) => number;
+    inputs: (rows: number, width: number) => [Float32Array, Float32Array, Float32Array?];
+    floorUnits?: number;
+  }
+  const BY_NONZERO = tf.Reduction.SUM_BY_NONZERO_WEIGHTS;
+  const MASKED_TF_CASES: MaskedTfCase[] = [
+    { name: 'meanSquaredError (tf.losses.meanSquaredError)', perElement: true, tf: (y, p, w) => tf.losses.meanSquaredError(y, p, w, BY_NONZERO), ours: k.meanSquaredError, inputs: (r, w) => [regression(r, w), regression(r, w)] },
+    { name: 'meanAbsoluteError (tf.losses.absoluteDifference)', perElement: true, tf: (y, p, w) => tf.losses.absoluteDifference(y, p, w, BY_NONZERO), ours: k.meanAbsoluteError, inputs: (r, w) => [regression(r, w), regression(r, w)] },
+    { name: 'huber delta=0.5 (tf.losses.huberLoss)', perElement: true, tf: (y, p, w) => tf.losses.huberLoss(y, p, w, 0.5, BY_NONZERO), ours: (p, t, r, w, g, m) => k.huber(p, t, r, w, 0.5, g, m), inputs: (r, w) => [regression(r, w), regression(r, w)] },
+    { name: 'binaryCrossentropy fromLogits (tf.losses.sigmoidCrossEntropy)', perElement: true, tf: (y, p, w) => tf.losses.sigmoidCrossEntropy(y, p, w, 0, BY_NONZERO), ours: (p, t, r, w, g, m) => k.binaryCrossentropy(p, t, r, w, 'logits', g, m), inputs: (r, w) => [uniform(random, r * w, -8, 8), binaryTargets(r * w)] },
+    { name: 'binaryCrossentropy (tf.metrics.binaryCrossentropy per row, tf.losses.computeWeightedLoss)', perElement: false, floorUnits: 1, tf: (y, p, w) => tf.losses.computeWeightedLoss(tf.metrics.binaryCrossentropy(y, p), w, BY_NONZERO), ours: (p, t, r, w, g, m) => k.binaryCrossentropy(p, t, r, w, 'probabilities', g, m), inputs: (r, w) => [uniform(random, r * w, 0.01, 0.99), binaryTargets(r * w)] },
+    { name: 'categoricalCrossentropy (tf.metrics.categoricalCrossentropy per row, tf.losses.computeWeightedLoss)', perElement: false, tf: (y, p, w) => tf.losses.computeWeightedLoss(tf.metrics.categoricalCrossentropy(y, p), w, BY_NONZERO), ours: (p, t, r, w, g, m) => k.categoricalCrossentropy(p, t, r, w, 'probabilities', g, m), inputs: (r, w) => [probabilityRows(r * w), categoricalTargets(r, w)] },
+    // One-hot: TF.js's softmaxCrossEntropy gradient assumes rows of labels that sum to 1.
+    { name: 'categoricalCrossentropy fromLogits (tf.losses.softmaxCrossEntropy, one-hot)', perElement: false, tf: (y, p, w) => tf.losses.softmaxCrossEntropy(y, p, w, 0, BY_NONZERO), ours: (p, t, r, w, g, m) => k.categoricalCrossentropy(p, t, r, w, 'logits', g, m), inputs: (r, w) => [uniform(random, r * w, -8, 8), oneHotOf(classIds(r, w), w)] },
+    {
+      name: 'sparseCategoricalCrossentropy fromLogits (one-hot tf.losses.softmaxCrossEntropy)',
+      perElement: false,
+      tf: (y, p, w) => tf.losses.softmaxCrossEntropy(y, p, w, 0, BY_NONZERO),
+      ours: (p, t, r, w, g, m) => k.sparseCategoricalCrossentropy(p, t, r, w, 'logits', g, m),
+      inputs: (r, w) => {
+        const ids = classIds(r, w);
+        return [uniform(random, r * w, -8, 8), oneHotOf(ids, w), ids];
+      },
+    },
+  ];
+
+  describe.each(MASKED_TF_CASES)('masked $name', (c) => {
+    it.each(TF_SHAPES)('[%i, %i] with a random row mask', (rows, width) => {
+      const [pred, target, ids] = c.inputs(rows, width);
+      const mask = randomMask(rows);
+      const valid = countValid(mask);
+      const theirs = tfLoss((y, p) => c.tf(y, p, tf.tensor(mask, c.perElement ? [rows, 1] : [rows])), pred, target, [rows, width]);
+      const grad = poisoned(rows * width);
+      const value = c.ours(region(pred), region(ids ?? target), rows, width, grad, region(mask));
+      const what = `masked ${c.name} [${rows}, ${width}] (${valid} valid)`;
+      expectClose(`${what} value vs TF.js`, [value], [theirs.value], TF_TOLERANCE, TF_VALUE_FLOOR, 'tfjs');
+      expectClose(`${what} gradient vs TF.js`, written(grad, rows * width, c.name), theirs.grad, TF_TOLERANCE, tfGradientFloor(c.perElement ? 1 / (valid * width) : 1 / valid, c.floorUnits), 'tfjs');
     });
   });
 
@@ -496,6 +703,18 @@ describe('argument errors', () => {
     const target = y();
     expect(() => k.categoricalCrossentropy(p(), target, rows, width, 'fused', target)).toThrow(/lossCategoricalCrossentropy\(grad\): expected no overlap with target/);
     expect(() => k.meanSquaredError(new Float32Array(n) as unknown as F32Region, y(), rows, width)).toThrow(TypeError);
+  });
+
+  it('mask: a live region of rows floats, apart from grad; checked before Wasm, the gradient untouched', () => {
+    const grad = poisoned(n);
+    expect(() => k.categoricalCrossentropy(p(), y(), rows, width, 'fused', grad, region([1, 0]))).toThrow(new RangeError('lossCategoricalCrossentropy(mask): needs 3 floats but the region holds 2'));
+    expect(grad.toArray().subarray(0, n).every(Number.isNaN)).toBe(true);
+    expect(() => k.sparseCategoricalAccuracySum(p(), region([0, 1, 2]), rows, width, region([1]))).toThrow(/metricSparseCategoricalAccuracy\(mask\): needs 3 floats but the region holds 1/);
+    expect(() => k.huber(p(), y(), rows, width, 1, undefined, Float32Array.of(1, 1, 1) as unknown as F32Region)).toThrow(TypeError);
+    // The kernel reads a row's mask after writing earlier rows' gradients: no overlap.
+    const shared = region(new Float32Array(n + rows));
+    const inside = shared.sub(n - 1, rows);
+    expect(() => k.meanSquaredError(p(), y(), rows, width, shared, inside)).toThrow(/lossMeanSquaredError\(grad\): expected no overlap with mask/);
   });
 
   it('options: mode, delta and threshold', () => {

@@ -246,9 +246,52 @@ describe(`compute (${replay})`, () => {
     }
   });
 
+  it('a mask (a sequence output of padded input) gives the mean over the real steps, in every mode', () => {
+    // Post-padded sequences of lengths 5, 2 and 0: the steps Keras's mask keeps.
+    const lengths = [5, 2, 0];
+    const mask = Float32Array.from({ length: rows }, (_, i) => (i % T < lengths[Math.floor(i / T)] ? 1 : 0));
+    const valid = 7;
+    const probabilities = uniform(random, n, 0.05, 0.95);
+    const logits = uniform(random, n, -5, 5);
+    const dense = Float32Array.from({ length: n }, () => (random() < 0.5 ? 0 : 1));
+    const ids = Float32Array.from({ length: rows }, () => Math.floor(random() * width));
+    const cases: [Loss, boolean, Float32Array, Float32Array, ref.RowLoss, (g: ReturnType<typeof poisoned>, m: ReturnType<typeof region>) => number][] = [
+      [losses.meanSquaredError(), false, logits, dense, ref.rowLosses.meanSquaredError, (g, m) => k.meanSquaredError(region(logits), region(dense), rows, width, g, m)],
+      [losses.meanAbsoluteError(), false, logits, dense, ref.rowLosses.meanAbsoluteError, (g, m) => k.meanAbsoluteError(region(logits), region(dense), rows, width, g, m)],
+      [losses.huber({ delta: 2 }), false, logits, dense, ref.rowLosses.huber(2), (g, m) => k.huber(region(logits), region(dense), rows, width, 2, g, m)],
+      [losses.binaryCrossentropy(), false, probabilities, dense, ref.rowLosses.binaryCrossentropy(false), (g, m) => k.binaryCrossentropy(region(probabilities), region(dense), rows, width, 'probabilities', g, m)],
+      [losses.binaryCrossentropy(), true, probabilities, dense, ref.rowLosses.binaryCrossentropy(false), (g, m) => k.binaryCrossentropy(region(probabilities), region(dense), rows, width, 'fused', g, m)],
+      [losses.binaryCrossentropy({ fromLogits: true }), false, logits, dense, ref.rowLosses.binaryCrossentropy(true), (g, m) => k.binaryCrossentropy(region(logits), region(dense), rows, width, 'logits', g, m)],
+      [losses.categoricalCrossentropy(), false, probabilities, dense, ref.rowLosses.categoricalCrossentropy(false), (g, m) => k.categoricalCrossentropy(region(probabilities), region(dense), rows, width, 'probabilities', g, m)],
+      [losses.categoricalCrossentropy(), true, probabilities, dense, ref.rowLosses.categoricalCrossentropy(false), (g, m) => k.categoricalCrossentropy(region(probabilities), region(dense), rows, width, 'fused', g, m)],
+      [losses.categoricalCrossentropy({ fromLogits: true }), false, logits, dense, ref.rowLosses.categoricalCrossentropy(true), (g, m) => k.categoricalCrossentropy(region(logits), region(dense), rows, width, 'logits', g, m)],
+      [losses.sparseCategoricalCrossentropy(), false, probabilities, ids, ref.rowLosses.sparseCategoricalCrossentropy(false), (g, m) => k.sparseCategoricalCrossentropy(region(probabilities), region(ids), rows, width, 'probabilities', g, m)],
+      [losses.sparseCategoricalCrossentropy(), true, probabilities, ids, ref.rowLosses.sparseCategoricalCrossentropy(false), (g, m) => k.sparseCategoricalCrossentropy(region(probabilities), region(ids), rows, width, 'fused', g, m)],
+      [losses.sparseCategoricalCrossentropy({ fromLogits: true }), false, logits, ids, ref.rowLosses.sparseCategoricalCrossentropy(true), (g, m) => k.sparseCategoricalCrossentropy(region(logits), region(ids), rows, width, 'logits', g, m)],
+    ];
+    for (const [loss, fused, pred, target, row, kernel] of cases) {
+      const what = `${JSON.stringify(loss.toJSON())}${fused ? ' fused' : ''}`;
+      const sparse = loss.name === 'sparseCategoricalCrossentropy';
+      const grad = poisoned(n);
+      const value = loss.compute(region(pred), region(target), rows, width, grad, fused, region(mask));
+      const direct = poisoned(n);
+      expect(value, what).toBe(kernel(direct, region(mask)));
+      expect(Array.from(grad.toArray()), what).toEqual(Array.from(direct.toArray()));
+      const expected = ref.mean(row, ref.validRows(pred, mask, width), ref.validRows(target, mask, sparse ? 1 : width), valid, width, sparse);
+      expect(Math.abs(value - expected), `${what} vs the reference on the ${valid} real steps (${replay})`).toBeLessThan(1e-6 * Math.max(1, expected));
+      const g = grad.toArray();
+      for (let i = 0; i < rows; i++) if (mask[i] === 0) expect(Array.from(g.subarray(i * width, (i + 1) * width)), `${what} padded step ${i}`).toEqual([0, 0, 0, 0]);
+      // No real step: 0 and a zero gradient (Keras divides with divide_no_nan).
+      const none = poisoned(n);
+      expect(loss.compute(region(pred), region(target), rows, width, none, fused, region(new Float32Array(rows))), what).toBe(0);
+      expect(Array.from(none.toArray().subarray(0, n)), what).toEqual(new Array(n).fill(0));
+    }
+  });
+
   it('bad regions and sizes surface as the kernels’ RangeErrors', () => {
     const loss = losses.categoricalCrossentropy();
     expect(() => loss.compute(region(new Float32Array(n)), region(new Float32Array(n - 1)), rows, width)).toThrow(/lossCategoricalCrossentropy\(target\): needs 60 floats but the region holds 59/);
     expect(() => losses.sparseCategoricalCrossentropy().compute(region(new Float32Array(n)), region(new Float32Array(rows).fill(width)), rows, width)).toThrow(/expected class ids, integers in \[0, 4\), got target\[0\] = 4/);
+    expect(() => loss.compute(region(new Float32Array(n)), region(new Float32Array(n)), rows, width, undefined, false, region(new Float32Array(rows - 1)))).toThrow(/lossCategoricalCrossentropy\(mask\): needs 15 floats but the region holds 14/);
   });
 });

@@ -38,6 +38,10 @@ describe(`metricFrom (${replay})`, () => {
 
   it("'accuracy' and 'acc' resolve by the loss like Keras, keeping the name asked for", () => {
     const { pred, dense, ids } = data(rows, width);
+    // Target 1 wherever 0 < pred <= 0.5 (and at least once): a hit at threshold 0, a miss at
+    // 0.5, so the two thresholds always give different sums (random targets could tie them).
+    pred[0] = 0.25;
+    pred.forEach((p, i) => p > 0 && p <= 0.5 && (dense[i] = 1));
     for (const name of ['accuracy', 'acc']) {
       const categorical = metricFrom(name, losses.categoricalCrossentropy());
       expect(categorical.name).toBe(name);
@@ -82,6 +86,32 @@ describe(`metricFrom (${replay})`, () => {
         const value = sumOf(metric, pred, target, rows, width);
         expect(Math.abs(value - expected), `${name} (${replay})`).toBeLessThan(1e-9 * Math.max(1, expected));
       }
+    }
+  });
+
+  it('a mask sums over the valid rows only (padded steps of a sequence output), for every metric', () => {
+    const { pred, dense, ids } = data(rows, width);
+    const y = uniform(random, rows * width, -2, 2);
+    const mask = Float32Array.from({ length: rows }, () => (random() < 0.6 ? 1 : 0));
+    mask[0] = 1;
+    mask[1] = 0;
+    const valid = mask.reduce((a, m) => a + m, 0);
+    const keep = (a: Float32Array, w: number) => ref.validRows(a, mask, w);
+    const cases: [string, Loss, Float32Array, (p: ArrayLike<number>, t: ArrayLike<number>) => number][] = [
+      ['accuracy', losses.categoricalCrossentropy(), dense, (p, t) => ref.metricSums.categoricalAccuracy(p, t, valid, width)],
+      ['accuracy', losses.sparseCategoricalCrossentropy(), ids, (p, t) => ref.metricSums.sparseCategoricalAccuracy(p, t, valid, width)],
+      ['accuracy', losses.binaryCrossentropy(), dense, (p, t) => ref.metricSums.binaryAccuracy(p, t, valid, width, 0.5)],
+      ['mae', losses.meanSquaredError(), y, (p, t) => ref.metricSums.meanAbsoluteError(p, t, valid, width)],
+      ['mse', losses.huber(), y, (p, t) => ref.metricSums.meanSquaredError(p, t, valid, width)],
+    ];
+    for (const [name, loss, target, reference] of cases) {
+      const metric = metricFrom(name, loss);
+      const sparse = target === ids;
+      const value = metric.sum(region(pred), region(target), rows, width, region(mask));
+      const expected = reference(keep(pred, width), keep(target, sparse ? 1 : width));
+      expect(Math.abs(value - expected), `${name} with ${loss.name} over ${valid} valid rows (${replay})`).toBeLessThan(1e-9 * Math.max(1, expected));
+      expect(metric.sum(region(pred), region(target), rows, width, region(new Float32Array(rows))), name).toBe(0);
+      expect(metric.sum(region(pred), region(target), rows, width, region(new Float32Array(rows).fill(1))), name).toBe(sumOf(metric, pred, target, rows, width));
     }
   });
 

@@ -77,6 +77,17 @@ export function oneHot(id: number, width: number): Float64Array {
 /** Row r of a row-major [rows, width] array (sparse targets: [id]). */
 export const row = (a: ArrayLike<number>, r: number, width: number): ArrayLike<number> => Array.prototype.slice.call(a, r * width, (r + 1) * width);
 
+/**
+ * The rows of a row-major [rows, width] array whose mask is nonzero, in order (sparse targets:
+ * width 1). Keras 3 weighs a masked row 0 and averages over the valid rows, so a masked loss
+ * or metric is the unmasked one of these rows alone.
+ */
+export function validRows(a: ArrayLike<number>, mask: ArrayLike<number>, width: number): Float64Array {
+  const out: number[] = [];
+  for (let r = 0; r < mask.length; r++) if (mask[r] !== 0) for (let j = 0; j < width; j++) out.push(a[r * width + j]);
+  return Float64Array.from(out);
+}
+
 /** The mean over rows of a row loss. */
 export function mean(loss: RowLoss, pred: ArrayLike<number>, target: ArrayLike<number>, rows: number, width: number, sparse = false): number {
   let total = 0;
