@@ -5,121 +5,142 @@
 // It receives the package as its argument (each driver imports `seqwasm` the way a user of
 // that runtime would), so this file imports nothing at run time.
 //
-// Today it drives the layers API directly: seeded SimpleRNN / LSTM / GRU (+ variants) with a
-// Dense head, forward + backward on seeded batches, plain SGD (w −= lr·g with kernels.axpy),
-// then a prediction on a fresh batch. When the model API lands, replace the bodies of
-// `conformance` and `predictOnce` with sequential() + compile() + fit() (each optimizer once)
-// + predict(), then refresh the expected hash: `npm run test:runtimes -- --update`.
+// It trains small seeded models through the public model API — SimpleRNN, LSTM, GRU (both
+// resetAfter forms), Bidirectional, Embedding with masking and dropout — each optimizer once,
+// a few epochs with shuffling and a validation split, then predicts, streams step(), and saves
+// and reloads. The hash covers every final weight, prediction and history value. After a
+// deliberate change to the numerics, refresh it: `npm run test:runtimes -- --update`.
 import type * as Seqwasm from '../../src/index.js';
 
 export type SeqwasmApi = typeof Seqwasm;
-type Layer = Seqwasm.layers.Layer;
+type Model = Seqwasm.Sequential;
 
 const SEED = 20240607;
-const BATCH = 4;
+const SAMPLES = 24;
 const STEPS = 5;
 const FEATURES = 3;
-const OUTPUTS = 4;
-const BATCHES_PER_EPOCH = 3;
-const EPOCHS = 2;
-const LEARNING_RATE = 0.05;
+const EPOCHS = 3;
 
-/** A recurrent layer and a Dense head that together map [B, STEPS, FEATURES] to the returned shape's outputs. */
 interface Case {
   readonly name: string;
-  readonly make: (api: SeqwasmApi) => [Layer, Layer];
+  /** The model, compiled. */
+  readonly make: (api: SeqwasmApi, seed: number) => Model;
+  /** Targets for the model's outputs (from its output shape). */
+  readonly targets: (rng: Seqwasm.Prng, outputShape: readonly number[]) => Float32Array;
+  /** Input ids (embedding) instead of features. */
+  readonly ids?: boolean;
 }
 
+const oneHotRows = (rng: Seqwasm.Prng, shape: readonly number[]) => {
+  const width = shape[shape.length - 1];
+  const out = new Float32Array(shape.reduce((a, b) => a * b, 1));
+  for (let r = 0; r < out.length / width; r++) out[r * width + rng.int(width)] = 1;
+  return out;
+};
+
 const CASES: readonly Case[] = [
-  { name: 'simpleRNN', make: ({ layers }) => [layers.simpleRNN({ units: 6 }), layers.dense({ units: OUTPUTS })] },
-  { name: 'lstm', make: ({ layers }) => [layers.lstm({ units: 6 }), layers.dense({ units: OUTPUTS, activation: 'tanh' })] },
-  { name: 'gru', make: ({ layers }) => [layers.gru({ units: 6 }), layers.dense({ units: OUTPUTS, activation: 'sigmoid' })] },
-  { name: 'gru-reset-before', make: ({ layers }) => [layers.gru({ units: 5, resetAfter: false }), layers.dense({ units: OUTPUTS })] },
   {
-    name: 'lstm-sequences-hardSigmoid',
-    make: ({ layers }) => [layers.lstm({ units: 5, returnSequences: true, recurrentActivation: 'hardSigmoid' }), layers.dense({ units: OUTPUTS, activation: 'softmax' })],
+    name: 'simpleRNN, sgd with nesterov momentum, mse',
+    make: ({ sequential, layers, optimizers }, seed) => compiled(sequential({ seed, layers: [layers.simpleRNN({ units: 6, inputShape: [STEPS, FEATURES] }), layers.dense({ units: 4 })] }), optimizers.sgd({ learningRate: 0.05, momentum: 0.9, nesterov: true }), 'meanSquaredError'),
+    targets: (rng, shape) => uniform(rng, shape.reduce((a, b) => a * b, 1)),
   },
-  { name: 'bidirectional-gru', make: ({ layers }) => [layers.bidirectional(layers.gru({ units: 4 })), layers.dense({ units: OUTPUTS })] },
+  {
+    name: 'lstm, adam, categorical crossentropy fused with softmax',
+    make: ({ sequential, layers }, seed) => compiled(sequential({ seed, layers: [layers.lstm({ units: 6, inputShape: [STEPS, FEATURES] }), layers.dense({ units: 4, activation: 'softmax' })] }), 'adam', 'categoricalCrossentropy'),
+    targets: oneHotRows,
+  },
+  {
+    name: 'gru, rmsprop, binary crossentropy fused with sigmoid',
+    make: ({ sequential, layers }, seed) => compiled(sequential({ seed, layers: [layers.gru({ units: 6, inputShape: [STEPS, FEATURES] }), layers.dense({ units: 3, activation: 'sigmoid' })] }), 'rmsprop', 'binaryCrossentropy'),
+    targets: (rng, shape) => Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.int(2)),
+  },
+  {
+    name: 'gru resetAfter false tagging, adamw, sparse crossentropy',
+    make: ({ sequential, layers }, seed) => compiled(sequential({ seed, layers: [layers.gru({ units: 5, resetAfter: false, returnSequences: true, inputShape: [STEPS, FEATURES] }), layers.dense({ units: 4, activation: 'softmax' })] }), 'adamw', 'sparseCategoricalCrossentropy'),
+    targets: (rng, shape) => Float32Array.from({ length: shape.slice(0, -1).reduce((a, b) => a * b, 1) }, () => rng.int(4)),
+  },
+  {
+    name: 'bidirectional lstm (hardSigmoid), adagrad with clipnorm, huber',
+    make: ({ sequential, layers, optimizers }, seed) => compiled(sequential({ seed, layers: [layers.bidirectional(layers.lstm({ units: 4, recurrentActivation: 'hardSigmoid' }), { inputShape: [STEPS, FEATURES] }), layers.dense({ units: 2 })] }), optimizers.adagrad({ learningRate: 0.1, clipnorm: 0.5 }), 'huber'),
+    targets: (rng, shape) => uniform(rng, shape.reduce((a, b) => a * b, 1)),
+  },
+  {
+    name: 'embedding maskZero, lstm with dropout, sgd with a decaying rate and globalClipnorm, categorical crossentropy',
+    ids: true,
+    make: ({ sequential, layers, optimizers, schedules }, seed) =>
+      compiled(
+        sequential({ seed, layers: [layers.embedding({ inputDim: 7, outputDim: 4, maskZero: true, inputShape: [STEPS] }), layers.lstm({ units: 5, dropout: 0.2, recurrentDropout: 0.1 }), layers.dense({ units: 3, activation: 'softmax' })] }),
+        optimizers.sgd({ learningRate: schedules.exponentialDecay({ initialLearningRate: 0.5, decaySteps: 4, decayRate: 0.7 }), globalClipnorm: 1 }),
+        'categoricalCrossentropy',
+      ),
+    targets: oneHotRows,
+  },
 ];
 
-/** Trains every case from its seed and predicts; returns the SHA-256 (hex) of all final weights and predictions. */
+function compiled(model: Model, optimizer: unknown, loss: string): Model {
+  model.compile({ optimizer, loss, metrics: ['accuracy'] });
+  return model;
+}
+
+/** Trains every case from its seed and predicts; returns the SHA-256 (hex) of everything it computed. */
 export async function conformance(api: SeqwasmApi): Promise<string> {
   await api.init();
   const parts: Uint8Array[] = [];
   for (const [index, testCase] of CASES.entries()) {
-    const rng = api.prng(SEED).derive(index);
-    const layers = testCase.make(api);
+    const model = testCase.make(api, SEED + index);
+    let loaded: Model | undefined;
     try {
-      trainAndPredict(api, testCase.name, layers, rng, parts);
+      loaded = await trainAndPredict(api, testCase, model, api.prng(SEED).derive(index), parts);
     } finally {
-      for (const layer of layers) layer.dispose();
+      model.dispose();
+      loaded?.dispose();
     }
   }
   return sha256(parts);
 }
 
-/** Appends each layer's final weights, then the predictions for a fresh batch, to `parts`. */
-function trainAndPredict(api: SeqwasmApi, name: string, [rnn, head]: [Layer, Layer], rng: Seqwasm.Prng, parts: Uint8Array[]): void {
-  const { kernels } = api;
-  const memory = api.arena('conformance');
-  rnn.build([null, STEPS, FEATURES], rng.derive('init-rnn'));
-  head.build(rnn.computeOutputShape([null, STEPS, FEATURES]), rng.derive('init-head'));
-
-  const inputShape = [BATCH, STEPS, FEATURES];
-  const rnnPlan = rnn.plan(inputShape, { training: true, inputGradient: false });
-  const headPlan = head.plan(rnnPlan.outputShape, { training: true });
-  const outputs = headPlan.output.length;
-  const x = memory.allocF32(BATCH * STEPS * FEATURES);
-  const target = memory.allocF32(outputs);
-  const dOutput = memory.allocF32(outputs);
-  const data = rng.derive('data');
-  try {
-    const epochLosses: number[] = [];
-    for (let step = 0; step < EPOCHS * BATCHES_PER_EPOCH; step++) {
-      const batch = data.derive(step % BATCHES_PER_EPOCH);
-      x.set(uniform(batch.derive('x'), x.length));
-      target.set(uniform(batch.derive('y'), outputs));
-      rnnPlan.forward(x);
-      headPlan.forward(rnnPlan.output);
-      // Mean squared error; dL/dŷ = 2(ŷ − y)/n. All in Wasm.
-      kernels.sub(headPlan.output, target, dOutput);
-      const epoch = Math.floor(step / BATCHES_PER_EPOCH);
-      epochLosses[epoch] = (epochLosses[epoch] ?? 0) + kernels.sumSquares(dOutput) / outputs;
-      kernels.scale(2 / outputs, dOutput);
-      headPlan.backward(dOutput);
-      rnnPlan.backward(headPlan.dInput!);
-      for (const layer of [rnn, head]) {
-        for (const w of layer.weights) kernels.axpy(-LEARNING_RATE, w.grad, w.value);
-        layer.weightsChanged();
-        layer.zeroGradients();
-      }
-    }
-    // A hash alone would also agree on a run that learns nothing or turns to NaN everywhere.
-    if (!(epochLosses[EPOCHS - 1] < epochLosses[0])) throw new Error(`conformance ${name}: the loss did not decrease over ${EPOCHS} epochs: ${epochLosses.join(' → ')}`);
-  } finally {
-    rnnPlan.dispose();
-    headPlan.dispose();
-    for (const region of [x, target, dOutput]) memory.free(region);
-  }
-  const results = [...[rnn, head].flatMap((layer) => layer.weights.map((w) => w.value.toArray())), predict(api, rnn, head, 3, rng.derive('predict'))];
-  if (results.some((values) => values.some((v) => !Number.isFinite(v)))) throw new Error(`conformance ${name}: a weight or prediction is not finite`);
+/** Trains the model on seeded data, then appends its weights, history, predictions, streamed outputs and reloaded predictions to `parts`; returns the reloaded model. */
+async function trainAndPredict(api: SeqwasmApi, testCase: Case, model: Model, rng: Seqwasm.Prng, parts: Uint8Array[]): Promise<Model> {
+  const inputShape = testCase.ids ? [SAMPLES, STEPS] : [SAMPLES, STEPS, FEATURES];
+  const x = { shape: inputShape, data: testCase.ids ? paddedIds(rng.derive('x')) : uniform(rng.derive('x'), SAMPLES * STEPS * FEATURES) };
+  const outputShape = model.predict(x).shape;
+  const y = { shape: model.loss!.targetShape(outputShape), data: testCase.targets(rng.derive('y'), outputShape) };
+  const history = await model.fit(x, y, { epochs: EPOCHS, batchSize: 5, validationSplit: 0.25, verbose: 0 });
+  const losses = history.history.loss;
+  // A hash alone would also agree on a run that learns nothing or turns to NaN everywhere.
+  if (!(losses[EPOCHS - 1] < losses[0])) throw new Error(`conformance ${testCase.name}: the loss did not decrease: ${losses.join(' → ')}`);
+  const predictions = model.predict(x, { batchSize: 7 }).data;
+  const results = [...model.getWeights().map((w) => w.data), predictions, Float32Array.from(Object.values(history.history).flat())];
+  if (!testCase.ids && !testCase.name.startsWith('bidirectional')) results.push(streamed(model, x.data));
+  const loaded = await api.loadModel(model.save());
+  const reloaded = loaded.predict(x).data;
+  if (reloaded.some((v, i) => !Object.is(v, predictions[i]))) throw new Error(`conformance ${testCase.name}: a saved and reloaded model predicts differently`);
+  if (results.some((values) => values.some((v) => !Number.isFinite(v)))) throw new Error(`conformance ${testCase.name}: a weight, history value or prediction is not finite`);
   parts.push(...results.map(bytes));
+  return loaded;
 }
 
-/** Inference on a fresh seeded batch of `batch` samples through new (non-training) plans. */
-function predict(api: SeqwasmApi, rnn: Layer, head: Layer, batch: number, rng: Seqwasm.Prng): Float32Array {
-  const rnnPlan = rnn.plan([batch, ...rnn.builtInputShape!.slice(1)] as number[]);
-  const headPlan = head.plan(rnnPlan.outputShape);
-  const x = api.arena('conformance').fromArray(uniform(rng, rnnPlan.inputShape.reduce((a, b) => a * b, 1)));
-  try {
-    rnnPlan.forward(x);
-    headPlan.forward(rnnPlan.output);
-    return headPlan.output.toArray();
-  } finally {
-    rnnPlan.dispose();
-    headPlan.dispose();
-    api.arena('conformance').free(x);
+/** The first two samples fed one step at a time through step(): every step's output. */
+function streamed(model: Model, x: Float32Array): Float32Array {
+  model.resetStates();
+  const outputs: number[] = [];
+  for (let t = 0; t < STEPS; t++) {
+    const step = new Float32Array(2 * FEATURES);
+    for (let b = 0; b < 2; b++) step.set(x.subarray((b * STEPS + t) * FEATURES, (b * STEPS + t + 1) * FEATURES), b * FEATURES);
+    outputs.push(...model.step({ shape: [2, FEATURES], data: step }).data);
   }
+  model.resetStates();
+  return Float32Array.from(outputs);
+}
+
+/** Token ids 1…6, each sample padded at the end with 0 to STEPS. */
+function paddedIds(rng: Seqwasm.Prng): Float32Array {
+  const out = new Float32Array(SAMPLES * STEPS);
+  for (let i = 0; i < SAMPLES; i++) {
+    const length = 2 + rng.int(STEPS - 1);
+    for (let t = 0; t < length; t++) out[i * STEPS + t] = 1 + rng.int(6);
+  }
+  return out;
 }
 
 /**
@@ -128,16 +149,11 @@ function predict(api: SeqwasmApi, rnn: Layer, head: Layer, batch: number, rng: S
  */
 export async function predictOnce(api: SeqwasmApi): Promise<Float32Array> {
   await api.init();
-  const rng = api.prng(SEED);
-  const rnn = api.layers.lstm({ units: 8 });
-  const head = api.layers.dense({ units: 26, activation: 'softmax' });
+  const model = api.sequential({ seed: SEED, layers: [api.layers.lstm({ units: 8, inputShape: [5, 26] }), api.layers.dense({ units: 26, activation: 'softmax' })] });
   try {
-    rnn.build([null, 5, 26], rng.derive('rnn'));
-    head.build([null, 8], rng.derive('head'));
-    return predict(api, rnn, head, 1, rng.derive('x'));
+    return model.predict({ shape: [1, 5, 26], data: uniform(api.prng(SEED).derive('x'), 5 * 26) }).data;
   } finally {
-    rnn.dispose();
-    head.dispose();
+    model.dispose();
   }
 }
 
