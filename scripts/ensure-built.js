@@ -22,4 +22,4 @@ function outdated(output, ...sources) {
 }
 
 if (outdated('dist/seqwasm.wasm', 'assembly')) execSync('npm run build:wasm', { cwd: root, stdio: 'inherit' });
-if (outdated('dist/index.js', 'src')) execSync('npm run build:ts', { cwd: root, stdio: 'inherit' });
+if (outdated('dist/index.js', 'src') || outdated('dist/seqwasm.chunk.js', 'src')) execSync('npm run build:ts', { cwd: root, stdio: 'inherit' });

@@ -3,7 +3,7 @@
 // optimizer update must land on the weights TF.js computes, to 1e-5.
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { layers, optimizers, sequential } from '../../src/index.js';
+import { layers, loadModel, optimizers, sequential } from '../../src/index.js';
 import { worstRelative } from '../util/compare.js';
 import { rng, testSeed, uniform } from '../util/random.js';
 
@@ -91,4 +91,31 @@ describe('training steps vs TF.js 4.22', () => {
       theirs.dispose();
     });
   }
+
+  it('loads a model TF.js trained and saved with its optimizer; training continues as it does in TF.js', async () => {
+    const random = rng(seed ^ 0x10ad);
+    const theirs = tf.sequential({ layers: [tf.layers.lstm({ units: 4, inputShape: [T, F], recurrentActivation: 'sigmoid' }), tf.layers.dense({ units: 3, activation: 'softmax' })] });
+    theirs.compile({ optimizer: tf.train.adam(0.01), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+    const batch = () => ({ x: { shape: [B, T, F], data: uniform(random, B * T * F) }, y: { shape: [B, 3], data: oneHotTargets(random, B, 3) } });
+    const first = batch();
+    await theirs.trainOnBatch(tf.tensor(first.x.data, first.x.shape), tf.tensor(first.y.data, first.y.shape));
+    let artifacts: tf.io.ModelArtifacts | undefined;
+    await theirs.save(tf.io.withSaveHandler(async (a) => ((artifacts = a), { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } })), { includeOptimizer: true });
+    const ours = await loadModel(artifacts);
+    const probe = batch();
+    const expected = (theirs.predict(tf.tensor(probe.x.data, probe.x.shape)) as tf.Tensor).dataSync();
+    const bad = worstRelative(ours.predict(probe.x).data, expected, 1e-5, 1);
+    if (bad) expect.fail(`prediction element ${bad.index}: ${bad.actual} vs TF.js ${bad.expected} (${replay})`);
+    expect(ours.optimizer.iterations).toBe(1);
+    const next = batch();
+    await ours.fit(next.x, next.y, { batchSize: B, shuffle: false, verbose: 0 });
+    await theirs.trainOnBatch(tf.tensor(next.x.data, next.x.shape), tf.tensor(next.y.data, next.y.shape));
+    const theirWeights = theirs.getWeights().map((w) => w.dataSync());
+    ours.getWeights().forEach((w, i) => {
+      const off = worstRelative(w.data, theirWeights[i], 1e-5, 1);
+      if (off) expect.fail(`weight ${i} after the resumed step: element ${off.index} is ${off.actual}, TF.js has ${off.expected} (${replay})`);
+    });
+    ours.dispose();
+    theirs.dispose();
+  });
 });
