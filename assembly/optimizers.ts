@@ -24,10 +24,10 @@ import { loadTail, storeTail } from './vmath';
   else storeTail(ptr, v, r);
 }
 
-/** w − w·decay when decaying (a compile-time choice after inlining), else w. */
+/** w − w·decay: decoupled weight decay. With decay 0 it is w exactly (w·0 = ±0), so no variant without it is needed. */
 // @ts-ignore: decorator
-@inline function decayed(w: v128, decay: v128, decaying: bool): v128 {
-  return decaying ? f32x4.sub(w, f32x4.mul(w, decay)) : w;
+@inline function decayed(w: v128, decay: v128): v128 {
+  return f32x4.sub(w, f32x4.mul(w, decay));
 }
 
 /** x·a + y·b: each product rounded, then the sum (the moving averages of RMSprop and Adam). */
@@ -41,8 +41,8 @@ import { loadTail, storeTail } from './vmath';
 /** One group of lanes at byte offset o (r lanes). */
 // @ts-ignore: decorator
 @inline function sgdLanes(o: usize, r: i32, w: usize, g: usize, vel: usize, lr: v128, mu: v128, decay: v128,
-  withMomentum: bool, nesterov: bool, decaying: bool): void {
-  const x = decayed(ld(w + o, r), decay, decaying);
+  withMomentum: bool, nesterov: bool): void {
+  const x = decayed(ld(w + o, r), decay);
   const step = f32x4.mul(ld(g + o, r), lr);
   if (!withMomentum) {
     st(w + o, f32x4.sub(x, step), r);
@@ -57,13 +57,13 @@ import { loadTail, storeTail } from './vmath';
 
 // @ts-ignore: decorator
 @inline function sgdLoop(w: usize, g: usize, vel: usize, n: i32, lr: f32, momentum: f32, decay: f32,
-  withMomentum: bool, nesterov: bool, decaying: bool): void {
+  withMomentum: bool, nesterov: bool): void {
   const lrv = f32x4.splat(lr);
   const muv = f32x4.splat(momentum);
   const dv = f32x4.splat(decay);
   let i = 0;
-  for (; i + 4 <= n; i += 4) sgdLanes(<usize>i << 2, 4, w, g, vel, lrv, muv, dv, withMomentum, nesterov, decaying);
-  if (i < n) sgdLanes(<usize>i << 2, n - i, w, g, vel, lrv, muv, dv, withMomentum, nesterov, decaying);
+  for (; i + 4 <= n; i += 4) sgdLanes(<usize>i << 2, 4, w, g, vel, lrv, muv, dv, withMomentum, nesterov);
+  if (i < n) sgdLanes(<usize>i << 2, n - i, w, g, vel, lrv, muv, dv, withMomentum, nesterov);
 }
 
 /**
@@ -71,17 +71,9 @@ import { loadTail, storeTail } from './vmath';
  * vel ← μ·vel − lr·g, then w ← w + vel, or with Nesterov w ← w + μ·vel − lr·g.
  */
 export function sgdUpdate(w: usize, g: usize, vel: usize, n: i32, lr: f32, momentum: f32, nesterov: i32, decay: f32): void {
-  const decaying = decay != 0;
-  if (momentum == 0) {
-    if (decaying) sgdLoop(w, g, vel, n, lr, momentum, decay, false, false, true);
-    else sgdLoop(w, g, vel, n, lr, momentum, decay, false, false, false);
-  } else if (nesterov) {
-    if (decaying) sgdLoop(w, g, vel, n, lr, momentum, decay, true, true, true);
-    else sgdLoop(w, g, vel, n, lr, momentum, decay, true, true, false);
-  } else {
-    if (decaying) sgdLoop(w, g, vel, n, lr, momentum, decay, true, false, true);
-    else sgdLoop(w, g, vel, n, lr, momentum, decay, true, false, false);
-  }
+  if (momentum == 0) sgdLoop(w, g, vel, n, lr, momentum, decay, false, false);
+  else if (nesterov) sgdLoop(w, g, vel, n, lr, momentum, decay, true, true);
+  else sgdLoop(w, g, vel, n, lr, momentum, decay, true, false);
 }
 
 // ---- RMSprop -----------------------------------------------------------------------------
@@ -89,8 +81,8 @@ export function sgdUpdate(w: usize, g: usize, vel: usize, n: i32, lr: f32, momen
 // @ts-ignore: decorator
 @inline function rmspropLanes(o: usize, r: i32, w: usize, g: usize, ms: usize, mom: usize, mg: usize,
   lr: v128, rho: v128, oneMinusRho: v128, mu: v128, eps: v128, decay: v128,
-  withMomentum: bool, centered: bool, decaying: bool): void {
-  const x = decayed(ld(w + o, r), decay, decaying);
+  withMomentum: bool, centered: bool): void {
+  const x = decayed(ld(w + o, r), decay);
   const gv = ld(g + o, r);
   const s = mix(ld(ms + o, r), rho, f32x4.mul(gv, gv), oneMinusRho);
   st(ms + o, s, r);
@@ -113,7 +105,7 @@ export function sgdUpdate(w: usize, g: usize, vel: usize, n: i32, lr: f32, momen
 // @ts-ignore: decorator
 @inline function rmspropLoop(w: usize, g: usize, ms: usize, mom: usize, mg: usize, n: i32,
   lr: f32, rho: f32, oneMinusRho: f32, momentum: f32, eps: f32, decay: f32,
-  withMomentum: bool, centered: bool, decaying: bool): void {
+  withMomentum: bool, centered: bool): void {
   const lrv = f32x4.splat(lr);
   const rv = f32x4.splat(rho);
   const cv = f32x4.splat(oneMinusRho);
@@ -121,8 +113,8 @@ export function sgdUpdate(w: usize, g: usize, vel: usize, n: i32, lr: f32, momen
   const ev = f32x4.splat(eps);
   const dv = f32x4.splat(decay);
   let i = 0;
-  for (; i + 4 <= n; i += 4) rmspropLanes(<usize>i << 2, 4, w, g, ms, mom, mg, lrv, rv, cv, muv, ev, dv, withMomentum, centered, decaying);
-  if (i < n) rmspropLanes(<usize>i << 2, n - i, w, g, ms, mom, mg, lrv, rv, cv, muv, ev, dv, withMomentum, centered, decaying);
+  for (; i + 4 <= n; i += 4) rmspropLanes(<usize>i << 2, 4, w, g, ms, mom, mg, lrv, rv, cv, muv, ev, dv, withMomentum, centered);
+  if (i < n) rmspropLanes(<usize>i << 2, n - i, w, g, ms, mom, mg, lrv, rv, cv, muv, ev, dv, withMomentum, centered);
 }
 
 /**
@@ -134,23 +126,13 @@ export function sgdUpdate(w: usize, g: usize, vel: usize, n: i32, lr: f32, momen
  */
 export function rmspropUpdate(w: usize, g: usize, ms: usize, mom: usize, mg: usize, n: i32,
   lr: f32, rho: f32, oneMinusRho: f32, momentum: f32, eps: f32, centered: i32, decay: f32): void {
-  const decaying = decay != 0;
+  // One loop per combination, so each inlines without the branches it does not need.
   if (momentum != 0) {
-    if (centered) {
-      if (decaying) rmspropLoop(w, g, ms, mom, mg, n, lr, rho, oneMinusRho, momentum, eps, decay, true, true, true);
-      else rmspropLoop(w, g, ms, mom, mg, n, lr, rho, oneMinusRho, momentum, eps, decay, true, true, false);
-    } else {
-      if (decaying) rmspropLoop(w, g, ms, mom, mg, n, lr, rho, oneMinusRho, momentum, eps, decay, true, false, true);
-      else rmspropLoop(w, g, ms, mom, mg, n, lr, rho, oneMinusRho, momentum, eps, decay, true, false, false);
-    }
+    if (centered) rmspropLoop(w, g, ms, mom, mg, n, lr, rho, oneMinusRho, momentum, eps, decay, true, true);
+    else rmspropLoop(w, g, ms, mom, mg, n, lr, rho, oneMinusRho, momentum, eps, decay, true, false);
   } else {
-    if (centered) {
-      if (decaying) rmspropLoop(w, g, ms, mom, mg, n, lr, rho, oneMinusRho, momentum, eps, decay, false, true, true);
-      else rmspropLoop(w, g, ms, mom, mg, n, lr, rho, oneMinusRho, momentum, eps, decay, false, true, false);
-    } else {
-      if (decaying) rmspropLoop(w, g, ms, mom, mg, n, lr, rho, oneMinusRho, momentum, eps, decay, false, false, true);
-      else rmspropLoop(w, g, ms, mom, mg, n, lr, rho, oneMinusRho, momentum, eps, decay, false, false, false);
-    }
+    if (centered) rmspropLoop(w, g, ms, mom, mg, n, lr, rho, oneMinusRho, momentum, eps, decay, false, true);
+    else rmspropLoop(w, g, ms, mom, mg, n, lr, rho, oneMinusRho, momentum, eps, decay, false, false);
   }
 }
 
@@ -159,8 +141,8 @@ export function rmspropUpdate(w: usize, g: usize, ms: usize, mom: usize, mg: usi
 // @ts-ignore: decorator
 @inline function adamLanes(o: usize, r: i32, w: usize, g: usize, m: usize, v: usize, vhat: usize,
   b1: v128, c1: v128, b2: v128, c2: v128, alpha: v128, eps: v128, decay: v128,
-  amsgrad: bool, decaying: bool): void {
-  const x = decayed(ld(w + o, r), decay, decaying);
+  amsgrad: bool): void {
+  const x = decayed(ld(w + o, r), decay);
   const gv = ld(g + o, r);
   const mv = mix(ld(m + o, r), b1, gv, c1);
   let vv = mix(ld(v + o, r), b2, f32x4.mul(gv, gv), c2);
@@ -175,7 +157,7 @@ export function rmspropUpdate(w: usize, g: usize, ms: usize, mom: usize, mg: usi
 
 // @ts-ignore: decorator
 @inline function adamLoop(w: usize, g: usize, m: usize, v: usize, vhat: usize, n: i32,
-  b1: f32, c1: f32, b2: f32, c2: f32, alpha: f32, eps: f32, decay: f32, amsgrad: bool, decaying: bool): void {
+  b1: f32, c1: f32, b2: f32, c2: f32, alpha: f32, eps: f32, decay: f32, amsgrad: bool): void {
   const b1v = f32x4.splat(b1);
   const c1v = f32x4.splat(c1);
   const b2v = f32x4.splat(b2);
@@ -184,8 +166,8 @@ export function rmspropUpdate(w: usize, g: usize, ms: usize, mom: usize, mg: usi
   const ev = f32x4.splat(eps);
   const dv = f32x4.splat(decay);
   let i = 0;
-  for (; i + 4 <= n; i += 4) adamLanes(<usize>i << 2, 4, w, g, m, v, vhat, b1v, c1v, b2v, c2v, av, ev, dv, amsgrad, decaying);
-  if (i < n) adamLanes(<usize>i << 2, n - i, w, g, m, v, vhat, b1v, c1v, b2v, c2v, av, ev, dv, amsgrad, decaying);
+  for (; i + 4 <= n; i += 4) adamLanes(<usize>i << 2, 4, w, g, m, v, vhat, b1v, c1v, b2v, c2v, av, ev, dv, amsgrad);
+  if (i < n) adamLanes(<usize>i << 2, n - i, w, g, m, v, vhat, b1v, c1v, b2v, c2v, av, ev, dv, amsgrad);
 }
 
 /**
@@ -211,21 +193,18 @@ export function adamUpdate(w: usize, g: usize, m: usize, v: usize, vhat: usize, 
   const c1 = <f32>(1 - beta1);
   const b2 = <f32>beta2;
   const c2 = <f32>(1 - beta2);
-  const decaying = decay != 0;
   if (amsgrad) {
-    if (decaying) adamLoop(w, g, m, v, vhat, n, b1, c1, b2, c2, alpha, epsHat, decay, true, true);
-    else adamLoop(w, g, m, v, vhat, n, b1, c1, b2, c2, alpha, epsHat, decay, true, false);
+    adamLoop(w, g, m, v, vhat, n, b1, c1, b2, c2, alpha, epsHat, decay, true);
   } else {
-    if (decaying) adamLoop(w, g, m, v, vhat, n, b1, c1, b2, c2, alpha, epsHat, decay, false, true);
-    else adamLoop(w, g, m, v, vhat, n, b1, c1, b2, c2, alpha, epsHat, decay, false, false);
+    adamLoop(w, g, m, v, vhat, n, b1, c1, b2, c2, alpha, epsHat, decay, false);
   }
 }
 
 // ---- Adagrad -----------------------------------------------------------------------------
 
 // @ts-ignore: decorator
-@inline function adagradLanes(o: usize, r: i32, w: usize, g: usize, acc: usize, lr: v128, eps: v128, decay: v128, decaying: bool): void {
-  const x = decayed(ld(w + o, r), decay, decaying);
+@inline function adagradLanes(o: usize, r: i32, w: usize, g: usize, acc: usize, lr: v128, eps: v128, decay: v128): void {
+  const x = decayed(ld(w + o, r), decay);
   const gv = ld(g + o, r);
   const a = f32x4.add(ld(acc + o, r), f32x4.mul(gv, gv));
   st(acc + o, a, r);
@@ -233,19 +212,18 @@ export function adamUpdate(w: usize, g: usize, m: usize, v: usize, vhat: usize, 
 }
 
 // @ts-ignore: decorator
-@inline function adagradLoop(w: usize, g: usize, acc: usize, n: i32, lr: f32, eps: f32, decay: f32, decaying: bool): void {
+@inline function adagradLoop(w: usize, g: usize, acc: usize, n: i32, lr: f32, eps: f32, decay: f32): void {
   const lrv = f32x4.splat(lr);
   const ev = f32x4.splat(eps);
   const dv = f32x4.splat(decay);
   let i = 0;
-  for (; i + 4 <= n; i += 4) adagradLanes(<usize>i << 2, 4, w, g, acc, lrv, ev, dv, decaying);
-  if (i < n) adagradLanes(<usize>i << 2, n - i, w, g, acc, lrv, ev, dv, decaying);
+  for (; i + 4 <= n; i += 4) adagradLanes(<usize>i << 2, 4, w, g, acc, lrv, ev, dv);
+  if (i < n) adagradLanes(<usize>i << 2, n - i, w, g, acc, lrv, ev, dv);
 }
 
 /** Adagrad (Keras 3 and TF.js agree): acc ← acc + g², w ← w − lr·g/√(acc + ε). */
 export function adagradUpdate(w: usize, g: usize, acc: usize, n: i32, lr: f32, eps: f32, decay: f32): void {
-  if (decay != 0) adagradLoop(w, g, acc, n, lr, eps, decay, true);
-  else adagradLoop(w, g, acc, n, lr, eps, decay, false);
+  adagradLoop(w, g, acc, n, lr, eps, decay);
 }
 
 // ---- scalars -----------------------------------------------------------------------------
