@@ -144,6 +144,26 @@ describe('sequential', () => {
     model.dispose();
   });
 
+  it('a stateful model predicting one timestep at a time carries its state like step()', () => {
+    const random = rng(seed ^ 0x57a7e);
+    const x = uniform(random, 2 * 4 * 3);
+    const make = (stateful: boolean) =>
+      sequential({ seed: 12, layers: [layers.gru({ units: 5, stateful, ...(stateful ? { batchInputShape: [2, null, 3] } : { inputShape: [null, 3] }) }), layers.dense({ units: 2 })] });
+    const stateful = make(true);
+    const streaming = make(false);
+    for (let t = 0; t < 4; t++) {
+      const step = Float32Array.from({ length: 6 }, (_, i) => x[Math.floor(i / 3) * 12 + t * 3 + (i % 3)]);
+      const viaPredict = stateful.predict({ shape: [2, 1, 3], data: step }).data;
+      expect(bits(viaPredict), `step ${t}`).toEqual(bits(streaming.step({ shape: [2, 3], data: step }).data));
+    }
+    stateful.resetStates();
+    streaming.resetStates();
+    const first = Float32Array.from({ length: 6 }, (_, i) => x[Math.floor(i / 3) * 12 + (i % 3)]);
+    expect(bits(stateful.predict({ shape: [2, 1, 3], data: first }).data)).toEqual(bits(streaming.step({ shape: [2, 3], data: first }).data));
+    stateful.dispose();
+    streaming.dispose();
+  });
+
   it('trains from an async iterable of batches exactly as from the same batches in memory', async () => {
     const { x, y } = classification(40);
     const inMemory = classifier(5);
