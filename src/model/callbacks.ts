@@ -12,9 +12,9 @@
 // schedule scripted against Keras gives the same stops, saves and learning rates here. Where
 // Keras only warns (a monitored key that is not logged) we throw, naming the keys there are.
 import { closestName } from '../layers/errors.js';
-import { choice, flag, OptionProblem, readSettings, type Option, type OptionTable, type Settings } from '../layers/options.js';
+import { choice, flag, OptionProblem, type Option, type Settings } from '../layers/options.js';
 import { describe, ModelConfigError, ModelStateError } from './errors.js';
-import { asConfigError } from './schedules.js';
+import { atLeast, callable, level, optionalNumber, readOptions } from './options.js';
 
 /** What model.save() returns: TF.js Layers artifacts. */
 export type CheckpointArtifacts = { modelJSON: object; weightData: ArrayBuffer };
@@ -119,63 +119,11 @@ function toCallback(value: unknown, path: string): Callback {
 
 // ---- options --------------------------------------------------------------------------
 
-/** Validates `options` against an option table: unknown names get a did-you-mean hint, bad values a ModelConfigError of `owner`. */
-export function readOptions<S extends OptionTable>(owner: string, options: unknown, table: S): Settings<S> {
-  return asConfigError(owner, () => readSettings(options, table));
-}
-
-/** A number >= `min` (an integer when `integer`), `fallback` when omitted. */
-export function atLeast(min: number, fallback: number, integer = false): Option<number> {
-  return {
-    parse(value) {
-      if (value === undefined) return fallback;
-      const ok = typeof value === 'number' && (integer ? Number.isSafeInteger(value) : Number.isFinite(value)) && value >= min;
-      if (!ok) throw new OptionProblem(`must be ${integer ? 'an integer' : 'a finite number'} >= ${min}, got ${describe(value)}`);
-      return value as number;
-    },
-  };
-}
-
-/** A function; required unless `optional`. */
-export function callable<F extends (...args: never[]) => unknown>(): Option<F>;
-export function callable<F extends (...args: never[]) => unknown>(optional: true): Option<F | undefined>;
-export function callable<F extends (...args: never[]) => unknown>(optional = false): Option<F | undefined> {
-  return {
-    parse(value) {
-      if (value === undefined && optional) return undefined;
-      if (value === undefined) throw new OptionProblem('is required');
-      if (typeof value !== 'function') throw new OptionProblem(`must be a function, got ${describe(value)}`);
-      return value as F;
-    },
-  };
-}
-
-/** One of the numbers `levels` (verbosity), the first when omitted. */
-export function level<L extends number>(levels: readonly L[]): Option<L> {
-  return {
-    parse(value) {
-      if (value === undefined) return levels[0];
-      if (!(levels as readonly unknown[]).includes(value)) throw new OptionProblem(`must be ${levels.join(' or ')}, got ${describe(value)}`);
-      return value as L;
-    },
-  };
-}
-
 function logKey(fallback: string): Option<string> {
   return {
     parse(value) {
       if (value === undefined) return fallback;
       if (typeof value !== 'string' || value === '') throw new OptionProblem(`must be the name of a logged value such as 'val_loss', got ${describe(value)}`);
-      return value;
-    },
-  };
-}
-
-function optionalNumber(): Option<number | undefined> {
-  return {
-    parse(value) {
-      if (value === undefined || value === null) return undefined;
-      if (typeof value !== 'number' || !Number.isFinite(value)) throw new OptionProblem(`must be a finite number, got ${describe(value)}`);
       return value;
     },
   };

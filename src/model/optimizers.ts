@@ -19,7 +19,8 @@ import { flag, OptionProblem, rate, readSettings, snakeToCamel, type Option, typ
 import type { F32Region } from '../runtime/arena.js';
 import { arena } from '../runtime/module.js';
 import { describe, ModelConfigError, ModelInputError, ModelLoadError, ModelStateError } from './errors.js';
-import { asConfigError, isSchedule, nameOption, positiveNumber, readSchedule, type LearningRateSchedule } from './schedules.js';
+import { asConfigError, atLeast, nameOption, numberIn, optional, positiveNumber } from './options.js';
+import { isSchedule, readSchedule, type LearningRateSchedule } from './schedules.js';
 
 export type OptimizerName = 'sgd' | 'rmsprop' | 'adam' | 'adamw' | 'adagrad';
 
@@ -101,33 +102,6 @@ function learningRateOption(fallback: number): Option<number | LearningRateSched
       return constant.parse(value);
     },
   };
-}
-
-/** A finite number in [min, max]; `fallback` when omitted. */
-function numberIn(fallback: number, min: number, max: number): Option<number> {
-  return {
-    parse(value) {
-      if (value === undefined) return fallback;
-      if (typeof value !== 'number' || !(value >= min && value <= max)) throw new OptionProblem(`must be a number in [${min}, ${max}], got ${describe(value)}`);
-      return value;
-    },
-  };
-}
-
-/** A finite number >= 0; `fallback` when omitted. */
-function nonNegative(fallback: number): Option<number> {
-  return {
-    parse(value) {
-      if (value === undefined) return fallback;
-      if (typeof value !== 'number' || !Number.isFinite(value) || !(value >= 0)) throw new OptionProblem(`must be a finite number >= 0, got ${describe(value)}`);
-      return value;
-    },
-  };
-}
-
-/** Unset (undefined or null) or a finite number that `check` accepts. */
-function optional(check: Option<number>): Option<number | null> {
-  return { parse: (value) => (value === undefined || value === null ? null : check.parse(value)) };
 }
 
 /** The options of Keras 3's base optimizer, with one optimizer's defaults. */
@@ -426,7 +400,7 @@ export abstract class Optimizer {
 // ---- the optimizers ----------------------------------------------------------------------
 
 const SGD_OPTIONS = {
-  ...commonOptions('SGD', 0.01, optional(nonNegative(0))),
+  ...commonOptions('SGD', 0.01, optional(atLeast(0, 0))),
   momentum: numberIn(0, 0, 1),
   nesterov: flag(false),
 };
@@ -457,7 +431,7 @@ export class SGD extends Optimizer {
 }
 
 const RMSPROP_OPTIONS = {
-  ...commonOptions('rmsprop', 0.001, optional(nonNegative(0))),
+  ...commonOptions('rmsprop', 0.001, optional(atLeast(0, 0))),
   rho: rate(0.9),
   momentum: numberIn(0, 0, 1),
   epsilon: positiveNumber(1e-7),
@@ -512,9 +486,9 @@ function adamOptions(name: string, weightDecay: Option<number | null>) {
   };
 }
 
-const ADAM_OPTIONS = adamOptions('adam', optional(nonNegative(0)));
+const ADAM_OPTIONS = adamOptions('adam', optional(atLeast(0, 0)));
 // Keras 3's AdamW requires a weight decay (it rejects None).
-const ADAMW_OPTIONS = adamOptions('adamw', nonNegative(0.004));
+const ADAMW_OPTIONS = adamOptions('adamw', atLeast(0, 0.004));
 
 /** Adam (Keras 3 `Adam`, TF.js `adam`), with the AMSGrad variant. */
 export class Adam extends Optimizer {
@@ -566,8 +540,8 @@ export class AdamW extends Adam {
 }
 
 const ADAGRAD_OPTIONS = {
-  ...commonOptions('adagrad', 0.001, optional(nonNegative(0))),
-  initialAccumulatorValue: nonNegative(0.1),
+  ...commonOptions('adagrad', 0.001, optional(atLeast(0, 0))),
+  initialAccumulatorValue: atLeast(0, 0.1),
   epsilon: positiveNumber(1e-7),
 };
 

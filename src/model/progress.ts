@@ -16,7 +16,8 @@
 // the first batch once there are more (it includes planning and warm-up), as Keras does. The
 // line is redrawn at most every 50 ms of the clock, so fast batches do not flood the terminal.
 import { optionalPositiveInteger, flag } from '../layers/options.js';
-import { callable, Callback, level, readOptions, type Logs, type TrainingParams } from './callbacks.js';
+import { Callback, type Logs, type TrainingParams } from './callbacks.js';
+import { callable, level, readOptions } from './options.js';
 import { ModelStateError } from './errors.js';
 
 const BAR_WIDTH = 30;

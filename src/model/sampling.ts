@@ -13,7 +13,7 @@ import { formatPath } from '../data/errors.js';
 import { exp, log } from '../util/detmath.js';
 import { optionalPositiveInteger, OptionProblem, type Option } from '../layers/options.js';
 import { Prng } from '../util/prng.js';
-import { atLeast, readOptions } from './callbacks.js';
+import { atLeast, readOptions } from './options.js';
 import { describe, ModelConfigError, ModelInputError } from './errors.js';
 
 export interface SampleOptions {

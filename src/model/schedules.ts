@@ -6,6 +6,7 @@ import { pow64 } from '../kernels/optimizers.js';
 import { flag, OptionProblem, readSettings, snakeToCamel, type Option } from '../layers/options.js';
 import { closestName } from '../layers/errors.js';
 import { describe, ModelConfigError } from './errors.js';
+import { asConfigError, nameOption, positiveNumber } from './options.js';
 
 /** A learning rate that depends on the optimizer step; `toJSON` is how a saved model stores it. */
 export interface LearningRateSchedule {
@@ -35,29 +36,6 @@ export interface PiecewiseConstantDecayOptions {
   name?: string;
 }
 
-/** A finite number > 0 (learning rates, decay factors and periods). */
-export function positiveNumber(fallback?: number): Option<number> {
-  return {
-    parse(value) {
-      if (value === undefined && fallback !== undefined) return fallback;
-      if (value === undefined) throw new OptionProblem('is required');
-      if (typeof value !== 'number' || !Number.isFinite(value) || !(value > 0)) throw new OptionProblem(`must be a finite number > 0, got ${describe(value)}`);
-      return value;
-    },
-  };
-}
-
-/** A non-empty name, `fallback` when omitted (or null in a saved config). */
-export function nameOption(fallback: string): Option<string> {
-  return {
-    parse(value) {
-      if (value === undefined || value === null) return fallback;
-      if (typeof value !== 'string' || value === '') throw new OptionProblem(`must be a non-empty string, got ${describe(value)}`);
-      return value;
-    },
-  };
-}
-
 /** A non-empty list of numbers, each checked by `each`. */
 function numberList(each: (value: unknown) => number): Option<number[]> {
   return {
@@ -79,17 +57,6 @@ const finite = (value: unknown): number => {
   if (typeof value !== 'number' || !Number.isFinite(value)) throw new OptionProblem(`must be a finite number, got ${describe(value)}`);
   return value;
 };
-
-/** Runs `read`, turning an OptionProblem into a ModelConfigError of `owner`. */
-export function asConfigError<T>(owner: string, read: () => T): T {
-  try {
-    return read();
-  } catch (error) {
-    if (!(error instanceof OptionProblem)) throw error;
-    const argument = error.path === '' ? 'options' : error.path;
-    throw new ModelConfigError(owner, argument, `${argument} ${error.problem}`);
-  }
-}
 
 /** The step must be a count of steps already taken. */
 function checkStep(owner: string, step: number): void {

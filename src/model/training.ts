@@ -14,7 +14,7 @@ import { elementPath } from '../data/validate.js';
 import type { Shape } from '../layers/layer.js';
 import { formatShape } from '../layers/layer.js';
 import { DataError } from '../data/errors.js';
-import { closestName } from '../layers/errors.js';
+import { flag, type Option } from '../layers/options.js';
 import type { F32Region } from '../runtime/arena.js';
 import { shapeSize, toTensor, type Tensor, type TensorLike } from '../tensor.js';
 import type { Prng } from '../util/prng.js';
@@ -23,6 +23,7 @@ import { describe, ModelConfigError, ModelInputError } from './errors.js';
 import type { Loss } from './losses.js';
 import type { Metric } from './metrics.js';
 import type { BatchPlan, Network } from './network.js';
+import { atLeast, level, numberIn, optional, readOptions } from './options.js';
 import { progressLogger } from './progress.js';
 import type { Optimizer } from './optimizers.js';
 
@@ -100,7 +101,21 @@ interface Batch {
   load(plan: BatchPlan, targets: F32Region | undefined): void;
 }
 
-const FIT_OPTIONS = ['epochs', 'batchSize', 'shuffle', 'validationSplit', 'validationData', 'callbacks', 'verbose', 'initialEpoch'];
+/** Anything: checked where it is used (validation data, callbacks). */
+const unchecked: Option<unknown> = { parse: (value) => value };
+
+const BATCH_OPTIONS = { batchSize: atLeast(1, 32, true) };
+
+const FIT_OPTIONS = {
+  ...BATCH_OPTIONS,
+  epochs: atLeast(1, 1, true),
+  initialEpoch: atLeast(0, 0, true),
+  shuffle: flag(true),
+  verbose: level([1, 0, 2] as const),
+  validationSplit: optional(numberIn(0, 0, 1)),
+  validationData: unchecked,
+  callbacks: unchecked,
+};
 
 /** The compiled parts of a model and what the loop reports to. */
 export interface Compiled {
@@ -119,15 +134,9 @@ export interface Trainable extends CallbackModel {
 export async function fit(model: Trainable, compiled: Compiled, x: unknown, y: unknown, options: FitOptions = {}): Promise<History> {
   const network = model.network;
   const owner = network.name;
-  checkOptionNames(owner, 'fit', options, FIT_OPTIONS);
-  const epochs = integerOption(owner, 'epochs', options.epochs, 1, 1);
-  const batchSize = integerOption(owner, 'batchSize', options.batchSize, 32, 1);
-  const initialEpoch = integerOption(owner, 'initialEpoch', options.initialEpoch, 0, 0);
+  const { epochs, batchSize, initialEpoch, shuffle, verbose, validationSplit: split } = readOptions(owner, options, FIT_OPTIONS);
   if (initialEpoch >= epochs) throw new ModelConfigError(owner, 'initialEpoch', `initialEpoch must be below epochs (${epochs}), got ${initialEpoch}`);
-  const shuffle = flagOption(owner, 'shuffle', options.shuffle, true);
-  const verbose = options.verbose ?? 1;
-  if (verbose !== 0 && verbose !== 1 && verbose !== 2) throw new ModelConfigError(owner, 'verbose', `verbose must be 0, 1 or 2, got ${describe(verbose)}`);
-  if (options.validationSplit !== undefined && options.validationData !== undefined) {
+  if (split !== null && options.validationData !== undefined) {
     throw new ModelConfigError(owner, 'validationSplit', 'give validationSplit or validationData, not both');
   }
 
@@ -136,12 +145,10 @@ export async function fit(model: Trainable, compiled: Compiled, x: unknown, y: u
   let validation: Samples | undefined;
   if (source) {
     if (y !== undefined) throw new ModelInputError(owner, 'y', 'an iterable of batches carries its own targets ({ xs, ys }); y must be omitted');
-    if (options.validationSplit !== undefined) throw new ModelConfigError(owner, 'validationSplit', 'cannot split an iterable of batches; give validationData');
+    if (split !== null) throw new ModelConfigError(owner, 'validationSplit', 'cannot split an iterable of batches; give validationData');
   } else {
     training = samplesOf(network, compiled.loss, x, y, 'x', 'y');
-    const split = options.validationSplit;
-    if (split !== undefined) {
-      if (typeof split !== 'number' || !(split > 0 && split < 1)) throw new ModelConfigError(owner, 'validationSplit', `validationSplit must be a number in (0, 1), got ${describe(split)}`);
+    if (split !== null) {
       const cut = Math.floor(training.count * (1 - split));
       if (cut < 1 || cut >= training.count) {
         throw new ModelConfigError(owner, 'validationSplit', `validationSplit ${split} of ${training.count} samples leaves ${cut} for training and ${training.count - cut} for validation; both need at least one`);
@@ -229,8 +236,7 @@ export async function fit(model: Trainable, compiled: Compiled, x: unknown, y: u
 
 /** The loss and metrics of a compiled model on [x, y], as logs: { loss, accuracy, … }. */
 export function evaluate(network: Network, compiled: Compiled, x: unknown, y: unknown, options: EvaluateOptions = {}): Logs {
-  checkOptionNames(network.name, 'evaluate', options, ['batchSize']);
-  const batchSize = integerOption(network.name, 'batchSize', options.batchSize, 32, 1);
+  const { batchSize } = readOptions(network.name, options, BATCH_OPTIONS);
   return evaluateSamples(network, compiled, samplesOf(network, compiled.loss, x, y, 'x', 'y'), batchSize);
 }
 
@@ -247,8 +253,7 @@ export function predict(network: Network, x: unknown, options: PredictOptions = 
 
 /** Runs the network's inference plans over x, batchSize samples at a time, in order; `visit` reads each batch's results from the plan. */
 export function forEachBatch(network: Network, x: unknown, options: PredictOptions, visit: (plan: BatchPlan, start: number, count: number, samples: number) => void): void {
-  checkOptionNames(network.name, 'predict', options, ['batchSize']);
-  const batchSize = integerOption(network.name, 'batchSize', options.batchSize, 32, 1);
+  const { batchSize } = readOptions(network.name, options, BATCH_OPTIONS);
   const samples = samplesOf(network, undefined, x, undefined, 'x', 'y');
   for (const data of inMemoryBatches(samples, batchSize, undefined)) {
     const plan = network.plan(data.shapes, false);
@@ -450,28 +455,6 @@ function rowSize(t: Tensor): number {
 }
 
 // ---- options and the host --------------------------------------------------------------
-
-function checkOptionNames(owner: string, call: string, options: unknown, known: readonly string[]): void {
-  if (typeof options !== 'object' || options === null) throw new ModelConfigError(owner, 'options', `${call}() options must be an object, got ${describe(options)}`);
-  for (const key of Object.keys(options)) {
-    if (!known.includes(key)) {
-      const hint = closestName(key, known);
-      throw new ModelConfigError(owner, key, `${key} is not an option of ${call}() (${known.join(', ')})${hint ? `; did you mean '${hint}'?` : ''}`);
-    }
-  }
-}
-
-function integerOption(owner: string, name: string, value: unknown, fallback: number, min: number): number {
-  if (value === undefined) return fallback;
-  if (!(Number.isSafeInteger(value) && (value as number) >= min)) throw new ModelConfigError(owner, name, `${name} must be an integer >= ${min}, got ${describe(value)}`);
-  return value as number;
-}
-
-function flagOption(owner: string, name: string, value: unknown, fallback: boolean): boolean {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'boolean') throw new ModelConfigError(owner, name, `${name} must be true or false, got ${describe(value)}`);
-  return value;
-}
 
 /** Node's stdout (progress bars), or undefined where there is none (browsers, workers: callbacks only). */
 function consoleOutput(): { write: (text: string) => void; isTTY: boolean; columns?: number } | undefined {
