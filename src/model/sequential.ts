@@ -21,11 +21,12 @@ import { RecurrentLayer } from '../layers/recurrent.js';
 import { TimeDistributed } from '../layers/time-distributed.js';
 import type { F32Region } from '../runtime/arena.js';
 import { arena } from '../runtime/module.js';
-import { toTensor, type Tensor, type TensorLike } from '../tensor.js';
+import type { Tensor, TensorLike } from '../tensor.js';
 import { Prng } from '../util/prng.js';
 import { writeArtifacts, type SavedModel } from './artifacts.js';
 import { describe, ModelConfigError, ModelInputError, ModelStateError } from './errors.js';
 import { asModelError, Model, trainingConfig } from './model.js';
+import { finiteTensorOf } from './training.js';
 import type { BatchPlan } from './network.js';
 import { StackPlanCache, type StackPlan } from './stack.js';
 
@@ -165,7 +166,7 @@ export class Sequential extends Model {
       if (layer instanceof RecurrentLayer && layer.settings.goBackwards) throw new ModelStateError(this.name, 'step', `step() cannot stream '${layer.name}': goBackwards needs the whole sequence`);
     });
     const stepShape = declared.slice(2);
-    const t = finiteTensorOrInputError(this.name, x, 'x');
+    const t = finiteTensorOf(this.name, x, 'x');
     const batched = t.shape.length === stepShape.length + 1;
     if (!(batched || t.shape.length === stepShape.length) || stepShape.some((d, i) => d !== null && d !== t.shape[i + (batched ? 1 : 0)])) {
       throw new ModelInputError(this.name, 'x', `x must be one step, ${formatShape(stepShape)} or [batch, ${stepShape.join(', ')}], got ${formatShape(t.shape)}`);
@@ -200,7 +201,7 @@ export class Sequential extends Model {
       if (!Array.isArray(initialState) || initialState.length !== layer.stateCount) {
         throw new ModelInputError(this.name, 'initialState', `initialState must hold ${layer.stateCount} states for '${layer.name}', got ${describe(initialState)}`);
       }
-      const values = initialState.map((s, k) => finiteTensorOrInputError(this.name, s, `initialState[${k}]`, [batch, layer.units]));
+      const values = initialState.map((s, k) => asModelError(this.name, () => finiteTensor(this.name, s, `initialState[${k}]`, [batch, layer.units])));
       values.forEach((v, k) => this.stepStates.get(i)![k].set(v.data));
     }
     return this.stepStates;
@@ -288,15 +289,6 @@ export function stackBatchPlan(plan: StackPlan): BatchPlan {
 export function denseActivation(layer: Layer | undefined): string | undefined {
   const inner = layer instanceof TimeDistributed ? layer.layer : layer;
   return inner instanceof Dense ? inner.settings.activation : undefined;
-}
-
-function finiteTensorOrInputError(owner: string, value: unknown, argument: string, shape?: Shape): Tensor {
-  return asModelError(owner, () => (shape ? finiteTensor(owner, value, argument, shape) : finiteTensor(owner, value, argument, nullShapeOf(value, argument))));
-}
-
-/** A shape of nulls with the rank of `value` (any dimensions accepted). */
-function nullShapeOf(value: unknown, argument: string): Shape {
-  return toTensor(value as TensorLike, argument).shape.map(() => null);
 }
 
 /** Keras's summary table. */
