@@ -15,6 +15,7 @@ import { formatShape, sizeOf, type Layer } from '../layers/layer.js';
 import { RecurrentLayer } from '../layers/recurrent.js';
 import { layerFromConfig } from '../layers/serialization.js';
 import { TimeDistributed } from '../layers/time-distributed.js';
+import { urlOf } from '../runtime/location.js';
 import { readBytes } from '../runtime/module.js';
 import { describe, ModelLoadError, ModelStateError } from './errors.js';
 
@@ -176,20 +177,10 @@ function weightLocation(modelLocation: string | URL, path: string, argument: str
   if (segments.some((s) => !/^[\w.-]+$/.test(s) || s === '.' || s === '..')) {
     throw loadError(argument, `weight file ${describe(path)} must be a relative path of plain names (letters, digits, '_', '-', '.'), not reaching outside the model's folder`);
   }
-  const base = typeof modelLocation === 'string' ? asUrl(modelLocation) ?? modelLocation : modelLocation;
+  const base = typeof modelLocation === 'string' ? urlOf(modelLocation) ?? modelLocation : modelLocation;
   if (base instanceof URL) return new URL(segments.join('/'), base);
   const slash = Math.max(base.lastIndexOf('/'), base.lastIndexOf('\\'));
   return base.slice(0, slash + 1) + segments.join('/');
-}
-
-/** A string with a URL scheme (not a Windows drive letter) as a URL; otherwise undefined (a path). */
-function asUrl(location: string): URL | undefined {
-  if (!/^[a-z][a-z0-9+.-]+:/i.test(location)) return undefined;
-  try {
-    return new URL(location);
-  } catch {
-    return undefined;
-  }
 }
 
 function decodeText(bytes: ArrayBuffer, where: string): string {

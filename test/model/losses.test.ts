@@ -8,6 +8,7 @@ import { Loss, lossFrom, losses, type LossName } from '../../src/model/losses.js
 import * as ref from '../reference/losses.js';
 import { rng, testSeed, uniform } from '../util/random.js';
 import { regionsFreedAfterEach } from '../util/regions.js';
+import { thrown } from '../util/thrown.js';
 
 const seed = testSeed();
 const random = rng(seed);
@@ -16,15 +17,6 @@ const { region, poisoned } = regionsFreedAfterEach();
 
 const NAMES: LossName[] = ['meanSquaredError', 'meanAbsoluteError', 'huber', 'binaryCrossentropy', 'categoricalCrossentropy', 'sparseCategoricalCrossentropy'];
 
-/** The error `run` throws (failing if it does not). */
-function thrown(run: () => unknown): Error {
-  try {
-    run();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected an error');
-}
 
 describe('factories and the saved form', () => {
   it('factories give the named loss with Keras defaults', () => {

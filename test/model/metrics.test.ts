@@ -7,20 +7,13 @@ import { type Metric, metricFrom } from '../../src/model/metrics.js';
 import * as ref from '../reference/losses.js';
 import { rng, testSeed, uniform } from '../util/random.js';
 import { regionsFreedAfterEach } from '../util/regions.js';
+import { thrown } from '../util/thrown.js';
 
 const seed = testSeed();
 const random = rng(seed);
 const replay = `seed ${seed}, replay with SEQWASM_TEST_SEED=${seed}`;
 const { region } = regionsFreedAfterEach();
 
-function thrown(run: () => unknown): Error {
-  try {
-    run();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected an error');
-}
 
 /** Data on which the accuracies disagree with each other, so a wrong resolution shows. */
 function data(rows: number, width: number) {
