@@ -263,10 +263,10 @@ export function sequential(options?: SequentialOptions): Sequential {
   return new Sequential(options);
 }
 
-// ---- shared with other model kinds ---------------------------------------------------------
+// ---- helpers -------------------------------------------------------------------------------
 
 /** A StackPlan as the training loop's BatchPlan (one input). */
-export function stackBatchPlan(plan: StackPlan): BatchPlan {
+function stackBatchPlan(plan: StackPlan): BatchPlan {
   return {
     inputs: [plan.input],
     get output() {
@@ -286,7 +286,7 @@ export function stackBatchPlan(plan: StackPlan): BatchPlan {
 }
 
 /** The activation of a final Dense layer (also inside TimeDistributed), which a loss may fuse with. */
-export function denseActivation(layer: Layer | undefined): string | undefined {
+function denseActivation(layer: Layer | undefined): string | undefined {
   const inner = layer instanceof TimeDistributed ? layer.layer : layer;
   return inner instanceof Dense ? inner.settings.activation : undefined;
 }
