@@ -11,7 +11,7 @@
 // shuffle of epoch e, the dropout masks of batch b of epoch e), so a run resumed at
 // initialEpoch from a checkpoint repeats the bits of a run that never stopped.
 import { elementPath } from '../data/validate.js';
-import type { Shape } from '../layers/layer.js';
+import type { LayerWeight, Shape } from '../layers/layer.js';
 import { formatShape } from '../layers/layer.js';
 import { DataError } from '../data/errors.js';
 import { flag, type Option } from '../layers/options.js';
@@ -162,10 +162,8 @@ export async function fit(model: Trainable, compiled: Compiled, x: unknown, y: u
     if (!Array.isArray(pair) || pair.length !== 2) throw new ModelInputError(owner, 'validationData', `validationData must be [x, y], got ${describe(pair)}`);
     validation = samplesOf(network, compiled.loss, pair[0], pair[1], 'validationData[0]', 'validationData[1]');
   }
-  if (source) network.ensureBuilt(network.inputShapes());
-
-  const weights = network.layers.flatMap((layer) => layer.weights);
-  compiled.optimizer.build(weights);
+  // Weights exist once the network is built: from x, or from the first batch of an iterable.
+  let weights: readonly LayerWeight[] | undefined;
   const fused = fusedActivation(network, compiled.loss);
   const metricNames = ['loss', ...compiled.metrics.map((m) => m.name)];
   const params: TrainingParams = {
@@ -198,6 +196,10 @@ export async function fit(model: Trainable, compiled: Compiled, x: unknown, y: u
     for await (const data of batches) {
       const logs: Logs = { batch, size: data.count };
       for (const callback of callbacks) await callback.onBatchBegin(batch, logs);
+      if (!weights) {
+        weights = network.layers.flatMap((layer) => layer.weights);
+        compiled.optimizer.build(weights);
+      }
       const plan = network.plan(data.shapes, true);
       const target = targetBuffer(plan, compiled.loss);
       data.load(plan, target);

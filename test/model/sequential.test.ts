@@ -183,6 +183,17 @@ describe('sequential', () => {
     streamed.dispose();
   });
 
+  it('builds a model without a declared input shape from the first batch of an iterable', async () => {
+    const model = sequential({ seed: 2, layers: [layers.lstm({ units: 4 }), layers.dense({ units: 2 })] });
+    model.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
+    const random = rng(seed ^ 0xba7c4);
+    const batches = [0, 1].map(() => ({ xs: { shape: [3, 5, 2], data: uniform(random, 30) }, ys: { shape: [3, 2], data: uniform(random, 6) } }));
+    const history = await model.fit({ *[Symbol.iterator]() { yield* batches; } }, undefined, { epochs: 2, verbose: 0 });
+    expect(history.epoch).toEqual([0, 1]);
+    expect(model.countParams()).toBe(4 * 4 * (2 + 4 + 1) + 2 * (4 + 1));
+    model.dispose();
+  });
+
   it('saves and loads bit-exactly; a checkpoint resumed at initialEpoch gives the bits of training straight through', async () => {
     const { x, y } = classification(30);
     const straight = classifier(9);
