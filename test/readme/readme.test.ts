@@ -1,0 +1,78 @@
+// Every TypeScript block of README.md runs here against the built package, as a reader would
+// paste it: `import … from 'seqwasm'` resolves to this repository's dist/seqwasm.node.js (the
+// Node entry the published package maps `seqwasm` to), each program runs from a temporary
+// .ts module in an empty working directory, and a block passes when it runs without throwing
+// and its checks hold. How a block's elided data and claims are written: see blocks.ts.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { readmePrograms, type Program } from './blocks.js';
+
+const README = fileURLToPath(new URL('../../README.md', import.meta.url));
+const ENTRY = fileURLToPath(new URL('../../dist/seqwasm.node.js', import.meta.url));
+const scratch = mkdtempSync(join(tmpdir(), 'seqwasm-readme-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+let runs = 0;
+
+/** Runs one program as an ES module, from its own empty working directory, with what it prints silenced. */
+async function run(program: Program): Promise<void> {
+  const id = `block-${program.line}-${runs++}`;
+  const module = join(scratch, `${id}.ts`);
+  const workdir = join(scratch, id);
+  const source = program.source.replace(/(['"])seqwasm\1/g, JSON.stringify(ENTRY));
+  writeFileSync(module, `import assert from 'node:assert/strict';\n${source}\nexport {};\n`);
+  mkdirSync(workdir);
+  const cwd = process.cwd();
+  const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+  try {
+    process.chdir(workdir);
+    await import(pathToFileURL(module).href);
+  } finally {
+    process.chdir(cwd);
+    log.mockRestore();
+  }
+}
+
+describe('README.md', () => {
+  const programs = readmePrograms(readFileSync(README, 'utf8'));
+
+  it('has TypeScript blocks to run', () => {
+    expect(programs.length).toBeGreaterThan(10);
+  });
+
+  for (const program of programs) {
+    it(`README.md:${program.line} ${program.title}`, async () => {
+      await run(program);
+    });
+  }
+});
+
+describe('the README harness', () => {
+  const fence = '```';
+  it('fails a block that throws, and a block whose check does not hold', async () => {
+    const [throws, wrongClaim] = readmePrograms([
+      `${fence}ts`, "import { kernels } from 'seqwasm';", 'kernels.gemm({});', fence,
+      '<!-- readme-test', '// then', 'assert.equal(1 + 1, 3);', '-->', `${fence}ts`, 'const two = 2;', fence,
+    ].join('\n'));
+    await expect(run(throws)).rejects.toThrow(/m: expected an integer >= 1, got undefined/);
+    await expect(run(wrongClaim)).rejects.toThrow(/Expected values to be strictly equal/);
+  });
+
+  it('runs a continued block after the previous program, set-up before the block and checks after', () => {
+    const [first, second] = readmePrograms([
+      '<!-- readme-test name=first', '-->', `${fence}ts`, 'const a = 1;', fence, `${fence}sh`, 'npm test', fence,
+      '<!-- readme-test continues=first', 'const b = a + 1;', '// then', 'assert.equal(c, 3);', '-->', '', `${fence}ts`, 'const c = b + 1;', fence,
+    ].join('\n'));
+    expect(first.source).toBe('const a = 1;');
+    expect(second.source).toBe('const a = 1;\nconst b = a + 1;\nconst c = b + 1;\nassert.equal(c, 3);');
+  });
+
+  it('refuses a comment that is not right before a block, unknown settings and unknown names', () => {
+    expect(() => readmePrograms(['<!-- readme-test', 'const a = 1;', '-->', 'text', `${fence}ts`, 'a;', fence].join('\n'))).toThrow(/right before a code block/);
+    expect(() => readmePrograms(['<!-- readme-test continue=first', '-->', `${fence}ts`, 'a;', fence].join('\n'))).toThrow(/unknown readme-test setting 'continue=first'/);
+    expect(() => readmePrograms(['<!-- readme-test continues=first', '-->', `${fence}ts`, 'a;', fence].join('\n'))).toThrow(/no block before it has name=first/);
+  });
+});
