@@ -2,16 +2,21 @@
 // paste it: `import … from 'seqwasm'` resolves to this repository's dist/seqwasm.node.js (the
 // Node entry the published package maps `seqwasm` to), each program runs from a temporary
 // .ts module in an empty working directory, and a block passes when it runs without throwing
-// and its checks hold. How a block's elided data and claims are written: see blocks.ts.
+// and its checks hold. The blocks also type-check as in a user's strict project against the
+// package's own types (dist/index.d.ts). How a block's elided data and claims are written:
+// see blocks.ts.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import ts from 'typescript';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { readmePrograms, type Program } from './blocks.js';
 
-const README = fileURLToPath(new URL('../../README.md', import.meta.url));
-const ENTRY = fileURLToPath(new URL('../../dist/seqwasm.node.js', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const README = join(ROOT, 'README.md');
+const ENTRY = join(ROOT, 'dist/seqwasm.node.js');
+const TYPES = join(ROOT, 'dist/index.d.ts');
 const scratch = mkdtempSync(join(tmpdir(), 'seqwasm-readme-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -22,8 +27,7 @@ async function run(program: Program): Promise<void> {
   const id = `block-${program.line}-${runs++}`;
   const module = join(scratch, `${id}.ts`);
   const workdir = join(scratch, id);
-  const source = program.source.replace(/(['"])seqwasm\1/g, JSON.stringify(ENTRY));
-  writeFileSync(module, `import assert from 'node:assert/strict';\n${source}\nexport {};\n`);
+  writeFileSync(module, moduleText(program.source.replace(/(['"])seqwasm\1/g, JSON.stringify(ENTRY))));
   mkdirSync(workdir);
   const cwd = process.cwd();
   const log = vi.spyOn(console, 'log').mockImplementation(() => {});
@@ -34,6 +38,46 @@ async function run(program: Program): Promise<void> {
     process.chdir(cwd);
     log.mockRestore();
   }
+}
+
+/** A program as an ES module, with `assert` in scope for its checks. */
+function moduleText(source: string): string {
+  return `import assert from 'node:assert/strict';\n${source}\nexport {};\n`;
+}
+
+/**
+ * TypeScript's errors in the programs, type-checked as a user's strict project would against
+ * the package's types. Unused names are allowed: a snippet shows values it does not use.
+ */
+function typeErrors(programs: readonly Program[]): string[] {
+  const dir = join(scratch, 'typecheck');
+  mkdirSync(dir);
+  const blockLine = new Map<string, number>();
+  const files = programs.map((program) => {
+    const file = join(dir, `block-${program.line}.mts`); // .mts: an ES module (top-level await) outside any package.json
+    writeFileSync(file, moduleText(program.source));
+    blockLine.set(file, program.line);
+    return file;
+  });
+  const options: ts.CompilerOptions = {
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'],
+    strict: true,
+    noEmit: true,
+    skipLibCheck: true,
+    types: ['node'],
+    typeRoots: [join(ROOT, 'node_modules/@types')],
+    paths: { seqwasm: [TYPES] },
+  };
+  return ts.getPreEmitDiagnostics(ts.createProgram(files, options)).map((diagnostic) => {
+    const message = ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n');
+    if (!diagnostic.file || diagnostic.start === undefined) return message;
+    const { line } = diagnostic.file.getLineAndCharacterOfPosition(diagnostic.start);
+    const text = diagnostic.file.text.split('\n')[line].trim();
+    return `README.md:${blockLine.get(diagnostic.file.fileName)} (program line ${line + 1}: ${text}): ${message}`;
+  });
 }
 
 describe('README.md', () => {
@@ -48,6 +92,10 @@ describe('README.md', () => {
       await run(program);
     });
   }
+
+  it('type-checks every TypeScript block against the package types', () => {
+    expect(typeErrors(programs)).toEqual([]);
+  });
 });
 
 describe('the README harness', () => {
