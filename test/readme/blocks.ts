@@ -17,7 +17,8 @@
 /** The languages of blocks that are programs; every other block (sh, plain) is not run. */
 const RUNNABLE = new Set(['ts', 'typescript']);
 const MARKER = 'readme-test';
-const THEN = '// then';
+/** The line that ends the set-up and starts the checks (it may go on to say what they check). */
+const THEN = /^\/\/ then\b/;
 
 export interface Block {
   /** 1-based line of the opening fence, for messages. */
@@ -105,7 +106,7 @@ function annotationsByBlockLine(lines: readonly string[]): Map<number, Annotatio
       settings.set(key, value);
     }
     const body = lines.slice(i + 1, end);
-    const then = body.findIndex((text) => text.trim() === THEN);
+    const then = body.findIndex((text) => THEN.test(text.trim()));
     let next = end + 1;
     while (next < lines.length && lines[next].trim() === '') next++;
     found.set(next + 1, {
