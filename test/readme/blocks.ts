@@ -20,7 +20,7 @@ const MARKER = 'readme-test';
 /** The line that ends the set-up and starts the checks (it may go on to say what they check). */
 const THEN = /^\/\/ then\b/;
 
-export interface Block {
+interface Block {
   /** 1-based line of the opening fence, for messages. */
   line: number;
   /** The fence's info string: ts, sh, or '' for plain. */
@@ -38,6 +38,8 @@ export interface Program {
 }
 
 interface Annotation {
+  /** 1-based line of the comment's first line. */
+  line: number;
   name?: string;
   continues?: string;
   setup: string;
@@ -45,7 +47,7 @@ interface Annotation {
 }
 
 /** Every fenced block of `markdown`, in order. */
-export function fencedBlocks(markdown: string): Block[] {
+function fencedBlocks(markdown: string): Block[] {
   const lines = markdown.split('\n');
   const blocks: Block[] = [];
   for (let i = 0; i < lines.length; i++) {
@@ -84,8 +86,8 @@ export function readmePrograms(markdown: string): Program[] {
       named.set(name, program);
     }
   }
-  const stray = [...annotations.keys()][0];
-  if (stray !== undefined) throw new Error(`README.md:${stray}: a ${MARKER} comment must come right before a code block`);
+  const stray = [...annotations.values()][0];
+  if (stray !== undefined) throw new Error(`README.md:${stray.line}: a ${MARKER} comment must come right before a code block`);
   return programs;
 }
 
@@ -110,6 +112,7 @@ function annotationsByBlockLine(lines: readonly string[]): Map<number, Annotatio
     let next = end + 1;
     while (next < lines.length && lines[next].trim() === '') next++;
     found.set(next + 1, {
+      line: i + 1,
       name: settings.get('name'),
       continues: settings.get('continues'),
       setup: (then < 0 ? body : body.slice(0, then)).join('\n'),

@@ -22,7 +22,11 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 let runs = 0;
 
-/** Runs one program as an ES module, from its own empty working directory, with what it prints silenced. */
+/**
+ * Runs one program as an ES module, from its own empty working directory (snippets write
+ * relative paths such as model/model.json; process.chdir needs vitest's default forks pool),
+ * with what it prints silenced.
+ */
 async function run(program: Program): Promise<void> {
   const id = `block-${program.line}-${runs++}`;
   const module = join(scratch, `${id}.ts`);
@@ -119,7 +123,7 @@ describe('the README harness', () => {
   });
 
   it('refuses a comment that is not right before a block, unknown settings and unknown names', () => {
-    expect(() => readmePrograms(['<!-- readme-test', 'const a = 1;', '-->', 'text', `${fence}ts`, 'a;', fence].join('\n'))).toThrow(/right before a code block/);
+    expect(() => readmePrograms(['<!-- readme-test', 'const a = 1;', '-->', 'text', `${fence}ts`, 'a;', fence].join('\n'))).toThrow(/^README.md:1: a readme-test comment must come right before a code block/);
     expect(() => readmePrograms(['<!-- readme-test continue=first', '-->', `${fence}ts`, 'a;', fence].join('\n'))).toThrow(/unknown readme-test setting 'continue=first'/);
     expect(() => readmePrograms(['<!-- readme-test continues=first', '-->', `${fence}ts`, 'a;', fence].join('\n'))).toThrow(/no block before it has name=first/);
   });
