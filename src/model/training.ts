@@ -443,9 +443,9 @@ function gatherRows(t: Tensor, order: Uint32Array | undefined, start: number, co
 /** An array, iterable or async iterable of batches (a Dataset, checked batch by batch). */
 type BatchSource = AsyncIterable<unknown> | Iterable<unknown>;
 
-/** A Dataset: an (async) iterable that is not an array, or an array whose every element is a batch object. */
+/** A Dataset: an (async) iterable that is not an array, or an array of batch objects (by its first: data arrays hold no { xs } or { x }). */
 function isBatchSource(x: unknown): x is BatchSource {
-  if (Array.isArray(x)) return x.length > 0 && x.every(isBatchObject);
+  if (Array.isArray(x)) return x.length > 0 && isBatchObject(x[0]);
   if (typeof x !== 'object' || x === null || ArrayBuffer.isView(x)) return false;
   return typeof (x as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function' || typeof (x as Iterable<unknown>)[Symbol.iterator] === 'function';
 }
@@ -469,7 +469,7 @@ function datasetArguments<O extends object>(owner: string, x: unknown, y: unknow
   if (y === undefined) return { source: x, y, options: options ?? ({} as O) };
   // Checked by the caller's option table like any options object.
   if (options === undefined && isOptionsObject(y)) return { source: x, y: undefined, options: y as O };
-  throw new ModelInputError(owner, 'y', `an iterable of batches carries its own targets ({ xs, ys }); call ${what}(batches, options) without y, got y = ${describe(y)}`);
+  throw new ModelInputError(owner, 'y', `an iterable of batches carries its own targets ({ xs, ys }); give no y: ${what}(batches, options)`);
 }
 
 /** A Dataset argument of evaluateDataset / predictDataset, checked. */
