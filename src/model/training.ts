@@ -465,7 +465,10 @@ function isOptionsObject(value: unknown): value is object {
  * undefined, options)` works too).
  */
 function datasetArguments<O extends object>(owner: string, x: unknown, y: unknown, options: O | undefined, what: string): { source: BatchSource | undefined; y: unknown; options: O } {
-  if (!isBatchSource(x)) return { source: undefined, y, options: options ?? ({} as O) };
+  if (!isBatchSource(x)) {
+    if (isOptionsObject(y)) throw new ModelInputError(owner, 'y', `y must be the targets (nested arrays or { shape, data }), got an options object; in-memory data is ${what}(x, y, options)`);
+    return { source: undefined, y, options: options ?? ({} as O) };
+  }
   if (y === undefined) return { source: x, y, options: options ?? ({} as O) };
   // Checked by the caller's option table like any options object.
   if (options === undefined && isOptionsObject(y)) return { source: x, y: undefined, options: y as O };

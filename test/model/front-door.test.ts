@@ -102,6 +102,9 @@ describe(`one batch format (${replay})`, () => {
       new ModelInputError(model.name, 'y', 'an iterable of batches carries its own targets ({ xs, ys }); give no y: fit(batches, options)'),
     );
     await expect(model.fit([{ xs: x, ys: y }, { inputs: x }] as never, { verbose: 0 })).rejects.toThrow(/batch 1 of epoch 0: each batch must be \{ xs, ys \} \(or \{ x, y \}\)/);
+    await expect(model.fit(x, { epochs: 2 } as never)).rejects.toThrow(
+      new ModelInputError(model.name, 'y', 'y must be the targets (nested arrays or { shape, data }), got an options object; in-memory data is fit(x, y, options)'),
+    );
     model.dispose();
   });
 });
