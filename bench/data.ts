@@ -17,7 +17,7 @@ function series(points: number, features = 1): Float32Array {
 /** Every lazy batch of windows (next-step targets) drawn once; returns a checksum so nothing is optimised away. */
 function drainWindows(data: Float32Array | { shape: number[]; data: Float32Array }, samplingRate = 1): number {
   let sum = 0;
-  for (const { x, y } of timeseriesWindows(data, { sequenceLength: SEQUENCE_LENGTH, samplingRate, horizon: 1, batchSize: BATCH_SIZE })) sum += x.data[0] + y!.data[0];
+  for (const { xs, ys } of timeseriesWindows(data, { sequenceLength: SEQUENCE_LENGTH, samplingRate, horizon: 1, batchSize: BATCH_SIZE })) sum += xs.data[0] + ys!.data[0];
   return sum;
 }
 

@@ -124,3 +124,125 @@ function fillNested(value: unknown, shape: readonly number[], axis: number, out:
   }
   return offset + length;
 }
+
+// ---- small helpers for examples: argMax, slice, take, concat, reshape --------------------
+// Each takes any TensorLike and returns a new Tensor; a bad argument is a DataError naming it.
+
+/**
+ * The index of the largest value along the last axis, as float32: [N, C] → [N], [N, T, C] →
+ * [N, T]. Ties give the first index and a NaN counts as the largest (as NumPy's argmax).
+ *
+ *   argMax(model.predict(x))       // the predicted class of every sample
+ */
+export function argMax(input: TensorLike, name = 'x'): Tensor {
+  const t = toTensor(input, name);
+  if (t.shape.length === 0) throw new DataError(name, 'expected at least one axis, got a scalar');
+  const width = t.shape[t.shape.length - 1];
+  if (width === 0) throw new DataError(name, `the last axis is empty (shape [${t.shape.join(', ')}])`);
+  const rows = t.data.length / width;
+  const out = new Float32Array(rows);
+  for (let r = 0, at = 0; r < rows; r++, at += width) {
+    let best = 0;
+    for (let c = 1; c < width && t.data[at + best] === t.data[at + best]; c++) {
+      const v = t.data[at + c];
+      if (v > t.data[at + best] || v !== v) best = c;
+    }
+    out[r] = best;
+  }
+  return { shape: t.shape.slice(0, -1), data: out };
+}
+
+/**
+ * Rows start … end − 1 (axis 0), copied; like Array.prototype.slice, negative indices count
+ * from the end and both are clamped to the rows there are.
+ *
+ *   slice(x, 0, 100); slice(x, -10)    // the first 100 samples; the last 10
+ */
+export function slice(input: TensorLike, start: number, end?: number, name = 'x'): Tensor {
+  const t = samplesFirst(input, name);
+  const rows = t.shape[0];
+  const at = (index: number, argument: string): number => {
+    if (!Number.isSafeInteger(index)) throw new DataError(argument, `expected an integer, got ${describe(index)}`);
+    return index < 0 ? Math.max(0, rows + index) : Math.min(index, rows);
+  };
+  const from = at(start, 'start');
+  const to = Math.max(from, end === undefined ? rows : at(end, 'end'));
+  const row = t.data.length / Math.max(rows, 1);
+  return { shape: [to - from, ...t.shape.slice(1)], data: t.data.slice(from * row, to * row) };
+}
+
+/** The rows (axis 0) at `indices`, in that order, copied: take(x, [3, 0, 3]). Each index is an integer in [0, rows). */
+export function take(input: TensorLike, indices: ArrayLike<number>, name = 'x'): Tensor {
+  const t = samplesFirst(input, name);
+  if (!isArrayLike(indices)) throw new DataError('indices', `expected an array of row indices, got ${describe(indices)}`);
+  const rows = t.shape[0];
+  const row = t.data.length / Math.max(rows, 1);
+  const out = new Float32Array(indices.length * row);
+  for (let i = 0; i < indices.length; i++) {
+    const index = indices[i];
+    if (!Number.isInteger(index) || index < 0 || index >= rows) throw new DataError(`indices[${i}]`, `expected a row index, an integer in [0, ${rows}), got ${describe(index)}`);
+    out.set(t.data.subarray(index * row, (index + 1) * row), i * row);
+  }
+  return { shape: [indices.length, ...t.shape.slice(1)], data: out };
+}
+
+/**
+ * The tensors joined along `axis`: 0 (more samples; the default) or the last axis, −1 (more
+ * features). All must have the same rank and agree on every other axis.
+ *
+ *   concat([xTrain, xExtra]); concat([a, b], -1)
+ */
+export function concat(inputs: readonly TensorLike[], axis: 0 | -1 = 0): Tensor {
+  if (!Array.isArray(inputs) || inputs.length === 0) throw new DataError('tensors', `expected a non-empty array of tensors, got ${describe(inputs)}`);
+  if (axis !== 0 && axis !== -1) throw new DataError('axis', `expected 0 (samples) or -1 (the last axis), got ${describe(axis)}`);
+  const parts = inputs.map((input, i) => toTensor(input, `tensors[${i}]`));
+  const first = parts[0].shape;
+  if (first.length === 0) throw new DataError('tensors[0]', 'expected at least one axis, got a scalar');
+  const joined = axis === 0 ? 0 : first.length - 1;
+  parts.forEach((t, i) => {
+    if (t.shape.length !== first.length || t.shape.some((d, k) => k !== joined && d !== first[k])) {
+      throw new DataError(`tensors[${i}]`, `expected shape [${first.map((d, k) => (k === joined ? '*' : d)).join(', ')}] (like tensors[0]) to join along axis ${axis}, got [${t.shape.join(', ')}]`);
+    }
+  });
+  const shape = [...first];
+  shape[joined] = parts.reduce((sum, t) => sum + t.shape[joined], 0);
+  const data = new Float32Array(shapeSize(shape));
+  // Joined rows: everything before the joined axis is one row index; each part adds its slice of a row.
+  const rows = shapeSize(first.slice(0, joined));
+  const outRow = data.length / Math.max(rows, 1);
+  let column = 0;
+  for (const t of parts) {
+    const width = t.data.length / Math.max(rows, 1);
+    for (let r = 0; r < rows; r++) data.set(t.data.subarray(r * width, (r + 1) * width), r * outRow + column);
+    column += width;
+  }
+  return { shape, data };
+}
+
+/** The same values in a new shape (shared, not copied); one dimension may be −1, inferred from the size. */
+export function reshape(input: TensorLike, shape: readonly number[], name = 'x'): Tensor {
+  const t = toTensor(input, name);
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= -1) || shape.filter((d) => d === -1).length > 1) {
+    throw new DataError('shape', `expected integers >= 0 with at most one -1, got ${describe(shape)}`);
+  }
+  const known = shapeSize(shape.filter((d) => d !== -1));
+  const inferred = shape.includes(-1) && known > 0 ? t.data.length / known : NaN;
+  const resolved = shape.map((d) => (d === -1 ? inferred : d));
+  if (shapeSize(resolved) !== t.data.length || !resolved.every(Number.isInteger)) {
+    throw new DataError('shape', `[${shape.join(', ')}] cannot hold the ${t.data.length} values of ${name} (shape [${t.shape.join(', ')}])`);
+  }
+  return { shape: resolved, data: t.data };
+}
+
+/** Whether two shapes differ only by a trailing axis of 1, as [N] and [N, 1] (Keras squeezes or expands such labels). */
+export function differByTrailingOne(a: readonly number[], b: readonly number[]): boolean {
+  const [longer, shorter] = a.length > b.length ? [a, b] : [b, a];
+  return longer.length === shorter.length + 1 && longer[longer.length - 1] === 1 && shorter.every((d, axis) => d === longer[axis]);
+}
+
+/** A tensor with a samples axis (not a scalar), for the row helpers. */
+function samplesFirst(input: TensorLike, name: string): Tensor {
+  const t = toTensor(input, name);
+  if (t.shape.length === 0) throw new DataError(name, 'expected at least one axis (rows), got a scalar');
+  return t;
+}

@@ -17,10 +17,10 @@ export interface BatchOptions {
   dropRemainder?: boolean;
 }
 
-/** One mini-batch; `y` is absent when there are no targets. */
+/** One mini-batch as TF.js datasets yield it, the form fit() takes an iterable of; `ys` is absent when there are no targets. */
 export interface Batch {
-  x: Tensor;
-  y?: Tensor;
+  xs: Tensor;
+  ys?: Tensor;
 }
 
 /** The order and grouping of `count` samples into batches. */
@@ -130,14 +130,15 @@ export class Batches extends BatchIterable<Batch> {
   }
 
   protected batch(order: Uint32Array | null, from: number, to: number): Batch {
-    const x = gatherRows(this.x, order, from, to);
-    return this.y ? { x, y: gatherRows(this.y, order, from, to) } : { x };
+    const xs = gatherRows(this.x, order, from, to);
+    return this.y ? { xs, ys: gatherRows(this.y, order, from, to) } : { xs };
   }
 }
 
 /**
- * Mini-batches of (x, y) along axis 0, as a re-iterable: each `for…of` is one epoch, in a new
- * seeded order when `shuffle` is set. Batches are fresh copies, safe to keep.
+ * Mini-batches `{ xs, ys }` of (x, y) along axis 0, as a re-iterable that fit(), evaluate()
+ * and predict() take: each `for…of` is one epoch, in a new seeded order when `shuffle` is set.
+ * Batches are fresh copies, safe to keep.
  */
 export function batches(x: TensorLike, y?: TensorLike | null, options: BatchOptions = {}): Batches {
   const samples = pairedSamples(x, y);

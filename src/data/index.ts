@@ -3,7 +3,7 @@
 // encoding, padding, scaling, splitting and batching, CSV.
 export { DataError } from './errors.js';
 export { timeseriesWindows, slidingWindows, WindowBatches } from './windows.js';
-export type { TimeseriesOptions, SlidingWindowOptions } from './windows.js';
+export type { TimeseriesOptions, TimeseriesSamples, SlidingWindowOptions } from './windows.js';
 export { vocabulary, Vocabulary } from './vocabulary.js';
 export type { VocabularyOptions, VocabularyJSON, TokenLevel } from './vocabulary.js';
 export { oneHot, toCategorical } from './encoding.js';

@@ -3,7 +3,7 @@
 // cuts symbol sequences into (window, next symbol) pairs as the text-generation lessons do.
 import { shapeSize, type Tensor, type TensorLike, toTensor } from '../tensor.js';
 import { type Batch, BatchIterable, BatchSchedule } from './batching.js';
-import { DataError } from './errors.js';
+import { DataError, describe } from './errors.js';
 import { assertFinite, flag, integer, rowsOf } from './validate.js';
 
 export interface TimeseriesOptions {
@@ -48,6 +48,12 @@ export interface TimeseriesOptions {
   batchSize?: number;
   /** With batchSize: skip a last batch smaller than batchSize. Default false. */
   dropRemainder?: boolean;
+}
+
+/** All windows at once (timeseriesWindows without batchSize): x, and y when a target option is given. */
+export interface TimeseriesSamples {
+  x: Tensor;
+  y?: Tensor;
 }
 
 /** Where window targets come from: rows `start + offset` of `source`, optionally some columns only. */
@@ -95,7 +101,8 @@ export class WindowBatches extends BatchIterable<Batch> {
   }
 
   protected batch(order: Uint32Array | null, from: number, to: number): Batch {
-    return copyWindows(this.plan, order, from, to);
+    const { x, y } = copyWindows(this.plan, order, from, to);
+    return y ? { xs: x, ys: y } : { xs: x };
   }
 }
 
@@ -107,12 +114,13 @@ export class WindowBatches extends BatchIterable<Batch> {
  * `series` is [T] (univariate), [T, F] or [T, ...]. Without batchSize, returns x
  * [N, L, F] (a 1-D series gets F = 1: recurrent layers want a feature axis; Keras would give
  * [N, L]) and y when a target option is given. With batchSize, returns a WindowBatches
- * that copies windows batch by batch and never holds all of them.
+ * of `{ xs, ys }` batches (what fit() takes) that copies windows batch by batch and never
+ * holds all of them.
  */
 export function timeseriesWindows(series: TensorLike, options: TimeseriesOptions & { batchSize: number }): WindowBatches;
-export function timeseriesWindows(series: TensorLike, options: TimeseriesOptions & { batchSize?: undefined }): Batch;
-export function timeseriesWindows(series: TensorLike, options: TimeseriesOptions): Batch | WindowBatches;
-export function timeseriesWindows(series: TensorLike, options: TimeseriesOptions): Batch | WindowBatches {
+export function timeseriesWindows(series: TensorLike, options: TimeseriesOptions & { batchSize?: undefined }): TimeseriesSamples;
+export function timeseriesWindows(series: TensorLike, options: TimeseriesOptions): TimeseriesSamples | WindowBatches;
+export function timeseriesWindows(series: TensorLike, options: TimeseriesOptions): TimeseriesSamples | WindowBatches {
   const plan = planWindows(series, options);
   if (options.batchSize !== undefined) return new WindowBatches(plan, new BatchSchedule(plan.count, options));
   if (options.dropRemainder !== undefined) throw new DataError('dropRemainder', 'only applies with batchSize');
@@ -209,7 +217,7 @@ function selectColumns(selection: number | readonly number[] | undefined, series
 }
 
 /** Copies windows order[from] … order[to − 1] (from … to − 1 when order is null) and their targets. */
-function copyWindows(plan: WindowPlan, order: Uint32Array | null, from: number, to: number): Batch {
+function copyWindows(plan: WindowPlan, order: Uint32Array | null, from: number, to: number): TimeseriesSamples {
   const { series, stepSize, rate, length, target } = plan;
   const n = to - from;
   const windowSize = length * stepSize;
@@ -263,41 +271,28 @@ export interface SlidingWindowOptions {
 /**
  * Every window of `length` symbols that has a next symbol, with that next symbol: windows
  * start at 0, step, 2·step, … while start + length < sequence length (as
- * `for i in range(0, len(text) - maxlen, step)` in the Keras lessons).
+ * `for i in range(0, len(text) - maxlen, step)` in the Keras lessons). The result is plain
+ * arrays whatever the symbols, `windows[i]` followed by `next[i]`:
  * - a string gives string windows and next characters (split by code point);
- * - numbers (e.g. token indices from a vocabulary) give tensors: windows [N, length], next [N];
+ * - numbers (e.g. token indices from a vocabulary, also a typed array) give number[] windows
+ *   and numbers, which fit(), toTensor() and oneHot() take as they are;
  * - an array of any other symbols gives arrays of them.
  */
 export function slidingWindows(sequence: string, length: number, options?: SlidingWindowOptions): { windows: string[]; next: string[] };
-export function slidingWindows(sequence: ArrayLike<number>, length: number, options?: SlidingWindowOptions): { windows: Tensor; next: Tensor };
+export function slidingWindows(sequence: ArrayLike<number>, length: number, options?: SlidingWindowOptions): { windows: number[][]; next: number[] };
 export function slidingWindows<T>(sequence: readonly T[], length: number, options?: SlidingWindowOptions): { windows: T[][]; next: T[] };
-export function slidingWindows(
-  sequence: string | ArrayLike<unknown>,
-  length: number,
-  options: SlidingWindowOptions = {},
-): { windows: string[] | unknown[][] | Tensor; next: unknown[] | Tensor } {
+export function slidingWindows(sequence: string | ArrayLike<unknown>, length: number, options: SlidingWindowOptions = {}): { windows: string[] | unknown[][]; next: unknown[] } {
   const windowLength = integer('length', length, 1);
   const step = integer('step', options.step ?? 1, 1);
-  const symbols = typeof sequence === 'string' ? Array.from(sequence) : sequence;
+  if (typeof sequence !== 'string' && !Array.isArray(sequence) && !ArrayBuffer.isView(sequence)) {
+    throw new DataError('sequence', `expected a string, an array or a typed array, got ${describe(sequence)}`);
+  }
+  const symbols = Array.from(sequence as ArrayLike<unknown>);
   if (symbols.length <= windowLength) {
     throw new DataError('length', `a window of ${windowLength} symbols and its next symbol need ${windowLength + 1} symbols, but the sequence has ${symbols.length}`);
   }
   const count = Math.floor((symbols.length - windowLength - 1) / step) + 1;
-  const starts = (i: number) => i * step;
-
-  if (ArrayBuffer.isView(symbols) || typeof symbols[0] === 'number') {
-    const values = toTensor(symbols as ArrayLike<number>, 'sequence');
-    if (values.shape.length !== 1) throw new DataError('sequence', `expected a flat sequence of numbers, got shape [${values.shape.join(', ')}]`);
-    const windows = new Float32Array(count * windowLength);
-    const next = new Float32Array(count);
-    for (let i = 0; i < count; i++) {
-      copy(values.data, starts(i), windows, i * windowLength, windowLength);
-      next[i] = values.data[starts(i) + windowLength];
-    }
-    return { windows: { shape: [count, windowLength], data: windows }, next: { shape: [count], data: next } };
-  }
-  const list = Array.from(symbols);
-  const windows = Array.from({ length: count }, (_, i) => list.slice(starts(i), starts(i) + windowLength));
-  const next = Array.from({ length: count }, (_, i) => list[starts(i) + windowLength]);
+  const windows = Array.from({ length: count }, (_, i) => symbols.slice(i * step, i * step + windowLength));
+  const next = Array.from({ length: count }, (_, i) => symbols[i * step + windowLength]);
   return typeof sequence === 'string' ? { windows: windows.map((w) => w.join('')), next } : { windows, next };
 }

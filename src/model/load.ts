@@ -6,6 +6,7 @@
 import { LayerError } from '../layers/errors.js';
 import { assignWeights, createLayers, readArtifacts } from './artifacts.js';
 import { describe, ModelError, ModelLoadError } from './errors.js';
+import type { CompileOptions } from './model.js';
 import { Sequential } from './sequential.js';
 
 export interface LoadOptions {
@@ -51,7 +52,7 @@ function compileSaved(model: Sequential, config: Record<string, unknown>, optimi
   if (!Array.isArray(metrics)) throw new ModelLoadError(OWNER, 'trainingConfig.metrics', `metrics must be an array, got ${describe(metrics)}`);
   try {
     // Keras 2 saves metrics per output ([['accuracy']]); one output here.
-    model.compile({ optimizer: config.optimizer_config, loss: config.loss, metrics: metrics.flat() });
+    model.compile({ optimizer: config.optimizer_config, loss: config.loss, metrics: metrics.flat() } as CompileOptions);
   } catch (error) {
     if (error instanceof ModelError) throw new ModelLoadError(OWNER, `trainingConfig.${error.argument}`, `${error.message} (in the saved training config; loadModel(source, { compile: false }) loads the model without it)`);
     throw error;

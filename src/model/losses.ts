@@ -22,14 +22,17 @@ interface Kind {
   readonly crossentropy: boolean;
 }
 
-const KINDS: Record<LossName, Kind> = {
+const KINDS = {
   meanSquaredError: { keras: 'mean_squared_error', className: 'MeanSquaredError', configName: 'mean_squared_error', aliases: ['mse', 'MSE'], crossentropy: false },
   meanAbsoluteError: { keras: 'mean_absolute_error', className: 'MeanAbsoluteError', configName: 'mean_absolute_error', aliases: ['mae', 'MAE'], crossentropy: false },
   huber: { keras: 'huber', className: 'Huber', configName: 'huber_loss', aliases: [], crossentropy: false },
   binaryCrossentropy: { keras: 'binary_crossentropy', className: 'BinaryCrossentropy', configName: 'binary_crossentropy', aliases: [], crossentropy: true },
   categoricalCrossentropy: { keras: 'categorical_crossentropy', className: 'CategoricalCrossentropy', configName: 'categorical_crossentropy', aliases: [], crossentropy: true },
   sparseCategoricalCrossentropy: { keras: 'sparse_categorical_crossentropy', className: 'SparseCategoricalCrossentropy', configName: 'sparse_categorical_crossentropy', aliases: [], crossentropy: true },
-};
+} as const satisfies Record<LossName, Kind>;
+
+/** Every name compile() takes for a loss: the LossName, Keras's function and class names, and 'mse'/'mae'. */
+export type LossIdentifier = { [N in LossName]: N | (typeof KINDS)[N]['keras' | 'className' | 'configName'] | (typeof KINDS)[N]['aliases'][number] }[LossName];
 
 const LOSS_NAMES = Object.keys(KINDS) as LossName[];
 

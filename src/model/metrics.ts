@@ -4,7 +4,9 @@
 // mask (a sequence output of padded input) only the valid rows are summed, and counted.
 import * as kernels from '../kernels/losses.js';
 import { closestName } from '../layers/errors.js';
+import { DataError } from '../data/errors.js';
 import type { F32Region } from '../runtime/arena.js';
+import { argMax, differByTrailingOne, toTensor, type Tensor, type TensorLike } from '../tensor.js';
 import { describe, ModelConfigError } from './errors.js';
 import type { Loss } from './losses.js';
 
@@ -22,14 +24,17 @@ export interface Metric {
 /** 'accuracy' is resolved by the loss (and, for losses that are not cross-entropies, by the output width). */
 type MetricKind = 'accuracy' | 'categoricalAccuracy' | 'sparseCategoricalAccuracy' | 'binaryAccuracy' | 'meanAbsoluteError' | 'meanSquaredError';
 
-const ALIASES: Record<MetricKind, readonly string[]> = {
+const ALIASES = {
   accuracy: ['accuracy', 'acc'],
   categoricalAccuracy: ['categoricalAccuracy', 'categorical_accuracy', 'CategoricalAccuracy'],
   sparseCategoricalAccuracy: ['sparseCategoricalAccuracy', 'sparse_categorical_accuracy', 'SparseCategoricalAccuracy'],
   binaryAccuracy: ['binaryAccuracy', 'binary_accuracy', 'BinaryAccuracy'],
   meanAbsoluteError: ['mae', 'MAE', 'meanAbsoluteError', 'mean_absolute_error', 'MeanAbsoluteError'],
   meanSquaredError: ['mse', 'MSE', 'meanSquaredError', 'mean_squared_error', 'MeanSquaredError'],
-};
+} as const satisfies Record<MetricKind, readonly string[]>;
+
+/** Every metric name compile() takes: 'accuracy'/'acc', the TF.js names, Keras's snake_case and class names. */
+export type MetricIdentifier = (typeof ALIASES)[MetricKind][number];
 const BY_NAME = new Map<string, MetricKind>();
 for (const kind of Object.keys(ALIASES) as MetricKind[]) for (const alias of ALIASES[kind]) BY_NAME.set(alias, kind);
 
@@ -155,3 +160,68 @@ export function metricFrom(spec: unknown, loss: Loss, argument = 'metrics'): Met
   checkTargetsMatch(kind, loss, name, argument);
   return new KernelMetric(name, kind, threshold, saved);
 }
+
+// ---- metrics as plain functions ------------------------------------------------------------
+// For a model's predictions outside fit(): `metrics.accuracy(yTest, model.predict(xTest))`.
+// Plain IEEE arithmetic in JS, summed in float64 in index order, so the result is the same bits
+// everywhere. The arguments are TF.js's (yTrue, yPred).
+
+/** yTrue and yPred as tensors whose shapes agree, or differ only by a trailing axis of 1 ([N] and [N, 1]), as Keras accepts. */
+function pair(yTrue: TensorLike, yPred: TensorLike): [Tensor, Tensor] {
+  const t = toTensor(yTrue, 'yTrue');
+  const p = toTensor(yPred, 'yPred');
+  if (p.shape.length === 0) throw new DataError('yPred', 'expected at least one axis (samples), got a scalar');
+  if (!sameShape(t.shape, p.shape) && !differByTrailingOne(t.shape, p.shape)) {
+    throw new DataError('yTrue', `expected the shape of yPred [${p.shape.join(', ')}], got [${t.shape.join(', ')}]`);
+  }
+  if (p.data.length === 0) throw new DataError('yPred', 'has no values');
+  return [t, p];
+}
+
+/** The mean of (yPred − yTrue)² over every value (Keras `mean_squared_error`, averaged over the samples too). */
+function meanSquaredError(yTrue: TensorLike, yPred: TensorLike): number {
+  const [t, p] = pair(yTrue, yPred);
+  let sum = 0;
+  for (let i = 0; i < p.data.length; i++) {
+    const d = p.data[i] - t.data[i];
+    sum += d * d;
+  }
+  return sum / p.data.length;
+}
+
+/** The mean of |yPred − yTrue| over every value. */
+function meanAbsoluteError(yTrue: TensorLike, yPred: TensorLike): number {
+  const [t, p] = pair(yTrue, yPred);
+  let sum = 0;
+  for (let i = 0; i < p.data.length; i++) sum += Math.abs(p.data[i] - t.data[i]);
+  return sum / p.data.length;
+}
+
+/**
+ * The fraction of rows predicted right, as compile()'s 'accuracy' decides it from the shapes:
+ * class ids yTrue [N] (or [N, 1]) for yPred [N, C] → the argmax is the id (sparse); one-hot
+ * yTrue of yPred's shape [N, C] → the argmaxes agree (categorical); one output per row
+ * ([N, 1] or [N]) → yPred > 0.5 equals the 0/1 label (binary). Rows are the leading axes, so
+ * sequence outputs [N, T, C] count every step.
+ */
+function accuracy(yTrue: TensorLike, yPred: TensorLike): number {
+  const t = toTensor(yTrue, 'yTrue');
+  const p = toTensor(yPred, 'yPred');
+  const width = p.shape.length > 1 ? p.shape[p.shape.length - 1] : 1;
+  const ids = p.shape.slice(0, -1);
+  const sparse = width > 1 && (sameShape(t.shape, ids) || differByTrailingOne(t.shape, ids));
+  if (!sparse) pair(t, p);
+  const predicted = width === 1 ? p.data.map((v) => (v > 0.5 ? 1 : 0)) : argMax(p, 'yPred').data;
+  const expected = sparse || width === 1 ? t.data : argMax(t, 'yTrue').data;
+  if (predicted.length === 0) throw new DataError('yPred', 'has no values');
+  let right = 0;
+  for (let r = 0; r < predicted.length; r++) if (predicted[r] === expected[r]) right++;
+  return right / predicted.length;
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+/** Metrics as plain functions of (yTrue, yPred) → a number (TF.js `tf.metrics`, Keras `keras.metrics`). */
+export const metrics = { mse: meanSquaredError, mae: meanAbsoluteError, meanSquaredError, meanAbsoluteError, accuracy };

@@ -7,19 +7,29 @@ import { finiteTensor, type Layer, type Shape } from '../layers/layer.js';
 import type { Tensor, TensorLike } from '../tensor.js';
 import { DEFAULT_SEED, Prng } from '../util/prng.js';
 import { describe, ModelConfigError, ModelInputError, ModelStateError } from './errors.js';
-import { lossFrom, type Loss } from './losses.js';
-import { metricFrom, type Metric } from './metrics.js';
+import type { Logs } from './callbacks.js';
+import { lossFrom, type Loss, type LossIdentifier } from './losses.js';
+import { metricFrom, type Metric, type MetricIdentifier } from './metrics.js';
 import type { BatchPlan, Network } from './network.js';
-import { optimizerFrom, type Optimizer } from './optimizers.js';
-import { evaluate, fit, predict, type Compiled, type EvaluateOptions, type FitOptions, type History, type PredictOptions, type Trainable } from './training.js';
+import { optimizerFrom, type Optimizer, type OptimizerName } from './optimizers.js';
+import { evaluate, evaluateDataset, fit, predict, predictDataset, type BatchLike, type Compiled, type Dataset, type EvaluateOptions, type FitOptions, type History, type ModelInput, type PredictOptions, type Trainable } from './training.js';
+
+/** An optimizer by name: ours, or Keras's class name (any case works at run time). */
+export type OptimizerIdentifier = OptimizerName | 'SGD' | 'RMSprop' | 'Adam' | 'AdamW' | 'Adagrad';
+
+/** A Keras-serialised object as model.json holds it: { class_name: 'Adam', config: { … } }. */
+export interface SerializedConfig {
+  readonly class_name: string;
+  readonly config?: unknown;
+}
 
 export interface CompileOptions {
-  /** 'sgd', 'rmsprop', 'adam', 'adamw', 'adagrad', or an optimizer from `optimizers`. */
-  optimizer: unknown;
-  /** A loss name ('categoricalCrossentropy', 'mse', …) or one from `losses`. */
-  loss: unknown;
-  /** Metric names: 'accuracy', 'mae', 'mse', … */
-  metrics?: readonly unknown[];
+  /** 'sgd', 'rmsprop', 'adam', 'adamw', 'adagrad' (or Keras's class name), an optimizer from `optimizers`, or a saved { class_name, config }. */
+  optimizer: OptimizerIdentifier | Optimizer | SerializedConfig;
+  /** A loss name ('categoricalCrossentropy', 'mse', 'categorical_crossentropy', …), one from `losses`, or a saved { class_name, config }. */
+  loss: LossIdentifier | Loss | SerializedConfig;
+  /** Metric names ('accuracy', 'mae', 'mse', …) or saved { class_name, config } objects. */
+  metrics?: readonly (MetricIdentifier | SerializedConfig)[];
 }
 
 export abstract class Model implements Network, Trainable {
@@ -79,24 +89,49 @@ export abstract class Model implements Network, Trainable {
 
   /**
    * Trains on x (samples first; nested arrays or { shape, data }; an array of them for a model
-   * with several inputs) and targets y, or on an (async) iterable of { xs, ys } batches.
+   * with several inputs) and targets y, or on a Dataset: an array or (async) iterable of
+   * { xs, ys } batches, options second (`fit(data.batches(x, y), { epochs: 5 })`).
    * Resolves to the History of every epoch.
    */
-  async fit(x: unknown, y?: unknown, options?: FitOptions): Promise<History> {
+  fit(x: ModelInput, y: TensorLike, options?: FitOptions): Promise<History>;
+  fit(dataset: Dataset, options?: FitOptions): Promise<History>;
+  fit(dataset: Dataset, y: undefined, options?: FitOptions): Promise<History>;
+  async fit(x: ModelInput | Dataset, y?: TensorLike | FitOptions, options?: FitOptions): Promise<History> {
     this.assertLive();
     return fit(this, this.assertCompiled('fit'), x, y, options);
   }
 
-  /** The loss and metrics on [x, y]: { loss, accuracy, … }. */
-  evaluate(x: unknown, y: unknown, options?: EvaluateOptions): Record<string, number> {
+  /**
+   * The loss and metrics on [x, y], or on every batch of an array or iterable of { xs, ys }
+   * batches (each batch whole): { loss, accuracy, … }. For an async iterable use evaluateDataset().
+   */
+  evaluate(x: ModelInput, y: TensorLike, options?: EvaluateOptions): Logs;
+  evaluate(dataset: Iterable<BatchLike>): Logs;
+  evaluate(x: ModelInput | Iterable<BatchLike>, y?: TensorLike, options?: EvaluateOptions): Logs {
     this.assertLive();
     return evaluate(this, this.assertCompiled('evaluate'), x, y, options);
   }
 
-  /** The outputs for every sample of x, batchSize at a time (any batch size gives the same values). */
-  predict(x: unknown, options?: PredictOptions): Tensor {
+  /** evaluate() over a Dataset that may be async (TF.js evaluateDataset): resolves to { loss, accuracy, … }. */
+  async evaluateDataset(dataset: Dataset): Promise<Logs> {
+    this.assertLive();
+    return evaluateDataset(this, this.assertCompiled('evaluateDataset'), dataset);
+  }
+
+  /**
+   * The outputs for every sample of x, batchSize at a time (any batch size gives the same
+   * values); or for every batch of an array or iterable of { xs } batches, joined in order.
+   * For an async iterable use predictDataset().
+   */
+  predict(x: ModelInput | Iterable<BatchLike>, options?: PredictOptions): Tensor {
     this.assertLive();
     return predict(this, x, options);
+  }
+
+  /** predict() over a Dataset that may be async: resolves to the outputs of every batch, joined in order. */
+  async predictDataset(dataset: Dataset, options?: PredictOptions): Promise<Tensor> {
+    this.assertLive();
+    return predictDataset(this, dataset, options);
   }
 
   // ---- weights -------------------------------------------------------------------------

@@ -590,14 +590,69 @@ const FACTORIES: Record<OptimizerName, (options: unknown, owner?: string) => Opt
   adagrad: (o, owner) => new Adagrad(o as AdagradOptions, owner),
 };
 
-/** The optimizers by name, each with Keras 3's defaults (TF.js option names). */
-export const optimizers = {
-  sgd: (options?: SgdOptions): Optimizer => new SGD(options),
-  rmsprop: (options?: RmspropOptions): Optimizer => new RMSprop(options),
-  adam: (options?: AdamOptions): Optimizer => new Adam(options),
-  adamw: (options?: AdamwOptions): Optimizer => new AdamW(options),
-  adagrad: (options?: AdagradOptions): Optimizer => new Adagrad(options),
-};
+/**
+ * A factory's arguments as options: an options object as it is, or positional values (TF.js's
+ * and Keras's order) under `names`, undefined ones left to the defaults.
+ */
+function positional<O>(owner: string, args: readonly unknown[], names: readonly (keyof O & string)[]): O | undefined {
+  const [first, ...rest] = args;
+  if (typeof first !== 'number') {
+    if (rest.length > 0) throw new ModelConfigError(owner, 'options', `${owner}() takes an options object or positional numbers (${names.join(', ')}), not both`);
+    return first as O | undefined;
+  }
+  if (args.length > names.length) throw new ModelConfigError(owner, 'options', `${owner}() takes at most ${names.length} positional arguments (${names.join(', ')}), got ${args.length}`);
+  const options: Record<string, unknown> = {};
+  args.forEach((value, i) => {
+    if (value !== undefined) options[names[i]] = value;
+  });
+  return options as O;
+}
+
+/** SGD: sgd({ learningRate, momentum, nesterov, … }) or sgd(learningRate, momentum?, nesterov?) (TF.js sgd(lr), Keras SGD's order). */
+function sgd(options?: SgdOptions): Optimizer;
+function sgd(learningRate: number, momentum?: number, nesterov?: boolean): Optimizer;
+function sgd(...args: unknown[]): Optimizer {
+  return new SGD(positional<SgdOptions>('sgd', args, ['learningRate', 'momentum', 'nesterov']));
+}
+
+/** TF.js's momentum(learningRate, momentum, useNesterov?): SGD with momentum. */
+function momentum(learningRate: number, momentum: number, useNesterov?: boolean): Optimizer {
+  return new SGD(positional<SgdOptions>('momentum', [learningRate, momentum, useNesterov], ['learningRate', 'momentum', 'nesterov']), 'momentum');
+}
+
+/** RMSprop: rmsprop({ … }) or TF.js's rmsprop(learningRate, decay?, momentum?, epsilon?, centered?) (decay is Keras's rho). */
+function rmsprop(options?: RmspropOptions): Optimizer;
+function rmsprop(learningRate: number, decay?: number, momentum?: number, epsilon?: number, centered?: boolean): Optimizer;
+function rmsprop(...args: unknown[]): Optimizer {
+  return new RMSprop(positional<RmspropOptions>('rmsprop', args, ['learningRate', 'rho', 'momentum', 'epsilon', 'centered']));
+}
+
+/** Adam: adam({ … }) or TF.js's adam(learningRate, beta1?, beta2?, epsilon?). */
+function adam(options?: AdamOptions): Optimizer;
+function adam(learningRate: number, beta1?: number, beta2?: number, epsilon?: number): Optimizer;
+function adam(...args: unknown[]): Optimizer {
+  return new Adam(positional<AdamOptions>('adam', args, ['learningRate', 'beta1', 'beta2', 'epsilon']));
+}
+
+/** AdamW: adamw({ … }) or adamw(learningRate, weightDecay?, beta1?, beta2?, epsilon?) (Keras AdamW's order). */
+function adamw(options?: AdamwOptions): Optimizer;
+function adamw(learningRate: number, weightDecay?: number, beta1?: number, beta2?: number, epsilon?: number): Optimizer;
+function adamw(...args: unknown[]): Optimizer {
+  return new AdamW(positional<AdamwOptions>('adamw', args, ['learningRate', 'weightDecay', 'beta1', 'beta2', 'epsilon']));
+}
+
+/** Adagrad: adagrad({ … }) or TF.js's adagrad(learningRate, initialAccumulatorValue?) (Keras adds epsilon third). */
+function adagrad(options?: AdagradOptions): Optimizer;
+function adagrad(learningRate: number, initialAccumulatorValue?: number, epsilon?: number): Optimizer;
+function adagrad(...args: unknown[]): Optimizer {
+  return new Adagrad(positional<AdagradOptions>('adagrad', args, ['learningRate', 'initialAccumulatorValue', 'epsilon']));
+}
+
+/**
+ * The optimizers by name, each with Keras 3's defaults: an options object (TF.js option names)
+ * or TF.js's positional arguments, `optimizers.adam(0.01)`, `optimizers.sgd(0.1)`.
+ */
+export const optimizers = { sgd, momentum, rmsprop, adam, adamw, adagrad };
 
 // ---- from compile() arguments and saved configs ------------------------------------------
 

@@ -258,9 +258,9 @@ export class Sequential extends Model {
   }
 }
 
-/** A new Sequential model (TF.js `tf.sequential`). */
-export function sequential(options?: SequentialOptions): Sequential {
-  return new Sequential(options);
+/** A new Sequential model: `sequential([layer, …])` as Keras, or TF.js's `sequential({ layers, seed, name })`. */
+export function sequential(layersOrOptions?: readonly Layer[] | SequentialOptions): Sequential {
+  return new Sequential(Array.isArray(layersOrOptions) ? { layers: layersOrOptions as readonly Layer[] } : (layersOrOptions as SequentialOptions | undefined));
 }
 
 // ---- helpers -------------------------------------------------------------------------------

@@ -16,9 +16,9 @@ import { formatShape } from '../layers/layer.js';
 import { DataError } from '../data/errors.js';
 import { flag, type Option } from '../layers/options.js';
 import type { F32Region } from '../runtime/arena.js';
-import { shapeSize, toTensor, type Tensor, type TensorLike } from '../tensor.js';
+import { concat, differByTrailingOne, shapeSize, toTensor, type Tensor, type TensorLike } from '../tensor.js';
 import type { Prng } from '../util/prng.js';
-import { toCallbacks, type CallbackModel, type Logs, type TrainingParams } from './callbacks.js';
+import { toCallbacks, type Callback, type CallbackHooks, type CallbackModel, type Logs, type TrainingParams } from './callbacks.js';
 import { describe, ModelConfigError, ModelInputError } from './errors.js';
 import type { Loss } from './losses.js';
 import type { Metric } from './metrics.js';
@@ -26,6 +26,25 @@ import type { BatchPlan, Network } from './network.js';
 import { atLeast, level, numberIn, optional, readOptions } from './options.js';
 import { progressLogger } from './progress.js';
 import type { Optimizer } from './optimizers.js';
+
+/** A model's inputs: one tensor (samples first), or an array of them for a model with several inputs. */
+export type ModelInput = TensorLike | readonly TensorLike[];
+
+/**
+ * One batch of a Dataset: TF.js's `{ xs, ys }` (what data.batches() and timeseriesWindows
+ * with batchSize yield), or `{ x, y }`. fit and evaluate need the targets; predict ignores them.
+ */
+export type BatchLike = { readonly xs: ModelInput; readonly ys?: TensorLike } | { readonly x: ModelInput; readonly y?: TensorLike };
+
+/**
+ * Batches for data larger than memory: an array, an iterable or an async iterable of them.
+ * Each batch is used whole (batchSize does not cut it); fit iterates it once per epoch, so
+ * every iteration must start over (data.batches() and timeseriesWindows do).
+ */
+export type Dataset = Iterable<BatchLike> | AsyncIterable<BatchLike>;
+
+/** What fit()'s `callbacks` option takes: a Callback, an object of hooks, or an array of these. */
+export type CallbackList = Callback | CallbackHooks | readonly (Callback | CallbackHooks)[];
 
 export interface FitOptions {
   /** Passes over the data. Default 1. */
@@ -37,8 +56,8 @@ export interface FitOptions {
   /** Fraction of the samples, taken from the end before shuffling (as Keras), held out for validation. */
   validationSplit?: number;
   /** [x, y] to evaluate after every epoch (instead of validationSplit). */
-  validationData?: readonly [unknown, TensorLike];
-  callbacks?: unknown;
+  validationData?: readonly [ModelInput, TensorLike];
+  callbacks?: CallbackList;
   /** 0 silent, 1 progress bar (Node, on a terminal; one line per epoch otherwise), 2 one line per epoch. Default 1. */
   verbose?: 0 | 1 | 2;
   /** The epoch to start at (resuming): epochs counts from 0, so this trains epochs − initialEpoch epochs. Default 0. */
@@ -131,23 +150,22 @@ export interface Trainable extends CallbackModel {
   readonly trainingRng: Prng;
 }
 
-export async function fit(model: Trainable, compiled: Compiled, x: unknown, y: unknown, options: FitOptions = {}): Promise<History> {
+export async function fit(model: Trainable, compiled: Compiled, x: unknown, y: unknown, fitOptions?: FitOptions): Promise<History> {
   const network = model.network;
   const owner = network.name;
+  const { source, y: targets, options } = datasetArguments<FitOptions>(owner, x, y, fitOptions, 'fit');
   const { epochs, batchSize, initialEpoch, shuffle, verbose, validationSplit: split } = readOptions(owner, options, FIT_OPTIONS);
   if (initialEpoch >= epochs) throw new ModelConfigError(owner, 'initialEpoch', `initialEpoch must be below epochs (${epochs}), got ${initialEpoch}`);
   if (split !== null && options.validationData !== undefined) {
     throw new ModelConfigError(owner, 'validationSplit', 'give validationSplit or validationData, not both');
   }
 
-  const source = isBatchSource(x) ? x : undefined;
   let training: Samples | undefined;
   let validation: Samples | undefined;
   if (source) {
-    if (y !== undefined) throw new ModelInputError(owner, 'y', 'an iterable of batches carries its own targets ({ xs, ys }); y must be omitted');
     if (split !== null) throw new ModelConfigError(owner, 'validationSplit', 'cannot split an iterable of batches; give validationData');
   } else {
-    training = samplesOf(network, compiled.loss, x, y, 'x', 'y');
+    training = samplesOf(network, compiled.loss, x, targets, 'x', 'y');
     if (split !== null) {
       const cut = Math.floor(training.count * (1 - split));
       if (cut < 1 || cut >= training.count) {
@@ -165,7 +183,7 @@ export async function fit(model: Trainable, compiled: Compiled, x: unknown, y: u
   // Weights exist once the network is built: from x, or from the first batch of an iterable.
   let weights: readonly LayerWeight[] | undefined;
   const fused = fusedActivation(network, compiled.loss);
-  const metricNames = ['loss', ...compiled.metrics.map((m) => m.name)];
+  const metricNames = logNames(compiled);
   const params: TrainingParams = {
     epochs,
     initialEpoch,
@@ -217,10 +235,7 @@ export async function fit(model: Trainable, compiled: Compiled, x: unknown, y: u
       if (model.stopTraining) break;
       await pause();
     }
-    if (batch === 0) {
-      const hint = source ? '; an iterable of batches must start over on every iteration (an object whose [Symbol.asyncIterator]() or [Symbol.iterator]() returns a new iterator each time)' : '';
-      throw new ModelInputError(owner, 'x', `epoch ${epoch} received no batches${hint}`);
-    }
+    if (batch === 0) throw noBatches(owner, `epoch ${epoch}`, source !== undefined);
     const logs = totals.means();
     if (validation) {
       for (const [key, value] of Object.entries(evaluateSamples(network, compiled, validation, batchSize))) logs[`val_${key}`] = value;
@@ -236,18 +251,46 @@ export async function fit(model: Trainable, compiled: Compiled, x: unknown, y: u
   return history;
 }
 
-/** The loss and metrics of a compiled model on [x, y], as logs: { loss, accuracy, … }. */
-export function evaluate(network: Network, compiled: Compiled, x: unknown, y: unknown, options: EvaluateOptions = {}): Logs {
+/** The loss and metrics of a compiled model on [x, y] (or on a sync Dataset, each batch whole), as logs: { loss, accuracy, … }. */
+export function evaluate(network: Network, compiled: Compiled, x: unknown, y: unknown, evaluateOptions?: EvaluateOptions): Logs {
+  const { source, y: targets, options } = datasetArguments<EvaluateOptions>(network.name, x, y, evaluateOptions, 'evaluate');
   const { batchSize } = readOptions(network.name, options, BATCH_OPTIONS);
-  return evaluateSamples(network, compiled, samplesOf(network, compiled.loss, x, y, 'x', 'y'), batchSize);
+  if (source && options.batchSize !== undefined) throw new ModelConfigError(network.name, 'batchSize', "a dataset's batches are evaluated whole; batchSize applies to x and y in memory");
+  const totals = new Totals(logNames(compiled));
+  if (!source) evaluateInto(totals, network, compiled, samplesOf(network, compiled.loss, x, targets, 'x', 'y'), batchSize);
+  else forEachSyncItem(network.name, source, 'evaluate', (item, where) => evaluateInto(totals, network, compiled, batchSamples(network, compiled.loss, item, where)));
+  return totals.means();
 }
 
-/** The model's outputs for every sample of x, computed batchSize samples at a time. */
+/** evaluate() over a Dataset that may be async (TF.js evaluateDataset): each batch whole. */
+export async function evaluateDataset(network: Network, compiled: Compiled, dataset: unknown): Promise<Logs> {
+  const totals = new Totals(logNames(compiled));
+  await forEachItem(network.name, datasetOf(network.name, dataset), (item, where) => evaluateInto(totals, network, compiled, batchSamples(network, compiled.loss, item, where)));
+  return totals.means();
+}
+
+/** The model's outputs for every sample of x (or of every batch of a sync Dataset, joined in order), computed batchSize samples at a time. */
 export function predict(network: Network, x: unknown, options: PredictOptions = {}): Tensor {
+  const { batchSize } = readOptions(network.name, options, BATCH_OPTIONS);
+  if (!isBatchSource(x)) return predictSamples(network, samplesOf(network, undefined, x, undefined, 'x', 'y'), batchSize);
+  const outputs: Tensor[] = [];
+  forEachSyncItem(network.name, x, 'predict', (item, where) => outputs.push(predictSamples(network, batchSamples(network, undefined, item, where), batchSize)));
+  return joinOutputs(network.name, outputs);
+}
+
+/** predict() over a Dataset that may be async: the outputs of every batch, joined in order. */
+export async function predictDataset(network: Network, dataset: unknown, options: PredictOptions = {}): Promise<Tensor> {
+  const { batchSize } = readOptions(network.name, options, BATCH_OPTIONS);
+  const outputs: Tensor[] = [];
+  await forEachItem(network.name, datasetOf(network.name, dataset), (item, where) => outputs.push(predictSamples(network, batchSamples(network, undefined, item, where), batchSize)));
+  return joinOutputs(network.name, outputs);
+}
+
+function predictSamples(network: Network, samples: Samples, batchSize: number): Tensor {
   let result: Tensor | undefined;
-  forEachBatch(network, x, options, (plan, start, count, samples) => {
+  visitBatches(network, samples, batchSize, (plan, start, count) => {
     const perSample = plan.output.length / count;
-    result ??= { shape: [samples, ...plan.outputShape.slice(1)], data: new Float32Array(samples * perSample) };
+    result ??= { shape: [samples.count, ...plan.outputShape.slice(1)], data: new Float32Array(samples.count * perSample) };
     result.data.set(plan.output.view().subarray(0, plan.output.length), start * perSample);
   });
   return result!;
@@ -257,12 +300,28 @@ export function predict(network: Network, x: unknown, options: PredictOptions = 
 export function forEachBatch(network: Network, x: unknown, options: PredictOptions, visit: (plan: BatchPlan, start: number, count: number, samples: number) => void): void {
   const { batchSize } = readOptions(network.name, options, BATCH_OPTIONS);
   const samples = samplesOf(network, undefined, x, undefined, 'x', 'y');
+  visitBatches(network, samples, batchSize, (plan, start, count) => visit(plan, start, count, samples.count));
+}
+
+function visitBatches(network: Network, samples: Samples, batchSize: number, visit: (plan: BatchPlan, start: number, count: number) => void): void {
   for (const data of inMemoryBatches(samples, batchSize, undefined)) {
     const plan = network.plan(data.shapes, false);
     data.load(plan, undefined);
     plan.forward();
-    visit(plan, data.start, data.count, samples.count);
+    visit(plan, data.start, data.count);
   }
+}
+
+/** The outputs of a Dataset's batches as one tensor, samples in order; their other dimensions must agree. */
+function joinOutputs(owner: string, outputs: readonly Tensor[]): Tensor {
+  const [first] = outputs;
+  const rest = first.shape.slice(1);
+  outputs.forEach((t, i) => {
+    if (t.shape.length !== first.shape.length || rest.some((d, axis) => d !== t.shape[axis + 1])) {
+      throw new ModelInputError(owner, 'x', `batch ${i} gives outputs of shape ${formatShape(t.shape)} and batch 0 ${formatShape(first.shape)}; predict() joins the batches along the samples axis, so the other dimensions must agree`);
+    }
+  });
+  return concat(outputs);
 }
 
 // ---- one batch -------------------------------------------------------------------------
@@ -301,8 +360,19 @@ function fusedActivation(network: Network, loss: Loss): boolean {
   return activation !== undefined && loss.fusesWith(activation);
 }
 
+/** The names of the logs: 'loss', then every metric's. */
+function logNames(compiled: Compiled): string[] {
+  return ['loss', ...compiled.metrics.map((m) => m.name)];
+}
+
 function evaluateSamples(network: Network, compiled: Compiled, samples: Samples, batchSize: number): Logs {
-  const totals = new Totals(['loss', ...compiled.metrics.map((m) => m.name)]);
+  const totals = new Totals(logNames(compiled));
+  evaluateInto(totals, network, compiled, samples, batchSize);
+  return totals.means();
+}
+
+/** Adds the loss and metrics of `samples` (batchSize at a time, by default all at once) to `totals`. */
+function evaluateInto(totals: Totals, network: Network, compiled: Compiled, samples: Samples, batchSize = samples.count): void {
   for (const data of inMemoryBatches(samples, batchSize, undefined)) {
     const plan = network.plan(data.shapes, false);
     const target = targetBuffer(plan, compiled.loss);
@@ -311,7 +381,6 @@ function evaluateSamples(network: Network, compiled: Compiled, samples: Samples,
     const { values, rows } = lossAndMetrics(plan, compiled, target, undefined, false);
     totals.add(values, data.count, rows);
   }
-  return totals.means();
 }
 
 /** Running sums over an epoch: the loss weighted by samples (Keras averages batch means by batch size), metrics per output row. */
@@ -371,27 +440,87 @@ function gatherRows(t: Tensor, order: Uint32Array | undefined, start: number, co
   }
 }
 
-/** An iterable (sync or async) of { xs, ys } batches, data larger than memory. */
+/** An array, iterable or async iterable of batches (a Dataset, checked batch by batch). */
 type BatchSource = AsyncIterable<unknown> | Iterable<unknown>;
 
+/** A Dataset: an (async) iterable that is not an array, or an array of batch objects (by its first: data arrays hold no { xs } or { x }). */
 function isBatchSource(x: unknown): x is BatchSource {
-  if (typeof x !== 'object' || x === null || Array.isArray(x) || ArrayBuffer.isView(x)) return false;
+  if (Array.isArray(x)) return x.length > 0 && isBatchObject(x[0]);
+  if (typeof x !== 'object' || x === null || ArrayBuffer.isView(x)) return false;
   return typeof (x as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function' || typeof (x as Iterable<unknown>)[Symbol.iterator] === 'function';
+}
+
+function isBatchObject(item: unknown): boolean {
+  return typeof item === 'object' && item !== null && !Array.isArray(item) && ('xs' in item || 'x' in item);
+}
+
+/** A plain options object, not data (a tensor, nested arrays or typed arrays). */
+function isOptionsObject(value: unknown): value is object {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !ArrayBuffer.isView(value) && !('shape' in value && 'data' in value);
+}
+
+/**
+ * fit/evaluate's (x, y, options), where x may be a Dataset: its batches carry their targets,
+ * so options come second, `fit(batches, { epochs })` as TF.js's fitDataset (`(batches,
+ * undefined, options)` works too).
+ */
+function datasetArguments<O extends object>(owner: string, x: unknown, y: unknown, options: O | undefined, what: string): { source: BatchSource | undefined; y: unknown; options: O } {
+  if (!isBatchSource(x)) {
+    if (isOptionsObject(y)) throw new ModelInputError(owner, 'y', `y must be the targets (nested arrays or { shape, data }), got an options object; in-memory data is ${what}(x, y, options)`);
+    return { source: undefined, y, options: options ?? ({} as O) };
+  }
+  if (y === undefined) return { source: x, y, options: options ?? ({} as O) };
+  // Checked by the caller's option table like any options object.
+  if (options === undefined && isOptionsObject(y)) return { source: x, y: undefined, options: y as O };
+  throw new ModelInputError(owner, 'y', `an iterable of batches carries its own targets ({ xs, ys }); give no y: ${what}(batches, options)`);
+}
+
+/** A Dataset argument of evaluateDataset / predictDataset, checked. */
+function datasetOf(owner: string, dataset: unknown): BatchSource {
+  if (!isBatchSource(dataset)) throw new ModelInputError(owner, 'dataset', `dataset must be an array, iterable or async iterable of { xs, ys } batches, got ${describe(dataset)}`);
+  return dataset;
+}
+
+/** Calls `visit` on every item of a sync source (evaluate, predict); an async one is an error that names the method to use. */
+function forEachSyncItem(owner: string, source: BatchSource, what: string, visit: (item: unknown, where: string) => void): void {
+  if (typeof (source as Iterable<unknown>)[Symbol.iterator] !== 'function') {
+    throw new ModelInputError(owner, 'x', `${what}() returns its result at once and cannot wait for an async iterable; use ${what}Dataset(), which returns a Promise`);
+  }
+  let index = 0;
+  for (const item of source as Iterable<unknown>) visit(item, `batch ${index++}`);
+  if (index === 0) throw noBatches(owner, 'the dataset', true);
+}
+
+/** Calls `visit` on every item of a sync or async source, in order. */
+async function forEachItem(owner: string, source: BatchSource, visit: (item: unknown, where: string) => void): Promise<void> {
+  let index = 0;
+  for await (const item of source as AsyncIterable<unknown>) visit(item, `batch ${index++}`);
+  if (index === 0) throw noBatches(owner, 'the dataset', true);
+}
+
+function noBatches(owner: string, what: string, dataset: boolean): ModelInputError {
+  const hint = dataset ? '; an iterable of batches must start over on every iteration (an object whose [Symbol.asyncIterator]() or [Symbol.iterator]() returns a new iterator each time)' : '';
+  return new ModelInputError(owner, 'x', `${what} received no batches${hint}`);
 }
 
 /** The batches of one pass over a source, each checked like fit's x and y. */
 async function* sourceBatches(network: Network, loss: Loss, source: BatchSource, epoch: number): AsyncGenerator<Batch> {
   let index = 0;
   for await (const item of source as AsyncIterable<unknown>) {
-    const where = `batch ${index} of epoch ${epoch}`;
-    const entry = item as { xs?: unknown; ys?: unknown } | null;
-    if (typeof entry !== 'object' || entry === null || !('xs' in entry) || !('ys' in entry)) {
-      throw new ModelInputError(network.name, 'x', `${where}: each batch must be { xs, ys }, got ${describe(item)}`);
-    }
-    const samples = samplesOf(network, loss, entry.xs, entry.ys, `${where}.xs`, `${where}.ys`);
+    const samples = batchSamples(network, loss, item, `batch ${index} of epoch ${epoch}`);
     yield* inMemoryBatches(samples, samples.count, undefined);
     index++;
   }
+}
+
+/** One batch of a Dataset as samples: `{ xs, ys }` (TF.js) first, else `{ x, y }`; the targets are checked when there is a loss. */
+function batchSamples(network: Network, loss: Loss | undefined, item: unknown, where: string): Samples {
+  if (typeof item === 'object' && item !== null && !Array.isArray(item)) {
+    const batch = item as { xs?: unknown; ys?: unknown; x?: unknown; y?: unknown };
+    if ('xs' in batch) return samplesOf(network, loss, batch.xs, batch.ys, `${where}.xs`, `${where}.ys`);
+    if ('x' in batch) return samplesOf(network, loss, batch.x, batch.y, `${where}.x`, `${where}.y`);
+  }
+  throw new ModelInputError(network.name, 'x', `${where}: each batch must be { xs, ys } (or { x, y }), got ${describe(item)}`);
 }
 
 // ---- checking data ---------------------------------------------------------------------
@@ -419,9 +548,11 @@ function samplesOf(network: Network, loss: Loss | undefined, x: unknown, y: unkn
   network.ensureBuilt(inputs.map((t) => openShape(t.shape)));
   if (!loss) return new Samples(inputs, undefined);
   if (y === undefined) throw new ModelInputError(owner, yName, `${yName} (the targets) is required`);
-  const targets = samplesTensor(owner, y, yName);
+  const labels = samplesTensor(owner, y, yName);
   const outputShape = network.outputShape(inputs.map((t) => t.shape)) as readonly number[];
   const expected = loss.targetShape(outputShape);
+  // Keras squeezes or expands a trailing axis of 1: binary labels [N] for outputs [N, 1], sparse labels [N, 1] for ids [N].
+  const targets = differByTrailingOne(labels.shape, expected) ? { shape: expected, data: labels.data } : labels;
   if (targets.shape.length !== expected.length || expected.some((d, axis) => d !== targets.shape[axis])) {
     throw new ModelInputError(owner, yName, `${yName} must have shape ${formatShape(expected)} for outputs of shape ${formatShape(outputShape)} and loss ${loss.name}, got ${formatShape(targets.shape)}`);
   }
@@ -468,7 +599,11 @@ function rowSize(t: Tensor): number {
 function consoleOutput(): { write: (text: string) => void; isTTY: boolean; columns?: number } | undefined {
   const stdout = (globalThis as { process?: { stdout?: { write?: unknown; isTTY?: boolean; columns?: number } } }).process?.stdout;
   if (!stdout || typeof stdout.write !== 'function') return undefined;
-  return { write: (text) => (stdout.write as (t: string) => void).call(stdout, text), isTTY: stdout.isTTY === true, columns: stdout.columns };
+  // A terminal that reports no width (0 columns, as some CI pseudo-terminals do) cannot be redrawn in: one line per epoch.
+  const columns = stdout.columns;
+  const width = Number.isSafeInteger(columns) && columns! > 0 ? columns : undefined;
+  const isTTY = stdout.isTTY === true && (columns === undefined || width !== undefined);
+  return { write: (text) => (stdout.write as (t: string) => void).call(stdout, text), isTTY, columns: width };
 }
 
 /**

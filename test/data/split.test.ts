@@ -75,47 +75,47 @@ describe('batches', () => {
     const it = batches(x, y, { batchSize: 4 });
     expect([it.length, it.size, it.batchSize]).toEqual([3, 10, 4]);
     const parts = [...it];
-    expect(parts.map((b) => b.x.shape)).toEqual([
+    expect(parts.map((b) => b.xs.shape)).toEqual([
       [4, 2],
       [4, 2],
       [2, 2],
     ]);
-    expect(toNested(parts[2].x)).toEqual([
+    expect(toNested(parts[2].xs)).toEqual([
       [8, 108],
       [9, 109],
     ]);
-    expect(Array.from(parts[2].y!.data)).toEqual([1008, 1009]);
+    expect(Array.from(parts[2].ys!.data)).toEqual([1008, 1009]);
   });
 
   it('defaults to batches of 32 and no y', () => {
     const parts = [...batches(range(70))];
-    expect(parts.map((b) => b.x.shape[0])).toEqual([32, 32, 6]);
-    expect(parts[0].y).toBeUndefined();
+    expect(parts.map((b) => b.xs.shape[0])).toEqual([32, 32, 6]);
+    expect(parts[0].ys).toBeUndefined();
   });
 
   it('dropRemainder keeps only full batches', () => {
-    expect([...batches(range(10), null, { batchSize: 4, dropRemainder: true })].map((b) => b.x.shape[0])).toEqual([4, 4]);
+    expect([...batches(range(10), null, { batchSize: 4, dropRemainder: true })].map((b) => b.xs.shape[0])).toEqual([4, 4]);
   });
 
   it('shuffled: each pass is a new permutation, reproducible per seed, pairs intact', () => {
     const seed = testSeed();
     const { x, y } = samples(25);
     const it = batches(x, y, { batchSize: 6, shuffle: true, seed });
-    const epoch = () => [...it].flatMap((b) => ids(b.x));
+    const epoch = () => [...it].flatMap((b) => ids(b.xs));
     const first = epoch();
     const second = epoch();
     expect(first.slice().sort((a, b) => a - b), `seed ${seed}`).toEqual(range(25));
     expect(second.slice().sort((a, b) => a - b), `seed ${seed}`).toEqual(range(25));
     expect(second, `seed ${seed}`).not.toEqual(first);
     const replay = batches(x, y, { batchSize: 6, shuffle: true, seed });
-    expect([...replay].flatMap((b) => ids(b.x))).toEqual(first);
-    for (const b of batches(x, y, { batchSize: 6, shuffle: true, seed })) expect(Array.from(b.y!.data)).toEqual(ids(b.x).map((i) => 1000 + i));
+    expect([...replay].flatMap((b) => ids(b.xs))).toEqual(first);
+    for (const b of batches(x, y, { batchSize: 6, shuffle: true, seed })) expect(Array.from(b.ys!.data)).toEqual(ids(b.xs).map((i) => 1000 + i));
   });
 
   it('batches are copies, safe to keep and modify', () => {
     const data = Float32Array.from(range(8));
     const [first] = batches({ shape: [8], data }, null, { batchSize: 4 });
-    first.x.data[0] = 99;
+    first.xs.data[0] = 99;
     expect(data[0]).toBe(0);
   });
 

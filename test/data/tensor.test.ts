@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DataError } from '../../src/data/errors.js';
-import { shapeSize, tensor, toNested, toTensor } from '../../src/tensor.js';
+import { argMax, concat, reshape, shapeSize, slice, take, tensor, toNested, toTensor } from '../../src/tensor.js';
 import { rng, testSeed } from '../util/random.js';
 
 describe('tensor()', () => {
@@ -97,3 +97,69 @@ describe('toTensor()', () => {
 function expressibleShape(shape: readonly number[]): readonly number[] {
   return shape.includes(0) ? shape.slice(0, shape.indexOf(0) + 1) : shape;
 }
+
+describe('tensor helpers: argMax, slice, take, concat, reshape', () => {
+  const random = rng(testSeed() ^ 0x7e45);
+  /** A random [rows, ...rest] tensor of small integers (ties happen), and its nested form. */
+  const randomTensor = (shape: number[]) => tensor(Array.from({ length: shapeSize(shape) }, () => Math.floor(random() * 5)), shape);
+
+  it('argMax: the index of the largest value along the last axis, the first on ties, NaN wins (as NumPy)', () => {
+    for (const shape of [[1, 1], [3, 17], [2, 3, 4], [129]]) {
+      const t = randomTensor(shape);
+      const rows = toNested(t) as number[][] | number[];
+      const expected = (row: number[]) => row.indexOf(Math.max(...row));
+      const byRow = (value: unknown): unknown => (Array.isArray(value) && typeof value[0] === 'number' ? expected(value as number[]) : (value as unknown[]).map(byRow));
+      expect(toNested(argMax(t))).toEqual(byRow(rows));
+      expect(argMax(t).shape).toEqual(shape.slice(0, -1));
+    }
+    expect(toNested(argMax([[1, NaN, 3], [2, 2, 1], [NaN, 5, 9]]))).toEqual([1, 0, 0]);
+    expect(() => argMax(3)).toThrow(new DataError('x', 'expected at least one axis, got a scalar'));
+    expect(() => argMax({ shape: [2, 0], data: [] }, 'probs')).toThrow(new DataError('probs', 'the last axis is empty (shape [2, 0])'));
+  });
+
+  it('slice: rows start … end − 1 like Array.prototype.slice, copied', () => {
+    const t = randomTensor([7, 3]);
+    const rows = toNested(t) as number[][];
+    for (const [start, end] of [[0, 7], [2, 5], [-3, undefined], [5, 2], [-10, 3], [4, 100], [0, -1]] as [number, number | undefined][]) {
+      const part = slice(t, start, end);
+      expect(toNested(part), `slice(${start}, ${end})`).toEqual(rows.slice(start, end).length ? rows.slice(start, end) : []);
+      expect(part.shape).toEqual([rows.slice(start, end).length, 3]);
+    }
+    const copy = slice(t, 0, 1);
+    copy.data[0] = 99;
+    expect(t.data[0]).not.toBe(99);
+    expect(() => slice(t, 1.5)).toThrow(new DataError('start', 'expected an integer, got 1.5'));
+    expect(() => slice(5, 0)).toThrow(new DataError('x', 'expected at least one axis (rows), got a scalar'));
+  });
+
+  it('take: rows at the indices, in that order', () => {
+    const t = randomTensor([5, 2, 3]);
+    const rows = toNested(t) as number[][][];
+    expect(toNested(take(t, [4, 0, 4]))).toEqual([rows[4], rows[0], rows[4]]);
+    expect(take(t, []).shape).toEqual([0, 2, 3]);
+    expect(() => take(t, [0, 5])).toThrow(new DataError('indices[1]', 'expected a row index, an integer in [0, 5), got 5'));
+    expect(() => take(t, 2 as never)).toThrow(new DataError('indices', 'expected an array of row indices, got 2'));
+  });
+
+  it('concat: along the samples axis or the last axis', () => {
+    const a = randomTensor([2, 3, 2]);
+    const b = randomTensor([1, 3, 2]);
+    expect(toNested(concat([a, b]))).toEqual([...(toNested(a) as number[][][]), ...(toNested(b) as number[][][])]);
+    const c = randomTensor([2, 3, 4]);
+    const joined = toNested(concat([a, c], -1)) as number[][][];
+    const [na, nc] = [toNested(a) as number[][][], toNested(c) as number[][][]];
+    expect(joined).toEqual(na.map((rows, i) => rows.map((row, j) => [...row, ...nc[i][j]])));
+    expect(toNested(concat([[1, 2], [3]]))).toEqual([1, 2, 3]);
+    expect(() => concat([a, c])).toThrow(new DataError('tensors[1]', 'expected shape [*, 3, 2] (like tensors[0]) to join along axis 0, got [2, 3, 4]'));
+    expect(() => concat([])).toThrow(new DataError('tensors', 'expected a non-empty array of tensors, got an array of length 0'));
+    expect(() => concat([a], 1 as never)).toThrow(new DataError('axis', 'expected 0 (samples) or -1 (the last axis), got 1'));
+  });
+
+  it('reshape: the same values in a new shape, one dimension inferred', () => {
+    const t = randomTensor([4, 6]);
+    expect(reshape(t, [2, -1, 3])).toEqual({ shape: [2, 4, 3], data: t.data });
+    expect(reshape(t, [24]).data).toBe(t.data);
+    expect(() => reshape(t, [5, -1])).toThrow(new DataError('shape', '[5, -1] cannot hold the 24 values of x (shape [4, 6])'));
+    expect(() => reshape(t, [-1, -1])).toThrow(/shape: expected integers >= 0 with at most one -1/);
+  });
+});

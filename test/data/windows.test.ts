@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DataError, slidingWindows, timeseriesWindows, WindowBatches } from '../../src/data/index.js';
 import type { Batch, TimeseriesOptions } from '../../src/data/index.js';
-import { type Tensor, toNested } from '../../src/tensor.js';
+import { type Tensor, toNested, toTensor } from '../../src/tensor.js';
 import { rng, testSeed } from '../util/random.js';
 
 const range = (n: number, from = 0) => Array.from({ length: n }, (_, i) => from + i);
@@ -161,7 +161,7 @@ describe('timeseriesWindows: hand-worked cases', () => {
 
 describe('timeseriesWindows: lazy batches', () => {
   const options = { sequenceLength: 4, sequenceStride: 2, targetOffset: 4 } satisfies TimeseriesOptions;
-  const concat = (parts: Batch[], key: 'x' | 'y') => Float32Array.from(parts.flatMap((b) => Array.from(b[key]!.data)));
+  const concat = (parts: Batch[], key: 'xs' | 'ys') => Float32Array.from(parts.flatMap((b) => Array.from(b[key]!.data)));
 
   it('batches hold exactly the eager windows, in order, batchSize at a time', () => {
     const eager = timeseriesWindows(range(50), options);
@@ -171,20 +171,20 @@ describe('timeseriesWindows: lazy batches', () => {
     expect(lazy.windowShape).toEqual([4, 1]);
     expect(lazy.targetShape).toEqual([]);
     const parts = [...lazy];
-    expect(parts.map((b) => b.x.shape)).toEqual([
+    expect(parts.map((b) => b.xs.shape)).toEqual([
       [7, 4, 1],
       [7, 4, 1],
       [7, 4, 1],
       [2, 4, 1],
     ]);
-    expect(concat(parts, 'x')).toEqual(eager.x.data);
-    expect(concat(parts, 'y')).toEqual(eager.y!.data);
+    expect(concat(parts, 'xs')).toEqual(eager.x.data);
+    expect(concat(parts, 'ys')).toEqual(eager.y!.data);
   });
 
   it('dropRemainder skips the short last batch', () => {
     const lazy = timeseriesWindows(range(50), { ...options, batchSize: 7, dropRemainder: true });
     expect(lazy.length).toBe(3);
-    expect([...lazy].map((b) => b.x.shape[0])).toEqual([7, 7, 7]);
+    expect([...lazy].map((b) => b.xs.shape[0])).toEqual([7, 7, 7]);
   });
 
   it('each pass reshuffles; the first pass is the eager shuffled order', () => {
@@ -192,12 +192,12 @@ describe('timeseriesWindows: lazy batches', () => {
     const first = [...lazy];
     const second = [...lazy];
     const eager = timeseriesWindows(range(50), { ...options, shuffle: true, seed: 3 });
-    expect(concat(first, 'x')).toEqual(eager.x.data);
-    expect(concat(second, 'x')).not.toEqual(concat(first, 'x'));
-    expect(concat(second, 'y').sort()).toEqual(concat(first, 'y').sort());
+    expect(concat(first, 'xs')).toEqual(eager.x.data);
+    expect(concat(second, 'xs')).not.toEqual(concat(first, 'xs'));
+    expect(concat(second, 'ys').sort()).toEqual(concat(first, 'ys').sort());
     const again = timeseriesWindows(range(50), { ...options, batchSize: 5, shuffle: true, seed: 3 });
     [...again];
-    expect(concat([...again], 'x')).toEqual(concat(second, 'x'));
+    expect(concat([...again], 'xs')).toEqual(concat(second, 'xs'));
   });
 
   it('never builds the whole window tensor: 10^7 overlapping windows of 100 steps', () => {
@@ -207,8 +207,8 @@ describe('timeseriesWindows: lazy batches', () => {
     expect(lazy.size).toBe(1e7 - 100);
     const iterator = lazy[Symbol.iterator]();
     const batch = iterator.next().value as Batch;
-    expect(batch.x.data.length).toBe(64 * 100);
-    expect(batch.y!.shape).toEqual([64, 1]);
+    expect(batch.xs.data.length).toBe(64 * 100);
+    expect(batch.ys!.shape).toEqual([64, 1]);
   });
 });
 
@@ -274,7 +274,7 @@ describe('timeseriesWindows: against a transcription of the Keras source', () =>
       const batchSize = 1 + Math.floor(random() * 9);
       const options = { sequenceLength: L, sequenceStride: stride, targetOffset: L, shuffle: true, seed: trial };
       const seen = new Set<number>();
-      for (const { x, y } of timeseriesWindows(range(T), { ...options, batchSize })) {
+      for (const { xs: x, ys: y } of timeseriesWindows(range(T), { ...options, batchSize })) {
         for (let k = 0; k < x.shape[0]; k++) {
           const start = x.data[k * L];
           expect(seen.has(start), `seed ${seed}, trial ${trial}`).toBe(false);
@@ -365,11 +365,13 @@ describe('slidingWindows', () => {
     expect(slidingWindows('a😀bc', 2)).toEqual({ windows: ['a😀', '😀b'], next: ['b', 'c'] });
   });
 
-  it('gives tensors for numbers (e.g. token indices) and arrays for other symbols', () => {
+  it('gives the same kind of value, plain arrays, for strings, numbers (e.g. token indices) and other symbols', () => {
     const ids = slidingWindows(Int32Array.of(4, 5, 6, 7, 8), 2, { step: 2 });
-    expect(ids.windows).toEqual({ shape: [2, 2], data: Float32Array.of(4, 5, 6, 7) });
-    expect(ids.next).toEqual({ shape: [2], data: Float32Array.of(6, 8) });
-    expect(slidingWindows([1, 2, 3], 2).windows.shape).toEqual([1, 2]);
+    expect(ids).toEqual({ windows: [[4, 5], [6, 7]], next: [6, 8] });
+    expect(toTensor(ids.windows)).toEqual({ shape: [2, 2], data: Float32Array.of(4, 5, 6, 7) });
+    expect(slidingWindows([1, 2, 3], 2)).toEqual({ windows: [[1, 2]], next: [3] });
+    const letters = slidingWindows('abc', 2);
+    expect([Array.isArray(letters.windows), Array.isArray(letters.next), letters.windows.length, letters.next.length]).toEqual([true, true, 1, 1]);
     const words = slidingWindows(['to', 'be', 'or', 'not'], 2);
     expect(words).toEqual({
       windows: [
@@ -384,6 +386,6 @@ describe('slidingWindows', () => {
     expect(() => slidingWindows('abc', 3)).toThrow(new DataError('length', 'a window of 3 symbols and its next symbol need 4 symbols, but the sequence has 3'));
     expect(() => slidingWindows('abc', 0)).toThrow('length: expected an integer >= 1, got 0');
     expect(() => slidingWindows('abcd', 1, { step: 0 })).toThrow('step: expected an integer >= 1, got 0');
-    expect(() => slidingWindows([1, 2, 'x'] as never, 1)).toThrow('sequence[2]: expected a number, got "x"');
+    expect(() => slidingWindows(12345 as never, 1)).toThrow(new DataError('sequence', 'expected a string, an array or a typed array, got 12345'));
   });
 });

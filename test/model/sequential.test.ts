@@ -275,6 +275,7 @@ describe('sequential', () => {
     await expect(model.fit({ shape: x.shape, data: nan }, y, { verbose: 0 })).rejects.toThrow(/x\[0\]\[1\]\[3\] is NaN/);
     await expect(model.fit(x, y, { epoch: 3 } as never)).rejects.toThrow(/did you mean 'epochs'/);
     await expect(model.fit(x, y, { epochs: 2, initialEpoch: 2, verbose: 0 })).rejects.toThrow(ModelConfigError);
+    // @ts-expect-error -- a typo that JavaScript users can still make
     expect(() => model.compile({ optimizer: 'adamm', loss: 'mse' })).toThrow(ModelConfigError);
     expect(() => model.predict({ shape: [2, 6], data: new Float32Array(12) })).toThrow(ModelInputError);
     expect(() => sequential({ layers: [layers.dense({ units: 2, name: 'twin' }), layers.dense({ units: 2, name: 'twin' })] })).toThrow(/unique/);

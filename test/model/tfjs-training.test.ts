@@ -3,7 +3,7 @@
 // optimizer update must land on the weights TF.js computes, to 1e-5.
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { layers, loadModel, optimizers, sequential } from '../../src/index.js';
+import { layers, loadModel, optimizers, sequential, type CompileOptions } from '../../src/index.js';
 import { worstRelative } from '../util/compare.js';
 import { rng, testSeed, uniform } from '../util/random.js';
 
@@ -18,10 +18,10 @@ interface Case {
   name: string;
   ours: () => ReturnType<typeof sequential>;
   theirs: () => tf.Sequential;
-  loss: string;
+  loss: CompileOptions['loss'];
   tfLoss: string;
   target: (random: () => number, batch: number) => { shape: number[]; data: Float32Array };
-  optimizer: () => { ours: unknown; theirs: tf.Optimizer };
+  optimizer: () => { ours: CompileOptions['optimizer']; theirs: tf.Optimizer };
 }
 
 const B = 6;

@@ -77,7 +77,7 @@ const CASES: readonly Case[] = [
   },
 ];
 
-function compiled(model: Model, optimizer: unknown, loss: string): Model {
+function compiled(model: Model, optimizer: Seqwasm.CompileOptions['optimizer'], loss: Seqwasm.CompileOptions['loss']): Model {
   model.compile({ optimizer, loss, metrics: ['accuracy'] });
   return model;
 }
