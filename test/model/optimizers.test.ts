@@ -305,7 +305,7 @@ describe(`learning-rate schedules (${replay})`, () => {
       const next = w64.map((w, i) => ref.sgd(w, grads[i], velocity[i], { learningRate: ref.exponentialDecay(s, o), momentum: 0.9 }));
       w64 = next.map((r) => r.w);
       velocity = next.map((r) => r.velocity);
-      weights.forEach((w, i) => expectClose(`step ${s + 1} ${w.name}`, w.value.toArray(), w64[i], 1e-5, 1e-3));
+      weights.forEach((w, i) => expectClose(`step ${s + 1} ${w.name}`, w.value.toArray(), w64[i], 1e-5, FLOOR));
     }
     expect(() => {
       opt.learningRate = 0.1;
