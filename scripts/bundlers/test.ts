@@ -3,9 +3,10 @@
 //   2. errors: an uncaught ModelInputError from the installed package prints short lines and
 //      names its class; under `node --enable-source-maps` its stack names src/…ts lines;
 //   3. bundlers, each page in Debian's Chromium: Vite (dev server and production build),
-//      webpack 5 (a page and a Web Worker), esbuild (the .wasm copied beside the bundle; and
-//      without it, the SeqwasmInitError that names the URL tried and the fix). Every page
-//      trains and predicts (test/bundlers/app/tiny.js) and must print what Node prints;
+//      webpack 5 (a page and a Web Worker), esbuild (the .wasm copied beside the bundle, or
+//      its URL passed to init(); with neither, the SeqwasmInitError that names the URL tried
+//      and the fix). Every page trains and predicts (test/bundlers/app/tiny.js) and must
+//      print exactly what Node prints;
 //   4. conditions: wrangler-style esbuild (workerd, worker, browser) takes the workerd entry,
 //      webpack's webworker target the fetch entry;
 //   5. quiet: no dependency install script left unreviewed, no TF.js banner in a test run.
@@ -13,7 +14,7 @@
 //
 //   npm run test:bundlers [-- --json=FILE]    FILE gets { passed, failed, tests } for CI
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, utimesSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, utimesSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,13 +52,13 @@ try {
   /** Loads the page; it must predict what Node predicts (in its worker too, with ?worker). */
   const predicts = async (url: string) => {
     const { result, wallMs } = await runPage(pages, url, PAGE_TIMEOUT_MS);
-    const want = { page: expected, worker: url.endsWith('?worker') ? expected : undefined };
+    const want = { page: expected, worker: new URL(url).searchParams.has('worker') ? expected : undefined };
     if (JSON.stringify(result) !== JSON.stringify(want)) throw new Error(`got ${JSON.stringify(result)}, expected ${JSON.stringify(want)} (what Node predicts)`);
     return `${want.worker ? 'page and worker predict' : 'predicts'} what Node does (${wallMs.toFixed(0)} ms)`;
   };
 
   await outcomes.checkAsync('vite: dev server', async () => {
-    const server = await viteServer({ root: app, configFile: join(app, 'vite.config.js'), logLevel: 'silent', server: { host: '127.0.0.1', port: 0, hmr: false, watch: null } });
+    const server = await viteServer({ root: app, configFile: false, logLevel: 'silent', server: { host: '127.0.0.1', port: 0, hmr: false, watch: null } });
     try {
       await server.listen();
       return await predicts(`http://127.0.0.1:${(server.httpServer!.address() as AddressInfo).port}/index.html`);
@@ -66,7 +67,7 @@ try {
     }
   });
   await outcomes.checkAsync('vite: production build', async () => {
-    await viteBuild({ root: app, configFile: join(app, 'vite.config.js'), logLevel: 'silent' });
+    await viteBuild({ root: app, configFile: false, logLevel: 'silent' });
     return onServer(join(app, 'dist'), (origin) => predicts(`${origin}/index.html`));
   });
 
@@ -91,6 +92,12 @@ try {
       if (!error.includes(want)) throw new Error(`expected the page to report\n  ${want}\ngot\n  ${error}`);
       return error.slice(error.indexOf('SeqwasmInitError'));
     });
+  });
+  await outcomes.checkAsync('esbuild: with the .wasm elsewhere, passed to init(url)', async () => {
+    await bundled;
+    mkdirSync(join(esbuildOut, 'assets'));
+    copyFileSync(join(packageDir, 'dist/seqwasm.wasm'), join(esbuildOut, 'assets/seqwasm.wasm'));
+    return onServer(esbuildOut, (origin) => predicts(`${origin}/index.html?wasm=/assets/seqwasm.wasm`));
   });
   await outcomes.checkAsync('esbuild: with seqwasm.wasm copied beside the bundle', async () => {
     await bundled;

@@ -1,5 +1,7 @@
-// The page: runs trainAndPredict() and, where the page asks for it (?worker), the same in a
-// Web Worker; prints `seqwasm-result {json}` or `seqwasm-error …` for the test runner.
+// The page: runs trainAndPredict() and, with ?worker, the same in a Web Worker; prints
+// `seqwasm-result {json}` or `seqwasm-error …` for the test runner. With ?wasm=URL it first
+// passes the .wasm's URL to init() itself (init() is idempotent: tiny.js's call reuses it).
+import { init } from 'seqwasm';
 import { trainAndPredict } from './tiny.js';
 
 async function inWorker() {
@@ -14,8 +16,11 @@ async function inWorker() {
   }
 }
 
-const withWorker = new URLSearchParams(location.search).has('worker');
-Promise.all([trainAndPredict(), withWorker ? inWorker() : undefined]).then(
-  ([page, worker]) => console.log(`seqwasm-result ${JSON.stringify({ page, worker })}`),
-  (error) => console.error(`seqwasm-error ${error?.name}: ${error?.message}`),
-);
+const params = new URLSearchParams(location.search);
+const wasm = params.get('wasm');
+(wasm ? init(wasm) : Promise.resolve())
+  .then(() => Promise.all([trainAndPredict(), params.has('worker') ? inWorker() : undefined]))
+  .then(
+    ([page, worker]) => console.log(`seqwasm-result ${JSON.stringify({ page, worker })}`),
+    (error) => console.error(`seqwasm-error ${error?.name}: ${error?.message}`),
+  );
