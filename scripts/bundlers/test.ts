@@ -80,7 +80,7 @@ try {
   });
 
   const esbuildOut = join(dir, 'esbuild-dist');
-  const bundled = esbuild({ entryPoints: [join(app, 'main.js')], bundle: true, format: 'esm', outdir: esbuildOut, absWorkingDir: dir, logLevel: 'silent' }).then(() => copyFileSync(join(app, 'index.html'), join(esbuildOut, 'index.html')));
+  const bundled = esbuild({ entryPoints: [join(app, 'main.js')], bundle: true, format: 'esm', sourcemap: true, outdir: esbuildOut, absWorkingDir: dir, logLevel: 'silent' }).then(() => copyFileSync(join(app, 'index.html'), join(esbuildOut, 'index.html')));
   await outcomes.checkAsync('esbuild: without the .wasm beside the bundle, init() names the URL and the fix', async () => {
     await bundled;
     return onServer(esbuildOut, async (origin) => {
@@ -105,6 +105,13 @@ try {
     return onServer(esbuildOut, (origin) => predicts(`${origin}/index.html`));
   });
 
+  await outcomes.checkAsync("esbuild: --sourcemap maps the bundle into seqwasm's src/…ts (what devtools show)", async () => {
+    await bundled;
+    const { sources } = JSON.parse(readFileSync(join(esbuildOut, 'main.js.map'), 'utf8')) as { sources: string[] };
+    const ours = sources.filter((s) => /node_modules\/seqwasm\/src\/.+\.ts$/.test(s));
+    if (!ours.some((s) => s.endsWith('src/model/training.ts'))) throw new Error(`main.js.map names none of seqwasm's src/…ts files; its sources: ${sources.join(', ')}`);
+    return `${ours.length} of seqwasm's src/…ts files`;
+  });
   await outcomes.checkAsync('conditions: wrangler-style esbuild (workerd, worker, browser) takes the workerd entry', async () => {
     const result = await esbuild({ entryPoints: [join(app, 'worker.js')], bundle: true, write: false, format: 'esm', platform: 'neutral', conditions: ['workerd', 'worker', 'browser'], mainFields: ['module', 'main'], external: ['*.wasm'], absWorkingDir: dir, metafile: true, logLevel: 'silent' });
     const entries = Object.keys(result.metafile.inputs).filter(isSeqwasmEntry).map(baseName);
