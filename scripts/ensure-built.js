@@ -1,5 +1,6 @@
-// Rebuilds dist/ when a source is newer than its output, so `npm test`, benches and the
-// demo always run the code in the tree. A plain `npm run build` does the same unconditionally.
+// Rebuilds dist/ when a source is newer than its output, so `npm test`, benches, the demo and
+// `npm pack` (prepack) always use the code in the tree. package.json counts as a source of the
+// bundle: its build:bundle flags shape it. A plain `npm run build` does the same unconditionally.
 import { execSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -7,6 +8,7 @@ import { join } from 'node:path';
 const root = new URL('..', import.meta.url).pathname;
 
 function newestMtime(dir) {
+  if (statSync(join(root, dir)).isFile()) return statSync(join(root, dir)).mtimeMs;
   let newest = 0;
   for (const entry of readdirSync(join(root, dir), { withFileTypes: true, recursive: true })) {
     if (entry.isFile()) newest = Math.max(newest, statSync(join(entry.parentPath, entry.name)).mtimeMs);
@@ -22,4 +24,4 @@ function outdated(output, ...sources) {
 }
 
 if (outdated('dist/seqwasm.wasm', 'assembly')) execSync('npm run build:wasm', { cwd: root, stdio: 'inherit' });
-if (outdated('dist/index.js', 'src') || outdated('dist/seqwasm.chunk.js', 'src')) execSync('npm run build:ts', { cwd: root, stdio: 'inherit' });
+if (outdated('dist/index.js', 'src') || outdated('dist/seqwasm.chunk.js', 'src', 'package.json')) execSync('npm run build:ts', { cwd: root, stdio: 'inherit' });

@@ -5,7 +5,7 @@ import { urlOf } from './runtime/location.js';
 import { registerPlatform } from './runtime/module.js';
 
 registerPlatform({
-  defaultSource: () => readFile(new URL('./seqwasm.wasm', import.meta.url)),
+  defaultSource: () => new URL('./seqwasm.wasm', import.meta.url),
   async load(location) {
     const url = typeof location === 'string' ? urlOf(location) : location;
     if (url === undefined || url.protocol === 'file:') return readFile(url ?? location);

@@ -102,43 +102,16 @@ async function openChromium(project: Project): Promise<RuntimeSession> {
   const server = await serve(project.dir);
   let browser: Browser;
   try {
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, timeout: TIMEOUT_MS });
+    browser = await launchChromium();
   } catch (error) {
     server.close();
-    throw new Error(`chromium: could not start ${CHROMIUM}: ${(error as Error).message}`);
+    throw error;
   }
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     name: 'chromium',
     command: `playwright-core → ${CHROMIUM} ${CHROMIUM_ARGS.join(' ')} → ${origin}/browser.html?mode=<mode>`,
-    async run(mode) {
-      // A fresh context per run: empty HTTP cache, like a first visit.
-      const context = await browser.newContext();
-      const messages: string[] = [];
-      let timer: NodeJS.Timeout | undefined;
-      try {
-        const page = await context.newPage();
-        const outcome = new Promise<Record<string, unknown>>((resolve, reject) => {
-          page.on('console', (message) => {
-            const text = message.text();
-            messages.push(text);
-            const result = parseResult(text);
-            if (result) resolve(result);
-            else if (text.startsWith('seqwasm-error') || message.type() === 'error') reject(new Error(`chromium: ${text}`));
-          });
-          page.on('pageerror', (error) => reject(new Error(`chromium: uncaught ${error.stack ?? error.message}`)));
-          timer = setTimeout(() => reject(new Error(`chromium: no result after ${TIMEOUT_MS} ms\n${tail(messages.join('\n'))}`)), TIMEOUT_MS);
-        });
-        outcome.catch(() => {}); // an error while goto() still waits is awaited below, not unhandled
-        const started = performance.now();
-        await page.goto(`${origin}/browser.html?mode=${mode}`);
-        const result = await outcome;
-        return { result, wallMs: performance.now() - started };
-      } finally {
-        clearTimeout(timer);
-        await context.close();
-      }
-    },
+    run: (mode) => runPage(browser, `${origin}/browser.html?mode=${mode}`),
     async close() {
       await browser.close();
       server.close();
@@ -146,10 +119,53 @@ async function openChromium(project: Project): Promise<RuntimeSession> {
   };
 }
 
+/** Debian's Chromium, headless, through playwright-core. */
+export async function launchChromium(): Promise<Browser> {
+  try {
+    return await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, timeout: TIMEOUT_MS });
+  } catch (error) {
+    throw new Error(`chromium: could not start ${CHROMIUM}: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * Opens `url` in a fresh context (empty HTTP cache, like a first visit); its result is the
+ * first `seqwasm-result {json}` the page prints. A `seqwasm-error` line, a console error or an
+ * uncaught exception is an error carrying that text; Chromium's own line for a failed request
+ * is not (the page's code reports that failure in its own words).
+ */
+export async function runPage(browser: Browser, url: string, timeoutMs = TIMEOUT_MS): Promise<JobOutput> {
+  const context = await browser.newContext();
+  const messages: string[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const page = await context.newPage();
+    const outcome = new Promise<Record<string, unknown>>((resolve, reject) => {
+      page.on('console', (message) => {
+        const text = message.text();
+        messages.push(text);
+        const result = parseResult(text);
+        if (result) resolve(result);
+        else if (text.startsWith('seqwasm-error') || (message.type() === 'error' && !text.startsWith('Failed to load resource'))) reject(new Error(`chromium: ${text}`));
+      });
+      page.on('pageerror', (error) => reject(new Error(`chromium: uncaught ${error.stack ?? error.message}`)));
+      timer = setTimeout(() => reject(new Error(`chromium: no result after ${timeoutMs} ms\n${tail(messages.join('\n'))}`)), timeoutMs);
+    });
+    outcome.catch(() => {}); // an error while goto() still waits is awaited below, not unhandled
+    const started = performance.now();
+    await page.goto(url);
+    const result = await outcome;
+    return { result, wallMs: performance.now() - started };
+  } finally {
+    clearTimeout(timer);
+    await context.close();
+  }
+}
+
 const CONTENT_TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm' };
 
 /** Serves the project directory on a loopback port, every response under CSP. */
-function serve(dir: string): Promise<Server> {
+export function serve(dir: string): Promise<Server> {
   const server = createServer(async (request, response) => {
     const path = normalize(decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname));
     try {

@@ -39,16 +39,21 @@ export interface Project {
 export async function prepareProject(): Promise<Project> {
   const dir = mkdtempSync(join(tmpdir(), 'seqwasm-user-'));
   try {
-    const packed = pack(dir);
-    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'seqwasm-user', private: true, type: 'module' }, null, 2));
-    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--no-package-lock', '--loglevel=error', packed.tarball], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
-    const packageDir = join(dir, 'node_modules/seqwasm');
+    const { packed, packageDir } = installPacked(dir);
     const bundled = await buildDrivers(dir, packageDir);
     return { dir, packed, packageDir, bundled, dispose: () => rmSync(dir, { recursive: true, force: true }) };
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });
     throw error;
   }
+}
+
+/** Packs the repo into `dir`, a new user project there, and installs the tarball in it. */
+export function installPacked(dir: string): { packed: Packed; packageDir: string } {
+  const packed = pack(dir);
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'seqwasm-user', private: true, type: 'module' }, null, 2));
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--no-package-lock', '--loglevel=error', packed.tarball], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  return { packed, packageDir: join(dir, 'node_modules/seqwasm') };
 }
 
 function pack(destination: string): Packed {
@@ -62,8 +67,8 @@ function pack(destination: string): Packed {
  * - cli.js (Node, Deno, Bun): `seqwasm` left as a bare import for the runtime to resolve;
  * - browser.js: one esbuild bundle for the browser, the .wasm copied beside it (esbuild
  *   does not follow `new URL('./seqwasm.wasm', import.meta.url)`; users copy it likewise);
- * - worker.js: esbuild --conditions=workerd,worker,browser, the .wasm import left for
- *   workerd, which loads it as a module named seqwasm.wasm (see workerdConfig).
+ * - worker.js: esbuild --conditions=workerd,worker,browser (as wrangler bundles), the .wasm
+ *   import left for workerd, which loads it as a module named seqwasm.wasm (see workerdConfig).
  */
 async function buildDrivers(dir: string, packageDir: string): Promise<Project['bundled']> {
   // Sources are copied into the project first, so that `seqwasm` resolves from its

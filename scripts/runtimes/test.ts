@@ -1,5 +1,6 @@
 // npm run test:runtimes — the package as published, in all five runtimes:
-//   1. `npm pack`; the tarball holds the Wasm, the JS, the types, README, LICENSE and nothing else;
+//   1. `npm pack`; the tarball holds the Wasm, the JS with its source maps, the types, README,
+//      LICENSE and nothing else;
 //   2. no eval / new Function in the packed JS;
 //   3. installed into a throwaway project, a TypeScript user's import type-checks;
 //   4. the conformance suite (test/runtimes/conformance.ts) in Node, Chromium, Deno, Bun and
@@ -14,6 +15,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { Outcomes, ms } from '../outcomes.js';
 import { openRuntime, RUNTIMES, type RuntimeName } from './launch.js';
 import { prepareProject, ROOT, type Packed, type Project } from './package.js';
 
@@ -29,29 +31,11 @@ const entryFile = (condition: string) => ROOT_EXPORTS[condition].replace(/^\.\//
 const ENTRY_FILES = new Set(Object.keys(ROOT_EXPORTS).filter((c) => c !== 'types').map(entryFile));
 const UPDATE_HINT = 'if the change is intended, run `npm run test:runtimes -- --update` and commit test/runtimes/expected-hash.txt';
 
-interface Outcome {
-  readonly name: string;
-  readonly ok: boolean;
-  readonly detail: string;
-}
-
 const args = parseArgs(process.argv.slice(2));
-const outcomes: Outcome[] = [];
+const outcomes = new Outcomes();
+const record = outcomes.record.bind(outcomes);
+const check = outcomes.check.bind(outcomes);
 const started = performance.now();
-
-function record(name: string, ok: boolean, detail: string): void {
-  outcomes.push({ name, ok, detail });
-  console.log(`${ok ? 'ok  ' : 'FAIL'} ${name}${detail ? `: ${detail}` : ''}`);
-}
-
-/** Runs a check; a throw is its failure, with the message. */
-function check(name: string, body: () => string): void {
-  try {
-    record(name, true, body());
-  } catch (error) {
-    record(name, false, (error as Error).message);
-  }
-}
 
 const packStarted = performance.now();
 const project = await prepareProject().catch((error: Error) => {
@@ -72,11 +56,8 @@ if (project) {
   }
 }
 
-const failed = outcomes.filter((o) => !o.ok).length;
 console.log(`\ntest:runtimes took ${ms(started)}`);
-console.log(`runtimes: ${outcomes.length - failed} passed, ${failed} failed`);
-if (args.json) writeFileSync(args.json, JSON.stringify({ passed: outcomes.length - failed, failed, tests: outcomes }, null, 2));
-process.exit(failed === 0 ? 0 : 1);
+process.exit(outcomes.finish('runtimes', args.json));
 
 // ---- conformance ---------------------------------------------------------------------
 
@@ -149,14 +130,16 @@ function readExpected(): string | undefined {
 function checkFiles(packed: Packed): string {
   const paths = new Set(packed.files.map((f) => f.path));
   const problems: string[] = [];
-  const unexpected = [...paths].filter((path) => !ALWAYS.includes(path) && !/^dist\/seqwasm\.[\w-]+\.js$/.test(path) && !/^dist\/.+\.d\.ts$/.test(path));
+  const unexpected = [...paths].filter((path) => !ALWAYS.includes(path) && !/^dist\/seqwasm\.[\w-]+\.js(\.map)?$/.test(path) && !/^dist\/.+\.d\.ts$/.test(path));
   if (unexpected.length) problems.push(`unexpected files: ${unexpected.join(', ')}`);
   const entries = [MANIFEST.main, MANIFEST.types, ...leaves(MANIFEST.exports)].map((p) => String(p).replace(/^\.\//, ''));
   const missing = [...new Set([...ALWAYS, ...entries])].filter((path) => !paths.has(path));
   if (missing.length) problems.push(`missing files: ${missing.join(', ')}`);
   if (problems.length) throw new Error(problems.join('; '));
   const js = [...paths].filter((path) => path.endsWith('.js'));
-  return `${paths.size} files: ${js.join(', ')}, dist/seqwasm.wasm, ${[...paths].filter((path) => path.endsWith('.d.ts')).length} .d.ts, README.md, LICENSE, package.json`;
+  const withoutMap = js.filter((path) => !paths.has(`${path}.map`));
+  if (withoutMap.length) throw new Error(`no source map for ${withoutMap.join(', ')}`);
+  return `${paths.size} files: ${js.join(', ')} with their .map, dist/seqwasm.wasm, ${[...paths].filter((path) => path.endsWith('.d.ts')).length} .d.ts, README.md, LICENSE, package.json`;
 }
 
 function leaves(value: unknown): unknown[] {
@@ -219,10 +202,6 @@ function parseArgs(argv: string[]): { update: boolean; only: RuntimeName[]; json
 function usage(problem: string): never {
   console.error(`test:runtimes: ${problem}\nusage: npm run test:runtimes [-- --update] [--only=node,chromium,deno,bun,workerd] [--json=FILE]`);
   process.exit(2);
-}
-
-function ms(since: number): string {
-  return `${((performance.now() - since) / 1000).toFixed(1)} s`;
 }
 
 function indent(text: string): string {

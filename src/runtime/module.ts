@@ -88,7 +88,7 @@ export function arena(what = 'seqwasm'): Arena {
 async function instantiate(input: WasmSource | undefined): Promise<Runtime> {
   if (!platform) throw new SeqwasmInitError('init(): no platform registered; import seqwasm through its package entry');
   let source: WasmSource = input ?? (await platform.defaultSource());
-  if (typeof source === 'string' || source instanceof URL) source = await platform.load(source);
+  if (typeof source === 'string' || source instanceof URL) source = await loadModule(platform, source, input === undefined);
   const instance = await instantiateSource(source);
   const exports = instance.exports as unknown as SeqwasmExports;
   if (!(exports.memory instanceof WebAssembly.Memory) || typeof exports.abiVersion !== 'function' || typeof exports.heapBase !== 'function') {
@@ -106,7 +106,7 @@ async function instantiateSource(source: Exclude<WasmSource, URL | string>): Pro
     if (source instanceof WebAssembly.Module) return await WebAssembly.instantiate(source, {});
     // Bytes before Response: in Node 20 the first touch of the global Response loads its
     // fetch implementation (undici), ~10 ms of a cold start that reads the file.
-    if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) {
+    if (isBytes(source)) {
       return (await WebAssembly.instantiate(source, {})).instance;
     }
     if (isResponse(source)) {
@@ -121,6 +121,37 @@ async function instantiateSource(source: Exclude<WasmSource, URL | string>): Pro
   throw new SeqwasmInitError(
     `init(input): expected a WebAssembly.Module, BufferSource, Response, URL or string, got ${describeInput(source)}`,
   );
+}
+
+/**
+ * Reads the module from a path or URL. A missing file, a failed request or an HTTP error
+ * names the location tried and the fix: for the default location (beside seqwasm's JS), the
+ * usual cause is a bundler that moved the JS without the .wasm.
+ */
+async function loadModule(platform: Platform, location: URL | string, isDefault: boolean): Promise<BufferSource | Response> {
+  const call = isDefault ? 'init()' : 'init(input)';
+  const fix = isDefault
+    ? 'seqwasm loads seqwasm.wasm from beside its JS; if a bundler moved the JS, copy node_modules/seqwasm/dist/seqwasm.wasm beside the bundle or pass its URL to init(url) (README: Bundlers)'
+    : 'check that the path or URL points to seqwasm.wasm';
+  let source: BufferSource | Response;
+  try {
+    source = await platform.load(location);
+  } catch (cause) {
+    throw new SeqwasmInitError(`${call}: could not read ${String(location)}: ${failureReason(cause)}; ${fix}`, { cause });
+  }
+  // isBytes first: it spares Node the cost of touching Response (see instantiateSource).
+  if (!isBytes(source) && isResponse(source) && !source.ok) throw new SeqwasmInitError(`${call}: fetching ${source.url || String(location)} failed with HTTP ${source.status}; ${fix}`);
+  return source;
+}
+
+/** An error's message; fetch's bare 'fetch failed' keeps the reason in its cause. */
+function failureReason(cause: unknown): string {
+  const inner = (cause as { cause?: { message?: unknown } }).cause?.message;
+  return `${(cause as Error).message}${typeof inner === 'string' ? ` (${inner})` : ''}`;
+}
+
+function isBytes(value: unknown): value is BufferSource {
+  return value instanceof ArrayBuffer || ArrayBuffer.isView(value);
 }
 
 function isResponse(value: unknown): value is Response {
@@ -149,8 +180,7 @@ export async function readBytes(location: URL | string, what: string): Promise<A
       return await source.arrayBuffer();
     }
   } catch (cause) {
-    const inner = (cause as { cause?: { message?: unknown } }).cause?.message; // fetch's 'fetch failed' keeps the reason here
-    throw new Error(`${what}: could not read ${where}: ${(cause as Error).message}${typeof inner === 'string' ? ` (${inner})` : ''}`, { cause });
+    throw new Error(`${what}: could not read ${where}: ${failureReason(cause)}`, { cause });
   }
   if (source instanceof ArrayBuffer) return source;
   const bytes = source as ArrayBufferView; // a Node Buffer may share a larger pooled buffer: copy its own bytes
