@@ -15,6 +15,9 @@ const WASM_PAGE = 65536;
 /** The most a 32-bit Wasm memory can address (65536 pages). */
 export const MAX_MEMORY_BYTES = 65536 * WASM_PAGE;
 
+/** Kernel workspace up to this size is kept between calls; larger is lent per call. */
+export const KEPT_SCRATCH_BYTES = 1 << 20;
+
 /** Passed by the arena and sub() to the region constructor, which refuses anyone else. */
 const issuing = Symbol('F32Region.issuing');
 /** Every region the arena or sub() built; a look-alike object (Object.create, a copy) is not in it. */
@@ -107,6 +110,9 @@ export class Arena {
   /** Frees a block's span once every region of it has been garbage-collected; undefined where the runtime lacks it. */
   private readonly reclaimer = typeof FinalizationRegistry === 'function' ? new FinalizationRegistry<Block>((held) => this.reclaim(held)) : undefined;
   private f32Cache: Float32Array;
+  /** Workspace kept between kernel calls, at most KEPT_SCRATCH_BYTES (see withScratch). */
+  private keptScratch: Span | undefined;
+  private scratchBusy = false;
 
   constructor(memory: WebAssembly.Memory, heapBase: number) {
     this.currentMemory = memory;
@@ -179,24 +185,49 @@ export class Arena {
 
   /**
    * Runs `use` with `floats` floats of workspace (contents undefined) at the byte offset it is
-   * given, then gives the workspace back: a call on a huge batch keeps nothing afterwards.
+   * given. Workspace up to KEPT_SCRATCH_BYTES is kept between calls (small calls stay cheap);
+   * larger workspace is lent for the call and given back, so a call on a huge batch keeps
+   * nothing afterwards.
    */
   withScratch<T>(what: string, floats: number, use: (offset: number) => T): T {
     const bytes = blockBytes(floats);
-    let start = this.takeFreeSpan(bytes);
-    if (start === undefined) {
-      try {
-        this.ensureRoom(this.top + bytes);
-      } catch (cause) {
-        throw new RangeError(`${what}: cannot allocate ${floats} floats of workspace`, { cause });
+    if (bytes <= KEPT_SCRATCH_BYTES && !this.scratchBusy) {
+      if (!this.keptScratch || this.keptScratch.bytes < bytes) {
+        this.dropScratch();
+        this.keptScratch = { start: this.take(what, bytes), bytes };
       }
-      start = this.bump(bytes);
+      this.scratchBusy = true;
+      try {
+        return use(this.keptScratch.start);
+      } finally {
+        this.scratchBusy = false;
+      }
     }
+    const start = this.take(what, bytes);
     try {
       return use(start);
     } finally {
       this.releaseSpan(start, bytes);
     }
+  }
+
+  /** Gives the kept workspace back (reset() does, so that it does not hold up the top). */
+  dropScratch(): void {
+    if (!this.keptScratch || this.scratchBusy) return;
+    this.releaseSpan(this.keptScratch.start, this.keptScratch.bytes);
+    this.keptScratch = undefined;
+  }
+
+  /** `bytes` of workspace from a free span or the top. */
+  private take(what: string, bytes: number): number {
+    const start = this.takeFreeSpan(bytes);
+    if (start !== undefined) return start;
+    try {
+      this.ensureRoom(this.top + bytes);
+    } catch (cause) {
+      throw new RangeError(`${what}: cannot allocate ${bytes / 4} floats of workspace`, { cause });
+    }
+    return this.bump(bytes);
   }
 
   /** Bytes currently handed out (for tests and leak checks). */

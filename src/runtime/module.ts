@@ -128,6 +128,7 @@ async function swapInstance(): Promise<MemoryInfo> {
   const instance = await WebAssembly.instantiate(runtime.module, {});
   const exports = instance.exports as unknown as SeqwasmExports;
   // From here to the end nothing else runs: the copy sees the memory exactly as it is swapped.
+  runtime.arena.dropScratch();
   const { top, memoryBytes } = runtime.arena.usage();
   const needed = Math.max(exports.memory.buffer.byteLength, Math.ceil(top / WASM_PAGE) * WASM_PAGE);
   if (needed < memoryBytes) { // otherwise there is nothing to give back

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { kernels, layers, sequential, type Sequential } from '../../src/index.js';
-import { Arena, ARENA_ALIGN, F32Region } from '../../src/runtime/arena.js';
+import { Arena, ARENA_ALIGN, F32Region, KEPT_SCRATCH_BYTES } from '../../src/runtime/arena.js';
 import { arena as globalArena } from '../../src/runtime/module.js';
 import { thrown } from '../util/thrown.js';
 
@@ -97,20 +97,28 @@ describe('Arena', () => {
     expect(arena.bytesInUse).toBe(3 * ARENA_ALIGN); // 17 floats take two 64-byte lines
   });
 
-  it('lends workspace for one call and takes it back, even when the call throws', () => {
+  it('keeps small workspace between calls and lends large workspace for one call only', () => {
     const arena = smallArena(1);
     const kept = arena.allocF32(4);
-    const used = arena.withScratch('work', 100_000, (offset) => {
-      expect(offset).toBeGreaterThan(kept.offset);
+    const end = kept.offset + ARENA_ALIGN;
+    const small = arena.withScratch('work', 1000, (offset) => offset);
+    expect(small).toBe(end);
+    expect(arena.withScratch('work', 10, (offset) => offset)).toBe(small); // reused, not taken again
+    expect(arena.usage()).toMatchObject({ bytesInUse: ARENA_ALIGN, top: end + 4000 + 32 });
+    arena.dropScratch();
+    expect(arena.usage().top).toBe(end);
+    // Above KEPT_SCRATCH_BYTES: lent for the call and given back, even when the call throws.
+    const floats = KEPT_SCRATCH_BYTES / 4 + 1;
+    const used = arena.withScratch('work', floats, (offset) => {
       expect(offset % ARENA_ALIGN).toBe(0);
       return offset;
     });
-    expect(arena.usage()).toMatchObject({ bytesInUse: ARENA_ALIGN, top: kept.offset + ARENA_ALIGN });
-    expect(arena.usage().highWater).toBeGreaterThanOrEqual(used + 400_000);
-    expect(() => arena.withScratch('work', 10, () => {
+    expect(arena.usage()).toMatchObject({ bytesInUse: ARENA_ALIGN, top: end });
+    expect(arena.usage().highWater).toBeGreaterThanOrEqual(used + 4 * floats);
+    expect(() => arena.withScratch('work', floats, () => {
       throw new Error('inside');
     })).toThrow('inside');
-    expect(arena.usage().top).toBe(kept.offset + ARENA_ALIGN);
+    expect(arena.usage().top).toBe(end);
     expect(() => arena.withScratch('work', 64 * 65536, () => 0)).toThrow(/work: cannot allocate 4194304 floats of workspace/);
   });
 
