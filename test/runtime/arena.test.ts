@@ -187,6 +187,63 @@ describe('forged regions', () => {
     model.dispose();
   });
 
+  it('every kernel refuses a forgery in every region argument, before any Wasm runs', () => {
+    const model = victim();
+    const before = weightBits(model);
+    const target = model.layers[0].weights[0].value; // the forgeries point at these weights
+    const forged = Object.create(F32Region.prototype, { arena: { value: globalArena() }, block: { value: target.block }, offset: { value: target.offset }, length: { value: 1e6 } }) as F32Region;
+    const spec = { cell: 'gru' as const, batch: 2, steps: 2, features: 2, units: 2 };
+    const packed = kernels.packRecurrentWeights(spec, { kernel: globalArena().allocF32(12), recurrentKernel: globalArena().allocF32(12), bias: globalArena().allocF32(12) });
+    // Each call takes its regions from r (256 floats each, enough for every size used here).
+    const calls: [string, number, (r: F32Region[]) => unknown][] = [
+      ['activate', 2, ([a, b]) => kernels.activate('tanh', a, b, 4)],
+      ['exp', 2, ([a, b]) => kernels.exp(a, b, 4)],
+      ['sigmoid', 2, ([a, b]) => kernels.sigmoid(a, b, 4)],
+      ['relu', 2, ([a, b]) => kernels.relu(a, b, 4)],
+      ['activateGrad', 3, ([a, b, c]) => kernels.activateGrad('sigmoid', a, b, c, 4)],
+      ['softmax', 2, ([a, b]) => kernels.softmax(a, 2, 2, b)],
+      ['softmaxGrad', 3, ([a, b, c]) => kernels.softmaxGrad(a, b, 2, 2, c)],
+      ['add', 3, ([a, b, c]) => kernels.add(a, b, c, 4)],
+      ['mul', 3, ([a, b, c]) => kernels.mul(a, b, c, 4)],
+      ['axpy', 2, ([a, b]) => kernels.axpy(2, a, b, 4)],
+      ['scale', 2, ([a, b]) => kernels.scale(2, a, b, 4)],
+      ['clip', 2, ([a, b]) => kernels.clip(a, -1, 1, b, 4)],
+      ['fill', 1, ([a]) => kernels.fill(a, 0, 4)],
+      ['copy', 2, ([a, b]) => kernels.copy(a, b, 4)],
+      ['transpose', 2, ([a, b]) => kernels.transpose(a, b, 2, 2)],
+      ['columnSums', 2, ([a, b]) => kernels.columnSums(a, b, 2, 2)],
+      ['sumSquares', 1, ([a]) => kernels.sumSquares(a, 4)],
+      ['gemm', 4, ([a, b, c, bias]) => kernels.gemm({ a, b, c, bias, m: 2, n: 2, k: 2 })],
+      ['packWeights', 3, ([b, bias, out]) => kernels.packWeights({ b, bias, out, n: 2, k: 2 })],
+      ['gemmPacked', 3, ([a, packedPanel, c]) => kernels.gemmPacked({ a, packed: packedPanel, c, m: 2, n: 2, k: 2 })],
+      ['packRecurrentWeights', 4, ([kernel, recurrentKernel, bias, out]) => kernels.packRecurrentWeights(spec, { kernel, recurrentKernel, bias }, out)],
+      ['recurrentForward', 2, ([x, sequence]) => kernels.recurrentForward(spec, { x, packed, sequence })],
+      ['meanSquaredError', 4, ([a, b, grad, mask]) => kernels.meanSquaredError(a, b, 2, 2, grad, mask)],
+      ['categoricalCrossentropy', 3, ([a, b, grad]) => kernels.categoricalCrossentropy(a, b, 2, 2, 'logits', grad)],
+      ['sparseCategoricalAccuracySum', 2, ([a, ids]) => kernels.sparseCategoricalAccuracySum(a, ids, 2, 2)],
+      ['sgdUpdate', 3, ([w, g, v]) => kernels.sgdUpdate(w, g, v, { learningRate: 0.1, momentum: 0.9 }, 4)],
+      ['rmspropUpdate', 4, ([w, g, ms, mom]) => kernels.rmspropUpdate(w, g, { meanSquare: ms, momentum: mom }, { learningRate: 0.1, rho: 0.9, epsilon: 1e-7, momentum: 0.5 }, 4)],
+      ['adamUpdate', 4, ([w, g, m, v]) => kernels.adamUpdate(w, g, { m, v }, { learningRate: 0.1, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, step: 1 }, 4)],
+      ['adagradUpdate', 3, ([w, g, acc]) => kernels.adagradUpdate(w, g, acc, { learningRate: 0.1, epsilon: 1e-7 }, 4)],
+    ];
+    let refused = 0;
+    for (const [name, count, call] of calls) {
+      const genuine = Array.from({ length: count }, () => globalArena().fromArray(new Float32Array(256)));
+      call(genuine); // the call is valid with genuine regions…
+      for (let i = 0; i < count; i++) {
+        const args = genuine.map((r, j) => (j === i ? forged : r));
+        const error = thrown(() => call(args)); // …and refuses the forgery wherever it stands
+        expect(error, `${name} argument ${i}`).toBeInstanceOf(TypeError);
+        expect(error.message, `${name} argument ${i}`).toMatch(/expected an F32Region of the seqwasm arena/);
+        refused++;
+      }
+      for (const r of genuine) globalArena().free(r);
+    }
+    expect(refused).toBe(calls.reduce((sum, [, count]) => sum + count, 0));
+    expect(weightBits(model)).toEqual(before);
+    model.dispose();
+  });
+
   it('a genuine region cannot be altered into a forgery', () => {
     const model = victim();
     const before = weightBits(model);
