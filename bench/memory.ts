@@ -50,6 +50,10 @@ console.log(`\nlong-sequence predict: LSTM(128) on [32, ${steps}, 8]`);
   const started = performance.now();
   model.predict(x, { batchSize: 32 });
   console.log(line(`after predict (${((performance.now() - started) / 1000).toFixed(1)} s)`));
+  if ('reset' in seqwasm) {
+    await seqwasm.reset();
+    console.log(line('after reset(), model alive'));
+  }
   model.dispose();
   console.log(line('after dispose()'));
   if ('reset' in seqwasm) {

@@ -102,7 +102,7 @@ export class Arena {
   private currentMemory: WebAssembly.Memory;
   /** Free spans below `top`, sorted by start, never adjacent (merged on free). */
   private readonly freeSpans: Span[] = [];
-  /** Live blocks by start. Blocks are held weakly (by serial) so that dropped ones can be collected. */
+  /** The serial of the live block at each start: blocks themselves are not held, so dropped ones can be collected. */
   private readonly live = new Map<number, Block['serial']>();
   private liveBytes = 0;
   private serials = 0;
