@@ -127,8 +127,9 @@ export function gemm(options: GemmOptions): void {
   const bOffset = regions.check('b', b, bFloats);
   const biasOffset = bias === undefined ? 0 : regions.check('bias', bias, n);
   disjoint('c', shape.c, shape.cFloats, { a: [shape.a, shape.aFloats], b: [bOffset, bFloats], bias: [biasOffset, bias ? n : 0] });
-  const scratch = packScratch(gemmScratchSize(transA, m, n, k));
-  kernels(what).gemm(+transA, +transB, m, n, k, shape.a, shape.lda, bOffset, bStride, biasOffset, shape.c, shape.ldc, +accumulate, scratch);
+  regions.withScratch(what, gemmScratchSize(transA, m, n, k), (scratch) => {
+    kernels(what).gemm(+transA, +transB, m, n, k, shape.a, shape.lda, bOffset, bStride, biasOffset, shape.c, shape.ldc, +accumulate, scratch);
+  });
 }
 
 interface ShapeArguments {
@@ -189,18 +190,6 @@ function disjoint(outName: string, outOffset: number, outFloats: number, inputs:
       throw new RangeError(`${outName}: expected no overlap with ${name}, but bytes [${outOffset}, ${outEnd}) and [${offset}, ${offset + 4 * floats}) overlap`);
     }
   }
-}
-
-let scratchRegion: F32Region | undefined;
-
-/** The packing buffer gemm owns, grown on demand; returns its byte offset. */
-function packScratch(floats: number): number {
-  const regions = arena('gemm');
-  if (!scratchRegion || scratchRegion.arena !== regions || scratchRegion.length < floats) {
-    if (scratchRegion?.arena === regions) regions.free(scratchRegion);
-    scratchRegion = regions.allocF32(floats);
-  }
-  return scratchRegion.offset;
 }
 
 function kernels(what: string): GemmExports {

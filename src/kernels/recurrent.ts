@@ -314,19 +314,19 @@ export function recurrentForward(spec: RecurrentSpec, buffers: RecurrentForwardB
 
   const flags = (r.goBackwards ? GO_BACKWARDS : 0) | (r.zeroOutputForMask ? ZERO_MASKED_OUTPUT : 0) | (r.resetAfter ? RESET_AFTER : 0);
   const workFlags = flags | (tape ? TRAINING : 0);
-  const scratch = new Scratch(regions);
+  const scratch = new Scratch();
   const work = scratch.take(exports.rnnWorkSize(r.code, B, T, F, U, workFlags));
   const maskAt = masks.lengths ? scratch.take(B * T) : masks.mask;
   const hAt = hOut || scratch.take(state);
   const cAt = r.cell === 'lstm' ? cOut || scratch.take(state) : 0;
-  const base = scratch.commit(what);
-  if (masks.lengths) writeLengths(regions, base + maskAt, masks.lengths, B, T);
-
-  exports.rnnForward(
-    r.code, B, T, F, U, flags, ACTIVATIONS[r.activation], ACTIVATIONS[r.recurrentActivation],
-    x, packed, h0, c0, masks.lengths ? base + maskAt : maskAt, masks.inputDropout, masks.recurrentDropout,
-    y, hOut || base + hAt, r.cell === 'lstm' ? cOut || base + cAt : 0, tape, base + work,
-  );
+  regions.withScratch(what, scratch.floats, (base) => {
+    if (masks.lengths) writeLengths(regions, base + maskAt, masks.lengths, B, T);
+    exports.rnnForward(
+      r.code, B, T, F, U, flags, ACTIVATIONS[r.activation], ACTIVATIONS[r.recurrentActivation],
+      x, packed, h0, c0, masks.lengths ? base + maskAt : maskAt, masks.inputDropout, masks.recurrentDropout,
+      y, hOut || base + hAt, r.cell === 'lstm' ? cOut || base + cAt : 0, tape, base + work,
+    );
+  });
   if (buffers.tape) {
     const block = buffers.tape.block;
     if (!tapes.has(block)) tapes.set(block, new Map());
@@ -381,17 +381,17 @@ export function recurrentBackward(spec: RecurrentSpec, buffers: RecurrentBackwar
   disjoint(what, outputs, [inputs[2]]);
 
   const flags = (r.goBackwards ? GO_BACKWARDS : 0) | (r.zeroOutputForMask ? ZERO_MASKED_OUTPUT : 0) | (r.resetAfter ? RESET_AFTER : 0);
-  const scratch = new Scratch(regions);
+  const scratch = new Scratch();
   const work = scratch.take(exports.rnnWorkSize(r.code, B, T, F, U, flags | TRAINING));
   const maskAt = masks.lengths ? scratch.take(B * T) : 0;
-  const base = scratch.commit(what);
-  if (masks.lengths) writeLengths(regions, base + maskAt, masks.lengths, B, T);
-
-  exports.rnnBackward(
-    r.code, B, T, F, U, flags, ACTIVATIONS[r.activation], ACTIVATIONS[r.recurrentActivation], r.maxSteps,
-    x, packed, masks.lengths ? base + maskAt : masks.mask, masks.inputDropout, masks.recurrentDropout, tape,
-    dy, dhT, dcT, dx, dh0, dc0, dKernel, dRecurrent, dBias, base + work,
-  );
+  regions.withScratch(what, scratch.floats, (base) => {
+    if (masks.lengths) writeLengths(regions, base + maskAt, masks.lengths, B, T);
+    exports.rnnBackward(
+      r.code, B, T, F, U, flags, ACTIVATIONS[r.activation], ACTIVATIONS[r.recurrentActivation], r.maxSteps,
+      x, packed, masks.lengths ? base + maskAt : masks.mask, masks.inputDropout, masks.recurrentDropout, tape,
+      dy, dhT, dcT, dx, dh0, dc0, dKernel, dRecurrent, dBias, base + work,
+    );
+  });
   // The tape now holds gradients: a second backward needs a fresh forward.
   tapes.get(buffers.tape.block)?.delete(tape);
 }
@@ -499,35 +499,18 @@ function show(value: unknown): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Scratch: one arena region the wrappers own, grown on demand (never shrunk), carved into
-// 64-byte-aligned parts. Nothing in it outlives a call.
-
-let scratchRegion: F32Region | undefined;
+// Scratch: the parts of one call's workspace, 64-byte aligned, laid out before the arena
+// lends the whole of it for the call (Arena.withScratch) and takes it back afterwards.
 
 class Scratch {
-  private floats = 0;
-  constructor(private readonly regions: ReturnType<typeof arena>) {}
+  /** Floats reserved so far. */
+  floats = 0;
 
   /** Reserves `floats` and returns their byte offset relative to the scratch base. */
   take(floats: number): number {
     const at = this.floats;
     this.floats += Math.ceil(floats / 16) * 16;
     return 4 * at;
-  }
-
-  /** Makes sure the region is large enough; returns its byte offset. */
-  commit(what: string): number {
-    const regions = this.regions;
-    if (!scratchRegion || scratchRegion.arena !== regions || !scratchRegion.block.live || scratchRegion.length < this.floats) {
-      if (scratchRegion?.arena === regions && scratchRegion.block.live) regions.free(scratchRegion);
-      scratchRegion = undefined;
-      try {
-        scratchRegion = regions.allocF32(Math.max(16, this.floats));
-      } catch (cause) {
-        throw new RangeError(`${what}: cannot allocate ${this.floats} floats of workspace`, { cause });
-      }
-    }
-    return scratchRegion.offset;
   }
 }
 

@@ -129,9 +129,14 @@ export class Regions {
   private readonly list: F32Region[] = [];
 
   alloc(floats: number): F32Region {
-    const region = arena('layers').allocF32(floats);
-    this.list.push(region);
-    return region;
+    return this.allocAll([floats])[0];
+  }
+
+  /** One region per size, all or none: the memory grows once, only if the total fits. */
+  allocAll(sizes: readonly number[]): F32Region[] {
+    const regions = arena('layers').allocMany(sizes);
+    this.list.push(...regions);
+    return regions;
   }
 
   freeAll(): void {
@@ -253,10 +258,13 @@ export abstract class Layer<S extends OptionTable = OptionTable> {
       }),
     );
     try {
-      this.ownWeights = specs.map((spec, i) => {
+      const sizes = specs.flatMap((spec) => {
         const size = spec.shape.reduce((a, b) => a * b, 1);
-        const value = this.weightRegions.alloc(size);
-        const grad = this.weightRegions.alloc(size);
+        return [size, size];
+      });
+      const regions = this.weightRegions.allocAll(sizes);
+      this.ownWeights = specs.map((spec, i) => {
+        const [value, grad] = [regions[2 * i], regions[2 * i + 1]];
         const initial = values[i];
         if (initial) value.set(initial);
         else fill(value, 0);

@@ -1,7 +1,7 @@
 // Loading and instantiating the seqwasm module in any runtime. The entry files
 // (src/node.ts, src/fetch.ts, src/workerd.ts) differ only in the Platform they register:
 // where the .wasm comes from by default and how a URL or path is read.
-import { Arena } from './arena.js';
+import { Arena, type ArenaUsage } from './arena.js';
 
 /** What init() accepts: a compiled module, the bytes, a fetch Response, or where to get it. */
 export type WasmSource = WebAssembly.Module | BufferSource | Response | URL | string;
@@ -36,6 +36,8 @@ export class NotInitializedError extends Error {
 }
 
 interface Runtime {
+  /** Kept so that reset() can make a fresh instance of the same code. */
+  readonly module: WebAssembly.Module;
   readonly exports: SeqwasmExports;
   readonly arena: Arena;
 }
@@ -85,11 +87,62 @@ export function arena(what = 'seqwasm'): Arena {
   return current.arena;
 }
 
+/** How much Wasm memory seqwasm holds and uses, in bytes. */
+export interface MemoryInfo extends ArenaUsage {
+  /** Bytes reserved but not in use: what reset() can give back (memoryBytes − top). */
+  readonly bytesReclaimable: number;
+}
+
+/**
+ * Memory in use (live blocks: weights, plans, optimizer state) against memory reserved (the
+ * Wasm memory, which only grows). Blocks of models dropped without dispose() count as in use
+ * until the garbage collector has run and the arena has taken them back.
+ */
+export function memoryInfo(): MemoryInfo {
+  const usage = arena('memoryInfo').usage();
+  return { ...usage, bytesReclaimable: usage.memoryBytes - usage.top };
+}
+
+const WASM_PAGE = 65536;
+let resetting: Promise<MemoryInfo> | undefined;
+
+/**
+ * Gives reserved Wasm memory back to the host. A Wasm memory cannot shrink, so this makes a
+ * fresh instance of the module, copies the bytes in use (everything below the arena's top)
+ * to it at the same offsets and continues there: every model, layer and region stays valid
+ * and computes the same bits. What it cannot give back is free space below a block still in
+ * use (blocks never move). Safe at any time between calls, including while a fit() awaits
+ * between batches; Float32Array views taken before it are detached, as after a memory grow.
+ * Resolves to memoryInfo() afterwards.
+ */
+export function reset(): Promise<MemoryInfo> {
+  resetting ??= swapInstance().finally(() => {
+    resetting = undefined;
+  });
+  return resetting;
+}
+
+async function swapInstance(): Promise<MemoryInfo> {
+  const runtime = current;
+  if (!runtime) throw new NotInitializedError('reset');
+  const instance = await WebAssembly.instantiate(runtime.module, {});
+  const exports = instance.exports as unknown as SeqwasmExports;
+  // From here to the end nothing else runs: the copy sees the memory exactly as it is swapped.
+  runtime.arena.dropScratch();
+  const { top, memoryBytes } = runtime.arena.usage();
+  const needed = Math.max(exports.memory.buffer.byteLength, Math.ceil(top / WASM_PAGE) * WASM_PAGE);
+  if (needed < memoryBytes) { // otherwise there is nothing to give back
+    runtime.arena.moveTo(exports.memory);
+    current = { module: runtime.module, exports, arena: runtime.arena };
+  }
+  return memoryInfo();
+}
+
 async function instantiate(input: WasmSource | undefined): Promise<Runtime> {
   if (!platform) throw new SeqwasmInitError('init(): no platform registered; import seqwasm through its package entry');
   let source: WasmSource = input ?? (await platform.defaultSource());
   if (typeof source === 'string' || source instanceof URL) source = await loadModule(platform, source, input === undefined);
-  const instance = await instantiateSource(source);
+  const { module, instance } = await instantiateSource(source);
   const exports = instance.exports as unknown as SeqwasmExports;
   if (!(exports.memory instanceof WebAssembly.Memory) || typeof exports.abiVersion !== 'function' || typeof exports.heapBase !== 'function') {
     throw new SeqwasmInitError('init(input): the module is not a seqwasm module (it lacks memory, abiVersion or heapBase exports)');
@@ -98,21 +151,21 @@ async function instantiate(input: WasmSource | undefined): Promise<Runtime> {
   if (version !== ABI_VERSION) {
     throw new SeqwasmInitError(`init(input): the module has ABI version ${version} but this seqwasm build expects ${ABI_VERSION}; rebuild or load the matching seqwasm.wasm`);
   }
-  return { exports, arena: new Arena(exports.memory, exports.heapBase()) };
+  return { module, exports, arena: new Arena(exports.memory, exports.heapBase()) };
 }
 
-async function instantiateSource(source: Exclude<WasmSource, URL | string>): Promise<WebAssembly.Instance> {
+async function instantiateSource(source: Exclude<WasmSource, URL | string>): Promise<WebAssembly.WebAssemblyInstantiatedSource> {
   try {
-    if (source instanceof WebAssembly.Module) return await WebAssembly.instantiate(source, {});
+    if (source instanceof WebAssembly.Module) return { module: source, instance: await WebAssembly.instantiate(source, {}) };
     // Bytes before Response: in Node 20 the first touch of the global Response loads its
     // fetch implementation (undici), ~10 ms of a cold start that reads the file.
     if (isBytes(source)) {
-      return (await WebAssembly.instantiate(source, {})).instance;
+      return await WebAssembly.instantiate(source, {});
     }
     if (isResponse(source)) {
       if (!source.ok) throw new SeqwasmInitError(`init(input): fetching ${source.url || 'the module'} failed with HTTP ${source.status}`);
       const bytes = await source.arrayBuffer();
-      return (await WebAssembly.instantiate(bytes, {})).instance;
+      return await WebAssembly.instantiate(bytes, {});
     }
   } catch (cause) {
     if (cause instanceof SeqwasmInitError) throw cause;
