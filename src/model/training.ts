@@ -19,7 +19,7 @@ import type { F32Region } from '../runtime/arena.js';
 import { shapeSize, toTensor, type Tensor, type TensorLike } from '../tensor.js';
 import type { Prng } from '../util/prng.js';
 import { toCallbacks, type CallbackModel, type Logs, type TrainingParams } from './callbacks.js';
-import { describe, ModelConfigError, ModelInputError } from './errors.js';
+import { describe, ModelConfigError, ModelInputError, ModelStateError } from './errors.js';
 import type { Loss } from './losses.js';
 import type { Metric } from './metrics.js';
 import type { BatchPlan, Network } from './network.js';
@@ -206,13 +206,21 @@ export async function fit(model: Trainable, compiled: Compiled, x: unknown, y: u
       plan.forward(epochRng.derive(batch));
       const dOutput = plan.buffer('dOutput', plan.output.length);
       const { values, rows } = lossAndMetrics(plan, compiled, target, dOutput, fused);
-      for (const layer of network.layers) layer.zeroGradients();
-      plan.backward(dOutput, fused);
-      compiled.optimizer.apply(weights);
-      for (const layer of network.layers) layer.weightsChanged();
+      // A non-finite loss has no usable gradient: the batch is not applied, so the weights stay
+      // as they were; terminateOnNaN (or any callback) may stop training, else fit throws below.
+      const finiteLoss = Number.isFinite(values[0]);
+      if (finiteLoss) {
+        for (const layer of network.layers) layer.zeroGradients();
+        plan.backward(dOutput, fused);
+        compiled.optimizer.apply(weights);
+        for (const layer of network.layers) layer.weightsChanged();
+      }
       totals.add(values, data.count, rows);
       Object.assign(logs, totals.means());
       for (const callback of callbacks) await callback.onBatchEnd(batch, logs);
+      if (!finiteLoss && !model.stopTraining) {
+        throw new ModelStateError(owner, 'loss', `batch ${batch} of epoch ${epoch}: the loss is ${values[0]}, so its update was not applied and the weights are those before this batch; lower the learning rate or clip gradients (terminateOnNaN() stops training here without an error)`);
+      }
       batch++;
       if (model.stopTraining) break;
       await pause();
