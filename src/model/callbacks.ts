@@ -154,11 +154,36 @@ function monitored(owner: string, monitor: string, logs: Logs | undefined, param
   const value = logs?.[monitor];
   if (value !== undefined) return value;
   if (params?.metrics.includes(monitor)) return undefined;
-  const keys = Object.keys(logs ?? {});
+  throw notLogged(owner, monitor, Object.keys(logs ?? {}));
+}
+
+/** The error for a monitored key that the logs (`keys`) do not hold. */
+function notLogged(owner: string, monitor: string, keys: readonly string[]): ModelConfigError {
   const validation = monitor.startsWith('val_') && keys.includes(monitor.slice(4));
   const closest = closestName(monitor, keys);
   const hint = validation ? `; pass validationData or validationSplit to fit() to log '${monitor}'` : closest ? `; did you mean '${closest}'?` : '';
-  throw new ModelConfigError(owner, 'monitor', `monitor '${monitor}' is not in the logs (${keys.join(', ')})${hint}`);
+  return new ModelConfigError(owner, 'monitor', `monitor '${monitor}' is not in the logs (${keys.join(', ')})${hint}`);
+}
+
+/**
+ * Checks, before training starts, that every monitoring callback's key will be in the epoch
+ * logs fit writes (params.metrics, and 'learning_rate' after a reduceLROnPlateau), so a typo
+ * fails before the first update rather than after an epoch. From the first callback that may
+ * add keys of its own (any other onEpochEnd) on, the check is left to the end of each epoch.
+ */
+export function checkMonitors(callbacks: readonly Callback[], params: TrainingParams): void {
+  const keys = [...params.metrics];
+  for (const callback of callbacks) {
+    if (callback instanceof ReduceLROnPlateau) {
+      keys.push('learning_rate');
+      if (!keys.includes(callback.monitor)) throw notLogged('reduceLROnPlateau', callback.monitor, keys);
+    } else if (callback instanceof EarlyStopping || callback instanceof ModelCheckpoint) {
+      const owner = callback instanceof EarlyStopping ? 'earlyStopping' : 'modelCheckpoint';
+      if (callback.usesMonitor && !keys.includes(callback.monitor)) throw notLogged(owner, callback.monitor, keys);
+    } else if (!(callback instanceof TerminateOnNaN)) {
+      return;
+    }
+  }
 }
 
 /** Keras's EarlyStopping/ModelCheckpoint test: `current` beats `reference` by more than minDelta (nothing to beat yet: true). */
@@ -221,6 +246,9 @@ export class EarlyStopping extends Callback {
     this.monitor = this.settings.monitor;
     this.direction = monitorDirection(this.monitor, this.settings.mode);
   }
+
+  /** @internal checkMonitors */
+  readonly usesMonitor = true;
 
   override onTrainBegin(): void {
     this.wait = 0;
@@ -321,6 +349,11 @@ export class ModelCheckpoint extends Callback {
     this.monitor = this.settings.monitor;
     this.direction = monitorDirection(this.monitor, this.settings.mode);
     this.best = this.direction === 'min' ? Infinity : -Infinity;
+  }
+
+  /** @internal checkMonitors: only saveBestOnly reads the monitored value. */
+  get usesMonitor(): boolean {
+    return this.settings.saveBestOnly;
   }
 
   override async onEpochEnd(epoch: number, logs?: Logs): Promise<void> {

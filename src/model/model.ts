@@ -11,7 +11,7 @@ import { lossFrom, type Loss } from './losses.js';
 import { metricFrom, type Metric } from './metrics.js';
 import type { BatchPlan, Network } from './network.js';
 import { optimizerFrom, type Optimizer } from './optimizers.js';
-import { evaluate, fit, predict, type Compiled, type EvaluateOptions, type FitOptions, type History, type PredictOptions, type Trainable } from './training.js';
+import { assertNotFitting, evaluate, fit, predict, type Compiled, type EvaluateOptions, type FitOptions, type History, type PredictOptions, type Trainable } from './training.js';
 
 export interface CompileOptions {
   /** 'sgd', 'rmsprop', 'adam', 'adamw', 'adagrad', or an optimizer from `optimizers`. */
@@ -42,6 +42,7 @@ export abstract class Model implements Network, Trainable {
 
   abstract get layers(): readonly Layer[];
   abstract get built(): boolean;
+  abstract inputLayers(): readonly (Layer | undefined)[];
   abstract inputShapes(): Shape[];
   abstract outputShape(shapes: readonly Shape[]): Shape;
   abstract ensureBuilt(shapes: readonly Shape[]): void;
@@ -65,6 +66,7 @@ export abstract class Model implements Network, Trainable {
   /** Chooses the optimizer, loss and metrics for fit() and evaluate(). Compiling again starts a fresh optimizer. */
   compile(options: CompileOptions): void {
     this.assertLive();
+    assertNotFitting(this.name, this.layers, 'compile');
     this.compiled = compileOptions(this.name, options, this.compiled);
   }
 
@@ -132,6 +134,7 @@ export abstract class Model implements Network, Trainable {
   /** Frees every layer's weights and buffers, and the optimizer's state. */
   dispose(): void {
     if (this.disposed) return;
+    assertNotFitting(this.name, this.layers, 'dispose');
     this.release();
     this.compiled?.optimizer.dispose();
     for (const layer of this.layers) layer.dispose();

@@ -26,7 +26,7 @@ import { Prng } from '../util/prng.js';
 import { writeArtifacts, type SavedModel } from './artifacts.js';
 import { describe, ModelConfigError, ModelInputError, ModelStateError } from './errors.js';
 import { asModelError, Model, trainingConfig } from './model.js';
-import { finiteTensorOf } from './training.js';
+import { assertNotFitting, finiteTensorOf } from './training.js';
 import type { BatchPlan } from './network.js';
 import { StackPlanCache, type StackPlan } from './stack.js';
 
@@ -77,6 +77,7 @@ export class Sequential extends Model {
   /** Appends a layer. After the model is built the layer is built at once (from the previous layer's output shape). */
   add(layer: Layer): void {
     this.assertLive();
+    assertNotFitting(this.name, this.stack, 'add');
     if (!(layer instanceof Layer)) throw new ModelConfigError(this.name, 'layer', `add() takes a layer (e.g. layers.lstm({ units: 8 })), got ${describe(layer)}`);
     if (this.stack.includes(layer)) throw new ModelConfigError(this.name, 'layer', `layer '${layer.name}' is already in this model`);
     if (this.stack.some((l) => l.name === layer.name)) throw new ModelConfigError(this.name, 'layer', `a layer named '${layer.name}' is already in this model; layer names must be unique`);
@@ -99,6 +100,7 @@ export class Sequential extends Model {
   /** Builds every layer for `inputShape` (batch first, null where open); without it, the first layer's declared input shape. */
   build(inputShape?: Shape): void {
     this.assertLive();
+    assertNotFitting(this.name, this.stack, 'build');
     const shape = inputShape ?? this.stack[0]?.batchInputShape;
     if (shape === undefined) throw new ModelStateError(this.name, 'inputShape', "build() needs an input shape: give it, or give the first layer an inputShape (e.g. layers.lstm({ units: 8, inputShape: [5, 26] }))");
     this.ensureBuilt([shape]);
@@ -118,6 +120,11 @@ export class Sequential extends Model {
   /** Builds one layer from its own stream of the seed, chosen by position so that layer names do not matter. */
   private buildLayer(layer: Layer, index: number, shape: Shape): void {
     layer.build(shape, new Prng(this.seed).derive(`layer ${index}`));
+  }
+
+  /** @internal Network */
+  inputLayers(): readonly (Layer | undefined)[] {
+    return [this.stack[0]];
   }
 
   /** @internal Network */
@@ -171,6 +178,7 @@ export class Sequential extends Model {
     if (!(batched || t.shape.length === stepShape.length) || stepShape.some((d, i) => d !== null && d !== t.shape[i + (batched ? 1 : 0)])) {
       throw new ModelInputError(this.name, 'x', `x must be one step, ${formatShape(stepShape)} or [batch, ${stepShape.join(', ')}], got ${formatShape(t.shape)}`);
     }
+    if (first instanceof Embedding) asModelError(this.name, () => first.checkIds(t, 'x'));
     const batch = batched ? t.shape[0] : 1;
     this.ensureBuilt([[null, null, ...stepShape]]);
     const plan = this.plans.get(this.stack, [batch, 1, ...(batched ? t.shape.slice(1) : t.shape)], false);

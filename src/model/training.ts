@@ -11,15 +11,17 @@
 // shuffle of epoch e, the dropout masks of batch b of epoch e), so a run resumed at
 // initialEpoch from a checkpoint repeats the bits of a run that never stopped.
 import { elementPath } from '../data/validate.js';
-import type { LayerWeight, Shape } from '../layers/layer.js';
+import type { Layer, LayerWeight, Shape } from '../layers/layer.js';
 import { formatShape } from '../layers/layer.js';
 import { DataError } from '../data/errors.js';
+import { Embedding } from '../layers/embedding.js';
 import { flag, type Option } from '../layers/options.js';
 import type { F32Region } from '../runtime/arena.js';
 import { shapeSize, toTensor, type Tensor, type TensorLike } from '../tensor.js';
 import type { Prng } from '../util/prng.js';
-import { toCallbacks, type CallbackModel, type Logs, type TrainingParams } from './callbacks.js';
+import { checkMonitors, toCallbacks, type CallbackModel, type Logs, type TrainingParams } from './callbacks.js';
 import { describe, ModelConfigError, ModelInputError, ModelStateError } from './errors.js';
+import { asModelError } from './model.js';
 import type { Loss } from './losses.js';
 import type { Metric } from './metrics.js';
 import type { BatchPlan, Network } from './network.js';
@@ -131,7 +133,29 @@ export interface Trainable extends CallbackModel {
   readonly trainingRng: Prng;
 }
 
+/** The layers of every model inside fit(): a second fit and the calls that change the model are refused while it trains. */
+const fitting = new WeakSet<Layer>();
+
+/** A ModelStateError when any of `layers` belongs to a model that fit() is training (from its callbacks too). */
+export function assertNotFitting(owner: string, layers: readonly Layer[], what: string): void {
+  if (layers.some((layer) => fitting.has(layer))) {
+    throw new ModelStateError(owner, what, `${what}() cannot run while fit() is training this model; await fit() first (a callback ends it early by setting model.stopTraining = true)`);
+  }
+}
+
 export async function fit(model: Trainable, compiled: Compiled, x: unknown, y: unknown, options: FitOptions = {}): Promise<History> {
+  const network = model.network;
+  assertNotFitting(network.name, network.layers, 'fit');
+  const layers = [...network.layers];
+  for (const layer of layers) fitting.add(layer);
+  try {
+    return await fitUnguarded(model, compiled, x, y, options);
+  } finally {
+    for (const layer of layers) fitting.delete(layer);
+  }
+}
+
+async function fitUnguarded(model: Trainable, compiled: Compiled, x: unknown, y: unknown, options: FitOptions): Promise<History> {
   const network = model.network;
   const owner = network.name;
   const { epochs, batchSize, initialEpoch, shuffle, verbose, validationSplit: split } = readOptions(owner, options, FIT_OPTIONS);
@@ -182,6 +206,7 @@ export async function fit(model: Trainable, compiled: Compiled, x: unknown, y: u
     callback.setModel(model);
     callback.setParams(params);
   }
+  checkMonitors(callbacks, params);
   const history = new History(params);
   const pause = eventLoopYielder();
   model.stopTraining = false;
@@ -425,6 +450,9 @@ function samplesOf(network: Network, loss: Loss | undefined, x: unknown, y: unkn
     if (t.shape[0] !== count) throw new ModelInputError(owner, name, `${name} has ${t.shape[0]} samples but ${xName}[0] has ${count}`);
   });
   network.ensureBuilt(inputs.map((t) => openShape(t.shape)));
+  network.inputLayers().forEach((layer, i) => {
+    if (layer instanceof Embedding) asModelError(owner, () => layer.checkIds(inputs[i], declared.length === 1 ? xName : `${xName}[${i}]`));
+  });
   if (!loss) return new Samples(inputs, undefined);
   if (y === undefined) throw new ModelInputError(owner, yName, `${yName} (the targets) is required`);
   const targets = samplesTensor(owner, y, yName);
