@@ -72,11 +72,12 @@ export class Embedding extends Layer<typeof EMBEDDING.options> {
 
   /**
    * Checks every id of `ids` (the model's data, named `name`, e.g. 'x') before anything runs, so
-   * a bad id in a late sample fails before the first update, named by its place in the data.
+   * a bad id in a late sample fails before the first update; the error's argument is its place
+   * in the data ('x[20][2]').
    */
   checkIds(ids: Tensor, name: string): void {
     const bad = firstBadId(ids.data, this.settings.inputDim);
-    if (bad >= 0) throw new LayerInputError(this.name, name, `${this.badIdProblem(name, ids.shape, bad, ids.data[bad])} for '${this.name}'`);
+    if (bad >= 0) throw new LayerInputError(this.name, `${name}${elementPath(ids.shape, bad)}`, `${this.badIdProblem(name, ids.shape, bad, ids.data[bad])} for '${this.name}'`);
   }
 
   /** @internal EmbeddingPlan */

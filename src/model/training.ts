@@ -19,7 +19,7 @@ import { flag, type Option } from '../layers/options.js';
 import type { F32Region } from '../runtime/arena.js';
 import { shapeSize, toTensor, type Tensor, type TensorLike } from '../tensor.js';
 import type { Prng } from '../util/prng.js';
-import { checkMonitors, toCallbacks, type CallbackModel, type Logs, type TrainingParams } from './callbacks.js';
+import { startCallbacks, toCallbacks, type CallbackModel, type Logs, type TrainingParams } from './callbacks.js';
 import { describe, ModelConfigError, ModelInputError, ModelStateError } from './errors.js';
 import { asModelError } from './model.js';
 import type { Loss } from './losses.js';
@@ -202,11 +202,7 @@ async function fitUnguarded(model: Trainable, compiled: Compiled, x: unknown, y:
   const callbacks = toCallbacks(options.callbacks);
   const terminal = verbose > 0 ? consoleOutput() : undefined;
   if (terminal) callbacks.push(progressLogger({ verbose: verbose as 1 | 2, ...terminal }));
-  for (const callback of callbacks) {
-    callback.setModel(model);
-    callback.setParams(params);
-  }
-  checkMonitors(callbacks, params);
+  startCallbacks(callbacks, model, params);
   const history = new History(params);
   const pause = eventLoopYielder();
   model.stopTraining = false;
