@@ -3,8 +3,8 @@
 // cuts symbol sequences into (window, next symbol) pairs as the text-generation lessons do.
 import { shapeSize, type Tensor, type TensorLike, toTensor } from '../tensor.js';
 import { type Batch, BatchIterable, BatchSchedule } from './batching.js';
-import { DataError } from './errors.js';
-import { assertFinite, flag, integer, rowsOf } from './validate.js';
+import { DataError, describe } from './errors.js';
+import { assertFinite, flag, integer, optionsOf, rowsOf, zeros } from './validate.js';
 
 export interface TimeseriesOptions {
   /** Steps per window. */
@@ -113,6 +113,7 @@ export function timeseriesWindows(series: TensorLike, options: TimeseriesOptions
 export function timeseriesWindows(series: TensorLike, options: TimeseriesOptions & { batchSize?: undefined }): Batch;
 export function timeseriesWindows(series: TensorLike, options: TimeseriesOptions): Batch | WindowBatches;
 export function timeseriesWindows(series: TensorLike, options: TimeseriesOptions): Batch | WindowBatches {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new DataError('options', `timeseriesWindows() takes { sequenceLength, … }, got ${describe(options)}`);
   const plan = planWindows(series, options);
   if (options.batchSize !== undefined) return new WindowBatches(plan, new BatchSchedule(plan.count, options));
   if (options.dropRemainder !== undefined) throw new DataError('dropRemainder', 'only applies with batchSize');
@@ -213,8 +214,8 @@ function copyWindows(plan: WindowPlan, order: Uint32Array | null, from: number, 
   const { series, stepSize, rate, length, target } = plan;
   const n = to - from;
   const windowSize = length * stepSize;
-  const x = new Float32Array(n * windowSize);
-  const y = target ? new Float32Array(n * shapeSize(target.shape)) : undefined;
+  const x = zeros(Float32Array, n * windowSize, 'x');
+  const y = target ? zeros(Float32Array, n * shapeSize(target.shape), 'y') : undefined;
   let xAt = 0;
   let yAt = 0;
   for (let i = from; i < to; i++) {
@@ -277,7 +278,8 @@ export function slidingWindows(
   options: SlidingWindowOptions = {},
 ): { windows: string[] | unknown[][] | Tensor; next: unknown[] | Tensor } {
   const windowLength = integer('length', length, 1);
-  const step = integer('step', options.step ?? 1, 1);
+  const step = integer('step', optionsOf(options, 'slidingWindows').step ?? 1, 1);
+  if (typeof sequence !== 'string' && !(Array.isArray(sequence) || ArrayBuffer.isView(sequence))) throw new DataError('sequence', `expected a string, an array or a typed array, got ${describe(sequence)}`);
   const symbols = typeof sequence === 'string' ? Array.from(sequence) : sequence;
   if (symbols.length <= windowLength) {
     throw new DataError('length', `a window of ${windowLength} symbols and its next symbol need ${windowLength + 1} symbols, but the sequence has ${symbols.length}`);
@@ -288,8 +290,8 @@ export function slidingWindows(
   if (ArrayBuffer.isView(symbols) || typeof symbols[0] === 'number') {
     const values = toTensor(symbols as ArrayLike<number>, 'sequence');
     if (values.shape.length !== 1) throw new DataError('sequence', `expected a flat sequence of numbers, got shape [${values.shape.join(', ')}]`);
-    const windows = new Float32Array(count * windowLength);
-    const next = new Float32Array(count);
+    const windows = zeros(Float32Array, count * windowLength, 'windows');
+    const next = zeros(Float32Array, count, 'next');
     for (let i = 0; i < count; i++) {
       copy(values.data, starts(i), windows, i * windowLength, windowLength);
       next[i] = values.data[starts(i) + windowLength];

@@ -26,9 +26,11 @@ import { Prng } from '../util/prng.js';
 import { writeArtifacts, type SavedModel } from './artifacts.js';
 import { describe, ModelConfigError, ModelInputError, ModelStateError } from './errors.js';
 import { asModelError, Model, trainingConfig } from './model.js';
-import { assertNotFitting, finiteTensorOf } from './training.js';
+import { assertNotFitting, finiteTensorOf, unchecked } from './training.js';
 import type { BatchPlan } from './network.js';
 import { StackPlanCache, type StackPlan } from './stack.js';
+import { readOptions } from './options.js';
+import { flag, type Option } from '../layers/options.js';
 
 export interface SequentialOptions {
   /** Seeds weight initialisation, shuffling and dropout: the same seed and data give the same model, bit for bit. Default 0. */
@@ -48,6 +50,11 @@ export interface SaveOptions {
   /** Also save the optimizer's state (a checkpoint to resume training from). Default true once compiled and trained. */
   includeOptimizer?: boolean;
 }
+
+const STEP_OPTIONS = { initialState: unchecked };
+/** Omitted: the default depends on the model (compiled and trained). */
+const optionalFlag: Option<boolean | undefined> = { parse: (value) => (value === undefined ? undefined : flag(false).parse(value)) };
+const SAVE_OPTIONS = { includeOptimizer: optionalFlag };
 
 export class Sequential extends Model {
   private readonly stack: Layer[] = [];
@@ -119,7 +126,13 @@ export class Sequential extends Model {
 
   /** Builds one layer from its own stream of the seed, chosen by position so that layer names do not matter. */
   private buildLayer(layer: Layer, index: number, shape: Shape): void {
-    layer.build(shape, new Prng(this.seed).derive(`layer ${index}`));
+    try {
+      layer.build(shape, new Prng(this.seed).derive(`layer ${index}`));
+    } catch (error) {
+      // Sizes beyond the host's arrays or Wasm memory: the layer is left unbuilt (Layer.build frees what it took).
+      if (error instanceof RangeError) throw new ModelConfigError(this.name, layer.name, `cannot build '${layer.name}' (layer ${index}) for input ${formatShape(shape)}: its weights do not fit in memory (${error.message}); use fewer units or a smaller input`);
+      throw error;
+    }
   }
 
   /** @internal Network */
@@ -164,6 +177,7 @@ export class Sequential extends Model {
    */
   step(x: TensorLike, options: StepOptions = {}): Tensor {
     this.assertLive();
+    const { initialState } = readOptions(this.name, options, STEP_OPTIONS);
     const first = this.stack[0];
     const declared = first?.builtInputShape ?? first?.batchInputShape;
     if (!declared) throw new ModelStateError(this.name, 'step', "step() needs the model's input shape; give the first layer an inputShape or call build()");
@@ -182,7 +196,7 @@ export class Sequential extends Model {
     const batch = batched ? t.shape[0] : 1;
     this.ensureBuilt([[null, null, ...stepShape]]);
     const plan = this.plans.get(this.stack, [batch, 1, ...(batched ? t.shape.slice(1) : t.shape)], false);
-    const states = this.carriedStepStates(batch, options.initialState);
+    const states = this.carriedStepStates(batch, initialState as StepOptions['initialState']);
     plan.input.set(t.data);
     plan.forward({ initialStates: states });
     for (const [i, carried] of states) plan.plans[i].states.forEach((state, k) => copy(state, carried[k]));
@@ -248,7 +262,7 @@ export class Sequential extends Model {
   /** TF.js Layers artifacts: model.json (topology, weights manifest, training config) and one float32 weights buffer. */
   save(options: SaveOptions = {}): SavedModel {
     this.assertBuilt('save');
-    const includeOptimizer = options.includeOptimizer ?? this.compiled !== undefined;
+    const includeOptimizer = readOptions(this.name, options, SAVE_OPTIONS).includeOptimizer ?? this.compiled !== undefined;
     if (includeOptimizer && !this.compiled) throw new ModelStateError(this.name, 'includeOptimizer', 'includeOptimizer needs a compiled model');
     const compiled = this.compiled;
     return writeArtifacts({

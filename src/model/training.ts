@@ -103,8 +103,8 @@ interface Batch {
   load(plan: BatchPlan, targets: F32Region | undefined): void;
 }
 
-/** Anything: checked where it is used (validation data, callbacks). */
-const unchecked: Option<unknown> = { parse: (value) => value };
+/** Anything: checked where it is used (validation data, callbacks, step's initialState). */
+export const unchecked: Option<unknown> = { parse: (value) => value };
 
 const BATCH_OPTIONS = { batchSize: atLeast(1, 32, true) };
 
