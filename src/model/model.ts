@@ -172,7 +172,7 @@ function nextModelName(kind: string): string {
 
 /** compile()'s options checked and resolved; the previous optimizer (if any) is freed. */
 function compileOptions(owner: string, options: CompileOptions, previous: Compiled | undefined): Compiled {
-  if (typeof options !== 'object' || options === null) throw new ModelConfigError(owner, 'options', `compile() takes { optimizer, loss, metrics }, got ${describe(options)}`);
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new ModelConfigError(owner, 'options', `compile() takes { optimizer, loss, metrics }, got ${describe(options)}`);
   const { optimizer, loss, metrics = [], ...rest } = options;
   const unknown = Object.keys(rest)[0];
   if (unknown !== undefined) throw new ModelConfigError(owner, unknown, `${unknown} is not an option of compile() (optimizer, loss, metrics)`);

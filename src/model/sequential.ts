@@ -64,7 +64,7 @@ export class Sequential extends Model {
   private stepBatch: number | undefined;
 
   constructor(options: SequentialOptions = {}) {
-    if (typeof options !== 'object' || options === null) throw new ModelConfigError('sequential', 'options', `options must be an object, got ${describe(options)}`);
+    if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new ModelConfigError('sequential', 'options', `options must be an object, got ${describe(options)}`);
     const { seed, name, layers, ...rest } = options;
     const unknown = Object.keys(rest)[0];
     if (unknown !== undefined) throw new ModelConfigError('sequential', unknown, `${unknown} is not an option of sequential() (seed, name, layers)`);
@@ -110,6 +110,10 @@ export class Sequential extends Model {
     assertNotFitting(this.name, this.stack, 'build');
     const shape = inputShape ?? this.stack[0]?.batchInputShape;
     if (shape === undefined) throw new ModelStateError(this.name, 'inputShape', "build() needs an input shape: give it, or give the first layer an inputShape (e.g. layers.lstm({ units: 8, inputShape: [5, 26] }))");
+    const builtFor = this.built ? this.stack[0].builtInputShape! : undefined;
+    if (builtFor && (!Array.isArray(shape) || shape.length !== builtFor.length || shape.some((d, i) => d !== null && builtFor[i] !== null && d !== builtFor[i]))) {
+      throw new ModelInputError(this.name, 'inputShape', `the model is built for input ${formatShape(builtFor)}, cannot build it again for ${Array.isArray(shape) ? formatShape(shape) : describe(shape)}`);
+    }
     this.ensureBuilt([shape]);
   }
 

@@ -82,6 +82,7 @@ export class Arena {
     if (!Number.isInteger(length) || length < 0) {
       throw new RangeError(`Arena.allocF32(length): expected a non-negative integer, got ${length}`);
     }
+    if (length > 2 ** 30) throw new RangeError(`Arena.allocF32(length): ${length} floats are more than the 4 GiB a Wasm memory can hold`);
     const bytes = Math.max(ARENA_ALIGN, alignUp(4 * length, ARENA_ALIGN));
     const start = this.takeFreeSpan(bytes) ?? this.bump(bytes);
     const block: Block = { start, bytes, live: true };
