@@ -251,3 +251,26 @@ export function sumSquares(src: usize, n: i32): f64 {
   if (i + 2 < n) { const x = <f64>load<f32>(src + (<usize>i << 2), 8); s2 += x * x; }
   return (s0 + s1) + (s2 + f64x2.extract_lane(s23, 1));
 }
+
+/**
+ * The index of the first element of src[0, n) that is NaN or ±Infinity, or −1 when all are
+ * finite (the optimizer's check of every weight after a step). x·0 is ±0 for a finite x and
+ * NaN otherwise, so 16 elements cost four multiplies and three adds before one test; only a
+ * block that fails is searched element by element.
+ */
+export function firstNonFinite(src: usize, n: i32): i32 {
+  const zero = f32x4.splat(0);
+  let i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const p = src + (<usize>i << 2);
+    const a = f32x4.add(f32x4.mul(v128.load(p), zero), f32x4.mul(v128.load(p, 16), zero));
+    const b = f32x4.add(f32x4.mul(v128.load(p, 32), zero), f32x4.mul(v128.load(p, 48), zero));
+    const s = f32x4.add(a, b);
+    if (v128.any_true(f32x4.ne(s, s))) break;
+  }
+  for (; i < n; i++) {
+    const x = load<f32>(src + (<usize>i << 2));
+    if (x - x != 0) return i;
+  }
+  return -1;
+}

@@ -39,6 +39,11 @@ export function tensor(data: ArrayLike<number>, shape: readonly number[] = [data
   if (data.length !== size) {
     throw new DataError(name, `shape [${shape.join(', ')}] holds ${size} values, but data has ${data.length}`);
   }
+  if (Array.isArray(data)) {
+    // Float32Array.from would turn '1' into 1 and true into 1 (and 'x' into NaN) without a word.
+    const bad = data.findIndex((v) => typeof v !== 'number');
+    if (bad >= 0) throw new DataError(`${name}.data[${bad}]`, `expected a number, got ${describe(data[bad])}`);
+  }
   return { shape: Object.freeze([...shape]), data: data instanceof Float32Array ? data : Float32Array.from(data) };
 }
 

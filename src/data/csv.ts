@@ -2,7 +2,7 @@
 // Only the selected columns must be numbers, so date or label columns can simply be left out.
 import { type Tensor } from '../tensor.js';
 import { DataError, describe } from './errors.js';
-import { flag } from './validate.js';
+import { flag, optionsOf } from './validate.js';
 
 export interface CsvOptions {
   /** The first (non-comment) line holds column names. Default true. */
@@ -49,6 +49,7 @@ const SPECIAL = new Map([
  */
 export function parseCsv(text: string, options: CsvOptions = {}): CsvTable {
   if (typeof text !== 'string') throw new DataError('text', `expected a string, got ${describe(text)}`);
+  options = optionsOf(options, 'parseCsv');
   const hasHeader = flag('header', options.header, true);
   const delimiter = options.delimiter ?? ',';
   if (typeof delimiter !== 'string' || delimiter.length !== 1 || delimiter === '"' || delimiter === '\n' || delimiter === '\r') {

@@ -2,7 +2,7 @@
 // targets (categoricalCrossentropy).
 import { type Tensor, type TensorLike, toTensor } from '../tensor.js';
 import { DataError } from './errors.js';
-import { elementPath, integer } from './validate.js';
+import { elementPath, integer, zeros } from './validate.js';
 
 /**
  * One-hot vectors of integer indices: shape [...indices shape, depth], 1 at each index and 0
@@ -31,7 +31,7 @@ export function toCategorical(y: TensorLike, numClasses?: number): Tensor {
 }
 
 function encode(t: Tensor, depth: number, argument: string): Tensor {
-  const out = new Float32Array(t.data.length * depth);
+  const out = zeros(Float32Array, t.data.length * depth, argument === 'y' ? 'numClasses' : 'depth');
   for (let i = 0; i < t.data.length; i++) {
     const index = t.data[i];
     if (!Number.isInteger(index) || index < 0 || index >= depth) {

@@ -2,7 +2,7 @@
 // plus each sample's real length so recurrent layers can mask the padding.
 import { shapeSize, type Tensor, type TensorLike, toTensor } from '../tensor.js';
 import { DataError, describe } from './errors.js';
-import { elementPath, integer, oneOf } from './validate.js';
+import { elementPath, integer, oneOf, optionsOf, zeros } from './validate.js';
 
 export type PadSide = 'pre' | 'post';
 
@@ -39,6 +39,7 @@ const INT32_MAX = 2147483647;
 export function padSequences(seqs: readonly SequenceInput[], options: PadOptions & { dtype: 'int32' }): PaddedSequences<Int32Array>;
 export function padSequences(seqs: readonly SequenceInput[], options?: PadOptions & { dtype?: 'float32' }): PaddedSequences<Float32Array>;
 export function padSequences(seqs: readonly SequenceInput[], options: PadOptions = {}): PaddedSequences<Float32Array | Int32Array> {
+  options = optionsOf(options, 'padSequences');
   if (!Array.isArray(seqs)) throw new DataError('seqs', `expected an array of sequences, got ${describe(seqs)}`);
   const padding = oneOf<PadSide>('padding', options.padding, ['pre', 'post'], 'pre');
   const truncating = oneOf<PadSide>('truncating', options.truncating, ['pre', 'post'], 'pre');
@@ -60,7 +61,7 @@ export function padSequences(seqs: readonly SequenceInput[], options: PadOptions
   const maxlen = options.maxlen === undefined ? sequences.reduce((longest, s) => Math.max(longest, s.steps), 0) : integer('maxlen', options.maxlen, 1);
 
   const rowSize = maxlen * stepSize;
-  const data = dtype === 'int32' ? new Int32Array(seqs.length * rowSize) : new Float32Array(seqs.length * rowSize);
+  const data = dtype === 'int32' ? zeros(Int32Array, seqs.length * rowSize, 'maxlen') : zeros(Float32Array, seqs.length * rowSize, 'maxlen');
   data.fill(value);
   const lengths = new Int32Array(seqs.length);
   sequences.forEach((s, i) => {
@@ -82,9 +83,10 @@ export function padSequences(seqs: readonly SequenceInput[], options: PadOptions
  * (`padding` must match the one used there).
  */
 export function sequenceMask(lengths: ArrayLike<number>, maxlen: number, padding: PadSide = 'pre'): Tensor {
+  if (!(Array.isArray(lengths) || ArrayBuffer.isView(lengths))) throw new DataError('lengths', `expected an array of sequence lengths, got ${describe(lengths)}`);
   integer('maxlen', maxlen, 0);
   const side = oneOf<PadSide>('padding', padding, ['pre', 'post'], 'pre');
-  const mask = new Float32Array(lengths.length * maxlen);
+  const mask = zeros(Float32Array, lengths.length * maxlen, 'maxlen');
   for (let i = 0; i < lengths.length; i++) {
     const length = integer(`lengths[${i}]`, lengths[i], 0, maxlen);
     const from = i * maxlen + (side === 'pre' ? maxlen - length : 0);

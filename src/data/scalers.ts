@@ -6,7 +6,7 @@
 import { type Tensor, type TensorLike, toTensor } from '../tensor.js';
 import { DataError } from './errors.js';
 import { numberArray, readDocument, requiredFlag } from './json.js';
-import { assertFinite, flag } from './validate.js';
+import { assertFinite, flag, optionsOf } from './validate.js';
 
 const EPSILON = Number.EPSILON;
 
@@ -111,6 +111,7 @@ export class StandardScaler extends FeatureScaler {
   private stats: { mean: Float64Array; scale: Float64Array } | undefined;
 
   constructor(options: StandardScalerOptions = {}) {
+    options = optionsOf(options, 'standardScaler');
     super();
     this.withMean = flag('withMean', options.withMean, true);
     this.withStd = flag('withStd', options.withStd, true);
@@ -204,6 +205,7 @@ export class MinMaxScaler extends FeatureScaler {
   private stats: { dataMin: Float64Array; dataMax: Float64Array } | undefined;
 
   constructor(options: MinMaxScalerOptions = {}) {
+    options = optionsOf(options, 'minMaxScaler');
     super();
     const range = options.featureRange ?? [0, 1];
     if (!Array.isArray(range) || range.length !== 2 || !range.every(Number.isFinite) || !(range[0] < range[1])) {

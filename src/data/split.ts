@@ -4,7 +4,7 @@ import { type Tensor, type TensorLike } from '../tensor.js';
 import { DEFAULT_SEED, Prng } from '../util/prng.js';
 import { gatherRows, pairedSamples } from './batching.js';
 import { DataError, describe } from './errors.js';
-import { flag, seedOption } from './validate.js';
+import { flag, optionsOf, seedOption } from './validate.js';
 
 export interface SplitOptions {
   /** A fraction in (0, 1) of the samples (rounded up, as sklearn), or a whole number of samples. Default 0.25. */
@@ -33,6 +33,7 @@ export interface SplitXY extends Split {
 export function trainTestSplit(x: TensorLike, y: TensorLike, options?: SplitOptions): SplitXY;
 export function trainTestSplit(x: TensorLike, y?: null, options?: SplitOptions): Split;
 export function trainTestSplit(x: TensorLike, y?: TensorLike | null, options: SplitOptions = {}): Split | Partial<SplitXY> {
+  options = optionsOf(options, 'trainTestSplit');
   const samples = pairedSamples(x, y);
   const { count } = samples;
   const testCount = testSizeOf(options.testSize ?? 0.25, count);
@@ -51,6 +52,7 @@ export function trainTestSplit(x: TensorLike, y?: TensorLike | null, options: Sp
 export function shuffle(x: TensorLike, y: TensorLike, options?: { seed?: number }): { x: Tensor; y: Tensor };
 export function shuffle(x: TensorLike, y?: null, options?: { seed?: number }): { x: Tensor };
 export function shuffle(x: TensorLike, y?: TensorLike | null, options: { seed?: number } = {}): { x: Tensor; y?: Tensor } {
+  options = optionsOf(options, 'shuffle');
   const samples = pairedSamples(x, y);
   const order = new Prng(seedOption(options.seed, DEFAULT_SEED)).permutation(samples.count);
   const xs = gatherRows(samples.x, order, 0, samples.count);

@@ -32,6 +32,23 @@ export function seedOption(value: unknown, fallback: number): number {
   return value;
 }
 
+/** An options argument: {} when omitted, else it must be a plain object (not null, a number or an array). */
+export function optionsOf<T extends object>(value: T | undefined, what: string): T {
+  if (value === undefined) return {} as T;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new DataError('options', `${what}() takes an object of options, got ${describe(value)}`);
+  return value;
+}
+
+/** A zeroed array of `count` values of `kind` for `argument`: a size beyond what the host can allocate is a DataError, not a RangeError. */
+export function zeros<A extends Float32Array | Int32Array>(kind: { new (length: number): A }, count: number, argument: string): A {
+  try {
+    return new kind(count);
+  } catch (error) {
+    if (error instanceof RangeError) throw new DataError(argument, `needs ${count} values, more than this host can allocate (${error.message})`);
+    throw error;
+  }
+}
+
 /** The path of element `flat` of a row-major tensor of `shape`, e.g. `[3][1]`. */
 export function elementPath(shape: readonly number[], flat: number): string {
   const indices = new Array<number>(shape.length);

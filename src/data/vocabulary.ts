@@ -3,7 +3,7 @@
 // descending frequency), saved and restored as JSON next to a model.
 import { DataError, describe } from './errors.js';
 import { readDocument, requiredFlag } from './json.js';
-import { flag, integer, oneOf } from './validate.js';
+import { flag, integer, oneOf, optionsOf } from './validate.js';
 
 export type TokenLevel = 'char' | 'word';
 
@@ -72,6 +72,10 @@ export class Vocabulary {
 
   /** Learns a vocabulary from texts; see vocabulary(). */
   static fromTexts(texts: string | Iterable<string>, options: VocabularyOptions): Vocabulary {
+    options = optionsOf(options, 'vocabulary');
+    if (typeof texts !== 'string' && (typeof texts !== 'object' || texts === null || typeof (texts as Iterable<string>)[Symbol.iterator] !== 'function')) {
+      throw new DataError('texts', `expected a string or an iterable of strings, got ${describe(texts)}`);
+    }
     const level = oneOf<TokenLevel>('level', options.level, ['char', 'word'], 'word');
     const settings: Settings = {
       level,
@@ -110,6 +114,7 @@ export class Vocabulary {
    * are). Unknown tokens map to the OOV index, or throw when there is no oovToken.
    */
   encode(text: string | readonly string[]): Int32Array {
+    if (typeof text !== 'string' && !Array.isArray(text)) throw new DataError('text', `expected a string or an array of tokens, got ${describe(text)}`);
     const tokens = typeof text === 'string' ? this.tokenize(text) : text;
     const out = new Int32Array(tokens.length);
     for (let i = 0; i < tokens.length; i++) {
@@ -122,6 +127,7 @@ export class Vocabulary {
 
   /** The text of token indices: tokens joined by '' ('char') or ' ' ('word'); mask (padding) indices are skipped. */
   decode(indices: ArrayLike<number>): string {
+    if (!(Array.isArray(indices) || ArrayBuffer.isView(indices))) throw new DataError('indices', `expected an array or a typed array of token indices, got ${describe(indices)}`);
     const maskIndex = this.maskToken === undefined ? -1 : 0;
     const tokens: string[] = [];
     for (let i = 0; i < indices.length; i++) {

@@ -4,7 +4,7 @@
 import { shapeSize, type Tensor, type TensorLike, toTensor } from '../tensor.js';
 import { type Batch, BatchIterable, BatchSchedule } from './batching.js';
 import { DataError, describe } from './errors.js';
-import { assertFinite, flag, integer, rowsOf } from './validate.js';
+import { assertFinite, flag, integer, optionsOf, rowsOf, zeros } from './validate.js';
 
 export interface TimeseriesOptions {
   /** Steps per window. */
@@ -121,6 +121,7 @@ export function timeseriesWindows(series: TensorLike, options: TimeseriesOptions
 export function timeseriesWindows(series: TensorLike, options: TimeseriesOptions & { batchSize?: undefined }): TimeseriesSamples;
 export function timeseriesWindows(series: TensorLike, options: TimeseriesOptions): TimeseriesSamples | WindowBatches;
 export function timeseriesWindows(series: TensorLike, options: TimeseriesOptions): TimeseriesSamples | WindowBatches {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new DataError('options', `timeseriesWindows() takes { sequenceLength, … }, got ${describe(options)}`);
   const plan = planWindows(series, options);
   if (options.batchSize !== undefined) return new WindowBatches(plan, new BatchSchedule(plan.count, options));
   if (options.dropRemainder !== undefined) throw new DataError('dropRemainder', 'only applies with batchSize');
@@ -221,8 +222,8 @@ function copyWindows(plan: WindowPlan, order: Uint32Array | null, from: number, 
   const { series, stepSize, rate, length, target } = plan;
   const n = to - from;
   const windowSize = length * stepSize;
-  const x = new Float32Array(n * windowSize);
-  const y = target ? new Float32Array(n * shapeSize(target.shape)) : undefined;
+  const x = zeros(Float32Array, n * windowSize, 'x');
+  const y = target ? zeros(Float32Array, n * shapeSize(target.shape), 'y') : undefined;
   let xAt = 0;
   let yAt = 0;
   for (let i = from; i < to; i++) {
@@ -283,7 +284,7 @@ export function slidingWindows(sequence: ArrayLike<number>, length: number, opti
 export function slidingWindows<T>(sequence: readonly T[], length: number, options?: SlidingWindowOptions): { windows: T[][]; next: T[] };
 export function slidingWindows(sequence: string | ArrayLike<unknown>, length: number, options: SlidingWindowOptions = {}): { windows: string[] | unknown[][]; next: unknown[] } {
   const windowLength = integer('length', length, 1);
-  const step = integer('step', options.step ?? 1, 1);
+  const step = integer('step', optionsOf(options, 'slidingWindows').step ?? 1, 1);
   if (typeof sequence !== 'string' && !Array.isArray(sequence) && !ArrayBuffer.isView(sequence)) {
     throw new DataError('sequence', `expected a string, an array or a typed array, got ${describe(sequence)}`);
   }

@@ -19,6 +19,7 @@ interface ElementwiseExports {
   transpose(src: number, dst: number, rows: number, cols: number): void;
   columnSums(src: number, dst: number, rows: number, cols: number, accumulate: number): void;
   sumSquares(src: number, n: number): number;
+  firstNonFinite(src: number, n: number): number;
 }
 
 type BinaryKernel = 'add' | 'sub' | 'mul';
@@ -121,4 +122,11 @@ export function sumSquares(src: F32Region, n = src.length): number {
   const what = 'sumSquares';
   const [srcOffset] = offsets(what, n, { src });
   return exportsOf<ElementwiseExports>(what).sumSquares(srcOffset, n);
+}
+
+/** The index of the first NaN or ±Infinity among the first n floats of src, or −1 when all are finite. */
+export function firstNonFinite(src: F32Region, n = src.length): number {
+  const what = 'firstNonFinite';
+  const [srcOffset] = offsets(what, n, { src });
+  return exportsOf<ElementwiseExports>(what).firstNonFinite(srcOffset, n);
 }

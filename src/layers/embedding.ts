@@ -9,6 +9,7 @@
 // for SIMD to do, and each float32 sum is rounded exactly as Wasm's f32.add would round it.
 import { elementPath } from '../data/validate.js';
 import type { F32Region } from '../runtime/arena.js';
+import type { Tensor } from '../tensor.js';
 import { LayerInputError } from './errors.js';
 import { initializerOption, type InitializerSpec } from './initializers.js';
 import { initializedWeight, Layer, LayerPlan, sizeOf, type LayerKind, type LayerOptions, type Mask, type PlanSetup, type Shape, type WeightSpec } from './layer.js';
@@ -68,6 +69,30 @@ export class Embedding extends Layer<typeof EMBEDDING.options> {
   protected createPlan(setup: PlanSetup): LayerPlan {
     return new EmbeddingPlan(this, setup);
   }
+
+  /**
+   * Checks every id of `ids` (the model's data, named `name`, e.g. 'x') before anything runs, so
+   * a bad id in a late sample fails before the first update; the error's argument is its place
+   * in the data ('x[20][2]').
+   */
+  checkIds(ids: Tensor, name: string): void {
+    const bad = firstBadId(ids.data, this.settings.inputDim);
+    if (bad >= 0) throw new LayerInputError(this.name, `${name}${elementPath(ids.shape, bad)}`, `${this.badIdProblem(name, ids.shape, bad, ids.data[bad])} for '${this.name}'`);
+  }
+
+  /** @internal EmbeddingPlan */
+  badIdProblem(name: string, shape: readonly number[], index: number, id: number): string {
+    return `${name}${elementPath(shape, index)} is ${id}, not an integer id in [0, ${this.settings.inputDim})`;
+  }
+}
+
+/** The index of the first value of `ids` that is not an integer in [0, inputDim), or −1. */
+function firstBadId(ids: ArrayLike<number>, inputDim: number): number {
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i];
+    if (!(Number.isInteger(id) && id >= 0 && id < inputDim)) return i;
+  }
+  return -1;
 }
 
 class EmbeddingPlan extends LayerPlan {
@@ -81,15 +106,11 @@ class EmbeddingPlan extends LayerPlan {
   protected runForward(input: F32Region): Mask | undefined {
     const { inputDim, outputDim: D, maskZero } = this.embedding.settings;
     const ids = input.view().subarray(0, sizeOf(this.inputShape));
+    const bad = firstBadId(ids, inputDim);
+    if (bad >= 0) throw new LayerInputError(this.layer.name, 'input', this.embedding.badIdProblem('input', this.inputShape, bad, ids[bad]));
     const table = this.embedding.weights[0].value.view();
     const out = this.output.view();
-    for (let i = 0; i < ids.length; i++) {
-      const id = ids[i];
-      if (!(Number.isInteger(id) && id >= 0 && id < inputDim)) {
-        throw new LayerInputError(this.layer.name, 'input', `input${elementPath(this.inputShape, i)} is ${id}, not an integer id in [0, ${inputDim})`);
-      }
-      out.set(table.subarray(id * D, id * D + D), i * D);
-    }
+    for (let i = 0; i < ids.length; i++) out.set(table.subarray(ids[i] * D, ids[i] * D + D), i * D);
     return maskZero ? Uint8Array.from(ids, (id) => (id !== 0 ? 1 : 0)) : undefined;
   }
 

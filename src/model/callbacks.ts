@@ -154,11 +154,47 @@ function monitored(owner: string, monitor: string, logs: Logs | undefined, param
   const value = logs?.[monitor];
   if (value !== undefined) return value;
   if (params?.metrics.includes(monitor)) return undefined;
-  const keys = Object.keys(logs ?? {});
+  throw notLogged(owner, monitor, Object.keys(logs ?? {}));
+}
+
+/** The error for a monitored key that the logs (`keys`) do not hold. */
+function notLogged(owner: string, monitor: string, keys: readonly string[]): ModelConfigError {
   const validation = monitor.startsWith('val_') && keys.includes(monitor.slice(4));
   const closest = closestName(monitor, keys);
   const hint = validation ? `; pass validationData or validationSplit to fit() to log '${monitor}'` : closest ? `; did you mean '${closest}'?` : '';
-  throw new ModelConfigError(owner, 'monitor', `monitor '${monitor}' is not in the logs (${keys.join(', ')})${hint}`);
+  return new ModelConfigError(owner, 'monitor', `monitor '${monitor}' is not in the logs (${keys.join(', ')})${hint}`);
+}
+
+/** What fit() does before onTrainBegin: each callback gets the model and params, monitors are checked, checkpoints learn which callback state to save. */
+export function startCallbacks(callbacks: readonly Callback[], model: CallbackModel, params: TrainingParams): void {
+  for (const callback of callbacks) {
+    callback.setModel(model);
+    callback.setParams(params);
+  }
+  checkMonitors(callbacks, params);
+  const plateau = callbacks.find((c) => c instanceof ReduceLROnPlateau);
+  for (const callback of callbacks) if (callback instanceof ModelCheckpoint) callback.plateau = plateau;
+}
+
+/**
+ * Checks, before training starts, that every monitoring callback's key will be in the epoch
+ * logs fit writes (params.metrics, and 'learning_rate' after a reduceLROnPlateau), so a typo
+ * fails before the first update rather than after an epoch. From the first callback that may
+ * add keys of its own (any other onEpochEnd) on, the check is left to the end of each epoch.
+ */
+function checkMonitors(callbacks: readonly Callback[], params: TrainingParams): void {
+  const keys = [...params.metrics];
+  for (const callback of callbacks) {
+    if (callback instanceof ReduceLROnPlateau) {
+      keys.push('learning_rate');
+      if (!keys.includes(callback.monitor)) throw notLogged('reduceLROnPlateau', callback.monitor, keys);
+    } else if (callback instanceof EarlyStopping || callback instanceof ModelCheckpoint) {
+      const owner = callback instanceof EarlyStopping ? 'earlyStopping' : 'modelCheckpoint';
+      if (callback.usesMonitor && !keys.includes(callback.monitor)) throw notLogged(owner, callback.monitor, keys);
+    } else if (!(callback instanceof TerminateOnNaN)) {
+      return;
+    }
+  }
 }
 
 /** Keras's EarlyStopping/ModelCheckpoint test: `current` beats `reference` by more than minDelta (nothing to beat yet: true). */
@@ -221,6 +257,9 @@ export class EarlyStopping extends Callback {
     this.monitor = this.settings.monitor;
     this.direction = monitorDirection(this.monitor, this.settings.mode);
   }
+
+  /** @internal checkMonitors */
+  readonly usesMonitor = true;
 
   override onTrainBegin(): void {
     this.wait = 0;
@@ -313,6 +352,8 @@ export class ModelCheckpoint extends Callback {
   readonly monitor: string;
   readonly direction: Direction;
   best: number;
+  /** @internal startCallbacks: the fit's reduceLROnPlateau, whose state each checkpoint carries. */
+  plateau: ReduceLROnPlateau | undefined = undefined;
   private readonly settings: Settings<typeof MODEL_CHECKPOINT>;
 
   constructor(options: ModelCheckpointOptions) {
@@ -323,13 +364,23 @@ export class ModelCheckpoint extends Callback {
     this.best = this.direction === 'min' ? Infinity : -Infinity;
   }
 
+  /** @internal checkMonitors: only saveBestOnly reads the monitored value. */
+  get usesMonitor(): boolean {
+    return this.settings.saveBestOnly;
+  }
+
   override async onEpochEnd(epoch: number, logs?: Logs): Promise<void> {
     if (this.settings.saveBestOnly) {
       const current = monitored('modelCheckpoint', this.monitor, logs, this.params);
       if (current === undefined || !improves(current, this.best, this.direction, 0)) return;
       this.best = current;
     }
-    await this.settings.save(modelOf(this, 'modelCheckpoint').save(), epoch, logs ?? {});
+    const artifacts = modelOf(this, 'modelCheckpoint').save();
+    if (this.plateau) {
+      const json = artifacts.modelJSON as { userDefinedMetadata?: Record<string, unknown> };
+      json.userDefinedMetadata = { ...json.userDefinedMetadata, reduceLROnPlateau: this.plateau.getState() };
+    }
+    await this.settings.save(artifacts, epoch, logs ?? {});
   }
 }
 
@@ -355,6 +406,8 @@ const REDUCE_LR = {
   mode: mode(),
   verbose: level([0, 1] as const),
 };
+/** reduceLROnPlateau's state between epochs, as a checkpoint carries it. */
+export type ReduceLROnPlateauState = { monitor: string; best: number | null; wait: number; cooldownCounter: number };
 export type ReduceLROnPlateauOptions = { monitor?: string; factor?: number; patience?: number; minDelta?: number; cooldown?: number; minLr?: number; mode?: 'auto' | 'min' | 'max'; verbose?: 0 | 1 };
 
 /**
@@ -370,6 +423,8 @@ export class ReduceLROnPlateau extends Callback {
   wait = 0;
   cooldownCounter = 0;
   best: number;
+  /** setState() was called: the next onTrainBegin keeps the state. */
+  private restored = false;
   private readonly settings: Settings<typeof REDUCE_LR>;
 
   constructor(options?: ReduceLROnPlateauOptions) {
@@ -381,9 +436,34 @@ export class ReduceLROnPlateau extends Callback {
   }
 
   override onTrainBegin(): void {
+    if (this.restored) {
+      this.restored = false;
+      return;
+    }
     this.best = this.direction === 'min' ? Infinity : -Infinity;
     this.wait = 0;
     this.cooldownCounter = 0;
+  }
+
+  /** What a resumed run needs to continue as if it never stopped (modelCheckpoint saves it in model.json's userDefinedMetadata.reduceLROnPlateau); best is null while nothing was seen. */
+  getState(): ReduceLROnPlateauState {
+    return { monitor: this.monitor, best: Number.isFinite(this.best) ? this.best : null, wait: this.wait, cooldownCounter: this.cooldownCounter };
+  }
+
+  /** Restores getState() output (e.g. from a checkpoint's model.json) for the next fit(), which then starts from it instead of afresh. */
+  setState(state: ReduceLROnPlateauState): void {
+    const fail = (argument: string, problem: string) => new ModelConfigError('reduceLROnPlateau', argument, problem);
+    if (typeof state !== 'object' || state === null) throw fail('state', `state must be { monitor, best, wait, cooldownCounter } as getState() gives it, got ${describe(state)}`);
+    const { monitor, best, wait, cooldownCounter } = state;
+    if (monitor !== this.monitor) throw fail('state.monitor', `state.monitor is ${describe(monitor)} but this callback monitors '${this.monitor}'`);
+    if (best !== null && !Number.isFinite(best)) throw fail('state.best', `state.best must be a finite number or null, got ${describe(best)}`);
+    for (const [key, value] of [['wait', wait], ['cooldownCounter', cooldownCounter]] as const) {
+      if (!Number.isSafeInteger(value) || value < 0) throw fail(`state.${key}`, `state.${key} must be an integer >= 0, got ${describe(value)}`);
+    }
+    this.best = best ?? (this.direction === 'min' ? Infinity : -Infinity);
+    this.wait = wait;
+    this.cooldownCounter = cooldownCounter;
+    this.restored = true;
   }
 
   override onEpochEnd(epoch: number, logs?: Logs): void {

@@ -76,6 +76,10 @@ export class EncoderDecoder extends Model {
     return this.encoder.built && this.decoder.built;
   }
 
+  inputLayers(): readonly (Layer | undefined)[] {
+    return [...this.encoder.inputLayers(), ...this.decoder.inputLayers()];
+  }
+
   inputShapes(): Shape[] {
     return [...this.encoder.inputShapes(), ...this.decoder.inputShapes()];
   }

@@ -25,7 +25,7 @@ export { optimizers, Optimizer } from './optimizers.js';
 export type { OptimizerName, OptimizerOptions, SgdOptions, RmspropOptions, AdamOptions, AdamwOptions, AdagradOptions } from './optimizers.js';
 export type { LearningRateSchedule, ExponentialDecayOptions, PiecewiseConstantDecayOptions } from './schedules.js';
 export { Callback } from './callbacks.js';
-export type { Logs, CallbackHooks, TrainingParams, EarlyStoppingOptions, ModelCheckpointOptions, ReduceLROnPlateauOptions } from './callbacks.js';
+export type { Logs, CallbackHooks, TrainingParams, EarlyStoppingOptions, ModelCheckpointOptions, ReduceLROnPlateauOptions, ReduceLROnPlateauState } from './callbacks.js';
 
 /** Learning-rate schedules (Keras names): pass one as an optimizer's learningRate. */
 export const schedules = { exponentialDecay, piecewiseConstantDecay };

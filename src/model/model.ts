@@ -12,7 +12,7 @@ import { lossFrom, type Loss, type LossIdentifier } from './losses.js';
 import { metricFrom, type Metric, type MetricIdentifier } from './metrics.js';
 import type { BatchPlan, Network } from './network.js';
 import { optimizerFrom, type Optimizer, type OptimizerName } from './optimizers.js';
-import { evaluate, evaluateDataset, fit, predict, predictDataset, type BatchLike, type Compiled, type Dataset, type EvaluateOptions, type FitOptions, type History, type ModelInput, type PredictOptions, type Trainable } from './training.js';
+import { assertNotFitting, evaluate, evaluateDataset, fit, predict, predictDataset, type BatchLike, type Compiled, type Dataset, type EvaluateOptions, type FitOptions, type History, type ModelInput, type PredictOptions, type Trainable } from './training.js';
 
 /** An optimizer by name: ours, or Keras's class name (any case works at run time). */
 export type OptimizerIdentifier = OptimizerName | 'SGD' | 'RMSprop' | 'Adam' | 'AdamW' | 'Adagrad';
@@ -52,6 +52,7 @@ export abstract class Model implements Network, Trainable {
 
   abstract get layers(): readonly Layer[];
   abstract get built(): boolean;
+  abstract inputLayers(): readonly (Layer | undefined)[];
   abstract inputShapes(): Shape[];
   abstract outputShape(shapes: readonly Shape[]): Shape;
   abstract ensureBuilt(shapes: readonly Shape[]): void;
@@ -75,6 +76,7 @@ export abstract class Model implements Network, Trainable {
   /** Chooses the optimizer, loss and metrics for fit() and evaluate(). Compiling again starts a fresh optimizer. */
   compile(options: CompileOptions): void {
     this.assertLive();
+    assertNotFitting(this.name, this.layers, 'compile');
     this.compiled = compileOptions(this.name, options, this.compiled);
   }
 
@@ -167,6 +169,7 @@ export abstract class Model implements Network, Trainable {
   /** Frees every layer's weights and buffers, and the optimizer's state. */
   dispose(): void {
     if (this.disposed) return;
+    assertNotFitting(this.name, this.layers, 'dispose');
     this.release();
     this.compiled?.optimizer.dispose();
     for (const layer of this.layers) layer.dispose();
@@ -204,7 +207,7 @@ function nextModelName(kind: string): string {
 
 /** compile()'s options checked and resolved; the previous optimizer (if any) is freed. */
 function compileOptions(owner: string, options: CompileOptions, previous: Compiled | undefined): Compiled {
-  if (typeof options !== 'object' || options === null) throw new ModelConfigError(owner, 'options', `compile() takes { optimizer, loss, metrics }, got ${describe(options)}`);
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new ModelConfigError(owner, 'options', `compile() takes { optimizer, loss, metrics }, got ${describe(options)}`);
   const { optimizer, loss, metrics = [], ...rest } = options;
   const unknown = Object.keys(rest)[0];
   if (unknown !== undefined) throw new ModelConfigError(owner, unknown, `${unknown} is not an option of compile() (optimizer, loss, metrics)`);

@@ -26,6 +26,8 @@ export interface Network {
   readonly name: string;
   /** Every layer whose weights the model holds, in order. */
   readonly layers: readonly Layer[];
+  /** The layer each input enters first (its data is checked against it before training: embedding ids). */
+  inputLayers(): readonly (Layer | undefined)[];
   /** The declared shape of each input, batch first (null where open); [] while not known (no declared shape, not built). */
   inputShapes(): Shape[];
   /** The output shape for inputs of these shapes (batch first). */

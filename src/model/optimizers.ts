@@ -11,7 +11,7 @@
 // weight tensor one Wasm call that applies Keras 3's decoupled weight decay and the update
 // (src/kernels/optimizers.ts). Where Keras 3 and TF.js 4.22 differ, the kernels say which
 // formula they follow and why (Adam's ε placement, RMSprop's centered ε, SGD's velocity).
-import { clip, fill, scale, sumSquares } from '../kernels/elementwise.js';
+import { clip, fill, firstNonFinite, scale, sumSquares } from '../kernels/elementwise.js';
 import { adagradUpdate, adamUpdate, rmspropUpdate, sgdUpdate } from '../kernels/optimizers.js';
 import { closestName } from '../layers/errors.js';
 import type { LayerWeight } from '../layers/layer.js';
@@ -171,6 +171,22 @@ export abstract class Optimizer {
     return 0;
   }
 
+  /**
+   * What is wrong with one weight's saved slots (by slot name; finite values of the right shape),
+   * or undefined when the update can take them: a mean square or accumulator below zero would
+   * make every weight NaN at the next step. Subclasses add their own conditions.
+   */
+  protected slotProblem(slots: ReadonlyMap<string, ArrayLike<number>>): string | undefined {
+    for (const slot of ['rms', 'v', 'vhat', 'accumulator']) {
+      const values = slots.get(slot);
+      if (values === undefined) continue;
+      for (let k = 0; k < values.length; k++) {
+        if (values[k] < 0) return `'${slot}' holds ${values[k]} at index ${k}; it is a sum of squares and cannot be negative`;
+      }
+    }
+    return undefined;
+  }
+
   /** One update of `weight` from its grad with its slots (in slotNames() order); `step` is 1 for the first. */
   protected abstract update(weight: LayerWeight, slots: readonly F32Region[], learningRate: number, step: number): void;
 
@@ -237,6 +253,9 @@ export abstract class Optimizer {
   /**
    * One update of every trainable weight from its grad region (clipped first, in place in the
    * grads), then iterations += 1. The caller zeroes the grads and tells layers weightsChanged().
+   * A non-finite gradient (after clipping) refuses the step before any weight or slot changes;
+   * a weight that the update leaves non-finite (an overflow) is reported after the step. Both
+   * are a ModelStateError naming the weight, so NaN never spreads through a model unnoticed.
    */
   apply(weights: readonly LayerWeight[]): void {
     const built = this.assertBuilt('apply');
@@ -244,8 +263,19 @@ export abstract class Optimizer {
     const learningRate = this.learningRate;
     if (this.steps >= MAX_ITERATIONS) throw new ModelStateError(this.name, 'iterations', `apply(): ${MAX_ITERATIONS} steps is the most an optimizer counts (its state is saved as float32)`);
     this.clipGradients(built.weights);
-    built.weights.forEach((w, i) => this.update(w, built.slots.map((s) => s[i]), learningRate, this.steps + 1));
+    const step = this.steps + 1;
+    this.assertFinite(built.weights, 'grad', (w, at) => `step ${step} refused: the gradient of '${w.name}' is ${at}; no weight was changed (lower the learning rate, clip gradients, or look for data the loss cannot take)`);
+    built.weights.forEach((w, i) => this.update(w, built.slots.map((s) => s[i]), learningRate, step));
     this.steps++;
+    this.assertFinite(built.weights, 'value', (w, at) => `step ${step} left weight '${w.name}' ${at}: the update overflowed (learning rate ${learningRate}); restore the weights from a checkpoint and lower the learning rate`);
+  }
+
+  /** A ModelStateError naming the first weight whose grad or value holds a NaN or ±Infinity (one Wasm scan per tensor). */
+  private assertFinite(weights: readonly LayerWeight[], part: 'grad' | 'value', problem: (w: LayerWeight, at: string) => string): void {
+    for (const w of weights) {
+      const index = firstNonFinite(w[part]);
+      if (index >= 0) throw new ModelStateError(this.name, w.name, problem(w, `${w[part].view()[index]} at index ${index}`));
+    }
   }
 
   /** Keras 3's clipping: per-tensor norm, global norm or value, in place in the grads; norms summed in float64 in Wasm. */
@@ -347,6 +377,10 @@ export abstract class Optimizer {
     const iteration = given.get('iteration')![0];
     if (!Number.isInteger(iteration) || iteration < 0 || iteration > MAX_ITERATIONS) {
       throw fail('iteration', `optimizer state 'iteration' must be an integer in [0, ${MAX_ITERATIONS}], got ${iteration}`);
+    }
+    for (const w of built.weights) {
+      const problem = this.slotProblem(new Map(slotNames.map((slot) => [slot, given.get(`${w.name}/${slot}`)!])));
+      if (problem !== undefined) throw fail(w.name, `optimizer state of '${w.name}': ${problem}`);
     }
     slotNames.forEach((slot, s) => built.weights.forEach((w, i) => built.slots[s][i].set(given.get(`${w.name}/${slot}`)!)));
     this.steps = iteration;
@@ -456,6 +490,19 @@ export class RMSprop extends Optimizer {
 
   protected slotNames() {
     return ['rms', ...(this.momentum !== 0 ? ['momentum'] : []), ...(this.centered ? ['mg'] : [])];
+  }
+
+  /** Centered, the update divides by √(rms − mg² + ε): mg² cannot exceed rms (a mean of squares bounds the squared mean). */
+  protected override slotProblem(slots: ReadonlyMap<string, ArrayLike<number>>): string | undefined {
+    const problem = super.slotProblem(slots);
+    if (problem !== undefined || !this.centered) return problem;
+    const rms = slots.get('rms')!;
+    const mg = slots.get('mg')!;
+    for (let k = 0; k < rms.length; k++) {
+      // The slack covers float32 rounding of a state that training produced.
+      if (mg[k] * mg[k] > rms[k] * (1 + 1e-5) + this.epsilon) return `'mg' holds ${mg[k]} at index ${k}, whose square exceeds 'rms' ${rms[k]} there (a mean gradient cannot exceed the root mean square)`;
+    }
+    return undefined;
   }
 
   protected update(weight: LayerWeight, slots: readonly F32Region[], learningRate: number): void {

@@ -26,9 +26,11 @@ import { Prng } from '../util/prng.js';
 import { writeArtifacts, type SavedModel } from './artifacts.js';
 import { describe, ModelConfigError, ModelInputError, ModelStateError } from './errors.js';
 import { asModelError, Model, trainingConfig } from './model.js';
-import { finiteTensorOf } from './training.js';
+import { assertNotFitting, finiteTensorOf, unchecked } from './training.js';
 import type { BatchPlan } from './network.js';
 import { StackPlanCache, type StackPlan } from './stack.js';
+import { readOptions } from './options.js';
+import { flag, type Option } from '../layers/options.js';
 
 export interface SequentialOptions {
   /** Seeds weight initialisation, shuffling and dropout: the same seed and data give the same model, bit for bit. Default 0. */
@@ -49,6 +51,11 @@ export interface SaveOptions {
   includeOptimizer?: boolean;
 }
 
+const STEP_OPTIONS = { initialState: unchecked };
+/** Omitted: the default depends on the model (compiled and trained). */
+const optionalFlag: Option<boolean | undefined> = { parse: (value) => (value === undefined ? undefined : flag(false).parse(value)) };
+const SAVE_OPTIONS = { includeOptimizer: optionalFlag };
+
 export class Sequential extends Model {
   private readonly stack: Layer[] = [];
   private readonly plans = new StackPlanCache();
@@ -57,7 +64,7 @@ export class Sequential extends Model {
   private stepBatch: number | undefined;
 
   constructor(options: SequentialOptions = {}) {
-    if (typeof options !== 'object' || options === null) throw new ModelConfigError('sequential', 'options', `options must be an object, got ${describe(options)}`);
+    if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new ModelConfigError('sequential', 'options', `options must be an object, got ${describe(options)}`);
     const { seed, name, layers, ...rest } = options;
     const unknown = Object.keys(rest)[0];
     if (unknown !== undefined) throw new ModelConfigError('sequential', unknown, `${unknown} is not an option of sequential() (seed, name, layers)`);
@@ -77,6 +84,7 @@ export class Sequential extends Model {
   /** Appends a layer. After the model is built the layer is built at once (from the previous layer's output shape). */
   add(layer: Layer): void {
     this.assertLive();
+    assertNotFitting(this.name, this.stack, 'add');
     if (!(layer instanceof Layer)) throw new ModelConfigError(this.name, 'layer', `add() takes a layer (e.g. layers.lstm({ units: 8 })), got ${describe(layer)}`);
     if (this.stack.includes(layer)) throw new ModelConfigError(this.name, 'layer', `layer '${layer.name}' is already in this model`);
     if (this.stack.some((l) => l.name === layer.name)) throw new ModelConfigError(this.name, 'layer', `a layer named '${layer.name}' is already in this model; layer names must be unique`);
@@ -99,8 +107,13 @@ export class Sequential extends Model {
   /** Builds every layer for `inputShape` (batch first, null where open); without it, the first layer's declared input shape. */
   build(inputShape?: Shape): void {
     this.assertLive();
+    assertNotFitting(this.name, this.stack, 'build');
     const shape = inputShape ?? this.stack[0]?.batchInputShape;
     if (shape === undefined) throw new ModelStateError(this.name, 'inputShape', "build() needs an input shape: give it, or give the first layer an inputShape (e.g. layers.lstm({ units: 8, inputShape: [5, 26] }))");
+    const builtFor = this.built ? this.stack[0].builtInputShape! : undefined;
+    if (builtFor && (!Array.isArray(shape) || shape.length !== builtFor.length || shape.some((d, i) => d !== null && builtFor[i] !== null && d !== builtFor[i]))) {
+      throw new ModelInputError(this.name, 'inputShape', `the model is built for input ${formatShape(builtFor)}, cannot build it again for ${Array.isArray(shape) ? formatShape(shape) : describe(shape)}`);
+    }
     this.ensureBuilt([shape]);
   }
 
@@ -117,7 +130,18 @@ export class Sequential extends Model {
 
   /** Builds one layer from its own stream of the seed, chosen by position so that layer names do not matter. */
   private buildLayer(layer: Layer, index: number, shape: Shape): void {
-    layer.build(shape, new Prng(this.seed).derive(`layer ${index}`));
+    try {
+      layer.build(shape, new Prng(this.seed).derive(`layer ${index}`));
+    } catch (error) {
+      // Sizes beyond the host's arrays or Wasm memory: the layer is left unbuilt (Layer.build frees what it took).
+      if (error instanceof RangeError) throw new ModelConfigError(this.name, layer.name, `cannot build '${layer.name}' (layer ${index}) for input ${formatShape(shape)}: its weights do not fit in memory (${error.message}); use fewer units or a smaller input`);
+      throw error;
+    }
+  }
+
+  /** @internal Network */
+  inputLayers(): readonly (Layer | undefined)[] {
+    return [this.stack[0]];
   }
 
   /** @internal Network */
@@ -157,6 +181,7 @@ export class Sequential extends Model {
    */
   step(x: TensorLike, options: StepOptions = {}): Tensor {
     this.assertLive();
+    const { initialState } = readOptions(this.name, options, STEP_OPTIONS);
     const first = this.stack[0];
     const declared = first?.builtInputShape ?? first?.batchInputShape;
     if (!declared) throw new ModelStateError(this.name, 'step', "step() needs the model's input shape; give the first layer an inputShape or call build()");
@@ -171,10 +196,11 @@ export class Sequential extends Model {
     if (!(batched || t.shape.length === stepShape.length) || stepShape.some((d, i) => d !== null && d !== t.shape[i + (batched ? 1 : 0)])) {
       throw new ModelInputError(this.name, 'x', `x must be one step, ${formatShape(stepShape)} or [batch, ${stepShape.join(', ')}], got ${formatShape(t.shape)}`);
     }
+    if (first instanceof Embedding) asModelError(this.name, () => first.checkIds(t, 'x'));
     const batch = batched ? t.shape[0] : 1;
     this.ensureBuilt([[null, null, ...stepShape]]);
     const plan = this.plans.get(this.stack, [batch, 1, ...(batched ? t.shape.slice(1) : t.shape)], false);
-    const states = this.carriedStepStates(batch, options.initialState);
+    const states = this.carriedStepStates(batch, initialState as StepOptions['initialState']);
     plan.input.set(t.data);
     plan.forward({ initialStates: states });
     for (const [i, carried] of states) plan.plans[i].states.forEach((state, k) => copy(state, carried[k]));
@@ -240,7 +266,7 @@ export class Sequential extends Model {
   /** TF.js Layers artifacts: model.json (topology, weights manifest, training config) and one float32 weights buffer. */
   save(options: SaveOptions = {}): SavedModel {
     this.assertBuilt('save');
-    const includeOptimizer = options.includeOptimizer ?? this.compiled !== undefined;
+    const includeOptimizer = readOptions(this.name, options, SAVE_OPTIONS).includeOptimizer ?? this.compiled !== undefined;
     if (includeOptimizer && !this.compiled) throw new ModelStateError(this.name, 'includeOptimizer', 'includeOptimizer needs a compiled model');
     const compiled = this.compiled;
     return writeArtifacts({

@@ -11,15 +11,17 @@
 // shuffle of epoch e, the dropout masks of batch b of epoch e), so a run resumed at
 // initialEpoch from a checkpoint repeats the bits of a run that never stopped.
 import { elementPath } from '../data/validate.js';
-import type { LayerWeight, Shape } from '../layers/layer.js';
+import type { Layer, LayerWeight, Shape } from '../layers/layer.js';
 import { formatShape } from '../layers/layer.js';
 import { DataError } from '../data/errors.js';
+import { Embedding } from '../layers/embedding.js';
 import { flag, type Option } from '../layers/options.js';
 import type { F32Region } from '../runtime/arena.js';
 import { concat, differByTrailingOne, shapeSize, toTensor, type Tensor, type TensorLike } from '../tensor.js';
 import type { Prng } from '../util/prng.js';
-import { toCallbacks, type Callback, type CallbackHooks, type CallbackModel, type Logs, type TrainingParams } from './callbacks.js';
-import { describe, ModelConfigError, ModelInputError } from './errors.js';
+import { startCallbacks, toCallbacks, type Callback, type CallbackHooks, type CallbackModel, type Logs, type TrainingParams } from './callbacks.js';
+import { describe, ModelConfigError, ModelInputError, ModelStateError } from './errors.js';
+import { asModelError } from './model.js';
 import type { Loss } from './losses.js';
 import type { Metric } from './metrics.js';
 import type { BatchPlan, Network } from './network.js';
@@ -120,8 +122,8 @@ interface Batch {
   load(plan: BatchPlan, targets: F32Region | undefined): void;
 }
 
-/** Anything: checked where it is used (validation data, callbacks). */
-const unchecked: Option<unknown> = { parse: (value) => value };
+/** Anything: checked where it is used (validation data, callbacks, step's initialState). */
+export const unchecked: Option<unknown> = { parse: (value) => value };
 
 const BATCH_OPTIONS = { batchSize: atLeast(1, 32, true) };
 
@@ -150,7 +152,29 @@ export interface Trainable extends CallbackModel {
   readonly trainingRng: Prng;
 }
 
+/** The layers of every model inside fit(): a second fit and the calls that change the model are refused while it trains. */
+const fitting = new WeakSet<Layer>();
+
+/** A ModelStateError when any of `layers` belongs to a model that fit() is training (from its callbacks too). */
+export function assertNotFitting(owner: string, layers: readonly Layer[], what: string): void {
+  if (layers.some((layer) => fitting.has(layer))) {
+    throw new ModelStateError(owner, what, `${what}() cannot run while fit() is training this model; await fit() first (a callback ends it early by setting model.stopTraining = true)`);
+  }
+}
+
 export async function fit(model: Trainable, compiled: Compiled, x: unknown, y: unknown, fitOptions?: FitOptions): Promise<History> {
+  const network = model.network;
+  assertNotFitting(network.name, network.layers, 'fit');
+  const layers = [...network.layers];
+  for (const layer of layers) fitting.add(layer);
+  try {
+    return await fitUnguarded(model, compiled, x, y, fitOptions);
+  } finally {
+    for (const layer of layers) fitting.delete(layer);
+  }
+}
+
+async function fitUnguarded(model: Trainable, compiled: Compiled, x: unknown, y: unknown, fitOptions: FitOptions | undefined): Promise<History> {
   const network = model.network;
   const owner = network.name;
   const { source, y: targets, options } = datasetArguments<FitOptions>(owner, x, y, fitOptions, 'fit');
@@ -196,10 +220,7 @@ export async function fit(model: Trainable, compiled: Compiled, x: unknown, y: u
   const callbacks = toCallbacks(options.callbacks);
   const terminal = verbose > 0 ? consoleOutput() : undefined;
   if (terminal) callbacks.push(progressLogger({ verbose: verbose as 1 | 2, ...terminal }));
-  for (const callback of callbacks) {
-    callback.setModel(model);
-    callback.setParams(params);
-  }
+  startCallbacks(callbacks, model, params);
   const history = new History(params);
   const pause = eventLoopYielder();
   model.stopTraining = false;
@@ -224,13 +245,21 @@ export async function fit(model: Trainable, compiled: Compiled, x: unknown, y: u
       plan.forward(epochRng.derive(batch));
       const dOutput = plan.buffer('dOutput', plan.output.length);
       const { values, rows } = lossAndMetrics(plan, compiled, target, dOutput, fused);
-      for (const layer of network.layers) layer.zeroGradients();
-      plan.backward(dOutput, fused);
-      compiled.optimizer.apply(weights);
-      for (const layer of network.layers) layer.weightsChanged();
+      // A non-finite loss has no usable gradient: the batch is not applied, so the weights stay
+      // as they were; terminateOnNaN (or any callback) may stop training, else fit throws below.
+      const finiteLoss = Number.isFinite(values[0]);
+      if (finiteLoss) {
+        for (const layer of network.layers) layer.zeroGradients();
+        plan.backward(dOutput, fused);
+        compiled.optimizer.apply(weights);
+        for (const layer of network.layers) layer.weightsChanged();
+      }
       totals.add(values, data.count, rows);
       Object.assign(logs, totals.means());
       for (const callback of callbacks) await callback.onBatchEnd(batch, logs);
+      if (!finiteLoss && !model.stopTraining) {
+        throw new ModelStateError(owner, 'loss', `batch ${batch} of epoch ${epoch}: the loss is ${values[0]}, so its update was not applied and the weights are those before this batch; lower the learning rate or clip gradients (terminateOnNaN() stops training here without an error)`);
+      }
       batch++;
       if (model.stopTraining) break;
       await pause();
@@ -467,9 +496,9 @@ function isOptionsObject(value: unknown): value is object {
 function datasetArguments<O extends object>(owner: string, x: unknown, y: unknown, options: O | undefined, what: string): { source: BatchSource | undefined; y: unknown; options: O } {
   if (!isBatchSource(x)) {
     if (isOptionsObject(y)) throw new ModelInputError(owner, 'y', `y must be the targets (nested arrays or { shape, data }), got an options object; in-memory data is ${what}(x, y, options)`);
-    return { source: undefined, y, options: options ?? ({} as O) };
+    return { source: undefined, y, options: options === undefined ? ({} as O) : options };
   }
-  if (y === undefined) return { source: x, y, options: options ?? ({} as O) };
+  if (y === undefined) return { source: x, y, options: options === undefined ? ({} as O) : options };
   // Checked by the caller's option table like any options object.
   if (options === undefined && isOptionsObject(y)) return { source: x, y: undefined, options: y as O };
   throw new ModelInputError(owner, 'y', `an iterable of batches carries its own targets ({ xs, ys }); give no y: ${what}(batches, options)`);
@@ -546,6 +575,9 @@ function samplesOf(network: Network, loss: Loss | undefined, x: unknown, y: unkn
     if (t.shape[0] !== count) throw new ModelInputError(owner, name, `${name} has ${t.shape[0]} samples but ${xName}[0] has ${count}`);
   });
   network.ensureBuilt(inputs.map((t) => openShape(t.shape)));
+  network.inputLayers().forEach((layer, i) => {
+    if (layer instanceof Embedding) asModelError(owner, () => layer.checkIds(inputs[i], declared.length === 1 ? xName : `${xName}[${i}]`));
+  });
   if (!loss) return new Samples(inputs, undefined);
   if (y === undefined) throw new ModelInputError(owner, yName, `${yName} (the targets) is required`);
   const labels = samplesTensor(owner, y, yName);

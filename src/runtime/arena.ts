@@ -147,6 +147,7 @@ export class Arena {
       if (!Number.isInteger(length) || length < 0) {
         throw new RangeError(`Arena.allocF32(length): expected a non-negative integer, got ${length}`);
       }
+      if (4 * length > MAX_MEMORY_BYTES) throw new RangeError(`Arena.allocF32(length): ${length} floats do not fit, a Wasm memory holds at most ${MAX_MEMORY_BYTES} bytes`);
       return blockBytes(length);
     });
     const starts = sizes.map((bytes) => this.takeFreeSpan(bytes));

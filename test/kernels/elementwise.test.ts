@@ -4,7 +4,7 @@
 // against a plain float64 sum.
 import { describe, expect, it } from 'vitest';
 import type { F32Region } from '../../src/index.js';
-import { add, axpy, clip, columnSums, copy, fill, mul, scale, sub, sumSquares, transpose } from '../../src/kernels/index.js';
+import { add, axpy, clip, columnSums, copy, fill, firstNonFinite, mul, scale, sub, sumSquares, transpose } from '../../src/kernels/index.js';
 import { rng, testSeed, uniform } from '../util/random.js';
 import { GUARD, GUARD_VALUE, regionsFreedAfterEach } from '../util/regions.js';
 
@@ -154,6 +154,23 @@ describe(`elementwise (seed ${seed})`, () => {
       expect(sumSquares(r)).toBe(first);
       const shifted = region([7, ...x]);
       expect(sumSquares(shifted.sub(1))).toBe(first);
+    });
+  });
+
+  describe('firstNonFinite', () => {
+    it.each(SIZES)('n=%i finds the first NaN or ±Infinity at every position, and −1 when all are finite', (n) => {
+      const x = uniform(random, n, -3e38, 3e38);
+      expect(firstNonFinite(region(x), n)).toBe(-1);
+      for (const bad of [NaN, Infinity, -Infinity]) {
+        for (let at = 0; at < n; at += Math.max(1, n >> 4)) {
+          const y = Float32Array.from(x);
+          y[at] = bad;
+          if (at + 5 < n) y[at + 5] = NaN; // a later one does not hide the first
+          expect(firstNonFinite(region(y), n), `${bad} at ${at} of ${n} (seed ${seed})`).toBe(at);
+          // Past n it is not looked at.
+          expect(firstNonFinite(region(y), at)).toBe(-1);
+        }
+      }
     });
   });
 

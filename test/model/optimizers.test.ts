@@ -14,6 +14,7 @@ import * as ref from '../reference/optimizers.js';
 import { worstRelative } from '../util/compare.js';
 import { rng, testSeed, uniform } from '../util/random.js';
 import { regionsFreedAfterEach } from '../util/regions.js';
+import { thrown } from '../util/thrown.js';
 
 const seed = testSeed();
 const random = rng(seed);
@@ -254,14 +255,39 @@ describe(`gradient clipping (${replay})`, () => {
     });
   });
 
-  it('a non-finite gradient: clipnorm spoils only its tensor, globalClipnorm every tensor (as in Keras)', () => {
+  it('a non-finite gradient: clipnorm spoils only its tensor, globalClipnorm every tensor (as in Keras); the step is refused', () => {
     const grads = gradsOfNorms();
     grads[1][2] = Infinity;
-    const perTensor = clippedBy({ clipnorm: 1 }, grads);
+    /** The clipped grads of a refused step: no weight, slot or iteration changed. */
+    const refused = (options: Record<string, number>) => {
+      const initial = randomValues();
+      const weights = weightsOf(initial);
+      const opt = optimizers.sgd({ learningRate: 0.5, momentum: 0.5, ...options });
+      built(opt, weights);
+      const error = thrown(() => step(opt, weights, grads));
+      expect(error).toBeInstanceOf(ModelStateError);
+      expect(error.message).toMatch(/^SGD: step 1 refused: the gradient of '.*\/w\d' is NaN at index \d+; no weight was changed/);
+      weights.forEach((w, i) => expect(w.value.toArray()).toEqual(initial[i]));
+      expect(opt.iterations).toBe(0);
+      expect(opt.getState().slice(1).every((e) => e.data.every((x) => x === 0))).toBe(true);
+      return weights.map((w) => w.grad.toArray());
+    };
+    const perTensor = refused({ clipnorm: 1 });
     expect(perTensor[0]).toEqual(grads[0]);
     expect(Number.isNaN(perTensor[1][2])).toBe(true);
     expect(perTensor[2].every(Number.isFinite)).toBe(true);
-    expect(clippedBy({ globalClipnorm: 1 }, grads).every((g) => g.every(Number.isNaN))).toBe(true);
+    expect(refused({ globalClipnorm: 1 }).every((g) => g.every(Number.isNaN))).toBe(true);
+  });
+
+  it('an update that overflows is a ModelStateError naming the weight', () => {
+    const weights = weightsOf(randomValues().map((v) => v.fill(1e30)));
+    const opt = optimizers.sgd({ learningRate: 1e30 });
+    built(opt, weights);
+    const grads = randomGrads(1, 0.5).map((g) => g.map(Math.abs).fill(1e10, 0, 1));
+    const error = thrown(() => step(opt, weights, grads));
+    expect(error).toBeInstanceOf(ModelStateError);
+    expect((error as ModelStateError).argument).toBe(weights[0].name);
+    expect(error.message).toBe(`SGD: step 1 left weight '${weights[0].name}' -Infinity at index 0: the update overflowed (learning rate 1e+30); restore the weights from a checkpoint and lower the learning rate`);
   });
 
   it('at most one of clipnorm, clipvalue and globalClipnorm', () => {
@@ -405,6 +431,44 @@ describe(`getState / setState (${replay})`, () => {
       expect(() => opt.setState(attempt, 'loadModel'), what).toThrow(ModelLoadError);
       expect(opt.getState(), what).toEqual(good);
     }
+  });
+
+  it('is checked by meaning: sums of squares cannot be negative, a centered mean gradient cannot exceed its RMS', () => {
+    const cases: [string, () => Optimizer, string, number][] = [
+      ['adam v', () => optimizers.adam(), 'v', -1e-3],
+      ['adam amsgrad vhat', () => optimizers.adam({ amsgrad: true }), 'vhat', -2],
+      ['adamw v', () => optimizers.adamw(), 'v', -1e-30],
+      ['rmsprop rms', () => optimizers.rmsprop(), 'rms', -0.5],
+      ['rmsprop with momentum rms', () => optimizers.rmsprop({ momentum: 0.9 }), 'rms', -0.5],
+      ['adagrad accumulator', () => optimizers.adagrad(), 'accumulator', -0.1],
+    ];
+    for (const [what, make, slot, bad] of cases) {
+      const weights = weightsOf(randomValues());
+      const opt = make();
+      built(opt, weights);
+      step(opt, weights, randomGrads());
+      const good = opt.getState();
+      const at = good.findIndex((e) => e.name === `${weights[2].name}/${slot}`);
+      const corrupt = good.map((e, i) => (i === at ? { ...e, data: Float32Array.from(e.data, (x, k) => (k === 0 ? bad : x)) } : e));
+      const error = thrown(() => opt.setState(corrupt, 'loadModel'));
+      expect(error, what).toBeInstanceOf(ModelLoadError);
+      expect((error as ModelLoadError).argument, what).toBe(weights[2].name);
+      expect(error.message, what).toBe(`loadModel: optimizer state of '${weights[2].name}': '${slot}' holds ${Math.fround(bad)} at index 0; it is a sum of squares and cannot be negative`);
+      expect(opt.getState(), what).toEqual(good);
+      // The state that training produced loads, and the next step keeps every weight finite.
+      opt.setState(good);
+      step(opt, weights, randomGrads());
+      expect(weights.every((w) => w.value.toArray().every(Number.isFinite)), what).toBe(true);
+    }
+    const weights = weightsOf(randomValues());
+    const centered = optimizers.rmsprop({ centered: true });
+    built(centered, weights);
+    for (let i = 0; i < 3; i++) step(centered, weights, randomGrads());
+    const good = centered.getState();
+    centered.setState(good);
+    const mg = good.findIndex((e) => e.name === `${weights[0].name}/mg`);
+    const corrupt = good.map((e, i) => (i === mg ? { ...e, data: Float32Array.from(e.data, (x, k) => (k === 1 ? 10 : x)) } : e));
+    expect(() => centered.setState(corrupt)).toThrow(new RegExp(`setState: optimizer state of '${weights[0].name}': 'mg' holds 10 at index 1, whose square exceeds 'rms'`));
   });
 
   it('before build', () => {
