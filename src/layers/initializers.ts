@@ -116,6 +116,8 @@ function varianceScaling(scale: number, mode: FanMode, distribution: Distributio
  * Keras's Orthogonal: the Q of a QR factorisation of a (max(r, c), min(r, c)) standard
  * normal matrix, columns' signs corrected so R has a non-negative diagonal, transposed
  * when the weight is wide (r < c), times gain. r = product of all but the last dimension.
+ * The QR runs in Wasm (kernels/linalg.ts): O(r·c·min(r, c)), about 1 s for LSTM(1024)'s
+ * (1024, 4096) recurrent kernel.
  */
 function orthogonal(gain: number, shape: readonly number[], rng: Prng, out: Float32Array): void {
   if (shape.length < 2) throw new OptionProblem(`needs a weight of rank 2 or more (orthogonal), got shape [${shape.join(', ')}]`);
