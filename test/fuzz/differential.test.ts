@@ -87,7 +87,7 @@ function drawCase(random: () => number): CaseSpec {
   const time = int(1, SIZES.time);
   const input = pick(['float', 'float', 'masked', 'ids'] as const);
   const stack: LayerSpec[] = [];
-  let features = input === 'ids' ? 0 : int(1, SIZES.features);
+  const features = input === 'ids' ? 0 : int(1, SIZES.features);
   if (input === 'ids') stack.push({ kind: 'embedding', inputDim: int(2, 9), outputDim: int(1, SIZES.features), maskZero: chance(0.6) });
   if (input === 'masked') stack.push({ kind: 'masking' });
   const dense = (timeDistributed: boolean): DenseSpec => ({
@@ -121,7 +121,6 @@ function drawCase(random: () => number): CaseSpec {
   }
   const top = stack[stack.length - 1] as RecurrentSpec;
   if (chance(0.6)) stack.push(dense(top.returnSequences && chance(0.5)));
-  if (input === 'ids') features = 0;
   return { batch, time, features, stack };
 }
 
