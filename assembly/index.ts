@@ -7,6 +7,7 @@ export * from './probe';
 export * from './recurrent';
 export * from './losses';
 export * from './optimizers';
+export * from './linalg';
 
 /** Bumped whenever an exported signature changes, so a stale .wasm is refused by the host. */
 export function abiVersion(): i32 {

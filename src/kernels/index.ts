@@ -6,3 +6,4 @@ export * from './elementwise.js';
 export * from './recurrent.js';
 export * from './optimizers.js';
 export * from './losses.js';
+export * from './linalg.js';

@@ -7,6 +7,7 @@ import { LayerConfigError } from '../../src/layers/index.js';
 import { NormalSampler } from '../../src/layers/normal.js';
 import { log } from '../../src/util/detmath.js';
 import { Prng } from '../../src/util/prng.js';
+import { orthonormalColumns } from '../reference/orthogonal.js';
 import { randomFor, replay } from './helpers.js';
 
 /** The distance from x to the next double up: one unit in the last place. */
@@ -166,6 +167,22 @@ describe('initializers', () => {
       for (let i = 0; i < n; i++) for (let k = 0; k < tall; k++) expect(at(i, k)).toBeCloseTo(gain * a[k * n + i], 5);
     }
     expect(() => initializers.orthogonal().sample([5], new Prng(1))).toThrow(/rank 2 or more/);
+  });
+
+  it('orthogonal: the float64 reference bit for bit on odd shapes, tall, wide and rank 3 (gain, then one rounding to float32)', () => {
+    for (const shape of [[1, 1], [3, 1], [1, 3], [17, 3], [3, 17], [17, 17], [129, 5], [6, 129], [2, 3, 5], [5, 2, 3], [64, 256]]) {
+      const seed = Math.floor(randomFor('orthogonal reference')() * 2 ** 31);
+      const gain = 1.25;
+      const cols = shape[shape.length - 1];
+      const rows = shape.reduce((a, b) => a * b, 1) / cols;
+      const [tall, narrow] = [Math.max(rows, cols), Math.min(rows, cols)];
+      const sampler = new NormalSampler(new Prng(seed));
+      const q = orthonormalColumns(Float64Array.from({ length: tall * narrow }, () => sampler.next()), tall, narrow);
+      const expected = new Float32Array(rows * cols);
+      for (let i = 0; i < tall; i++) for (let j = 0; j < narrow; j++) expected[rows >= cols ? i * cols + j : j * cols + i] = gain * q[i * narrow + j];
+      const actual = initializers.orthogonal({ gain }).sample(shape, new Prng(seed));
+      expect(new Uint32Array(actual.buffer), `[${shape}] (${replay})`).toEqual(new Uint32Array(expected.buffer));
+    }
   });
 
   it('same seed, same bits; an initializer given a seed ignores the stream', () => {
