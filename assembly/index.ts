@@ -10,7 +10,7 @@ export * from './optimizers';
 
 /** Bumped whenever an exported signature changes, so a stale .wasm is refused by the host. */
 export function abiVersion(): i32 {
-  return 3;
+  return 4;
 }
 
 /** First byte after the module's static data; the host arena starts above it. */

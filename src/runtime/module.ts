@@ -22,7 +22,7 @@ export interface SeqwasmExports {
 }
 
 /** Must equal abiVersion() in assembly/index.ts. */
-const ABI_VERSION = 3;
+const ABI_VERSION = 4;
 
 export class SeqwasmInitError extends Error {
   override name = 'SeqwasmInitError';
