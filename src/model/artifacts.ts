@@ -19,7 +19,7 @@ import { formatShape, sizeOf, type Layer, type Shape } from '../layers/layer.js'
 import { RecurrentLayer } from '../layers/recurrent.js';
 import { layerFromConfig } from '../layers/serialization.js';
 import { TimeDistributed } from '../layers/time-distributed.js';
-import { joinChunks, readWithin, urlOf } from '../runtime/location.js';
+import { joinChunks, readWithin, urlOf, type ReadLimits } from '../runtime/location.js';
 import { describe, ModelLoadError, ModelStateError } from './errors.js';
 
 export interface SavedWeight {
@@ -80,12 +80,12 @@ const loadError = (argument: string, problem: string) => new ModelLoadError(OWNE
 export const LIMITS = {
   /** Bytes read from a path or URL (model.json and its weight files) or given as weight data; loadModel's maxBytes option. */
   maxBytes: 2 ** 30,
-  /** model.json itself (the text). */
-  modelJsonBytes: 16 * 2 ** 20,
+  /** model.json itself (the text): parsing it stays well under a second. */
+  modelJsonBytes: 4 * 2 ** 20,
   /** Characters of any string (or key) in model.json. */
   stringLength: 4096,
   /** Values (objects, arrays, strings, numbers …) in model.json. */
-  jsonValues: 2 ** 20,
+  jsonValues: 2 ** 18,
   /** Nesting of arrays and objects. */
   depth: 64,
   /** Layers of the model (a wrapper and what it wraps count as one). */
@@ -203,7 +203,10 @@ async function readLocation(location: string | URL, maxBytes: number, signal: Ab
   const paths = groups.flatMap((group, g) => {
     const list = group.paths;
     if (!Array.isArray(list) || list.some((p) => typeof p !== 'string')) throw loadError(`modelJSON.weightsManifest[${g}].paths`, `expected an array of file names, got ${describe(list)}`);
-    return (list as string[]).map((path, i): [string | URL, string] => [weightLocation(location, path, `modelJSON.weightsManifest[${g}].paths[${i}]`), `modelJSON.weightsManifest[${g}].paths[${i}]`]);
+    return (list as string[]).map((path, i): [string | URL, string] => {
+      const argument = `modelJSON.weightsManifest[${g}].paths[${i}]`;
+      return [weightLocation(location, path, argument), argument];
+    });
   });
   if (paths.length > LIMITS.weightFiles) throw loadError('modelJSON.weightsManifest', `the manifest names ${paths.length} weight files; at most ${LIMITS.weightFiles} are read`);
   const origin = location instanceof URL ? location.origin : urlOf(location)?.origin;
@@ -218,7 +221,7 @@ async function readLocation(location: string | URL, maxBytes: number, signal: Ab
   return parseModel(modelJSON, 'modelJSON', joinBuffers(shards, 'weight files', maxBytes));
 }
 
-async function read(location: string | URL, argument: string, limits: Parameters<typeof readWithin>[1]): Promise<Uint8Array> {
+async function read(location: string | URL, argument: string, limits: ReadLimits): Promise<Uint8Array> {
   try {
     return await readWithin(location, limits);
   } catch (error) {

@@ -150,7 +150,7 @@ export function joinChunks(chunks: readonly Uint8Array[], total: number): Uint8A
 }
 
 export function tooLarge(maxBytes: number, detail: string): ReadError {
-  return new ReadError(`is larger than the ${maxBytes} bytes allowed (${detail}); pass a larger maxBytes to read it`);
+  return new ReadError(`is larger than the ${maxBytes} bytes allowed (${detail})`);
 }
 
 export function abortError(signal: AbortSignal): ReadError {

@@ -109,7 +109,7 @@ function randomValue(random: Random, current: Json): Json {
     case 5:
       return HUGE_STRING;
     case 6:
-      return new Array(pick(random, [1000, 100_000, 1_100_000])).fill(random() < 0.5 ? 0 : 'w');
+      return new Array(pick(random, [1000, 300_000, 1_100_000])).fill(random() < 0.5 ? 0 : 'w');
     case 7:
       return Array.isArray(current) ? [...current, ...current] : [current, current];
     case 8:
@@ -280,7 +280,10 @@ describe('model-file fuzzer', () => {
         try {
           model = await loadModel(c.source);
         } catch (error) {
-          if (error instanceof ModelLoadError) return 'refused on load';
+          if (error instanceof ModelLoadError) {
+            if (fixed !== undefined) console.log(`replayed ${c.how} (${c.kind.name}, files of ${c.fileBytes} bytes): ${error.message.slice(0, 300)}`);
+            return 'refused on load';
+          }
           throw new Error(`${c.how} (${c.kind.name}): loadModel threw ${(error as Error)?.name}: ${(error as Error)?.message?.slice(0, 300)}; ${replay}`, { cause: error });
         }
         try {
