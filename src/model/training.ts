@@ -19,7 +19,7 @@ import type { F32Region } from '../runtime/arena.js';
 import { shapeSize, toTensor, type Tensor, type TensorLike } from '../tensor.js';
 import type { Prng } from '../util/prng.js';
 import { toCallbacks, type CallbackModel, type Logs, type TrainingParams } from './callbacks.js';
-import { describe, ModelConfigError, ModelInputError } from './errors.js';
+import { describe, ModelConfigError, ModelInputError, ModelStateError } from './errors.js';
 import type { Loss } from './losses.js';
 import type { Metric } from './metrics.js';
 import type { BatchPlan, Network } from './network.js';
@@ -250,6 +250,9 @@ export function predict(network: Network, x: unknown, options: PredictOptions = 
     result ??= { shape: [samples, ...plan.outputShape.slice(1)], data: new Float32Array(samples * perSample) };
     result.data.set(plan.output.view().subarray(0, plan.output.length), start * perSample);
   });
+  // Finite weights and inputs can still overflow float32 (a corrupt file's 1e38 weight): say so rather than return it.
+  const bad = result!.data.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) throw new ModelStateError(network.name, 'predict', `predict() output${elementPath(result!.shape, bad)} is ${result!.data[bad]}: the model's weights or the input overflow float32`);
   return result!;
 }
 

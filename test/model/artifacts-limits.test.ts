@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { arena, layers, loadModel, ModelLoadError, sequential, type Sequential } from '../../src/index.js';
+import { arena, layers, loadModel, ModelLoadError, ModelStateError, sequential, type Sequential } from '../../src/index.js';
 import { closestName } from '../../src/layers/errors.js';
 import { LayerConfigError } from '../../src/layers/errors.js';
 import { LIMITS, type ModelJSON } from '../../src/model/artifacts.js';
@@ -317,6 +317,20 @@ describe('loadModel(path | URL) within limits', () => {
     expect(error.message).not.toMatch(/SECRET/);
     writeFileSync(join(folder, 'model.json'), '{"modelTopology": SECRET}');
     expect((await refusal(() => loadModel(join(folder, 'model.json')))).error.message).not.toMatch(/SECRET/);
+  });
+});
+
+describe('a loaded model whose finite weights overflow', () => {
+  it('refuses to predict Infinity, naming the element', async () => {
+    const dense = sequential({ layers: [layers.dense({ units: 3, inputShape: [2], name: 'd' })] });
+    const { modelJSON, weightData } = dense.save();
+    dense.dispose();
+    new Float32Array(weightData).fill(3e38, 0, 6); // d/kernel (2, 3): every output is 3e38 + 3e38
+    const model = await loadModel({ modelJSON, weightData });
+    const error = thrown(() => model.predict({ shape: [1, 2], data: Float32Array.of(1, 1) }));
+    expect(error).toBeInstanceOf(ModelStateError);
+    expect(error.message).toMatch(/^sequential\w*: predict\(\) output\[0\]\[0\] is Infinity: the model's weights or the input overflow float32$/);
+    model.dispose();
   });
 });
 
