@@ -14,7 +14,7 @@ export interface LoadOptions {
   compile?: boolean;
   /** The seed for further training (shuffles, dropout). Default: the saved model's seed, else 0. */
   seed?: number;
-  /** The most bytes read from a path or URL (model.json and its weight files together) or given as weight data. Default 1 GiB. */
+  /** The most bytes read from a path or URL (model.json and its weight files together; model.json itself at most 4 MiB) or given as weight data. Default 1 GiB. */
   maxBytes?: number;
   /** Aborts reading a path or URL. */
   signal?: AbortSignal;
@@ -32,12 +32,7 @@ const OPTION_NAMES = ['compile', 'seed', 'maxBytes', 'signal', 'timeout'];
 export async function loadModel(source: unknown, options: LoadOptions = {}): Promise<Sequential> {
   checkOptions(options);
   const reading = withTimeout(options.signal, options.timeout);
-  let parsed;
-  try {
-    parsed = await readArtifacts(source, { maxBytes: options.maxBytes, signal: reading.signal });
-  } finally {
-    reading.done();
-  }
+  const parsed = await readArtifacts(source, { maxBytes: options.maxBytes, signal: reading.signal }).finally(reading.done);
   const layers = createLayers(parsed);
   const first = layers[0];
   let model: Sequential | undefined;
