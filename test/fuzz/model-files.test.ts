@@ -174,6 +174,8 @@ interface Case {
   source: unknown;
   /** The bytes of the files (model.json and weights.bin). */
   fileBytes: number;
+  /** The folder the files were written to, when loaded by path (removed after the case). */
+  folder?: string;
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'seqwasm-fuzz-'));
@@ -209,8 +211,9 @@ function makeCase(caseSeed: number, base: { kind: Kind; saved: { json: string; w
   const fileBytes = new TextEncoder().encode(json).length + weights.length;
   const form = random();
   let source: unknown;
+  let folder: string | undefined;
   if (form < 0.05) {
-    const folder = mkdtempSync(join(dir, 'm-'));
+    folder = mkdtempSync(join(dir, 'm-'));
     writeFileSync(join(folder, 'model.json'), json);
     writeFileSync(join(folder, 'weights.bin'), weights);
     source = join(folder, 'model.json');
@@ -224,7 +227,7 @@ function makeCase(caseSeed: number, base: { kind: Kind; saved: { json: string; w
     }
     source = { modelJSON: parsed, weightData: weights.slice().buffer };
   }
-  return { kind, how, source, fileBytes };
+  return { kind, how, source, fileBytes, folder };
 }
 
 // ---- the run -----------------------------------------------------------------------------
@@ -299,6 +302,7 @@ describe('model-file fuzzer', () => {
         }
       });
       const ms = performance.now() - start;
+      if (c.folder) rmSync(c.folder, { recursive: true, force: true });
       const growth = arena().memory.buffer.byteLength - memoryBefore;
       count(`${outcome} (${c.how})`);
       if (ms > slowest.ms) Object.assign(slowest, { ms, seed: caseSeed, how: `${c.how}, ${c.kind.name}` });
