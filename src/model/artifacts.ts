@@ -209,7 +209,7 @@ async function readLocation(location: string | URL, maxBytes: number, signal: Ab
     });
   });
   if (paths.length > LIMITS.weightFiles) throw loadError('modelJSON.weightsManifest', `the manifest names ${paths.length} weight files; at most ${LIMITS.weightFiles} are read`);
-  const origin = location instanceof URL ? location.origin : urlOf(location)?.origin;
+  const origin = originOf(location);
   const sameOrigin = origin === undefined || origin === 'null' ? undefined : origin;
   const shards: Uint8Array[] = [];
   let left = maxBytes - json.byteLength;
@@ -226,6 +226,19 @@ async function read(location: string | URL, argument: string, limits: ReadLimits
     return await readWithin(location, limits);
   } catch (error) {
     throw loadError(argument, `could not read ${String(location)}: ${(error as Error).message}`);
+  }
+}
+
+/** The origin a location is fetched from: its own, or in a page the page's for a relative path; undefined for a file path in Node. */
+function originOf(location: string | URL): string | undefined {
+  if (location instanceof URL) return location.origin;
+  const url = urlOf(location);
+  const page = (globalThis as { location?: { href?: unknown } }).location?.href;
+  if (url || typeof page !== 'string') return url?.origin;
+  try {
+    return new URL(location, page).origin;
+  } catch {
+    return undefined;
   }
 }
 
