@@ -41,6 +41,7 @@ const KINDS: Kind[] = [
   { name: 'gru resetAfter false (hardSigmoid) → dense', make: () => sequential({ seed: 4, layers: [layers.gru({ units: 3, resetAfter: false, recurrentActivation: 'hardSigmoid', inputShape: [T, F] }), layers.dense({ units: 2 })] }) },
   { name: 'bidirectional lstm → dense', make: () => sequential({ seed: 5, layers: [layers.bidirectional(layers.lstm({ units: 2 }), { inputShape: [T, F] }), layers.dense({ units: 2, activation: 'tanh' })] }) },
   { name: 'embedding maskZero → lstm → dense', ids: true, make: () => sequential({ seed: 6, layers: [layers.embedding({ inputDim: 7, outputDim: 3, maskZero: true, inputShape: [T] }), layers.lstm({ units: 3 }), layers.dense({ units: 7, activation: 'softmax' })] }) },
+  { name: 'lstm(48) → dense (a larger file)', make: () => sequential({ seed: 8, layers: [layers.lstm({ units: 48, inputShape: [T, F] }), layers.dense({ units: 5 })] }) },
   { name: 'masking → timeDistributed(dense relu) → dense', make: () => sequential({ seed: 7, layers: [layers.masking({ inputShape: [T, F] }), layers.timeDistributed(layers.dense({ units: 4, activation: 'relu' })), layers.dense({ units: 2 })] }) },
 ];
 
