@@ -4,8 +4,8 @@
 // Tails (n % 4 elements) go through the same vector code as the body, so an element's result
 // does not depend on its position.
 import {
-  expV, expNegV, sigmoidV, tanhV, hardSigmoidV, reluV,
-  sigmoidGradV, tanhGradV, reluGradV, hardSigmoidGradV,
+  expV, expNegV, sigmoidV, tanhV, hardSigmoidV, hardSigmoidKeras3V, reluV,
+  sigmoidGradV, tanhGradV, reluGradV, hardSigmoidGradV, hardSigmoidKeras3GradV,
   loadTail, storeTail,
 } from './vmath';
 
@@ -14,6 +14,7 @@ const SIGMOID = 1;
 const TANH = 2;
 const HARD_SIGMOID = 3;
 const RELU = 4;
+const HARD_SIGMOID_KERAS3 = 5;
 
 /** The activation `op` (a compile-time constant after inlining, so only one branch remains). */
 // @ts-ignore: decorator
@@ -22,6 +23,7 @@ const RELU = 4;
   if (op == SIGMOID) return sigmoidV(x);
   if (op == TANH) return tanhV(x);
   if (op == HARD_SIGMOID) return hardSigmoidV(x);
+  if (op == HARD_SIGMOID_KERAS3) return hardSigmoidKeras3V(x);
   return reluV(x);
 }
 
@@ -71,6 +73,11 @@ export function hardSigmoid(src: usize, dst: usize, n: i32): void {
   mapActivation(HARD_SIGMOID, src, dst, n);
 }
 
+/** dst = relu6(src + 3) / 6 (Keras 3 hard_sigmoid). */
+export function hardSigmoidKeras3(src: usize, dst: usize, n: i32): void {
+  mapActivation(HARD_SIGMOID_KERAS3, src, dst, n);
+}
+
 /** dst = max(src, 0). */
 export function relu(src: usize, dst: usize, n: i32): void {
   mapActivation(RELU, src, dst, n);
@@ -82,6 +89,7 @@ export function relu(src: usize, dst: usize, n: i32): void {
   if (op == SIGMOID) return sigmoidGradV(y);
   if (op == TANH) return tanhGradV(y);
   if (op == HARD_SIGMOID) return hardSigmoidGradV(y);
+  if (op == HARD_SIGMOID_KERAS3) return hardSigmoidKeras3GradV(y);
   return reluGradV(y);
 }
 
@@ -125,6 +133,11 @@ export function reluGrad(y: usize, dy: usize, dx: usize, n: i32): void {
 /** dx = 0.2·dy where 0 < y < 1, else 0, where y = hardSigmoid(x). */
 export function hardSigmoidGrad(y: usize, dy: usize, dx: usize, n: i32): void {
   mapGrad(HARD_SIGMOID, y, dy, dx, n);
+}
+
+/** dx = dy/6 where 0 < y < 1, else 0, where y = hardSigmoidKeras3(x). */
+export function hardSigmoidKeras3Grad(y: usize, dy: usize, dx: usize, n: i32): void {
+  mapGrad(HARD_SIGMOID_KERAS3, y, dy, dx, n);
 }
 
 /**

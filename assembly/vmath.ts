@@ -48,6 +48,9 @@ const K = memory.data<f32>([
   2.0, 2.0, 2.0, 2.0,
   0.2, 0.2, 0.2, 0.2, // hardSigmoid slope (TF.js: clip(0.2x + 0.5, 0, 1))
   0.5, 0.5, 0.5, 0.5,
+  3.0, 3.0, 3.0, 3.0, // Keras 3 hard_sigmoid: relu6(x + 3) / 6
+  6.0, 6.0, 6.0, 6.0,
+  0.1666666716337204, 0.1666666716337204, 0.1666666716337204, 0.1666666716337204, // its slope, f32(1/6)
 ], 16);
 
 const ONE = 0;
@@ -70,6 +73,9 @@ const TANH_Z_LO = 16;
 const TWO = 17;
 const HARD_SLOPE = 18;
 const HALF = 19;
+const THREE = 20;
+const SIX = 21;
+const SIXTH = 22;
 
 /** The constant in slot `slot` of the table, in all four lanes. */
 // @ts-ignore: decorator
@@ -160,6 +166,13 @@ const HALF = 19;
   return f32x4.pmin(f32x4.pmax(y, f32x4.splat(0)), k(ONE));
 }
 
+/** Keras 3 hard_sigmoid: relu6(x + 3) / 6, in that order (the division exact-rounded). NaN stays NaN. */
+// @ts-ignore: decorator
+@inline export function hardSigmoidKeras3V(x: v128): v128 {
+  const relu6 = f32x4.pmin(f32x4.pmax(f32x4.add(x, k(THREE)), f32x4.splat(0)), k(SIX));
+  return f32x4.div(relu6, k(SIX));
+}
+
 /** max(x, 0); NaN stays NaN and −0 stays −0 (equal to 0). */
 // @ts-ignore: decorator
 @inline export function reluV(x: v128): v128 {
@@ -167,7 +180,7 @@ const HALF = 19;
 }
 
 // Derivatives taken from the activation's output y, as backward passes store outputs.
-// Kinks take the value 0 (relu at 0, hardSigmoid at ±2.5), as in TF.js.
+// Kinks take the value 0 (relu at 0, hardSigmoid at ±2.5, Keras 3's at ±3), as in TF.js.
 
 /** σ'(x) = y(1 − y). */
 // @ts-ignore: decorator
@@ -191,6 +204,12 @@ const HALF = 19;
 // @ts-ignore: decorator
 @inline export function hardSigmoidGradV(y: v128): v128 {
   return v128.and(v128.and(f32x4.gt(y, f32x4.splat(0)), f32x4.lt(y, k(ONE))), k(HARD_SLOPE));
+}
+
+/** Keras 3 hard_sigmoid'(x) = 1/6 where 0 < y < 1, else 0. */
+// @ts-ignore: decorator
+@inline export function hardSigmoidKeras3GradV(y: v128): v128 {
+  return v128.and(v128.and(f32x4.gt(y, f32x4.splat(0)), f32x4.lt(y, k(ONE))), k(SIXTH));
 }
 
 // Tails: the last n % 4 elements go through the same vector code, gathered into a register

@@ -1,8 +1,9 @@
 // Node entry: the default module is the seqwasm.wasm file beside this one, read with fs
 // (Node 20's fetch cannot read file: URLs). Paths and file: URLs are read from disk.
 import { readFile } from 'node:fs/promises';
-import { urlOf } from './runtime/location.js';
+import { registerFileReader, urlOf } from './runtime/location.js';
 import { registerPlatform } from './runtime/module.js';
+import { readRegularFile } from './runtime/node-files.js';
 
 registerPlatform({
   defaultSource: () => new URL('./seqwasm.wasm', import.meta.url),
@@ -12,5 +13,7 @@ registerPlatform({
     return fetch(url);
   },
 });
+
+registerFileReader(readRegularFile);
 
 export * from './index.js';

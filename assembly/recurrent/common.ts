@@ -13,7 +13,7 @@
 // Hin [T][B][U] (h_{t−1} ⊙ recurrent dropout mask, what h·U reads) and per cell what backward
 // needs. (Batch-major slices put each sample's 2 KB row on its own page: the epilogues and
 // GEMMs then stall on the TLB and lose the prefetcher.) Pointers are byte offsets, counts floats.
-import { loadTail, storeTail, sigmoidV, tanhV, hardSigmoidV, reluV, sigmoidGradV, tanhGradV, reluGradV, hardSigmoidGradV } from '../vmath';
+import { loadTail, storeTail, sigmoidV, tanhV, hardSigmoidV, hardSigmoidKeras3V, reluV, sigmoidGradV, tanhGradV, reluGradV, hardSigmoidGradV, hardSigmoidKeras3GradV } from '../vmath';
 import { gemmPackedSize } from '../gemm';
 
 // Cells.
@@ -27,6 +27,7 @@ export const RELU = 1;
 export const SIGMOID = 2;
 export const TANH = 3;
 export const HARD_SIGMOID = 4;
+export const HARD_SIGMOID_KERAS3 = 5;
 
 // Flag bits.
 /** Process t = T−1 … 0; Y is still stored by processing step. */
@@ -158,6 +159,7 @@ export class Plan {
   if (code == SIGMOID) return sigmoidV(x);
   if (code == TANH) return tanhV(x);
   if (code == HARD_SIGMOID) return hardSigmoidV(x);
+  if (code == HARD_SIGMOID_KERAS3) return hardSigmoidKeras3V(x);
   if (code == RELU) return reluV(x);
   return x;
 }
@@ -167,6 +169,7 @@ export function activateRow(code: i32, p: usize, n: i32): void {
   if (code == SIGMOID) mapRow(SIGMOID, p, n);
   else if (code == TANH) mapRow(TANH, p, n);
   else if (code == HARD_SIGMOID) mapRow(HARD_SIGMOID, p, n);
+  else if (code == HARD_SIGMOID_KERAS3) mapRow(HARD_SIGMOID_KERAS3, p, n);
   else if (code == RELU) mapRow(RELU, p, n);
 }
 
@@ -200,6 +203,7 @@ export function activateRow(code: i32, p: usize, n: i32): void {
   if (code == SIGMOID) return sigmoidGradV(y);
   if (code == TANH) return tanhGradV(y);
   if (code == HARD_SIGMOID) return hardSigmoidGradV(y);
+  if (code == HARD_SIGMOID_KERAS3) return hardSigmoidKeras3GradV(y);
   if (code == RELU) return reluGradV(y);
   return f32x4.splat(1);
 }

@@ -7,9 +7,9 @@ import { exportsOf, inPlaceOrApart, offsets } from './buffers.js';
 import { dim } from './validate.js';
 
 /** The element-wise activations with a buffer kernel. */
-export type UnaryActivation = 'exp' | 'sigmoid' | 'tanh' | 'hardSigmoid' | 'relu';
+export type UnaryActivation = 'exp' | 'sigmoid' | 'tanh' | 'hardSigmoid' | 'hardSigmoidKeras3' | 'relu';
 /** The activations whose derivative a backward pass takes from the stored output. */
-export type GradActivation = 'sigmoid' | 'tanh' | 'hardSigmoid' | 'relu';
+export type GradActivation = 'sigmoid' | 'tanh' | 'hardSigmoid' | 'hardSigmoidKeras3' | 'relu';
 
 type ActivationExports = Record<UnaryActivation, (src: number, dst: number, n: number) => void> &
   Record<`${GradActivation}Grad`, (y: number, dy: number, dx: number, n: number) => void> & {
@@ -17,8 +17,8 @@ type ActivationExports = Record<UnaryActivation, (src: number, dst: number, n: n
     softmaxGrad(y: number, dy: number, dx: number, rows: number, cols: number): void;
   };
 
-const UNARY = new Set<string>(['exp', 'sigmoid', 'tanh', 'hardSigmoid', 'relu']);
-const GRAD = new Set<string>(['sigmoid', 'tanh', 'hardSigmoid', 'relu']);
+const UNARY = new Set<string>(['exp', 'sigmoid', 'tanh', 'hardSigmoid', 'hardSigmoidKeras3', 'relu']);
+const GRAD = new Set<string>(['sigmoid', 'tanh', 'hardSigmoid', 'hardSigmoidKeras3', 'relu']);
 
 /** dst = kind(src) over the first n floats (in place by default). */
 export function activate(kind: UnaryActivation, src: F32Region, dst = src, n = src.length): void {
@@ -48,6 +48,11 @@ export function hardSigmoid(src: F32Region, dst = src, n = src.length): void {
   activate('hardSigmoid', src, dst, n);
 }
 
+/** dst = relu6(src + 3) / 6 = clip(src/6 + 0.5, 0, 1), Keras 3's hard_sigmoid. */
+export function hardSigmoidKeras3(src: F32Region, dst = src, n = src.length): void {
+  activate('hardSigmoidKeras3', src, dst, n);
+}
+
 /** dst = max(src, 0); NaN stays NaN. */
 export function relu(src: F32Region, dst = src, n = src.length): void {
   activate('relu', src, dst, n);
@@ -55,7 +60,8 @@ export function relu(src: F32Region, dst = src, n = src.length): void {
 
 /**
  * The backward pass of an activation from its output y: dx = dy·kind'(x), with
- * σ' = y(1 − y), tanh' = 1 − y², relu' = [y > 0], hardSigmoid' = 0.2·[0 < y < 1].
+ * σ' = y(1 − y), tanh' = 1 − y², relu' = [y > 0], hardSigmoid' = 0.2·[0 < y < 1],
+ * hardSigmoidKeras3' = [0 < y < 1]/6.
  * dx defaults to dy (in place).
  */
 export function activateGrad(kind: GradActivation, y: F32Region, dy: F32Region, dx = dy, n = y.length): void {

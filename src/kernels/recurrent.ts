@@ -24,7 +24,7 @@ import { arena, wasm } from '../runtime/module.js';
 import { dim } from './validate.js';
 
 export type RecurrentCell = 'simpleRNN' | 'lstm' | 'gru';
-export type RecurrentActivation = 'linear' | 'relu' | 'sigmoid' | 'tanh' | 'hardSigmoid';
+export type RecurrentActivation = 'linear' | 'relu' | 'sigmoid' | 'tanh' | 'hardSigmoid' | 'hardSigmoidKeras3';
 
 /** What a recurrent layer call computes. */
 export interface RecurrentSpec {
@@ -139,7 +139,7 @@ interface RecurrentExports {
 
 // Codes and flags of assembly/recurrent/common.ts.
 const CELLS: Record<RecurrentCell, number> = { simpleRNN: 0, lstm: 1, gru: 2 };
-const ACTIVATIONS: Record<RecurrentActivation, number> = { linear: 0, relu: 1, sigmoid: 2, tanh: 3, hardSigmoid: 4 };
+const ACTIVATIONS: Record<RecurrentActivation, number> = { linear: 0, relu: 1, sigmoid: 2, tanh: 3, hardSigmoid: 4, hardSigmoidKeras3: 5 };
 const GO_BACKWARDS = 1;
 const ZERO_MASKED_OUTPUT = 2;
 const RESET_AFTER = 4;

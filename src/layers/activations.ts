@@ -4,7 +4,12 @@ import { activate, activateGrad, softmax, softmaxGrad } from '../kernels/activat
 import type { F32Region } from '../runtime/arena.js';
 import { choice, type Option } from './options.js';
 
-export type ActivationName = 'linear' | 'relu' | 'sigmoid' | 'tanh' | 'hardSigmoid' | 'softmax';
+/**
+ * hardSigmoid is TF.js's and Keras 2's clip(0.2x + 0.5, 0, 1); hardSigmoidKeras3 is Keras 3's
+ * relu6(x + 3)/6 = clip(x/6 + 0.5, 0, 1). Keras saves both as 'hard_sigmoid': loadModel reads
+ * it by the file's keras_version, and seqwasm saves the Keras 3 one under its own name.
+ */
+export type ActivationName = 'linear' | 'relu' | 'sigmoid' | 'tanh' | 'hardSigmoid' | 'hardSigmoidKeras3' | 'softmax';
 
 /** Keras spells these differently in saved configs; the rest are the same. */
 const KERAS_NAMES: Partial<Record<ActivationName, string>> = { hardSigmoid: 'hard_sigmoid' };

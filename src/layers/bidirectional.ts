@@ -74,6 +74,10 @@ export class Bidirectional extends Layer<typeof BIDIRECTIONAL.options> {
     return [this.forwardLayer, this.backwardLayer];
   }
 
+  protected childWeightShapes(inputShape: Shape): (readonly number[])[] {
+    return [...this.forwardLayer.weightShapes(inputShape), ...this.backwardLayer.weightShapes(inputShape)];
+  }
+
   protected buildChildren(inputShape: Shape, rng: Prng | null): void {
     this.forwardLayer.build(inputShape, rng && rng.derive('forward'));
     this.backwardLayer.build(inputShape, rng && rng.derive('backward'));

@@ -31,7 +31,7 @@ const DENSE = {
   prefix: 'dense',
   options: {
     units: positiveInteger(),
-    activation: activationOption(['linear', 'relu', 'sigmoid', 'tanh', 'hardSigmoid', 'softmax'], 'linear'),
+    activation: activationOption(['linear', 'relu', 'sigmoid', 'tanh', 'hardSigmoid', 'hardSigmoidKeras3', 'softmax'], 'linear'),
     useBias: flag(true),
     kernelInitializer: initializerOption('glorotUniform'),
     biasInitializer: initializerOption('zeros'),

@@ -31,16 +31,21 @@ export class LayerStateError extends LayerError {
   override name = 'LayerStateError';
 }
 
+/** Names longer than this get no hint: the edit distance costs length × length, and no real name is this long. */
+export const MAX_HINT_LENGTH = 64;
+
 /**
  * The known name closest to `unknown`, for "did you mean" hints: one that differs only in
  * case or underscores (`return_sequences` → `returnSequences`), else the nearest within an
- * edit distance of a third of the length (at least 2).
+ * edit distance of a third of the length (at least 2). None for names over MAX_HINT_LENGTH.
  */
 export function closestName(unknown: string, known: Iterable<string>): string | undefined {
+  if (unknown.length > MAX_HINT_LENGTH) return undefined;
   const fold = (s: string) => s.replace(/_/g, '').toLowerCase();
   let best: string | undefined;
   let bestDistance = Math.max(2, Math.floor(unknown.length / 3)) + 1;
   for (const name of known) {
+    if (name.length > MAX_HINT_LENGTH) continue;
     if (fold(name) === fold(unknown)) return name;
     const distance = editDistance(unknown.toLowerCase(), name.toLowerCase());
     if (distance < bestDistance) {

@@ -213,6 +213,12 @@ export abstract class Layer<S extends OptionTable = OptionTable> {
     return [];
   }
 
+  /** The weight shapes of the wrapped layers (wrappers only), as buildChildren() would create them. */
+  protected childWeightShapes(inputShape: Shape): (readonly number[])[] {
+    void inputShape;
+    return [];
+  }
+
   /** Builds the wrapped layers (wrappers only): `rng` is this layer's stream, or null to skip initialisation. */
   protected buildChildren(inputShape: Shape, rng: Prng | null): void {
     void inputShape;
@@ -226,6 +232,17 @@ export abstract class Layer<S extends OptionTable = OptionTable> {
   /** The input shape build() was given; undefined before. */
   get builtInputShape(): Shape | undefined {
     return this.shapeBuiltFor;
+  }
+
+  /**
+   * The shapes of the weights build(inputShape) creates, in Keras order, without allocating
+   * anything: loadModel checks an untrusted file's sizes with it before building.
+   */
+  weightShapes(inputShape: Shape): (readonly number[])[] {
+    this.assertLive();
+    const shape = this.checkShape(inputShape, 'inputShape');
+    this.computeOutputShape(shape);
+    return [...this.weightSpecs(shape).map((spec) => spec.shape), ...this.childWeightShapes(shape)];
   }
 
   /**

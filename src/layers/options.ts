@@ -2,7 +2,7 @@
 // declares a table of options: how each one is parsed (with its default) and how it is
 // written back into a saved Keras config. One table per layer gives validation, defaults,
 // unknown-option hints and getConfig() without a second list of names to keep in step.
-import { closestName, describe, LayerConfigError } from './errors.js';
+import { closestName, describe, LayerConfigError, MAX_HINT_LENGTH } from './errors.js';
 
 /**
  * Thrown by an option parser. `problem` reads after the option's path: "must be a positive
@@ -65,7 +65,8 @@ export function readSettings<S extends OptionTable>(options: unknown, table: S):
   for (const key of Object.keys(given)) {
     if (!Object.hasOwn(table, key)) {
       const hint = closestName(key, Object.keys(table));
-      throw new OptionProblem(`is not a known option${hint ? ` (did you mean '${hint}'?)` : ''}`, key);
+      // The path names the key; an absurdly long one is cut short (describe() does the same for values).
+      throw new OptionProblem(`is not a known option${hint ? ` (did you mean '${hint}'?)` : ''}`, key.length > MAX_HINT_LENGTH ? `${key.slice(0, MAX_HINT_LENGTH)}…` : key);
     }
   }
   const settings: Record<string, unknown> = {};

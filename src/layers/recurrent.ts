@@ -26,7 +26,7 @@ import { flag, positiveInteger, rate, type OptionTable } from './options.js';
 
 /** The activations the recurrent kernels implement. */
 export type RecurrentActivationName = Exclude<ActivationName, 'softmax'>;
-const RECURRENT_ACTIVATIONS: readonly RecurrentActivationName[] = ['tanh', 'sigmoid', 'hardSigmoid', 'relu', 'linear'];
+const RECURRENT_ACTIVATIONS: readonly RecurrentActivationName[] = ['tanh', 'sigmoid', 'hardSigmoid', 'hardSigmoidKeras3', 'relu', 'linear'];
 
 export interface RecurrentOptions extends LayerOptions {
   units: number;

@@ -38,8 +38,12 @@ export class TimeDistributed extends Layer<typeof TIME_DISTRIBUTED.options> {
     return [this.layer];
   }
 
+  protected childWeightShapes(inputShape: Shape): (readonly number[])[] {
+    return this.layer.weightShapes(stepShape(inputShape));
+  }
+
   protected buildChildren(inputShape: Shape, rng: Prng | null): void {
-    this.layer.build([null, ...inputShape.slice(2)], rng);
+    this.layer.build(stepShape(inputShape), rng);
   }
 
   getConfig(): Record<string, unknown> {
@@ -80,4 +84,9 @@ class TimeDistributedPlan extends LayerPlan {
     this.inner.dispose();
     super.dispose();
   }
+}
+
+/** What the wrapped layer sees of a [batch, time, ...] input: one step, [null, ...]. */
+function stepShape(inputShape: Shape): Shape {
+  return [null, ...inputShape.slice(2)];
 }

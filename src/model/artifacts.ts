@@ -8,15 +8,18 @@
 // refused and the JSON is copied into fresh plain objects; every manifest entry's name, shape
 // and dtype is checked and the byte layout is checked against the buffer before any value is
 // decoded; every value must be finite. Each problem is a ModelLoadError naming where it is.
+// Every cost is bounded by the input's size and by LIMITS (bytes read, string lengths, nesting,
+// counts), and checkDeclaredSizes() compares every size the layers declare with the weights
+// in the file before anything is allocated. Messages describe what they found; they quote
+// nothing from the file but short names.
 import { elementPath } from '../data/validate.js';
 import { Bidirectional } from '../layers/bidirectional.js';
-import { LayerConfigError } from '../layers/errors.js';
-import { formatShape, sizeOf, type Layer } from '../layers/layer.js';
+import { LayerConfigError, LayerError } from '../layers/errors.js';
+import { formatShape, sizeOf, type Layer, type Shape } from '../layers/layer.js';
 import { RecurrentLayer } from '../layers/recurrent.js';
 import { layerFromConfig } from '../layers/serialization.js';
 import { TimeDistributed } from '../layers/time-distributed.js';
-import { urlOf } from '../runtime/location.js';
-import { readBytes } from '../runtime/module.js';
+import { joinChunks, readWithin, urlOf, type ReadLimits } from '../runtime/location.js';
 import { describe, ModelLoadError, ModelStateError } from './errors.js';
 
 export interface SavedWeight {
@@ -66,6 +69,45 @@ export interface ParsedModel {
 const OWNER = 'loadModel';
 const WEIGHTS_FILE = 'weights.bin';
 const loadError = (argument: string, problem: string) => new ModelLoadError(OWNER, argument, problem);
+
+/**
+ * What an untrusted model may hold. Real TF.js / Keras Layers files are far inside these:
+ * model.json is a few KB per layer, names are tens of characters, a deep Keras config nests
+ * about 10 levels, and a recurrent model has a few weights per layer. The size caps keep
+ * every buffer inside Wasm32 memory (4 GiB, with gradients and optimizer slots beside the
+ * weights) and every index inside 32 bits.
+ */
+export const LIMITS = {
+  /** Bytes read from a path or URL (model.json and its weight files) or given as weight data; loadModel's maxBytes option. */
+  maxBytes: 2 ** 30,
+  /** model.json itself (the text): parsing it stays well under a second. */
+  modelJsonBytes: 4 * 2 ** 20,
+  /** Characters of any string (or key) in model.json. */
+  stringLength: 4096,
+  /** Values (objects, arrays, strings, numbers …) in model.json. */
+  jsonValues: 2 ** 18,
+  /** Nesting of arrays and objects. */
+  depth: 64,
+  /** Layers of the model (a wrapper and what it wraps count as one). */
+  layers: 1024,
+  /** Entries of the weights manifest, model and optimizer weights together. */
+  weights: 16384,
+  /** Weight files the manifest names. */
+  weightFiles: 4096,
+  /** Any dimension a layer declares or computes: units, features, vocabulary, sequence length, batch. */
+  dimension: 2 ** 24,
+  /** Rank of an input or output shape. */
+  rank: 8,
+  /** Weight values all layers declare together (float32: 1 GiB). */
+  parameters: 2 ** 28,
+} as const;
+
+export interface ReadOptions {
+  /** The byte cap for model.json and its weight files together (and for weight data given in memory). */
+  maxBytes?: number;
+  /** Aborts reading a path or URL. */
+  signal?: AbortSignal;
+}
 
 // ---- writing ---------------------------------------------------------------------------
 
@@ -131,43 +173,72 @@ export function writeArtifacts(model: { name: string; seed?: number; layers: rea
  * model.json, whose weight files (weightsManifest paths, relative to it) are read and joined
  * in order. Throws ModelLoadError('loadModel', argument, …) naming what is wrong.
  */
-export async function readArtifacts(source: unknown): Promise<ParsedModel> {
-  if (typeof source === 'string' || source instanceof URL) return readLocation(source);
+export async function readArtifacts(source: unknown, options: ReadOptions = {}): Promise<ParsedModel> {
+  const maxBytes = options.maxBytes ?? LIMITS.maxBytes;
+  if (typeof source === 'string' || source instanceof URL) return readLocation(source, maxBytes, options.signal);
   if (typeof source !== 'object' || source === null || Array.isArray(source)) {
     throw loadError('artifacts', `expected a saved model { modelJSON, weightData }, TF.js model artifacts { modelTopology, weightSpecs, weightData }, or a path or URL of model.json, got ${describe(source)}`);
   }
   const given = source as Record<string, unknown>;
   if ('modelJSON' in given) {
     const modelJSON = typeof given.modelJSON === 'string' ? parseJson(given.modelJSON, 'modelJSON') : plainJson(given.modelJSON, 'modelJSON');
-    return parseModel(record(modelJSON, 'modelJSON'), 'modelJSON', joinBuffers(given.weightData, 'weightData'));
+    return parseModel(record(modelJSON, 'modelJSON'), 'modelJSON', joinBuffers(given.weightData, 'weightData', maxBytes));
   }
   if ('modelTopology' in given) {
     const { modelTopology, weightSpecs, weightsManifest, trainingConfig, format, userDefinedMetadata } = given;
     const json = plainJson({ modelTopology, weightSpecs, weightsManifest, trainingConfig, format, userDefinedMetadata }, 'artifacts');
-    return parseModel(record(json, 'artifacts'), 'artifacts', joinBuffers(given.weightData, 'weightData'));
+    return parseModel(record(json, 'artifacts'), 'artifacts', joinBuffers(given.weightData, 'weightData', maxBytes));
   }
   throw loadError('artifacts', `expected a saved model { modelJSON, weightData } or TF.js model artifacts { modelTopology, weightSpecs, weightData }, got an object with keys ${Object.keys(given).join(', ') || '(none)'}`);
 }
 
-/** model.json at a path or URL, then its weight files. */
-async function readLocation(location: string | URL): Promise<ParsedModel> {
-  const text = decodeText(await read(location), String(location));
-  const modelJSON = record(parseJson(text, String(location)), String(location));
+/**
+ * model.json at a path or URL, then its weight files one after another, all within maxBytes
+ * together. Weight files at a URL follow redirects only within model.json's origin.
+ */
+async function readLocation(location: string | URL, maxBytes: number, signal: AbortSignal | undefined): Promise<ParsedModel> {
+  const json = await read(location, 'path', { maxBytes: Math.min(maxBytes, LIMITS.modelJsonBytes), signal });
+  const modelJSON = record(parseJson(decodeText(json, String(location)), String(location)), String(location));
   const groups = manifestGroups(modelJSON, 'modelJSON');
   const paths = groups.flatMap((group, g) => {
     const list = group.paths;
     if (!Array.isArray(list) || list.some((p) => typeof p !== 'string')) throw loadError(`modelJSON.weightsManifest[${g}].paths`, `expected an array of file names, got ${describe(list)}`);
-    return (list as string[]).map((path, i) => weightLocation(location, path, `modelJSON.weightsManifest[${g}].paths[${i}]`));
+    return (list as string[]).map((path, i): [string | URL, string] => {
+      const argument = `modelJSON.weightsManifest[${g}].paths[${i}]`;
+      return [weightLocation(location, path, argument), argument];
+    });
   });
-  const shards = await Promise.all(paths.map((path) => read(path)));
-  return parseModel(modelJSON, 'modelJSON', joinBuffers(shards, 'weight files'));
+  if (paths.length > LIMITS.weightFiles) throw loadError('modelJSON.weightsManifest', `the manifest names ${paths.length} weight files; at most ${LIMITS.weightFiles} are read`);
+  const origin = originOf(location);
+  const sameOrigin = origin === undefined || origin === 'null' ? undefined : origin;
+  const shards: Uint8Array[] = [];
+  let left = maxBytes - json.byteLength;
+  for (const [path, argument] of paths) {
+    const shard = await read(path, argument, { maxBytes: left, signal, sameOrigin });
+    left -= shard.byteLength;
+    shards.push(shard);
+  }
+  return parseModel(modelJSON, 'modelJSON', joinBuffers(shards, 'weight files', maxBytes));
 }
 
-async function read(location: string | URL): Promise<ArrayBuffer> {
+async function read(location: string | URL, argument: string, limits: ReadLimits): Promise<Uint8Array> {
   try {
-    return await readBytes(location, OWNER);
+    return await readWithin(location, limits);
   } catch (error) {
-    throw loadError('path', (error as Error).message.replace(/^loadModel: /, ''));
+    throw loadError(argument, `could not read ${String(location)}: ${(error as Error).message}`);
+  }
+}
+
+/** The origin a location is fetched from: its own, or in a page the page's for a relative path; undefined for a file path in Node. */
+function originOf(location: string | URL): string | undefined {
+  if (location instanceof URL) return location.origin;
+  const url = urlOf(location);
+  const page = (globalThis as { location?: { href?: unknown } }).location?.href;
+  if (url || typeof page !== 'string') return url?.origin;
+  try {
+    return new URL(location, page).origin;
+  } catch {
+    return undefined;
   }
 }
 
@@ -183,7 +254,7 @@ function weightLocation(modelLocation: string | URL, path: string, argument: str
   return base.slice(0, slash + 1) + segments.join('/');
 }
 
-function decodeText(bytes: ArrayBuffer, where: string): string {
+function decodeText(bytes: Uint8Array, where: string): string {
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
@@ -191,37 +262,33 @@ function decodeText(bytes: ArrayBuffer, where: string): string {
   }
 }
 
-/** The bytes of one buffer, a view, or a list of them joined in order (only read: values are decoded into new arrays). */
-function joinBuffers(data: unknown, argument: string): Uint8Array {
+/** The bytes of one buffer, a view, or a list of them joined in order, at most maxBytes (only read: values are decoded into new arrays). */
+function joinBuffers(data: unknown, argument: string, maxBytes: number): Uint8Array {
   const parts = Array.isArray(data) ? data : [data];
+  if (parts.length > LIMITS.weightFiles) throw loadError(argument, `expected at most ${LIMITS.weightFiles} buffers, got ${parts.length}`);
   const bytes = parts.map((part, i) => {
     if (part instanceof ArrayBuffer) return new Uint8Array(part);
     if (ArrayBuffer.isView(part)) return new Uint8Array(part.buffer, part.byteOffset, part.byteLength);
     throw loadError(argument, `expected an ArrayBuffer (or a typed array, or a list of ArrayBuffers), got ${Array.isArray(data) ? `${describe(part)} at [${i}]` : describe(data)}`);
   });
-  if (bytes.length === 1) return bytes[0];
-  const joined = new Uint8Array(bytes.reduce((sum, b) => sum + b.length, 0));
-  let offset = 0;
-  for (const b of bytes) {
-    joined.set(b, offset);
-    offset += b.length;
-  }
-  return joined;
+  const total = bytes.reduce((sum, b) => sum + b.length, 0);
+  if (total > maxBytes) throw loadError(argument, `the weight data has ${total} bytes, more than the ${maxBytes} allowed (loadModel's maxBytes option)`);
+  return joinChunks(bytes, total);
 }
 
 // ---- JSON ------------------------------------------------------------------------------
 
 /** Keys that would reach an object's prototype if a later step assigned them. */
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
-/** Keras configs nest a few levels; anything much deeper is not a model file. */
-const MAX_DEPTH = 64;
 
 function parseJson(text: string, argument: string): unknown {
+  if (text.length > LIMITS.modelJsonBytes) throw loadError(argument, `model.json has ${text.length} characters; at most ${LIMITS.modelJsonBytes} are read`);
   let value: unknown;
   try {
     value = JSON.parse(text);
-  } catch (error) {
-    throw loadError(argument, `is not valid JSON (${(error as Error).message})`);
+  } catch {
+    // The engine's message quotes the text; say only what it is.
+    throw loadError(argument, `is not valid JSON (${text.length} characters${/^\s*[[{]/.test(text) ? '' : ', not starting with { or ['})`);
   }
   return plainJson(value, argument);
 }
@@ -231,21 +298,36 @@ function parseJson(text: string, argument: string): unknown {
  * fresh plain objects: forbidden keys are refused before anything is assigned, so the copy
  * can be spread and assigned into safely. Undefined object members are dropped.
  */
-function plainJson(value: unknown, path: string, depth = 0): unknown {
-  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
+function plainJson(value: unknown, path: string): unknown {
+  const budget = { values: LIMITS.jsonValues };
+  return copyJson(value, path, 0, budget);
+}
+
+/** plainJson's walk: `budget.values` counts down every value copied. */
+function copyJson(value: unknown, path: string, depth: number, budget: { values: number }): unknown {
+  if (--budget.values < 0) throw loadError(path, `model JSON holds more than ${LIMITS.jsonValues} values`);
+  if (value === null || typeof value === 'boolean') return value;
+  if (typeof value === 'string') {
+    if (value.length > LIMITS.stringLength) throw loadError(path, `${path} is a string of ${value.length} characters; model JSON strings are at most ${LIMITS.stringLength}`);
+    return value;
+  }
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) throw loadError(path, `${path} is ${value}; model JSON holds finite numbers only`);
     return value;
   }
-  if (depth >= MAX_DEPTH) throw loadError(path, `${path} nests deeper than ${MAX_DEPTH} levels`);
-  if (Array.isArray(value)) return value.map((item, i) => plainJson(item, `${path}[${i}]`, depth + 1));
+  if (depth >= LIMITS.depth) throw loadError(path, `${path} nests deeper than ${LIMITS.depth} levels`);
+  if (Array.isArray(value)) {
+    if (value.length > budget.values) throw loadError(path, `model JSON holds more than ${LIMITS.jsonValues} values (${path} has ${value.length} items)`);
+    return value.map((item, i) => copyJson(item, `${path}[${i}]`, depth + 1, budget));
+  }
   const proto = typeof value === 'object' ? Object.getPrototypeOf(value) : undefined;
   if (proto !== Object.prototype && proto !== null) throw loadError(path, `${path} must be JSON data, got ${describe(value)}`);
   const copy: Record<string, unknown> = {};
   for (const key of Object.keys(value as object)) {
+    if (key.length > LIMITS.stringLength) throw loadError(path, `${path} has a key of ${key.length} characters; model JSON keys are at most ${LIMITS.stringLength}`);
     if (FORBIDDEN_KEYS.has(key)) throw loadError(`${path}.${key}`, `${path} has the key '${key}', which a model file must not have (it could pollute object prototypes)`);
     const member = (value as Record<string, unknown>)[key];
-    if (member !== undefined) copy[key] = plainJson(member, `${path}.${key}`, depth + 1);
+    if (member !== undefined) copy[key] = copyJson(member, `${path}.${key}`, depth + 1, budget);
   }
   return copy;
 }
@@ -280,6 +362,7 @@ function parseModel(json: Record<string, unknown>, where: string, bytes: Uint8Ar
   const seed = metadata.seed;
   if (seed !== undefined && !Number.isSafeInteger(seed)) throw loadError(`${where}.userDefinedMetadata.seed`, `the saved seed must be a safe integer, got ${describe(seed)}`);
   const layers = layerList(config, `${at}.config`);
+  if (isKeras3(topology.keras_version)) layers.forEach(readHardSigmoidAsKeras3);
   const { weights, optimizerWeights } = decodeWeights(manifestEntries(json, where), bytes);
   return {
     name,
@@ -299,6 +382,7 @@ function parseModel(json: Record<string, unknown>, where: string, bytes: Uint8Ar
 function layerList(config: Record<string, unknown>, at: string): Record<string, unknown>[] {
   const entries = config.layers;
   if (!Array.isArray(entries)) throw loadError(`${at}.layers`, `expected an array of layers, got ${describe(entries)}`);
+  if (entries.length > LIMITS.layers) throw loadError(`${at}.layers`, `the model has ${entries.length} layers; at most ${LIMITS.layers} are loaded`);
   const layers: Record<string, unknown>[] = [];
   let input: { shape: unknown; from: string } | undefined;
   entries.forEach((entry, i) => {
@@ -331,6 +415,22 @@ function layerList(config: Record<string, unknown>, at: string): Record<string, 
   return layers;
 }
 
+/** Keras 3 wrote this file ('3.x.y'); TF.js writes 'tfjs-layers …', Keras 2 '2.x.y', seqwasm 'seqwasm'. */
+function isKeras3(version: unknown): boolean {
+  return typeof version === 'string' && /^3\./.test(version);
+}
+
+/**
+ * Keras 3 saves its hard_sigmoid, relu6(x + 3)/6, under the name Keras 2 and TF.js use for
+ * clip(0.2x + 0.5, 0, 1): in a Keras 3 file the name means hardSigmoidKeras3 (a wrapped layer's too).
+ */
+function readHardSigmoidAsKeras3(json: Record<string, unknown>): void {
+  const config = json.config as Record<string, unknown> | undefined;
+  if (typeof config !== 'object' || config === null) return;
+  for (const key of ['activation', 'recurrent_activation']) if (config[key] === 'hard_sigmoid') config[key] = 'hardSigmoidKeras3';
+  if (typeof config.layer === 'object' && config.layer !== null) readHardSigmoidAsKeras3(config.layer as Record<string, unknown>);
+}
+
 /**
  * Our layers for the parsed layer JSON, in order; an unknown class name or a bad option is a
  * ModelLoadError naming the layer's index and name. Nothing is built (no arena memory): build
@@ -358,6 +458,56 @@ export function createLayers(parsed: Pick<ParsedModel, 'layers'>): Layer[] {
     throw error;
   }
   return created;
+}
+
+/**
+ * Every size the layers declare, checked before anything is allocated: the input shape and
+ * each layer's output shape stay within LIMITS.rank and LIMITS.dimension, the weights all
+ * layers would create stay within LIMITS.parameters, and each of them has a saved weight of
+ * its shape in the file not taken by another. A config edited to `units: 5000` is refused
+ * here, naming the layer, instead of building gigabytes for weights the file does not have.
+ */
+export function checkDeclaredSizes(layers: readonly Layer[], inputShape: Shape, saved: readonly SavedWeight[]): void {
+  checkDims(inputShape, 'layers[0]', 'its batch_input_shape');
+  const unmatched = new Map<string, number>();
+  for (const w of saved) unmatched.set(formatShape(w.shape), (unmatched.get(formatShape(w.shape)) ?? 0) + 1);
+  let shape = inputShape;
+  let declared = 0;
+  layers.forEach((layer, i) => {
+    const argument = `layers[${i}]`;
+    const layerInput = shape;
+    let shapes: (readonly number[])[];
+    try {
+      shapes = layer.weightShapes(shape);
+      shape = layer.computeOutputShape(shape);
+    } catch (error) {
+      if (error instanceof LayerError) throw loadError(argument, `layer ${i}: ${error.message}`);
+      throw error;
+    }
+    checkDims(shape, argument, `${quoted(layer.name)}'s output shape`);
+    for (const weightShape of shapes) {
+      declared += sizeOf(weightShape);
+      if (declared > LIMITS.parameters) throw loadError(argument, `the layers up to ${quoted(layer.name)} declare more than ${LIMITS.parameters} weight values`);
+      const key = formatShape(weightShape);
+      const left = unmatched.get(key) ?? 0;
+      if (left === 0) {
+        const other = unmatched.has(key) ? 'other ' : '';
+        throw loadError(argument, `${quoted(layer.name)} (input shape ${formatShape(layerInput)}) needs a weight of shape ${key} by its config, but the file has no ${other}saved weight of that shape (its ${saved.length} weights hold ${saved.reduce((sum, w) => sum + w.data.length, 0)} values)`);
+      }
+      unmatched.set(key, left - 1);
+    }
+  });
+}
+
+function checkDims(shape: Shape, argument: string, what: string): void {
+  if (shape.length > LIMITS.rank) throw loadError(argument, `${what} ${formatShape(shape)} has rank ${shape.length}; at most ${LIMITS.rank}`);
+  const big = shape.find((d) => d !== null && d > LIMITS.dimension);
+  if (big !== undefined) throw loadError(argument, `${what} ${formatShape(shape)} has a dimension of ${big}; at most ${LIMITS.dimension}`);
+}
+
+/** A name from the file for a message: quoted, cut short. */
+function quoted(name: string): string {
+  return `'${name.length > 80 ? `${name.slice(0, 80)}…` : name}'`;
 }
 
 // ---- weights ---------------------------------------------------------------------------
@@ -388,10 +538,11 @@ function manifestEntries(json: Record<string, unknown>, where: string): Entry[] 
     json.weightSpecs !== undefined && json.weightsManifest === undefined
       ? listOf(json.weightSpecs, `${where}.weightSpecs`).map((spec, i) => [spec, `${where}.weightSpecs[${i}]`])
       : manifestGroups(json, where).flatMap((group, g) => listOf(group.weights, `${where}.weightsManifest[${g}].weights`).map((spec, i): [unknown, string] => [spec, `${where}.weightsManifest[${g}].weights[${i}]`]));
+  if (specs.length > LIMITS.weights) throw loadError(`${where}.weightsManifest`, `the manifest lists ${specs.length} weights; at most ${LIMITS.weights} are loaded`);
   const seen = new Set<string>();
   return specs.map(([spec, argument]) => {
     const entry = manifestEntry(record(spec, argument), argument);
-    if (seen.has(entry.name)) throw loadError(argument, `two saved weights are named '${entry.name}'`);
+    if (seen.has(entry.name)) throw loadError(argument, `two saved weights are named ${quoted(entry.name)}`);
     seen.add(entry.name);
     return entry;
   });
@@ -521,12 +672,13 @@ export function assignWeights(layers: readonly Layer[], saved: readonly SavedWei
   const byKey = new Map<string, number[]>();
   const add = (key: string, index: number) => {
     const list = byKey.get(key) ?? [];
-    if (!list.includes(index)) list.push(index);
+    list.push(index);
     byKey.set(key, list);
   };
   saved.forEach((w, i) => {
     add(w.name, i);
-    add(withoutCells(w.name), i);
+    const short = withoutCells(w.name);
+    if (short !== w.name) add(short, i);
   });
   const used = new Map<number, string>();
   const counts = new Map<string, number>();
@@ -595,6 +747,6 @@ function snakeCase(name: string): string {
 /** Saved weights for a message: 'name' (and shape), at most 8 of them. */
 function list(weights: readonly SavedWeight[], withShape = false): string {
   if (weights.length === 0) return '(none)';
-  const shown = weights.slice(0, 8).map((w) => `'${w.name}'${withShape ? ` ${formatShape(w.shape)}` : ''}`);
+  const shown = weights.slice(0, 8).map((w) => `${quoted(w.name)}${withShape ? ` ${formatShape(w.shape)}` : ''}`);
   return weights.length > 8 ? `${shown.join(', ')} and ${weights.length - 8} more` : shown.join(', ');
 }

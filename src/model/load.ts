@@ -3,8 +3,9 @@
 // are built without random initialisation, since their weights arrive next. A saved
 // training config compiles the model, and saved optimizer state restores the optimizer, so
 // training resumes where the checkpoint left it.
-import { LayerError } from '../layers/errors.js';
-import { assignWeights, createLayers, readArtifacts } from './artifacts.js';
+import { closestName, LayerError } from '../layers/errors.js';
+import { withTimeout } from '../runtime/location.js';
+import { assignWeights, checkDeclaredSizes, createLayers, LIMITS, readArtifacts } from './artifacts.js';
 import { describe, ModelError, ModelLoadError } from './errors.js';
 import type { CompileOptions } from './model.js';
 import { Sequential } from './sequential.js';
@@ -14,19 +15,31 @@ export interface LoadOptions {
   compile?: boolean;
   /** The seed for further training (shuffles, dropout). Default: the saved model's seed, else 0. */
   seed?: number;
+  /** The most bytes read from a path or URL (model.json and its weight files together; model.json itself at most 4 MiB) or given as weight data. Default 1 GiB. */
+  maxBytes?: number;
+  /** Aborts reading a path or URL. */
+  signal?: AbortSignal;
+  /** Milliseconds allowed for reading a path or URL. Default: no limit. */
+  timeout?: number;
 }
 
 const OWNER = 'loadModel';
+const OPTION_NAMES = ['compile', 'seed', 'maxBytes', 'signal', 'timeout'];
 
-/** A model from artifacts: model.save()'s result, TF.js io.ModelArtifacts, or a path / URL of a model.json. */
+/**
+ * A model from artifacts: model.save()'s result, TF.js io.ModelArtifacts, or a path / URL of a
+ * model.json. Nothing is allocated before every size in the file has been checked.
+ */
 export async function loadModel(source: unknown, options: LoadOptions = {}): Promise<Sequential> {
-  if (typeof options !== 'object' || options === null) throw new ModelLoadError(OWNER, 'options', `options must be an object, got ${describe(options)}`);
-  const parsed = await readArtifacts(source);
+  checkOptions(options);
+  const reading = withTimeout(options.signal, options.timeout);
+  const parsed = await readArtifacts(source, { maxBytes: options.maxBytes, signal: reading.signal }).finally(reading.done);
   const layers = createLayers(parsed);
   const first = layers[0];
-  if (!first?.batchInputShape) throw new ModelLoadError(OWNER, 'modelTopology', 'the saved model does not declare its input shape (batch_input_shape or an InputLayer)');
   let model: Sequential | undefined;
   try {
+    if (!first?.batchInputShape) throw new ModelLoadError(OWNER, 'modelTopology', 'the saved model does not declare its input shape (batch_input_shape or an InputLayer)');
+    checkDeclaredSizes(layers, first.batchInputShape, parsed.weights);
     let shape = first.batchInputShape;
     for (const layer of layers) {
       layer.build(shape, null); // no random initialisation: the saved weights come next
@@ -44,6 +57,24 @@ export async function loadModel(source: unknown, options: LoadOptions = {}): Pro
     throw error;
   }
   return model;
+}
+
+function checkOptions(options: unknown): asserts options is LoadOptions {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new ModelLoadError(OWNER, 'options', `options must be an object, got ${describe(options)}`);
+  const given = options as Record<string, unknown>;
+  for (const key of Object.keys(given)) {
+    if (!OPTION_NAMES.includes(key)) {
+      const hint = closestName(key, OPTION_NAMES);
+      throw new ModelLoadError(OWNER, key, `${describe(key)} is not an option of loadModel (${OPTION_NAMES.join(', ')})${hint ? `; did you mean '${hint}'?` : ''}`);
+    }
+  }
+  const { compile, seed, maxBytes, signal, timeout } = given;
+  const wrong = (key: string, expected: string, value: unknown) => new ModelLoadError(OWNER, key, `${key} must be ${expected}, got ${describe(value)}`);
+  if (compile !== undefined && typeof compile !== 'boolean') throw wrong('compile', 'true or false', compile);
+  if (seed !== undefined && !Number.isSafeInteger(seed)) throw wrong('seed', 'a safe integer', seed);
+  if (maxBytes !== undefined && !(Number.isSafeInteger(maxBytes) && (maxBytes as number) >= 1)) throw wrong('maxBytes', `a positive integer (default ${LIMITS.maxBytes})`, maxBytes);
+  if (signal !== undefined && !(typeof AbortSignal !== 'undefined' && signal instanceof AbortSignal)) throw wrong('signal', 'an AbortSignal', signal);
+  if (timeout !== undefined && !(typeof timeout === 'number' && Number.isFinite(timeout) && timeout > 0)) throw wrong('timeout', 'a positive number of milliseconds', timeout);
 }
 
 /** compile() from a saved training config (Keras snake_case), then the optimizer's saved state. */

@@ -322,6 +322,9 @@ function predictSamples(network: Network, samples: Samples, batchSize: number): 
     result ??= { shape: [samples.count, ...plan.outputShape.slice(1)], data: new Float32Array(samples.count * perSample) };
     result.data.set(plan.output.view().subarray(0, plan.output.length), start * perSample);
   });
+  // Finite weights and inputs can still overflow float32 (a corrupt file's 1e38 weight): say so rather than return it.
+  const bad = result!.data.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) throw new ModelStateError(network.name, 'predict', `predict() output${elementPath(result!.shape, bad)} is ${result!.data[bad]}: the model's weights or the input overflow float32`);
   return result!;
 }
 

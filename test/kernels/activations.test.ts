@@ -24,6 +24,8 @@ const reference: Record<UnaryActivation, (x: number) => number> = {
   tanh: (x) => Math.tanh(x),
   // Defined on float32 operations (TF.js computes it in float32 too), so compared exactly.
   hardSigmoid: (x) => Math.min(1, Math.max(0, Math.fround(Math.fround(Math.fround(0.2) * x) + 0.5))),
+  // Keras 3: relu6(x + 3) / 6 in float32 (a float64 quotient of float32s rounds to the float32 one).
+  hardSigmoidKeras3: (x) => Math.fround(Math.min(6, Math.max(0, Math.fround(x + 3))) / 6),
   relu: (x) => (x < 0 ? 0 : x),
 };
 const KINDS = Object.keys(reference) as UnaryActivation[];
@@ -106,6 +108,28 @@ describe(`activations (seed ${seed})`, () => {
     }
     expect([...run('hardSigmoid', Float32Array.from([NaN, -Infinity, Infinity, -2.5, 2.5, 0]))]).toEqual([NaN, 0, 1, 0, 1, 0.5]);
     expect([...run('relu', Float32Array.from([NaN, -Infinity, Infinity, -1, 2, 0]))]).toEqual([NaN, 0, Infinity, 0, 2, 0]);
+    expect([...run('hardSigmoidKeras3', Float32Array.from([NaN, -Infinity, Infinity, -3, 3, 0, -FLT_MAX, FLT_MAX]))]).toEqual([NaN, 0, 1, 0, 1, 0.5, 0, 1]);
+  });
+
+  it('hardSigmoidKeras3 is Keras 3\'s relu6(x + 3)/6 within 1 ULP of float64, and not TF.js\'s hardSigmoid', () => {
+    const xs = uniform(random, 100_003, -4, 4);
+    const worst = maxUlp(xs, run('hardSigmoidKeras3', xs), (x) => Math.min(6, Math.max(0, x + 3)) / 6);
+    expect(worst.ulp, `${worst.ulp} ULP at x=${worst.x} (seed ${seed})`).toBeLessThanOrEqual(1);
+    // The two formulas agree only at 0 and outside ±3: at x = 1, 2/3 against 0.7.
+    expect([...run('hardSigmoidKeras3', Float32Array.of(1, 2.5))]).toEqual([Math.fround(4 / 6), Math.fround(5.5 / 6)]);
+    expect([...run('hardSigmoid', Float32Array.of(1, 2.5))]).toEqual([Math.fround(0.7), 1]);
+  });
+
+  it('hardSigmoidKeras3Grad matches central finite differences of the float64 formula', () => {
+    const f64 = (x: number) => Math.min(6, Math.max(0, x + 3)) / 6;
+    // Away from the kinks at ±3, where the slope is not defined.
+    const xs = Float32Array.from(uniform(random, 997, -5, 5).filter((x) => Math.abs(Math.abs(x) - 3) > 1e-2));
+    const dyValues = uniform(random, xs.length, -2, 2);
+    const dx = region(dyValues);
+    activateGrad('hardSigmoidKeras3', region(run('hardSigmoidKeras3', xs)), dx);
+    const h = 1e-4;
+    const numeric = [...xs].map((x, i) => (dyValues[i] * (f64(x + h) - f64(x - h))) / (2 * h));
+    expect(worstRelative(dx.view(), numeric, 1e-6, 1e-6), `seed ${seed}`).toBeUndefined();
   });
 
   it('exp overflows and underflows at the float32 thresholds', () => {
@@ -169,12 +193,14 @@ describe(`activations (seed ${seed})`, () => {
       tanh: (y) => f(1 - f(y * y)),
       relu: (y) => (y > 0 ? 1 : 0),
       hardSigmoid: (y) => (y > 0 && y < 1 ? f(0.2) : 0),
+      hardSigmoidKeras3: (y) => (y > 0 && y < 1 ? f(1 / 6) : 0),
     };
     const slopeFromInput: Record<GradActivation, (x: number) => number> = {
       sigmoid: (x) => reference.sigmoid(x) * (1 - reference.sigmoid(x)),
       tanh: (x) => 1 - Math.tanh(x) ** 2,
       relu: (x) => (x > 0 ? 1 : 0),
       hardSigmoid: (x) => (Math.abs(x) < 2.5 ? 0.2 : 0),
+      hardSigmoidKeras3: (x) => (Math.abs(x) < 3 ? 1 / 6 : 0),
     };
 
     describe.each(Object.keys(grad) as GradActivation[])('%sGrad', (kind) => {
@@ -293,8 +319,8 @@ describe(`activations (seed ${seed})`, () => {
       expect(() => exp(src, src, 1.5)).toThrow('exp(n): expected an integer >= 0, got 1.5');
       expect(() => exp(src, src, -1)).toThrow('exp(n): expected an integer >= 0, got -1');
       expect(() => sigmoid(src.sub(0, 4), src.sub(1, 4))).toThrow(/sigmoid\(dst\): expected the same region as src or no overlap with it/);
-      expect(() => activate('softplus' as UnaryActivation, src)).toThrow('activate(kind): expected one of exp, sigmoid, tanh, hardSigmoid, relu, got softplus');
-      expect(() => activateGrad('exp' as GradActivation, src, src)).toThrow('activateGrad(kind): expected one of sigmoid, tanh, hardSigmoid, relu, got exp');
+      expect(() => activate('softplus' as UnaryActivation, src)).toThrow('activate(kind): expected one of exp, sigmoid, tanh, hardSigmoid, hardSigmoidKeras3, relu, got softplus');
+      expect(() => activateGrad('exp' as GradActivation, src, src)).toThrow('activateGrad(kind): expected one of sigmoid, tanh, hardSigmoid, hardSigmoidKeras3, relu, got exp');
       expect(() => softmax(src, 2, 3)).toThrow('softmax(src): needs 6 floats but the region holds 5');
       expect(() => softmax(src, 1, 0)).toThrow('softmax(cols): expected an integer >= 1, got 0');
       expect(() => softmaxGrad(src, src, 1, 5, dst)).toThrow('softmaxGrad(dx): needs 5 floats but the region holds 3');

@@ -277,11 +277,11 @@ const pick = <T>(random: () => number, values: readonly T[]): T => values[Math.f
 const VARIANTS: Pick<Options, 'cell' | 'activation' | 'recurrentActivation' | 'resetAfter'>[] = [
   ...(['tanh', 'relu', 'sigmoid', 'linear', 'hardSigmoid'] as const).map((activation) => ({ cell: 'simpleRNN' as const, activation, recurrentActivation: 'sigmoid' as const, resetAfter: false })),
   ...(['tanh', 'relu', 'sigmoid', 'linear'] as const).flatMap((activation) =>
-    (['sigmoid', 'hardSigmoid'] as const).map((recurrentActivation) => ({ cell: 'lstm' as const, activation, recurrentActivation, resetAfter: false })),
+    (['sigmoid', 'hardSigmoid', 'hardSigmoidKeras3'] as const).map((recurrentActivation) => ({ cell: 'lstm' as const, activation, recurrentActivation, resetAfter: false })),
   ),
   ...[true, false].flatMap((resetAfter) =>
     (['tanh', 'relu', 'sigmoid', 'linear'] as const).flatMap((activation) =>
-      (['sigmoid', 'hardSigmoid'] as const).map((recurrentActivation) => ({ cell: 'gru' as const, activation, recurrentActivation, resetAfter })),
+      (['sigmoid', 'hardSigmoid', 'hardSigmoidKeras3'] as const).map((recurrentActivation) => ({ cell: 'gru' as const, activation, recurrentActivation, resetAfter })),
     ),
   ),
 ];
@@ -626,7 +626,7 @@ describe('argument errors', () => {
       [{ units: 0 }, /spec\.units\): expected an integer >= 1, got 0/],
       [{ steps: 2.5 }, /spec\.steps\): expected an integer >= 1, got 2\.5/],
       [{ batch: -1 }, /spec\.batch\): expected an integer >= 1, got -1/],
-      [{ activation: 'softmax' }, /spec\.activation\): expected one of linear, relu, sigmoid, tanh, hardSigmoid, got "softmax"/],
+      [{ activation: 'softmax' }, /spec\.activation\): expected one of linear, relu, sigmoid, tanh, hardSigmoid, hardSigmoidKeras3, got "softmax"/],
       [{ recurrentActivation: 'elu' }, /spec\.recurrentActivation\): expected one of .*got "elu"/],
       [{ useBias: 1 }, /spec\.useBias\): expected a boolean, got number 1/],
       [{ goBackwards: 'yes' }, /spec\.goBackwards\): expected a boolean, got "yes"/],

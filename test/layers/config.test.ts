@@ -44,7 +44,7 @@ describe('options', () => {
 
   it('lists the allowed values and the closest one', () => {
     const message = errorOf(() => layers.dense({ units: 2, activation: 'tahn' as never })).message;
-    expect(message).toMatch(/activation must be one of 'linear', 'relu', 'sigmoid', 'tanh', 'hardSigmoid', 'softmax', got "tahn" \(did you mean 'tanh'\?\)/);
+    expect(message).toMatch(/activation must be one of 'linear', 'relu', 'sigmoid', 'tanh', 'hardSigmoid', 'hardSigmoidKeras3', 'softmax', got "tahn" \(did you mean 'tanh'\?\)/);
     expect(errorOf(() => layers.lstm({ units: 2, recurrentActivation: 'softmax' as never })).message).toMatch(/recurrentActivation must be one of/);
   });
 

@@ -172,6 +172,8 @@ function keras3(artifacts: tf.io.ModelArtifacts): { modelJSON: Record<string, un
   const policy = { class_name: 'DTypePolicy', config: { name: 'float32' } };
   const keras3Config = (json: LayerJson): LayerJson => {
     const { batch_input_shape: _, layer, ...config } = json.config;
+    // In a Keras 3 file 'hard_sigmoid' means relu6(x + 3)/6; TF.js's formula keeps our name for it.
+    for (const key of ['activation', 'recurrent_activation']) if (config[key] === 'hard_sigmoid') config[key] = 'hardSigmoid';
     return { class_name: json.class_name, config: { ...config, dtype: policy, ...(layer ? { layer: keras3Config(layer) } : {}) } as LayerJson['config'] };
   };
   const renamed = topology.config.layers.map((json) => {
