@@ -64,7 +64,9 @@ export function evaluateTargets(rows: Row[]): TargetResult[] {
 function judge(check: Check, rows: Row[]): { met?: boolean; measured: string } {
   if ('peer' in check) {
     const row = rows.find((r) => r.name === check.row && r.peer === check.peer);
-    if (row?.ratio === undefined) return { measured: `${check.peer}: ${row?.note ?? 'not measured'}` };
+    // A peer skipped as a whole (PyTorch without Python's torch) has one row under its bare name.
+    const skipped = rows.find((r) => r.name === check.row && r.peer === check.peer.split(' ')[0]);
+    if (row?.ratio === undefined) return { measured: `${check.peer}: ${row?.note ?? skipped?.note ?? 'not measured'}` };
     return { met: row.ratio >= check.min, measured: `${row.ratio.toFixed(2)}× ${check.peer}` };
   }
   const row = rows.find((r) => r.name === check.row && r.unit === check.unit);
