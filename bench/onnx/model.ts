@@ -13,7 +13,7 @@
 // GRU z,r,h, and one bias (gU) — GRU resetAfter (2, gU) = [input; recurrent]. ONNX wants
 // W [1, gU, features] and R [1, gU, units], gates LSTM i,o,f,c and GRU z,r,h, and
 // B [1, 2gU] = [Wb, Rb]; GRU's linear_before_reset = resetAfter.
-import { concat, intField, messageField, packedIntsField, stringField, bytesField, type Message } from './protobuf.js';
+import { bytesField, concat, intField, messageField, packedIntsField, stringField, type Message } from './protobuf.js';
 
 export interface RecurrentClassifier {
   cell: 'lstm' | 'gru';
@@ -61,7 +61,9 @@ export function recurrentClassifierOnnx(m: RecurrentClassifier): Uint8Array {
   // Keras bias: [input] or, for GRU resetAfter, [input; recurrent]; ONNX B = [Wb, Rb].
   const inputBias = m.bias.subarray(0, width);
   const recurrentBias = resetAfter ? m.bias.subarray(width) : new Float32Array(width);
-  const bias = concatF32([gateRows(inputBias, 1, m.units, order), gateRows(recurrentBias, 1, m.units, order)]);
+  const bias = new Float32Array(2 * width);
+  bias.set(gateRows(inputBias, 1, m.units, order));
+  bias.set(gateRows(recurrentBias, 1, m.units, order), width);
   const op = m.cell === 'lstm' ? 'LSTM' : 'GRU';
   const recurrentAttributes = [intAttribute('hidden_size', m.units)];
   if (m.cell === 'gru') recurrentAttributes.push(intAttribute('linear_before_reset', resetAfter ? 1 : 0));
@@ -105,16 +107,6 @@ function gateRows(keras: Float32Array, rows: number, units: number, order: reado
       for (let r = 0; r < rows; r++) out[transpose ? to * rows + r : r * width + to] = keras[r * width + from];
     }
   });
-  return out;
-}
-
-function concatF32(parts: Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
   return out;
 }
 
