@@ -64,6 +64,9 @@ export function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
+/** The thread counts every threaded peer (ONNX Runtime, PyTorch) is measured with. */
+export const PEER_THREADS = [1, 2] as const;
+
 export interface Stats {
   median: number;
   min: number;

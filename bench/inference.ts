@@ -18,10 +18,10 @@ import { loadavg } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { init, layers, Prng, sequential, type Sequential } from '../src/node.js';
-import { compareInRounds, isMain, medianCallMs, report, type Contestant, type Row, type SuiteOptions } from './harness.js';
+import { compareInRounds, isMain, medianCallMs, PEER_THREADS, report, type Contestant, type Row, type SuiteOptions } from './harness.js';
 import { recurrentClassifierOnnx } from './onnx/model.js';
 import { BRAIN_INFER_NOTE, brainSequences, brainTimeStep, brainTrain } from './peers/brain.js';
-import { ortNodePeer, ortWebPeer, THREAD_COUNTS, type OnnxPeer } from './peers/onnxruntime.js';
+import { ortNodePeer, ortWebPeer, type OnnxPeer } from './peers/onnxruntime.js';
 import { startTorch, type TorchStart } from './peers/torch.js';
 import { mnistLike, prefix, SEED, tfjsModel, type CellName } from './workloads.js';
 
@@ -81,7 +81,7 @@ export async function inferenceRows({ quick = false, torch }: InferenceSuiteOpti
       const [kernel, recurrentKernel, bias, denseKernel, denseBias] = ours.getWeights().map((w) => w.data);
       const onnx = recurrentClassifierOnnx({ cell: cell === 'LSTM' ? 'lstm' : 'gru', units: UNITS, features: FEATURES, classes: CLASSES, kernel, recurrentKernel, bias, denseKernel, denseBias });
       await Promise.all(onnxPeers.splice(0).map((p) => p.close()));
-      for (const threads of THREAD_COUNTS) onnxPeers.push(await ortWebPeer(onnx, threads), await ortNodePeer(onnx, threads));
+      for (const threads of PEER_THREADS) onnxPeers.push(await ortWebPeer(onnx, threads), await ortNodePeer(onnx, threads));
       const torchKey = `infer ${cell}`;
       if ('peer' in pytorch) {
         const weights = ours.getWeights().map((w) => w.data);
@@ -133,10 +133,10 @@ export async function inferenceRows({ quick = false, torch }: InferenceSuiteOpti
         if ('peer' in pytorch) {
           const { peer } = pytorch;
           const input = { key: torchKey, x: peer.file(`${torchKey} b${batch}`, x.data), shape: x.shape };
-          for (const threads of THREAD_COUNTS) {
+          for (const threads of PEER_THREADS) {
             await checked(
               `pytorch ${threads}T`,
-              async () => (await peer.request({ cmd: 'predict', ...input })).output as number[],
+              async () => (await peer.request({ cmd: 'predict', ...input, threads })).output as number[],
               async () => (await peer.request({ cmd: 'infer', ...input, threads, ms: budgetMs })).value as number,
             );
           }

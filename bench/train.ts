@@ -26,7 +26,7 @@ import { loadavg } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { init, type Tensor } from '../src/node.js';
-import { compareInRounds, isMain, report, type Contestant, type Row, type SuiteOptions } from './harness.js';
+import { compareInRounds, isMain, PEER_THREADS, report, type Contestant, type Row, type SuiteOptions } from './harness.js';
 import { BRAIN_ALPHABET_NOTE, BRAIN_TRAIN_NOTE, brainAlphabet, brainSequences, brainTimeStep, brainTrain } from './peers/brain.js';
 import { startTorch, type TorchStart } from './peers/torch.js';
 import { alphabet, mnistLike, ourModel, prefix, tfjsModel, type Architecture, type CellName } from './workloads.js';
@@ -42,7 +42,6 @@ const QUICK_WORKLOADS = ['train LSTM(128) 28x28 b100', 'train alphabet LSTM(8) 5
 
 type Backend = 'cpu' | 'wasm';
 const PEERS: readonly Backend[] = ['wasm', 'cpu'];
-const TORCH_THREADS = [1, 2] as const;
 
 interface Workload {
   name: string;
@@ -149,7 +148,7 @@ async function contestants(w: Workload, torch: TorchStart, minMs: number, quick:
       x: peer.file(`${w.name} x`, prefix(w.x, samples).data),
       y: peer.file(`${w.name} y`, prefix(w.y, samples).data),
     };
-    for (const threads of TORCH_THREADS) {
+    for (const threads of PEER_THREADS) {
       const note = cell === 'GRU' ? "PyTorch's GRU is Keras's resetAfter form (ours here: resetAfter false)" : undefined;
       const run = async (ms: number) => (await peer.request({ ...request, threads, ms })).value as number;
       list.push({ label: `pytorch ${threads}T`, note, measure: () => run(minMs), warmUp: run });

@@ -14,8 +14,6 @@ export interface OnnxPeer {
   close(): Promise<void>;
 }
 
-export const THREAD_COUNTS = [1, 2] as const;
-
 export async function ortNodePeer(model: Uint8Array, threads: number): Promise<OnnxPeer> {
   const session = await ortNode.InferenceSession.create(model, { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential' });
   const run = async (x: Float32Array, shape: number[]) => (await session.run({ [session.inputNames[0]]: new ortNode.Tensor('float32', x, shape) }))[session.outputNames[0]].data as Float32Array;

@@ -2,19 +2,23 @@
 
 One JSON request a line on stdin, one JSON answer a line on stdout, so the Node side can
 interleave PyTorch's rounds with its own. Arrays travel as raw little-endian float32 files.
+One process runs at one thread count (SEQWASM_TORCH_THREADS, with OMP_NUM_THREADS and
+OPENBLAS_NUM_THREADS set alike by the Node side).
 
   {"cmd": "train", "key", "cell", "units", "features", "steps", "classes", "optimizer",
-   "batch", "epochs", "x", "y", "threads", "ms"}          -> {"value": samples per second}
+   "batch", "epochs", "samples", "x", "y", "ms"}          -> {"value": samples per second}
   {"cmd": "load", "key", "cell", "units", "features", "classes", "resetAfter", "weights"}
                                                           -> {}
   {"cmd": "predict", "key", "x", "shape"}                 -> {"output": [...]}
-  {"cmd": "infer", "key", "x", "shape", "threads", "ms"}  -> {"value": median ms per call}
+  {"cmd": "infer", "key", "x", "shape", "ms"}             -> {"value": median ms per call}
 
 Weights come in Keras layout (kernel [F, gU], recurrent kernel [U, gU], bias, Dense kernel
 [U, C], Dense bias) and are mapped to PyTorch's (weight_ih [gU, F], gates LSTM i,f,g,o as
 Keras, GRU r,z,n against Keras z,r,h; GRU is always Keras's resetAfter form).
 """
 import json
+import os
+import re
 import sys
 import time
 
@@ -121,8 +125,6 @@ def train_epochs(model, optimizer, x, labels, batch, epochs):
 
 def handle(request):
     cmd = request["cmd"]
-    if "threads" in request:
-        torch.set_num_threads(request["threads"])
     if cmd == "train":
         model, optimizer, x, labels = trainer(request)
         model.train()
@@ -146,7 +148,9 @@ def handle(request):
 
 
 def main():
-    print(json.dumps({"ready": torch.__version__}), flush=True)
+    torch.set_num_threads(int(os.environ.get("SEQWASM_TORCH_THREADS", "1")))
+    blas = re.search(r"BLAS_INFO=(\w+)", torch.__config__.show())
+    print(json.dumps({"ready": torch.__version__, "blas": blas.group(1) if blas else "unknown"}), flush=True)
     for line in sys.stdin:
         try:
             answer = handle(json.loads(line))
