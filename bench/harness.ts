@@ -81,14 +81,17 @@ export function stats(values: number[]): Stats {
 export interface Contestant {
   label: string;
   measure(): Promise<number>;
+  /** Runs before the rounds (V8 tiers up, peers set up kernels on first use). */
+  warmUp?(): Promise<unknown>;
   /** How this peer's task differs from ours, shown in the table. */
   note?: string;
 }
 
 /**
- * Measures ours (the first contestant) and every peer in interleaved rounds, so load that comes
- * and goes hits all alike: one row per peer with ours' and the peer's median, min and max over
- * rounds and the median of the per-round ratios (ours faster > 1).
+ * Warms up, then measures ours (the first contestant) and every peer in interleaved rounds, so
+ * load that comes and goes hits all alike: one row per peer with ours' and the peer's median,
+ * min and max over rounds and the median of the per-round ratios (ours faster > 1). A peer
+ * that throws is dropped, its row saying why; ours throwing ends the comparison.
  */
 export async function compareInRounds(
   workload: { name: string; unit: string; higherIsBetter: boolean },
@@ -98,10 +101,27 @@ export async function compareInRounds(
 ): Promise<Row[]> {
   const values = new Map<Contestant, number[]>();
   const ratios = new Map<Contestant, number[]>();
+  const failures = new Map<Contestant, string>();
+  const attempt = async <T>(c: Contestant, run: () => Promise<T>): Promise<T | undefined> => {
+    if (c === ours) return run();
+    try {
+      return await run();
+    } catch (error) {
+      failures.set(c, `failed: ${error instanceof Error ? error.message : String(error)}`);
+      progress(`${workload.name}: ${c.label} ${failures.get(c)}`);
+      return undefined;
+    }
+  };
+  for (const c of [ours, ...peers]) {
+    progress(`${workload.name}: warming up ${c.label}`);
+    if (c.warmUp) await attempt(c, c.warmUp);
+  }
   for (let round = 0; round < rounds; round++) {
     let oursValue = 0;
     for (const c of [ours, ...peers]) {
-      const value = await c.measure();
+      if (failures.has(c)) continue;
+      const value = await attempt(c, c.measure);
+      if (value === undefined) continue;
       values.set(c, [...(values.get(c) ?? []), value]);
       if (c === ours) oursValue = value;
       else ratios.set(c, [...(ratios.get(c) ?? []), workload.higherIsBetter ? oursValue / value : value / oursValue]);
@@ -112,6 +132,8 @@ export async function compareInRounds(
   const row: Row = { name: workload.name, unit: workload.unit, value: own.median, min: own.min, max: own.max };
   if (!peers.length) return [row];
   return peers.map((peer) => {
+    const failure = failures.get(peer);
+    if (failure !== undefined) return { ...row, peer: peer.label, note: [peer.note, failure].filter(Boolean).join('; ') };
     const theirs = stats(values.get(peer)!);
     return { ...row, peer: peer.label, peerValue: theirs.median, peerMin: theirs.min, peerMax: theirs.max, ratio: median(ratios.get(peer)!), note: peer.note };
   });

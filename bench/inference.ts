@@ -147,10 +147,11 @@ export async function inferenceRows({ quick = false, torch }: InferenceSuiteOpti
         list.push({ label: 'brain.js', note: brainNote, measure: async () => value(await brainMs()) });
 
         for (const c of list) {
-          progress(`${workload.name}: warming up ${c.label}`);
-          const end = performance.now() + warmupMs;
-          do await c.measure();
-          while (performance.now() < end);
+          c.warmUp = async () => {
+            const end = performance.now() + warmupMs;
+            do await c.measure();
+            while (performance.now() < end);
+          };
         }
         const compared = await compareInRounds(workload, list, rounds, progress);
         const untimed = (peer: string, note: string): Row => ({ name: workload.name, unit: workload.unit, value: compared[0].value, peer, note });

@@ -100,17 +100,22 @@ async function samplesPerSecond(train: () => unknown, samples: number, ms: numbe
 }
 
 /** A trainer measured by samples/s, after selecting its backend. */
-function trainer(label: string, samples: number, train: () => unknown, minMs: number, select: () => Promise<unknown> = async () => {}, note?: string): Contestant & { warmUp(ms: number): Promise<number> } {
+function trainer(label: string, samples: number, train: () => unknown, { minMs, warmupMs }: Timing, select: () => Promise<unknown> = async () => {}, note?: string): Contestant {
   const run = async (ms: number) => {
     await select();
     return samplesPerSecond(train, samples, ms);
   };
-  return { label, note, measure: () => run(minMs), warmUp: run };
+  return { label, note, measure: () => run(minMs), warmUp: warmupMs ? () => run(warmupMs) : undefined };
 }
 
-async function contestants(w: Workload, torch: TorchStart, minMs: number, quick: boolean): Promise<(Contestant & { warmUp(ms: number): Promise<number> })[]> {
+interface Timing {
+  minMs: number;
+  warmupMs: number;
+}
+
+async function contestants(w: Workload, torch: TorchStart, timing: Timing, quick: boolean): Promise<Contestant[]> {
   const model = ourModel(w.architecture);
-  const list = [trainer('seqwasm', w.x.shape[0] * w.epochs, () => model.fit(w.x, w.y, { ...FIT, epochs: w.epochs, batchSize: w.batchSize }), minMs)];
+  const list = [trainer('seqwasm', w.x.shape[0] * w.epochs, () => model.fit(w.x, w.y, { ...FIT, epochs: w.epochs, batchSize: w.batchSize }), timing)];
   for (const backend of PEERS) {
     await tf.setBackend(backend);
     const peer = tfjsModel(w.architecture, model);
@@ -119,16 +124,16 @@ async function contestants(w: Workload, torch: TorchStart, minMs: number, quick:
     const y = prefix(w.y, samples);
     const xs = tf.tensor(x.data, x.shape);
     const ys = tf.tensor(y.data, y.shape);
-    list.push(trainer(`tfjs-${backend}`, samples * w.epochs, () => peer.fit(xs, ys, { ...FIT, epochs: w.epochs, batchSize: w.batchSize }), minMs, () => tf.setBackend(backend)));
+    list.push(trainer(`tfjs-${backend}`, samples * w.epochs, () => peer.fit(xs, ys, { ...FIT, epochs: w.epochs, batchSize: w.batchSize }), timing, () => tf.setBackend(backend)));
   }
   const { cell, units, inputShape } = w.architecture;
   if (units === 8) {
     const { net, strings } = brainAlphabet();
-    list.push(trainer('brain.js', strings.length, () => brainTrain(net, strings), minMs, undefined, BRAIN_ALPHABET_NOTE));
+    list.push(trainer('brain.js', strings.length, () => brainTrain(net, strings), timing, undefined, BRAIN_ALPHABET_NOTE));
   } else {
     const net = brainTimeStep(cell, units, inputShape[1]);
     const sequences = brainSequences(w.x.data, w.peerSamples.brain, ...inputShape);
-    list.push(trainer('brain.js', sequences.length, () => brainTrain(net, sequences), minMs, undefined, BRAIN_TRAIN_NOTE));
+    list.push(trainer('brain.js', sequences.length, () => brainTrain(net, sequences), timing, undefined, BRAIN_TRAIN_NOTE));
   }
   if ('peer' in torch) {
     const { peer } = torch;
@@ -151,7 +156,7 @@ async function contestants(w: Workload, torch: TorchStart, minMs: number, quick:
     for (const threads of PEER_THREADS) {
       const note = cell === 'GRU' ? "PyTorch's GRU is Keras's resetAfter form (ours here: resetAfter false)" : undefined;
       const run = async (ms: number) => (await peer.request({ ...request, threads, ms })).value as number;
-      list.push({ label: `pytorch ${threads}T`, note, measure: () => run(minMs), warmUp: run });
+      list.push({ label: `pytorch ${threads}T`, note, measure: () => run(timing.minMs), warmUp: timing.warmupMs ? () => run(timing.warmupMs) : undefined });
     }
   }
   return list;
@@ -167,11 +172,7 @@ export async function trainRows({ quick = false, torch }: TrainSuiteOptions = {}
   const rows: Row[] = [];
   try {
     for (const w of quick ? WORKLOADS.filter((w) => QUICK_WORKLOADS.includes(w.name)) : WORKLOADS) {
-      const list = await contestants(w, pytorch, minMs, quick);
-      for (const c of warmupMs ? list : []) {
-        progress(`${w.name}: warming up ${c.label}`);
-        await c.warmUp(warmupMs);
-      }
+      const list = await contestants(w, pytorch, { minMs, warmupMs }, quick);
       rows.push(...(await compareInRounds({ name: w.name, unit: 'samples/s', higherIsBetter: true }, list, rounds, progress)));
       if ('skipped' in pytorch) rows.push({ name: w.name, unit: 'samples/s', value: rows[rows.length - 1].value, peer: 'pytorch', note: pytorch.skipped });
     }
