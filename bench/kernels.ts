@@ -1,10 +1,17 @@
 // npm run bench:kernels [-- --json]: GEMM (NN/NT/TN, packed), activations and the
 // register-only peak probe, with TF.js wasm matMul as the peer, all in this one process.
+// Also the "kernels" suite of npm run bench; assumes init() was awaited when imported.
 import { readFileSync } from 'node:fs';
 import { init } from '../src/node.js';
-import { report } from './harness.js';
+import { isMain, report, type Row, type SuiteOptions } from './harness.js';
 import { gemmRows } from './kernels/gemm.js';
 import { activationRows } from './kernels/activations.js';
 
-await init(readFileSync(new URL('../dist/seqwasm.wasm', import.meta.url)));
-report([...(await gemmRows()), ...(await activationRows())]);
+export async function kernelRows(options: SuiteOptions = {}): Promise<Row[]> {
+  return [...(await gemmRows(options)), ...(await activationRows(options))];
+}
+
+if (isMain(import.meta.url)) {
+  await init(readFileSync(new URL('../dist/seqwasm.wasm', import.meta.url)));
+  report(await kernelRows({ quick: process.argv.includes('--quick') }));
+}

@@ -4,7 +4,8 @@
 // no tape), forward + backward (one training step of the layer: pack the weights as after an
 // optimizer update, forward writing the tape, full BPTT backward producing dx, dW, dU, db),
 // and the batch-1 forward of one 28-step sequence. Every row is compared with the
-// register-only peak probe (assembly/probe.ts) measured in the same run.
+// register-only peak probe (assembly/probe.ts) measured in the same run. Also the "layers"
+// suite of npm run bench (--quick: one round, shorter timing).
 //
 // FLOPs counted: the GEMM multiply-adds only (2 per multiply-add; gate math, packing and
 // reductions are extra work, not counted), with g gates (LSTM 4, GRU 3, SimpleRNN 1):
@@ -19,9 +20,7 @@ import {
   packRecurrentWeights, recurrentBackward, recurrentForward, recurrentPackedSize, recurrentTapeSize, recurrentWeightShapes,
   type RecurrentCell, type RecurrentSpec,
 } from '../src/kernels/recurrent.js';
-import { median, medianMs, report, type Row } from './harness.js';
-
-await init(readFileSync(new URL('../dist/seqwasm.wasm', import.meta.url)));
+import { isMain, median, medianMs, report, type Row, type SuiteOptions } from './harness.js';
 
 const UNITS = 128;
 const STEPS = 28;
@@ -107,37 +106,48 @@ function layerTasks(cell: RecurrentCell): Task[] {
   ];
 }
 
-const probe = wasm('bench:layers') as unknown as ProbeExports;
-const peakTask: Task = { name: PEAK, flops: PROBE_ITERATIONS * probe.peakProbeFlopsPerIteration(), run: () => void probe.peakProbe(PROBE_ITERATIONS) };
-const tasks: Task[] = (['lstm', 'gru', 'simpleRNN'] as const).flatMap(layerTasks);
+/** The layer rows; assumes init() was awaited. */
+export async function layerRows({ quick = false }: SuiteOptions = {}): Promise<Row[]> {
+  try {
+    const probe = wasm('bench:layers') as unknown as ProbeExports;
+    const peakTask: Task = { name: PEAK, flops: PROBE_ITERATIONS * probe.peakProbeFlopsPerIteration(), run: () => void probe.peakProbe(PROBE_ITERATIONS) };
+    const tasks: Task[] = (['lstm', 'gru', 'simpleRNN'] as const).flatMap(layerTasks);
 
-// Past V8's baseline tier before anything is timed.
-for (const task of [peakTask, ...tasks]) for (let i = 0; i < 5; i++) task.run();
-// The machine is shared: each task is timed next to its own peak-probe run, and each ratio is
-// the median over rounds of those pairs, so load that comes and goes hits both sides alike.
-const times: Record<string, number[]> = {};
-const ratios: Record<string, number[]> = {};
-const peaks: number[] = [];
-for (let round = 0; round < ROUNDS; round++) {
-  for (const task of tasks) {
-    const ms = await medianMs({ [PEAK]: peakTask.run, [task.name]: task.run }, { time: 300, warmupTime: 50 });
-    const peak = peakTask.flops / ms[PEAK] / 1e6;
-    peaks.push(peak);
-    (times[task.name] ??= []).push(ms[task.name]);
-    (ratios[task.name] ??= []).push(task.flops / ms[task.name] / 1e6 / peak);
+    // Past V8's baseline tier before anything is timed.
+    for (const task of [peakTask, ...tasks]) for (let i = 0; i < 5; i++) task.run();
+    // The machine is shared: each task is timed next to its own peak-probe run, and each ratio is
+    // the median over rounds of those pairs, so load that comes and goes hits both sides alike.
+    const times: Record<string, number[]> = {};
+    const ratios: Record<string, number[]> = {};
+    const peaks: number[] = [];
+    for (let round = 0; round < (quick ? 1 : ROUNDS); round++) {
+      for (const task of tasks) {
+        const ms = await medianMs({ [PEAK]: peakTask.run, [task.name]: task.run }, { time: quick ? 100 : 300, warmupTime: 50 });
+        const peak = peakTask.flops / ms[PEAK] / 1e6;
+        peaks.push(peak);
+        (times[task.name] ??= []).push(ms[task.name]);
+        (ratios[task.name] ??= []).push(task.flops / ms[task.name] / 1e6 / peak);
+      }
+    }
+    const ms = (task: Task) => median(times[task.name]);
+    const ratio = (task: Task) => median(ratios[task.name]);
+    const peak = median(peaks);
+    const rows: Row[] = [{ name: PEAK, unit: 'GFLOP/s', value: peak }];
+    for (const task of tasks) {
+      rows.push({ name: task.name, unit: 'ms', value: ms(task), min: Math.min(...times[task.name]), max: Math.max(...times[task.name]) });
+      rows.push({ name: task.name, unit: 'GFLOP/s', value: task.flops / ms(task) / 1e6, peer: PEAK, peerValue: peak, ratio: ratio(task) });
+    }
+    const lstmTrain = tasks.find((t) => t.name.startsWith('LSTM') && t.name.includes('backward'))!;
+    const lstmOne = tasks.find((t) => t.name.startsWith('LSTM') && t.name.endsWith('batch 1'))!;
+    rows.push({ name: 'target: LSTM forward+backward ≥ 0.60 × peak', unit: 'ratio', value: ratio(lstmTrain) });
+    rows.push({ name: 'target: LSTM batch-1 forward ≤ 0.15 ms', unit: 'ms', value: ms(lstmOne) });
+    return rows;
+  } finally {
+    for (const r of regions.splice(0)) arena().free(r);
   }
 }
-const ms = (task: Task) => median(times[task.name]);
-const ratio = (task: Task) => median(ratios[task.name]);
-const peak = median(peaks);
-const rows: Row[] = [{ name: PEAK, unit: 'GFLOP/s', value: peak }];
-for (const task of tasks) {
-  rows.push({ name: task.name, unit: 'ms', value: ms(task) });
-  rows.push({ name: task.name, unit: 'GFLOP/s', value: task.flops / ms(task) / 1e6, peer: PEAK, peerValue: peak, ratio: ratio(task) });
+
+if (isMain(import.meta.url)) {
+  await init(readFileSync(new URL('../dist/seqwasm.wasm', import.meta.url)));
+  report(await layerRows({ quick: process.argv.includes('--quick') }));
 }
-const lstmTrain = tasks.find((t) => t.name.startsWith('LSTM') && t.name.includes('backward'))!;
-const lstmOne = tasks.find((t) => t.name.startsWith('LSTM') && t.name.endsWith('batch 1'))!;
-rows.push({ name: 'target: LSTM forward+backward ≥ 0.60 × peak', unit: 'ratio', value: ratio(lstmTrain) });
-rows.push({ name: 'target: LSTM batch-1 forward ≤ 0.15 ms', unit: 'ms', value: ms(lstmOne) });
-report(rows);
-for (const r of regions) arena().free(r);

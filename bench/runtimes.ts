@@ -20,24 +20,34 @@
 //   wall          spawn → exit of the runtime, against an empty script's wall in the same
 //                 runtime; workerd (whose clock stands still while a Worker computes) has only this
 // The runtimes start without this machine's NODE_EXTRA_CA_CERTS (scripts/runtimes/launch.ts).
+// Also the "runtimes" suite of npm run bench (--quick: Node only, 3 runs).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
-import { openRuntime, processCommand, runProcess, RUNTIMES, type ProcessRuntime } from '../scripts/runtimes/launch.js';
+import { openRuntime, processCommand, runProcess, RUNTIMES, type ProcessRuntime, type RuntimeName } from '../scripts/runtimes/launch.js';
 import { prepareProject, wasmPath, workerdConfig, type Project } from '../scripts/runtimes/package.js';
-import { median, report, withPeer, type Row } from './harness.js';
+import { isMain, median, report, withPeer, type Row, type SuiteOptions } from './harness.js';
 
 const TFJS_GZIP_KB = 366 + 137;
-const runsArg = process.argv.find((a) => a.startsWith('--runs='));
-const RUNS = runsArg ? Number(runsArg.slice('--runs='.length)) : 7;
 
-const project = await prepareProject();
-try {
-  const rows = [...(await sizeRows(project)), ...(await coldStartRows(project))];
-  report(rows);
-} finally {
-  project.dispose();
+export interface RuntimeSuiteOptions extends SuiteOptions {
+  /** Cold starts per runtime (default 7; --quick 3). */
+  runs?: number;
+}
+
+export async function runtimeRows({ quick = false, runs = quick ? 3 : 7 }: RuntimeSuiteOptions = {}): Promise<Row[]> {
+  const project = await prepareProject();
+  try {
+    return [...(await sizeRows(project)), ...(await coldStartRows(project, runs, quick ? ['node'] : RUNTIMES))];
+  } finally {
+    project.dispose();
+  }
+}
+
+if (isMain(import.meta.url)) {
+  const runsArg = process.argv.find((a) => a.startsWith('--runs='));
+  report(await runtimeRows({ quick: process.argv.includes('--quick'), runs: runsArg ? Number(runsArg.slice('--runs='.length)) : undefined }));
 }
 
 async function sizeRows(p: Project): Promise<Row[]> {
@@ -69,17 +79,17 @@ async function sizeRows(p: Project): Promise<Row[]> {
   ];
 }
 
-async function coldStartRows(p: Project): Promise<Row[]> {
+async function coldStartRows(p: Project, runs: number, runtimes: readonly RuntimeName[]): Promise<Row[]> {
   writeFileSync(join(p.dir, 'empty.js'), 'const { user, system } = process.cpuUsage();\nconsole.log(`seqwasm-result ${JSON.stringify({ cpuMs: (user + system) / 1000 })}`);\n');
   writeFileSync(join(p.dir, 'empty-worker.js'), "export default { test() { console.log('seqwasm-result {}'); } };\n");
   const rows: Row[] = [];
-  for (const name of RUNTIMES) {
+  for (const name of runtimes) {
     const session = await openRuntime(name, p);
-    console.log(`${name}: ${session.command}`);
+    process.stderr.write(`${name}: ${session.command}\n`);
     const samples: Record<string, number[]> = { sinceOrigin: [], importToPrediction: [], cpu: [], emptyCpu: [], wall: [], emptyWall: [] };
     try {
       await session.run('coldstart'); // a first run warms the OS file cache, not the runtime
-      for (let i = 0; i < RUNS; i++) {
+      for (let i = 0; i < runs; i++) {
         const { result, wallMs } = await session.run('coldstart');
         if (name !== 'workerd') {
           samples.sinceOrigin.push(Number(result.sinceOrigin));

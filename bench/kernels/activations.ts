@@ -3,7 +3,7 @@
 // Assumes init() has run.
 import { arena } from '../../src/index.js';
 import { activate, type UnaryActivation } from '../../src/kernels/index.js';
-import { medianMs, withPeer, type Row } from '../harness.js';
+import { medianMs, withPeer, type Row, type SuiteOptions } from '../harness.js';
 
 const SIZES: [number, string][] = [
   [64 * 1024, '64K'],
@@ -22,9 +22,9 @@ const peers: Record<'exp' | 'sigmoid' | 'tanh', (x: Float32Array, y: Float32Arra
   },
 };
 
-export async function activationRows(): Promise<Row[]> {
+export async function activationRows({ quick = false }: SuiteOptions = {}): Promise<Row[]> {
   const rows: Row[] = [];
-  for (const [n, label] of SIZES) {
+  for (const [n, label] of quick ? SIZES.slice(0, 1) : SIZES) {
     const memory = arena();
     const src = memory.allocF32(n);
     const dst = memory.allocF32(n);
@@ -34,10 +34,13 @@ export async function activationRows(): Promise<Row[]> {
     src.set(xs);
     const ys = new Float32Array(n);
     for (const kind of ['sigmoid', 'tanh', 'exp'] as const satisfies readonly UnaryActivation[]) {
-      const ms = await medianMs({
-        ours: () => activate(kind, src, dst),
-        js: () => peers[kind](xs, ys),
-      });
+      const ms = await medianMs(
+        {
+          ours: () => activate(kind, src, dst),
+          js: () => peers[kind](xs, ys),
+        },
+        quick ? { time: 100, warmupTime: 50 } : {},
+      );
       const gelems = (t: number) => n / (t * 1e6);
       rows.push(withPeer({ name: `${kind} ${label}`, unit: 'Gelem/s', value: gelems(ms.ours) }, 'JS loop (Math.exp/Math.tanh)', gelems(ms.js)));
     }

@@ -11,7 +11,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import type { F32Region } from '../../src/runtime/arena.js';
 import { arena, wasm } from '../../src/runtime/module.js';
 import { gemm, gemmPacked, packWeights, packedPanelSize } from '../../src/kernels/gemm.js';
-import { median, medianMs, withPeer, type Row } from '../harness.js';
+import { median, medianMs, withPeer, type Row, type SuiteOptions } from '../harness.js';
 
 /** [M, K, N]. */
 const SHAPES: readonly [number, number, number][] = [
@@ -26,6 +26,9 @@ const OPS = [
   { op: 'NT', transA: false, transB: true },
   { op: 'TN', transA: true, transB: false },
 ] as const;
+/** --quick: the two square shapes and NN only. */
+const QUICK_SHAPES: readonly [number, number, number][] = SHAPES.slice(0, 2);
+const QUICK_OPS = OPS.slice(0, 1);
 /** Rounds of the whole suite; each value is the median over rounds of per-round medians. */
 const ROUNDS = 3;
 const PROBE_ITERATIONS = 1 << 20;
@@ -37,7 +40,10 @@ interface ProbeExports {
 }
 
 /** Measures every GEMM row, the peak probe and the TF.js peers; assumes init() was awaited. */
-export async function gemmRows(): Promise<Row[]> {
+export async function gemmRows({ quick = false }: SuiteOptions = {}): Promise<Row[]> {
+  const shapes = quick ? QUICK_SHAPES : SHAPES;
+  const ops = quick ? QUICK_OPS : OPS;
+  const rounds = quick ? 1 : ROUNDS;
   await tf.setBackend('wasm');
   await tf.ready();
   const probe = wasm('gemmRows') as unknown as ProbeExports;
@@ -51,7 +57,7 @@ export async function gemmRows(): Promise<Row[]> {
     return r;
   };
 
-  for (const [m, k, n] of SHAPES) {
+  for (const [m, k, n] of shapes) {
     const shape = `${m}x${k}x${n}`;
     const aValues = randomValues(m * k);
     const bValues = randomValues(k * n);
@@ -62,7 +68,7 @@ export async function gemmRows(): Promise<Row[]> {
     packWeights({ b, n, k, out: packed });
     tasks[`gemm packed ${shape}`] = () => gemmPacked({ a, packed, c, m, n, k });
     flops[`gemm packed ${shape}`] = 2 * m * n * k;
-    for (const { op, transA, transB } of OPS) {
+    for (const { op, transA, transB } of ops) {
       const ours = `gemm ${op} ${shape}`;
       tasks[ours] = () => gemm({ a, b, c, m, n, k, transA, transB });
       const ta = tf.tensor2d(aValues, transA ? [k, m] : [m, k]);
@@ -81,17 +87,18 @@ export async function gemmRows(): Promise<Row[]> {
     // Past V8's baseline tier (and TF.js's first-call setup) before anything is timed.
     for (const fn of Object.values(tasks)) for (let i = 0; i < 3; i++) fn();
     const gflops: Record<string, number[]> = {};
-    for (let round = 0; round < ROUNDS; round++) {
-      const ms = await medianMs(tasks, { time: 300, warmupTime: 100 });
+    for (let round = 0; round < rounds; round++) {
+      const ms = await medianMs(tasks, quick ? { time: 100, warmupTime: 50 } : { time: 300, warmupTime: 100 });
       for (const [name, t] of Object.entries(ms)) (gflops[name] ??= []).push(flops[name] / t / 1e6);
     }
     const value = (name: string) => median(gflops[name]);
+    const spread = (name: string) => ({ min: Math.min(...gflops[name]), max: Math.max(...gflops[name]) });
     const peak = value(PEAK);
-    const rows: Row[] = [{ name: PEAK, unit: 'GFLOP/s', value: peak }];
-    for (const [m, k, n] of SHAPES) {
+    const rows: Row[] = [{ name: PEAK, unit: 'GFLOP/s', value: peak, ...spread(PEAK) }];
+    for (const [m, k, n] of shapes) {
       const shape = `${m}x${k}x${n}`;
-      for (const { op } of OPS) {
-        const row: Row = { name: `gemm ${op} ${shape}`, unit: 'GFLOP/s', value: value(`gemm ${op} ${shape}`) };
+      for (const { op } of ops) {
+        const row: Row = { name: `gemm ${op} ${shape}`, unit: 'GFLOP/s', value: value(`gemm ${op} ${shape}`), ...spread(`gemm ${op} ${shape}`) };
         rows.push(withPeer(row, PEAK, peak), withPeer(row, 'tfjs-wasm', value(`tfjs gemm ${op} ${shape}`)));
       }
       rows.push(withPeer({ name: `gemm packed ${shape}`, unit: 'GFLOP/s', value: value(`gemm packed ${shape}`) }, PEAK, peak));

@@ -1,0 +1,75 @@
+// The milestone-8 targets of issue 12, judged from one run's rows: each is met, not met, not
+// measured (its suite or peer did not run) or n/a until threads land.
+import type { Row } from './harness.js';
+
+export interface TargetResult {
+  workload: string;
+  target: string;
+  measured: string;
+  status: 'met' | 'not met' | 'not measured' | 'n/a until threads land';
+}
+
+/** One condition of a target: a ratio against a peer (≥ min) or our own value (≤ max). */
+type Check = { row: string; peer: string; min: number } | { row: string; max: number; unit: string };
+
+interface Target {
+  workload: string;
+  target: string;
+  checks: Check[];
+}
+
+const THREADS_LATER = 'n/a until threads land';
+const INFER_B1 = 'infer LSTM(128) 28 steps b1';
+const INFER_B100 = 'infer LSTM(128) 28 steps b100';
+const ORT_WEB = ['ort-web 1T', 'ort-web 2T'];
+
+const TARGETS: Target[] = [
+  { workload: 'GEMM 512³ NN, 1 thread', target: '≥ 0.75 × the peak probe', checks: [{ row: 'gemm NN 512x512x512', peer: 'peak probe', min: 0.75 }] },
+  { workload: 'GEMM 512³, 2 threads', target: '≥ 1.8 × 1 thread', checks: [] },
+  { workload: 'train LSTM(128) 28×28, batch 100, 1 thread', target: '≥ 20× TF.js wasm', checks: [{ row: 'train LSTM(128) 28x28 b100', peer: 'tfjs-wasm', min: 20 }] },
+  { workload: 'train LSTM(128) 28×28, batch 100, 2 threads', target: '≥ 1.0× PyTorch 1 thread', checks: [] },
+  { workload: 'train GRU(128), SimpleRNN(128), 2 threads', target: '≥ 1.0× PyTorch 1 thread', checks: [] },
+  {
+    workload: 'train alphabet LSTM(8), batch 32',
+    target: '≥ 50× TF.js wasm and ≥ 3× PyTorch 1 thread',
+    checks: [
+      { row: 'train alphabet LSTM(8) 5x26 b32', peer: 'tfjs-wasm', min: 50 },
+      { row: 'train alphabet LSTM(8) 5x26 b32', peer: 'pytorch 1T', min: 3 },
+    ],
+  },
+  {
+    workload: 'infer LSTM(128) 28 steps, batch 1',
+    target: '≤ 0.15 ms, and faster than onnxruntime-web',
+    checks: [{ row: INFER_B1, max: 0.15, unit: 'ms' }, ...ORT_WEB.map((peer) => ({ row: INFER_B1, peer, min: 1 }))],
+  },
+  {
+    workload: 'infer same, batch 100',
+    target: '≥ 2× onnxruntime-web (best thread count) and ≥ 0.5× onnxruntime-node 1 thread',
+    checks: [...ORT_WEB.map((peer) => ({ row: INFER_B100, peer, min: 2 })), { row: INFER_B100, peer: 'ort-node 1T', min: 0.5 }],
+  },
+  { workload: 'package, JS + Wasm gzipped', target: '≤ 60 KB', checks: [{ row: 'size: packed JS + Wasm gzipped', max: 60, unit: 'KB' }] },
+  { workload: 'Node cold start, import → first prediction', target: '≤ 20 ms', checks: [{ row: 'cold start node: import → first prediction', max: 20, unit: 'ms' }] },
+];
+
+export function evaluateTargets(rows: Row[]): TargetResult[] {
+  return TARGETS.map(({ workload, target, checks }) => {
+    if (!checks.length) return { workload, target, measured: '', status: THREADS_LATER };
+    const outcomes = checks.map((check) => judge(check, rows));
+    const measured = outcomes.map((o) => o.measured).join('; ');
+    if (outcomes.some((o) => o.met === undefined)) return { workload, target, measured, status: 'not measured' };
+    return { workload, target, measured, status: outcomes.every((o) => o.met) ? 'met' : 'not met' };
+  });
+}
+
+function judge(check: Check, rows: Row[]): { met?: boolean; measured: string } {
+  if ('peer' in check) {
+    const row = rows.find((r) => r.name === check.row && r.peer === check.peer);
+    // A peer skipped as a whole (PyTorch without Python's torch) has one row under its bare name.
+    const skipped = rows.find((r) => r.name === check.row && r.peer === check.peer.split(' ')[0]);
+    if (row?.ratio === undefined) return { measured: `${check.peer}: ${row?.note ?? skipped?.note ?? 'not measured'}` };
+    return { met: row.ratio >= check.min, measured: `${row.ratio.toFixed(2)}× ${check.peer}` };
+  }
+  const row = rows.find((r) => r.name === check.row && r.unit === check.unit);
+  if (row === undefined) return { measured: 'not measured' };
+  return { met: row.value <= check.max, measured: `${row.value.toPrecision(3)} ${check.unit}` };
+}
