@@ -18,8 +18,10 @@ describe(`soak: ${models} models trained, saved, loaded and dropped`, () => {
       const { curve, bytesPerModel } = await soak(models, dispose, every);
       console.log(`memory every ${every} models, ${dispose ? 'with' : 'without'} dispose() (after a GC; ${(bytesPerModel / 1024).toFixed(0)} KiB per model pair):\n  ${show(curve)}`);
       const start = curve[0];
-      // Each collection returns every dropped model's blocks: nothing accumulates…
-      for (const p of curve) expect(p.bytesInUse, `after ${p.models} models`).toBe(start.bytesInUse);
+      // Each collection returns the dropped models' blocks: nothing accumulates. (A collection
+      // may find the last lifecycle's pieces still reachable from a pending task, so one model
+      // pair's bytes are allowed; a leak would grow by that much every model.)
+      for (const p of curve) expect(p.bytesInUse, `after ${p.models} models`).toBeLessThanOrEqual(start.bytesInUse + bytesPerModel);
       // …so the memory never holds more than the models of one interval between collections
       // (the GC may run sooner, never later), twice over for fragmentation, plus 1 MiB of
       // workspace; with dispose() not even that.
