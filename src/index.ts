@@ -2,6 +2,7 @@
 // (node / fetch / workerd), which registers where the .wasm comes from.
 export { init, isInitialized, arena, memoryInfo, reset, SeqwasmInitError, NotInitializedError } from './runtime/module.js';
 export type { WasmSource, MemoryInfo } from './runtime/module.js';
+export type { ArenaUsage } from './runtime/arena.js';
 export { Arena, F32Region } from './runtime/arena.js';
 export * as kernels from './kernels/index.js';
 export * as layers from './layers/index.js';
@@ -11,4 +12,5 @@ export { LayerError, LayerConfigError, LayerInputError, LayerStateError } from '
 export { tensor, toTensor, toNested, shapeSize, argMax, slice, take, concat, reshape } from './tensor.js';
 export type { Tensor, TensorLike, NestedArray, NestedNumbers } from './tensor.js';
 export { Prng, prng, DEFAULT_SEED } from './util/prng.js';
+export type { MutableArrayLike } from './util/prng.js';
 export * from './model/index.js';
