@@ -6,7 +6,14 @@ import { DEFAULT_SEED, Prng } from '../util/prng.js';
 import { DataError } from './errors.js';
 import { flag, integer, rowsOf, seedOption } from './validate.js';
 
-/** Options of {@link batches}. */
+/**
+ * Options of {@link batches}.
+ *
+ * @example
+ * ```ts
+ * data.batches(x, y, { batchSize: 64, shuffle: true, seed: 3, dropRemainder: true });
+ * ```
+ */
 export interface BatchOptions {
   /** Samples per batch (the last batch may be smaller unless dropRemainder). Default 32. */
   batchSize?: number;
@@ -23,7 +30,8 @@ export interface BatchOptions {
  *
  * @example
  * ```ts
- * for (const { xs, ys }: data.Batch of data.batches(x, y, { batchSize: 32 })) console.log(xs.shape, ys?.shape);
+ * const [first]: data.Batch[] = [...data.batches(x, y, { batchSize: 32 })];
+ * first.xs.shape;          // [32, …]
  * ```
  */
 export interface Batch {

@@ -4,7 +4,14 @@ import { type Tensor } from '../tensor.js';
 import { DataError, describe } from './errors.js';
 import { flag, optionsOf } from './validate.js';
 
-/** Options of {@link parseCsv}. */
+/**
+ * Options of {@link parseCsv}.
+ *
+ * @example
+ * ```ts
+ * data.parseCsv(text, { delimiter: ';', comment: '#', columns: ['temp'], empty: NaN });
+ * ```
+ */
 export interface CsvOptions {
   /** The first (non-comment) line holds column names. Default true. */
   header?: boolean;
@@ -18,7 +25,16 @@ export interface CsvOptions {
   empty?: number;
 }
 
-/** What parseCsv returns: the selected columns as numbers. */
+/**
+ * What parseCsv returns: the selected columns as numbers.
+ *
+ * @example
+ * ```ts
+ * const table = data.parseCsv('t,v\n1,2.5\n2,3.5\n');
+ * table.names;          // ['t', 'v']
+ * table.column('v');    // Float64Array [2.5, 3.5]
+ * ```
+ */
 export interface CsvTable {
   /** Names of the selected columns (their header names, or their indices as strings without a header). */
   readonly names: readonly string[];

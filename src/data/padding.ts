@@ -15,7 +15,14 @@ import { elementPath, integer, oneOf, optionsOf, zeros } from './validate.js';
  */
 export type PadSide = 'pre' | 'post';
 
-/** Options of {@link padSequences} (Keras `pad_sequences` names). */
+/**
+ * Options of {@link padSequences} (Keras `pad_sequences` names).
+ *
+ * @example
+ * ```ts
+ * data.padSequences(seqs, { maxlen: 40, padding: 'post', truncating: 'pre', value: -1 });
+ * ```
+ */
 export interface PadOptions {
   /** Length of every output sequence. Default: the longest input sequence. */
   maxlen?: number;
@@ -29,7 +36,14 @@ export interface PadOptions {
   dtype?: 'float32' | 'int32';
 }
 
-/** What padSequences returns: the padded array and every sample's real length. */
+/**
+ * What padSequences returns: the padded array and every sample's real length.
+ *
+ * @example
+ * ```ts
+ * const { x, lengths }: data.PaddedSequences<Float32Array> = data.padSequences([[1], [2, 3]]);
+ * ```
+ */
 export interface PaddedSequences<D extends Float32Array | Int32Array> {
   /** [samples, maxlen] for sequences of numbers, [samples, maxlen, ...step shape] for sequences of vectors. */
   x: {

@@ -86,7 +86,14 @@ abstract class FeatureScaler {
   }
 }
 
-/** Options of {@link standardScaler}. */
+/**
+ * Options of {@link standardScaler}.
+ *
+ * @example
+ * ```ts
+ * data.standardScaler({ withMean: false });    // divide by the std only
+ * ```
+ */
 export interface StandardScalerOptions {
   /** Subtract the mean. Default true. */
   withMean?: boolean;
@@ -94,7 +101,15 @@ export interface StandardScalerOptions {
   withStd?: boolean;
 }
 
-/** What StandardScaler.toJSON() writes and StandardScaler.fromJSON() reads. */
+/**
+ * What StandardScaler.toJSON() writes and StandardScaler.fromJSON() reads.
+ *
+ * @example
+ * ```ts
+ * const json: data.StandardScalerJSON = data.standardScaler().fit(xTrain).toJSON();
+ * data.StandardScaler.fromJSON(json);
+ * ```
+ */
 export interface StandardScalerJSON {
   /** Always 'seqwasm.standardScaler'. */
   format: 'seqwasm.standardScaler';
@@ -206,13 +221,28 @@ export class StandardScaler extends FeatureScaler {
   }
 }
 
-/** Options of {@link minMaxScaler}. */
+/**
+ * Options of {@link minMaxScaler}.
+ *
+ * @example
+ * ```ts
+ * data.minMaxScaler({ featureRange: [-1, 1] });
+ * ```
+ */
 export interface MinMaxScalerOptions {
   /** [min, max] that each feature's training range maps onto. Default [0, 1]. */
   featureRange?: readonly [number, number];
 }
 
-/** What MinMaxScaler.toJSON() writes and MinMaxScaler.fromJSON() reads. */
+/**
+ * What MinMaxScaler.toJSON() writes and MinMaxScaler.fromJSON() reads.
+ *
+ * @example
+ * ```ts
+ * const json: data.MinMaxScalerJSON = data.minMaxScaler().fit(xTrain).toJSON();
+ * data.MinMaxScaler.fromJSON(json);
+ * ```
+ */
 export interface MinMaxScalerJSON {
   /** Always 'seqwasm.minMaxScaler'. */
   format: 'seqwasm.minMaxScaler';

@@ -6,7 +6,14 @@ import { gatherRows, pairedSamples } from './batching.js';
 import { DataError, describe } from './errors.js';
 import { flag, optionsOf, seedOption } from './validate.js';
 
-/** Options of {@link trainTestSplit}. */
+/**
+ * Options of {@link trainTestSplit}.
+ *
+ * @example
+ * ```ts
+ * data.trainTestSplit(x, y, { testSize: 100, shuffle: false });   // the last 100 samples for testing
+ * ```
+ */
 export interface SplitOptions {
   /** A fraction in (0, 1) of the samples (rounded up, as sklearn), or a whole number of samples. Default 0.25. */
   testSize?: number;
@@ -16,7 +23,14 @@ export interface SplitOptions {
   seed?: number;
 }
 
-/** What trainTestSplit(x) returns without y. */
+/**
+ * What trainTestSplit(x) returns without y.
+ *
+ * @example
+ * ```ts
+ * const { xTrain, xTest }: data.Split = data.trainTestSplit(x, null, { testSize: 0.1 });
+ * ```
+ */
 export interface Split {
   /** The training samples of x. */
   xTrain: Tensor;
@@ -24,7 +38,14 @@ export interface Split {
   xTest: Tensor;
 }
 
-/** What trainTestSplit(x, y) returns: x and y split alike. */
+/**
+ * What trainTestSplit(x, y) returns: x and y split alike.
+ *
+ * @example
+ * ```ts
+ * const { xTrain, xTest, yTrain, yTest }: data.SplitXY = data.trainTestSplit(x, y, { seed: 7 });
+ * ```
+ */
 export interface SplitXY extends Split {
   /** The targets of xTrain. */
   yTrain: Tensor;

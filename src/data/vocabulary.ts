@@ -16,7 +16,14 @@ import { flag, integer, oneOf, optionsOf } from './validate.js';
  */
 export type TokenLevel = 'char' | 'word';
 
-/** Options of {@link vocabulary}. */
+/**
+ * Options of {@link vocabulary}.
+ *
+ * @example
+ * ```ts
+ * data.vocabulary(texts, { level: 'word', maxTokens: 5000, oovToken: '[UNK]', maskToken: '' });
+ * ```
+ */
 export interface VocabularyOptions {
   /** 'word' splits on whitespace; 'char' makes every character (code point) a token. Default 'word'. */
   level?: TokenLevel;
@@ -32,7 +39,15 @@ export interface VocabularyOptions {
   stripPunctuation?: boolean;
 }
 
-/** What Vocabulary.toJSON() writes and Vocabulary.fromJSON() reads. */
+/**
+ * What Vocabulary.toJSON() writes and Vocabulary.fromJSON() reads.
+ *
+ * @example
+ * ```ts
+ * await writeFile('vocab.json', JSON.stringify(vocab));   // a VocabularyJSON
+ * const again = data.Vocabulary.fromJSON(await readFile('vocab.json', 'utf8'));
+ * ```
+ */
 export interface VocabularyJSON {
   /** Always 'seqwasm.vocabulary'. */
   format: 'seqwasm.vocabulary';

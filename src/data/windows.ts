@@ -6,7 +6,14 @@ import { type Batch, BatchIterable, BatchSchedule } from './batching.js';
 import { DataError, describe } from './errors.js';
 import { assertFinite, flag, integer, optionsOf, rowsOf, zeros } from './validate.js';
 
-/** Options of {@link timeseriesWindows} (Keras `timeseries_dataset_from_array` names, camelCase). */
+/**
+ * Options of {@link timeseriesWindows} (Keras `timeseries_dataset_from_array` names, camelCase).
+ *
+ * @example
+ * ```ts
+ * data.timeseriesWindows(rows, { sequenceLength: 120, samplingRate: 6, targetOffset: 864, targetColumns: 1 });
+ * ```
+ */
 export interface TimeseriesOptions {
   /** Steps per window, an integer >= 1. Required. */
   sequenceLength: number;
@@ -292,7 +299,14 @@ function copy(src: Float32Array, from: number, dst: Float32Array, at: number, co
   return at + count;
 }
 
-/** Options of {@link slidingWindows}. */
+/**
+ * Options of {@link slidingWindows}.
+ *
+ * @example
+ * ```ts
+ * data.slidingWindows(text, 40, { step: 3 });   // every third start, as the Keras text-generation lesson
+ * ```
+ */
 export interface SlidingWindowOptions {
   /** Symbols between the starts of consecutive windows. Default 1. */
   step?: number;

@@ -47,7 +47,14 @@ export function gemmScratchSize(transA: boolean, m: number, n: number, k: number
   return packedPanelSize(n, k) + (transA ? Math.ceil(m / TILE_ROWS) * TILE_ROWS * k : 0);
 }
 
-/** Arguments of {@link packWeights}: the operand op(b) (k×n), an optional bias and the output. */
+/**
+ * Arguments of {@link packWeights}: the operand op(b) (k×n), an optional bias and the output.
+ *
+ * @example
+ * ```ts
+ * kernels.packWeights({ b: kernel, n: units, k: features, bias, out: packed });
+ * ```
+ */
 export interface PackWeightsOptions {
   /** op(b) is k×n: b stored k×n row-major, or n×k when transB (e.g. to use a kernel transposed). */
   b: F32Region;
@@ -93,7 +100,14 @@ export function packWeights(options: PackWeightsOptions): void {
   kernels(what).gemmPackB(+transB, n, k, bOffset, bStride, biasOffset, outOffset);
 }
 
-/** Arguments of {@link gemmPacked}: c (m×n) = a (m×k) · packed operand. */
+/**
+ * Arguments of {@link gemmPacked}: c (m×n) = a (m×k) · packed operand.
+ *
+ * @example
+ * ```ts
+ * kernels.gemmPacked({ a, packed, c, m, n, k, lda: 2 * k });   // every other row of a
+ * ```
+ */
 export interface GemmPackedOptions {
   /** m×k, row-major with row stride lda. */
   a: F32Region;
@@ -136,7 +150,14 @@ export function gemmPacked(options: GemmPackedOptions): void {
   kernels(what).gemmPacked(m, n, k, shape.a, shape.lda, packedOffset, shape.c, shape.ldc, +accumulate);
 }
 
-/** Arguments of {@link gemm}: c (m×n) = op(a) (m×k) · op(b) (k×n) + bias. */
+/**
+ * Arguments of {@link gemm}: c (m×n) = op(a) (m×k) · op(b) (k×n) + bias.
+ *
+ * @example
+ * ```ts
+ * kernels.gemm({ a, b, c, m, n, k, transA: true, accumulate: true });   // c += aᵀ·b
+ * ```
+ */
 export interface GemmOptions {
   /** op(a) is m×k: a stored m×k row-major, or k×m when transA (c = aᵀ·b). */
   a: F32Region;

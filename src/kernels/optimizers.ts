@@ -16,7 +16,14 @@ interface OptimizerExports {
   pow64(x: number, y: number): number;
 }
 
-/** Hyperparameters of {@link sgdUpdate}, Keras 3 semantics. */
+/**
+ * Hyperparameters of {@link sgdUpdate}, Keras 3 semantics.
+ *
+ * @example
+ * ```ts
+ * kernels.sgdUpdate(w, g, velocity, { learningRate: 0.01, momentum: 0.9, nesterov: true });
+ * ```
+ */
 export interface SgdParams {
   /** Step size (already resolved from any schedule). */
   learningRate: number;
@@ -28,7 +35,14 @@ export interface SgdParams {
   weightDecay?: number;
 }
 
-/** Hyperparameters of {@link rmspropUpdate}, Keras 3 semantics. */
+/**
+ * Hyperparameters of {@link rmspropUpdate}, Keras 3 semantics.
+ *
+ * @example
+ * ```ts
+ * kernels.rmspropUpdate(w, g, { meanSquare, meanGrad }, { learningRate: 0.001, rho: 0.9, epsilon: 1e-7, centered: true });
+ * ```
+ */
 export interface RmspropParams {
   /** Step size (already resolved from any schedule). */
   learningRate: number;
@@ -44,7 +58,14 @@ export interface RmspropParams {
   weightDecay?: number;
 }
 
-/** Hyperparameters of {@link adamUpdate}. */
+/**
+ * Hyperparameters of {@link adamUpdate}.
+ *
+ * @example
+ * ```ts
+ * kernels.adamUpdate(w, g, { m, v }, { learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, step });
+ * ```
+ */
 export interface AdamParams {
   /** Step size (already resolved from any schedule). */
   learningRate: number;
@@ -62,7 +83,14 @@ export interface AdamParams {
   weightDecay?: number;
 }
 
-/** Hyperparameters of {@link adagradUpdate}. */
+/**
+ * Hyperparameters of {@link adagradUpdate}.
+ *
+ * @example
+ * ```ts
+ * kernels.adagradUpdate(w, g, accumulator, { learningRate: 0.01, epsilon: 1e-7 });
+ * ```
+ */
 export interface AdagradParams {
   /** Step size (already resolved from any schedule). */
   learningRate: number;

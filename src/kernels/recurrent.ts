@@ -80,7 +80,15 @@ export interface RecurrentSpec {
   maxSteps?: number;
 }
 
-/** Keras-layout weights to pack with {@link packRecurrentWeights} (shapes from {@link recurrentWeightShapes}). */
+/**
+ * Keras-layout weights to pack with {@link packRecurrentWeights} (shapes from {@link recurrentWeightShapes}).
+ *
+ * @example
+ * ```ts
+ * const weights: kernels.RecurrentWeights = { kernel, recurrentKernel, bias };
+ * kernels.packRecurrentWeights(spec, weights);
+ * ```
+ */
 export interface RecurrentWeights {
   /** (F, gates·U), row-major. */
   kernel: F32Region;
@@ -90,7 +98,16 @@ export interface RecurrentWeights {
   bias?: F32Region;
 }
 
-/** Weights packed for the kernels (see packRecurrentWeights); carries what they were packed for. */
+/**
+ * Weights packed for the kernels (see packRecurrentWeights); carries what they were packed for.
+ *
+ * @example
+ * ```ts
+ * const packed = kernels.packRecurrentWeights(spec, { kernel, recurrentKernel, bias });
+ * // … forward and backward calls …
+ * arena().free(packed.region);
+ * ```
+ */
 export interface PackedRecurrentWeights {
   /** The packed floats (recurrentPackedSize of the spec); free it when done unless it was your `out`. */
   readonly region: F32Region;
@@ -108,7 +125,14 @@ export interface PackedRecurrentWeights {
   readonly withBackward: boolean;
 }
 
-/** Padding: at most one of lengths and mask; neither means every step is real. */
+/**
+ * Padding: at most one of lengths and mask; neither means every step is real.
+ *
+ * @example
+ * ```ts
+ * kernels.recurrentForward(spec, { x, packed, sequence, mask });   // mask [B][T] in Wasm memory, nonzero = real
+ * ```
+ */
 export interface RecurrentMasks {
   /** [B] integers in [0, T]: steps t < lengths[b] of sample b are real. */
   lengths?: ArrayLike<number>;
@@ -120,7 +144,14 @@ export interface RecurrentMasks {
   recurrentDropoutMask?: F32Region;
 }
 
-/** Inputs and outputs of {@link recurrentForward}; every output is optional. */
+/**
+ * Inputs and outputs of {@link recurrentForward}; every output is optional.
+ *
+ * @example
+ * ```ts
+ * kernels.recurrentForward(spec, { x, packed, finalH, lengths: [5, 3, 4] });   // padded steps keep the state
+ * ```
+ */
 export interface RecurrentForwardBuffers extends RecurrentMasks {
   /** [B][T][F]. */
   x: F32Region;
@@ -140,7 +171,14 @@ export interface RecurrentForwardBuffers extends RecurrentMasks {
   tape?: F32Region;
 }
 
-/** Inputs and gradient outputs of {@link recurrentBackward}. */
+/**
+ * Inputs and gradient outputs of {@link recurrentBackward}.
+ *
+ * @example
+ * ```ts
+ * kernels.recurrentBackward(spec, { x, packed, tape, dFinalH, dx, dKernel, dRecurrentKernel, dBias });
+ * ```
+ */
 export interface RecurrentBackwardBuffers extends RecurrentMasks {
   /** The same x, packed weights and masks as the forward pass that filled the tape. */
   x: F32Region;

@@ -30,7 +30,14 @@ import { wrappable } from './time-distributed.js';
  */
 export type MergeMode = 'concat' | 'sum' | 'mul' | 'ave';
 
-/** Options of {@link layers.bidirectional}. */
+/**
+ * Options of {@link layers.bidirectional}.
+ *
+ * @example
+ * ```ts
+ * layers.bidirectional(layers.gru({ units: 8 }), { mergeMode: 'ave' });
+ * ```
+ */
 export interface BidirectionalOptions extends LayerOptions {
   /** How the two directions' outputs combine; default 'concat'. */
   mergeMode?: MergeMode;

@@ -14,7 +14,14 @@ import { initializerOption, type InitializerSpec } from './initializers.js';
 import { initializedWeight, Layer, LayerPlan, sizeOf, type BackwardOptions, type ForwardOptions, type LayerKind, type LayerOptions, type Mask, type PlanSetup, type Shape, type WeightSpec } from './layer.js';
 import { flag, positiveInteger, type OptionTable } from './options.js';
 
-/** Options of {@link layers.dense}. */
+/**
+ * Options of {@link layers.dense}.
+ *
+ * @example
+ * ```ts
+ * layers.dense({ units: 10, activation: 'relu', kernelInitializer: 'heNormal', useBias: true });
+ * ```
+ */
 export interface DenseOptions extends LayerOptions {
   /** Output features, an integer >= 1. Required. */
   units: number;

@@ -13,7 +13,14 @@ import { LayerInputError } from './errors.js';
 import { Layer, LayerPlan, sizeOf, type ForwardOptions, type LayerKind, type LayerOptions, type Mask, type PlanSetup, type Shape, type WeightSpec } from './layer.js';
 import { OptionProblem, rate, seed, type OptionTable } from './options.js';
 
-/** Options of {@link layers.dropout}. */
+/**
+ * Options of {@link layers.dropout}.
+ *
+ * @example
+ * ```ts
+ * layers.dropout({ rate: 0.3, seed: 5 });
+ * ```
+ */
 export interface DropoutOptions extends LayerOptions {
   /** Fraction of values dropped in training, in [0, 1). */
   rate: number;

@@ -15,7 +15,14 @@ import { initializerOption, type InitializerSpec } from './initializers.js';
 import { initializedWeight, Layer, LayerPlan, sizeOf, type LayerKind, type LayerOptions, type Mask, type PlanSetup, type Shape, type WeightSpec } from './layer.js';
 import { flag, optionalPositiveInteger, OptionProblem, positiveInteger, type OptionTable } from './options.js';
 
-/** Options of {@link layers.embedding}. */
+/**
+ * Options of {@link layers.embedding}.
+ *
+ * @example
+ * ```ts
+ * layers.embedding({ inputDim: 5000, outputDim: 64, maskZero: true, inputLength: 100 });
+ * ```
+ */
 export interface EmbeddingOptions extends LayerOptions {
   /** Vocabulary size: ids are integers in [0, inputDim). */
   inputDim: number;

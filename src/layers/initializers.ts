@@ -318,6 +318,11 @@ export interface SeedOption {
  * Each factory validates its options like a layer does (a LayerConfigError names the option).
  *
  * @namespace
+ *
+ * @example
+ * ```ts
+ * layers.dense({ units: 8, kernelInitializer: layers.initializers.randomNormal({ mean: 0, stddev: 0.1, seed: 1 }) });
+ * ```
  */
 export const initializers = {
   /**

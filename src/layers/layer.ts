@@ -81,7 +81,14 @@ export function initializedWeight(name: string, shape: readonly number[], option
   return { name, shape, option, initialize: (rng) => initializer.sample(shape, rng) };
 }
 
-/** Options of {@link Layer.plan}. */
+/**
+ * Options of {@link Layer.plan}.
+ *
+ * @example
+ * ```ts
+ * const plan = layer.plan([32, 5, 26], { training: true, inputGradient: false });
+ * ```
+ */
 export interface PlanOptions {
   /** Plan for training: dropout active, what backward needs kept. Default false. */
   training?: boolean;
@@ -89,7 +96,14 @@ export interface PlanOptions {
   inputGradient?: boolean;
 }
 
-/** Options of {@link LayerPlan.forward}. */
+/**
+ * Options of {@link LayerPlan.forward}.
+ *
+ * @example
+ * ```ts
+ * plan.forward(x, { mask, rng: prng(1), checkFinite: true });
+ * ```
+ */
 export interface ForwardOptions {
   /** Incoming mask [B, T] from a masking or embedding layer upstream. */
   mask?: Mask;
@@ -101,7 +115,14 @@ export interface ForwardOptions {
   checkFinite?: boolean;
 }
 
-/** Options of {@link LayerPlan.backward}. */
+/**
+ * Options of {@link LayerPlan.backward}.
+ *
+ * @example
+ * ```ts
+ * plan.backward(dy, { maxSteps: 20 });     // truncated BPTT
+ * ```
+ */
 export interface BackwardOptions {
   /** Recurrent layers with returnState: gradients arriving at the final states. */
   dStates?: readonly (F32Region | undefined)[];
@@ -111,7 +132,14 @@ export interface BackwardOptions {
   preActivation?: boolean;
 }
 
-/** The options every layer takes besides its own (TF.js names). */
+/**
+ * The options every layer takes besides its own (TF.js names).
+ *
+ * @example
+ * ```ts
+ * layers.lstm({ units: 8, name: 'encoder_lstm', inputShape: [null, 26], trainable: false });
+ * ```
+ */
 export interface LayerOptions {
   /** Unique within a model; default: the kind's prefix, numbered (lstm, lstm_1, …), as Keras names layers. */
   name?: string;

@@ -9,7 +9,14 @@ import type { F32Region } from '../runtime/arena.js';
 import { Layer, LayerPlan, type Mask, type LayerKind, type LayerOptions, type PlanSetup, type Shape, type WeightSpec } from './layer.js';
 import { finiteNumber, type OptionTable } from './options.js';
 
-/** Options of {@link layers.masking}. */
+/**
+ * Options of {@link layers.masking}.
+ *
+ * @example
+ * ```ts
+ * layers.masking({ maskValue: -1, inputShape: [null, 4] });
+ * ```
+ */
 export interface MaskingOptions extends LayerOptions {
   /** Default 0. */
   maskValue?: number;

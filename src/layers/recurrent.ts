@@ -35,7 +35,14 @@ import { flag, positiveInteger, rate, type OptionTable } from './options.js';
 export type RecurrentActivationName = Exclude<ActivationName, 'softmax'>;
 const RECURRENT_ACTIVATIONS: readonly RecurrentActivationName[] = ['tanh', 'sigmoid', 'hardSigmoid', 'hardSigmoidKeras3', 'relu', 'linear'];
 
-/** Options every recurrent layer takes (Keras 3 defaults); see {@link LstmOptions} and {@link GruOptions} for the gated cells'. */
+/**
+ * Options every recurrent layer takes (Keras 3 defaults); see {@link LstmOptions} and {@link GruOptions} for the gated cells'.
+ *
+ * @example
+ * ```ts
+ * layers.simpleRNN({ units: 16, returnState: true, stateful: true, batchInputShape: [4, null, 3] });
+ * ```
+ */
 export interface RecurrentOptions extends LayerOptions {
   /** The state size U (output features), an integer >= 1. Required. */
   units: number;
@@ -63,7 +70,14 @@ export interface RecurrentOptions extends LayerOptions {
   stateful?: boolean;
 }
 
-/** Options of {@link layers.lstm}. */
+/**
+ * Options of {@link layers.lstm}.
+ *
+ * @example
+ * ```ts
+ * layers.lstm({ units: 64, unitForgetBias: true, recurrentDropout: 0.1, returnSequences: true });
+ * ```
+ */
 export interface LstmOptions extends RecurrentOptions {
   /** Gate activation; default 'sigmoid' (Keras 3; TF.js defaults to 'hardSigmoid'). */
   recurrentActivation?: RecurrentActivationName;
@@ -71,7 +85,14 @@ export interface LstmOptions extends RecurrentOptions {
   unitForgetBias?: boolean;
 }
 
-/** Options of {@link layers.gru}. */
+/**
+ * Options of {@link layers.gru}.
+ *
+ * @example
+ * ```ts
+ * layers.gru({ units: 32, resetAfter: false, recurrentActivation: 'hardSigmoid' });   // TF.js's GRU
+ * ```
+ */
 export interface GruOptions extends RecurrentOptions {
   /** Gate activation; default 'sigmoid' (Keras 3; TF.js defaults to 'hardSigmoid'). */
   recurrentActivation?: RecurrentActivationName;

@@ -78,7 +78,18 @@ export interface CallbackModel {
   };
 }
 
-/** What fit() tells callbacks about the run (`this.params`, History.params). */
+/**
+ * What fit() tells callbacks about the run (`this.params`, History.params).
+ *
+ * @example
+ * ```ts
+ * class Progress extends Callback {
+ *   override onEpochEnd(epoch: number) {
+ *     console.log(`${epoch + 1}/${this.params!.epochs}`);
+ *   }
+ * }
+ * ```
+ */
 export interface TrainingParams {
   /** The epoch index training ends before (Keras: fit(epochs) counts from 0 even when resuming). */
   epochs: number;
@@ -301,7 +312,14 @@ const EARLY_STOPPING = {
   startFromEpoch: atLeast(0, 0, true),
   verbose: level([0, 1] as const),
 };
-/** Options of {@link callbacks.earlyStopping} (Keras 3 defaults). */
+/**
+ * Options of {@link callbacks.earlyStopping} (Keras 3 defaults).
+ *
+ * @example
+ * ```ts
+ * callbacks.earlyStopping({ monitor: 'val_accuracy', patience: 3, minDelta: 0.001, restoreBestWeights: true });
+ * ```
+ */
 export type EarlyStoppingOptions = {
   /** The logged value to watch. Default 'val_loss'. */
   monitor?: string;
@@ -331,6 +349,13 @@ export type EarlyStoppingOptions = {
  * - epochs before startFromEpoch are ignored;
  * - restoreBestWeights: the weights of the best epoch (or of the first monitored epoch when
  *   none improves) are put back at onTrainEnd, whether training stopped early or ran out.
+ *
+ * @example
+ * ```ts
+ * const stopper = callbacks.earlyStopping({ patience: 5 });
+ * await model.fit(x, y, { epochs: 100, validationSplit: 0.1, callbacks: [stopper] });
+ * stopper.stoppedEpoch;     // 0 when training ran all epochs
+ * ```
  */
 export class EarlyStopping extends Callback {
   /** The logged value watched. */
@@ -436,7 +461,14 @@ const MODEL_CHECKPOINT = {
   mode: mode(),
   saveFreq: choice(['epoch'] as const, 'epoch'),
 };
-/** Options of {@link callbacks.modelCheckpoint}: `save` is required. */
+/**
+ * Options of {@link callbacks.modelCheckpoint}: `save` is required.
+ *
+ * @example
+ * ```ts
+ * callbacks.modelCheckpoint({ save: (artifacts, epoch) => store.put(`epoch-${epoch}`, artifacts), saveBestOnly: true, monitor: 'val_loss' });
+ * ```
+ */
 export type ModelCheckpointOptions = {
   /** Receives model.save()'s artifacts, the 0-based epoch (as onEpochEnd) and its logs; awaited. */
   save: (artifacts: CheckpointArtifacts, epoch: number, logs: Logs) => void | Promise<void>;
@@ -456,6 +488,12 @@ export type ModelCheckpointOptions = {
  * at ±Infinity and is kept across fit() calls, so a resumed run only saves real improvements;
  * a NaN never improves). An epoch without the monitored value (validation skipped) saves
  * nothing under saveBestOnly, where Keras would warn and save.
+ *
+ * @example
+ * ```ts
+ * const checkpoint = callbacks.modelCheckpoint({ save: (artifacts) => saveSomewhere(artifacts), saveBestOnly: true });
+ * checkpoint.best;          // the best val_loss saved so far
+ * ```
  */
 export class ModelCheckpoint extends Callback {
   /** The logged value saveBestOnly compares. */
@@ -537,7 +575,14 @@ export type ReduceLROnPlateauState = {
   /** Epochs of cooldown still to run. */
   cooldownCounter: number;
 };
-/** Options of {@link callbacks.reduceLROnPlateau} (Keras 3 defaults). */
+/**
+ * Options of {@link callbacks.reduceLROnPlateau} (Keras 3 defaults).
+ *
+ * @example
+ * ```ts
+ * callbacks.reduceLROnPlateau({ monitor: 'val_loss', factor: 0.2, patience: 5, cooldown: 2, minLr: 1e-5 });
+ * ```
+ */
 export type ReduceLROnPlateauOptions = {
   /** The logged value to watch. Default 'val_loss'. */
   monitor?: string;
@@ -563,6 +608,13 @@ export type ReduceLROnPlateauOptions = {
  * before counting again (Keras 3's ReduceLROnPlateau, state reset at every onTrainBegin).
  * Like Keras it also writes the rate the epoch trained with into the epoch logs, as
  * 'learning_rate'.
+ *
+ * @example
+ * ```ts
+ * const plateau = callbacks.reduceLROnPlateau({ patience: 3 });
+ * await model.fit(x, y, { epochs: 50, validationSplit: 0.2, callbacks: [plateau] });
+ * const state = plateau.getState();   // for a resumed run: callbacks.reduceLROnPlateau({ patience: 3 }).setState(state)
+ * ```
  */
 export class ReduceLROnPlateau extends Callback {
   /** The logged value watched. */

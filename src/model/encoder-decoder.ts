@@ -25,7 +25,14 @@ import { Sequential } from './sequential.js';
 import { StackPlanCache } from './stack.js';
 import { forEachBatch, type PredictOptions } from './training.js';
 
-/** Options of {@link encoderDecoder}. */
+/**
+ * Options of {@link encoderDecoder}.
+ *
+ * @example
+ * ```ts
+ * encoderDecoder({ encoder, decoder, seed: 3, name: 'translator' });
+ * ```
+ */
 export interface EncoderDecoderOptions {
   /** Its last layer must be recurrent with returnState: true; its final states start the decoder. Required. */
   encoder: Sequential;
@@ -181,7 +188,7 @@ export class EncoderDecoder extends Model {
    *
    * @example
    * ```ts
-   * const { encoder, decoder } = { encoder: model.encoder.save(), decoder: model.decoder.save() };
+   * const encoderFiles = model.encoder.save(), decoderFiles = model.decoder.save();
    * ```
    */
   save(): SavedModel {

@@ -36,6 +36,11 @@ export type { ExponentialDecay, PiecewiseConstantDecay } from './schedules.js';
  * the Wasm module, so the rates are the same bits in every runtime.
  *
  * @namespace
+ *
+ * @example
+ * ```ts
+ * optimizers.adam({ learningRate: schedules.exponentialDecay({ initialLearningRate: 0.01, decaySteps: 100, decayRate: 0.5 }) });
+ * ```
  */
 export const schedules = {
   /**
@@ -69,6 +74,11 @@ export const schedules = {
  * update, naming the keys there are.
  *
  * @namespace
+ *
+ * @example
+ * ```ts
+ * await model.fit(x, y, { epochs: 100, validationSplit: 0.1, callbacks: [callbacks.earlyStopping({ patience: 5 })] });
+ * ```
  */
 export const callbacks = {
   /**

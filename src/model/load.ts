@@ -10,7 +10,14 @@ import { describe, ModelError, ModelLoadError } from './errors.js';
 import type { CompileOptions } from './model.js';
 import { Sequential } from './sequential.js';
 
-/** Options of {@link loadModel}. */
+/**
+ * Options of {@link loadModel}.
+ *
+ * @example
+ * ```ts
+ * await loadModel('model/model.json', { compile: false, maxBytes: 100 << 20, timeout: 5000 });
+ * ```
+ */
 export interface LoadOptions {
   /** Compile from the saved training config (loss, metrics, optimizer and its state). Default true. */
   compile?: boolean;

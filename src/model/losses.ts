@@ -67,13 +67,27 @@ const BY_CLASS = new Map<string, LossName>(LOSS_NAMES.map((name) => [KINDS[name]
 /** The activation each cross-entropy fuses with (its gradient is then taken at the logits). */
 const FUSES_WITH: Partial<Record<LossName, string>> = { binaryCrossentropy: 'sigmoid', categoricalCrossentropy: 'softmax', sparseCategoricalCrossentropy: 'softmax' };
 
-/** Options of the crossentropy losses ({@link losses}). */
+/**
+ * Options of the crossentropy losses ({@link losses}).
+ *
+ * @example
+ * ```ts
+ * losses.binaryCrossentropy({ fromLogits: true });   // the last dense has no sigmoid
+ * ```
+ */
 export interface CrossentropyOptions {
   /** Whether predictions are logits rather than probabilities (default false). */
   fromLogits?: boolean;
 }
 
-/** Options of {@link losses.huber}. */
+/**
+ * Options of {@link losses.huber}.
+ *
+ * @example
+ * ```ts
+ * losses.huber({ delta: 2 });
+ * ```
+ */
 export interface HuberOptions {
   /** Where the loss turns from quadratic to linear (default 1, > 0). */
   delta?: number;
@@ -233,6 +247,11 @@ function crossentropy(name: LossName, options?: CrossentropyOptions): Loss {
  * ModelConfigError.
  *
  * @namespace
+ *
+ * @example
+ * ```ts
+ * model.compile({ optimizer: 'adam', loss: losses.huber({ delta: 0.5 }) });
+ * ```
  */
 export const losses = {
   /**

@@ -249,6 +249,13 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
  * must agree (labels [N] and [N, 1] are the same); a mismatch is a DataError.
  *
  * @namespace
+ *
+ * @example
+ * ```ts
+ * const predictions = model.predict(xTest);
+ * metrics.accuracy(yTest, predictions);
+ * metrics.mae(yTest, predictions);
+ * ```
  */
 export const metrics = {
   /**

@@ -40,7 +40,15 @@ export interface SerializedConfig {
   readonly config?: unknown;
 }
 
-/** What {@link Model.compile} takes: the optimizer and the loss are required, metrics optional. */
+/**
+ * What {@link Model.compile} takes: the optimizer and the loss are required, metrics optional.
+ *
+ * @example
+ * ```ts
+ * const options: CompileOptions = { optimizer: 'rmsprop', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] };
+ * model.compile(options);
+ * ```
+ */
 export interface CompileOptions {
   /** 'sgd', 'rmsprop', 'adam', 'adamw', 'adagrad' (or Keras's class name), an optimizer from `optimizers`, or a saved { class_name, config }. */
   optimizer: OptimizerIdentifier | Optimizer | SerializedConfig;

@@ -33,7 +33,14 @@ import { isSchedule, readSchedule, type LearningRateSchedule } from './schedules
  */
 export type OptimizerName = 'sgd' | 'rmsprop' | 'adam' | 'adamw' | 'adagrad';
 
-/** Options every optimizer takes (Keras 3's base optimizer arguments, camelCase). */
+/**
+ * Options every optimizer takes (Keras 3's base optimizer arguments, camelCase).
+ *
+ * @example
+ * ```ts
+ * optimizers.rmsprop({ learningRate: 0.01, globalClipnorm: 5, name: 'rms' });
+ * ```
+ */
 export interface OptimizerOptions {
   /** A number > 0, or a schedule evaluated at `iterations` before each step. */
   learningRate?: number | LearningRateSchedule;
@@ -49,7 +56,14 @@ export interface OptimizerOptions {
   name?: string;
 }
 
-/** Options of {@link optimizers.sgd}. */
+/**
+ * Options of {@link optimizers.sgd}.
+ *
+ * @example
+ * ```ts
+ * optimizers.sgd({ learningRate: 0.1, momentum: 0.9, nesterov: true });
+ * ```
+ */
 export interface SgdOptions extends OptimizerOptions {
   /** Default 0.01. */
   learningRate?: number | LearningRateSchedule;
@@ -59,7 +73,14 @@ export interface SgdOptions extends OptimizerOptions {
   nesterov?: boolean;
 }
 
-/** Options of {@link optimizers.rmsprop} (learningRate default 0.001). */
+/**
+ * Options of {@link optimizers.rmsprop} (learningRate default 0.001).
+ *
+ * @example
+ * ```ts
+ * optimizers.rmsprop({ learningRate: 0.001, rho: 0.95, centered: true });
+ * ```
+ */
 export interface RmspropOptions extends OptimizerOptions {
   /** Discount of the mean square, in [0, 1); default 0.9. */
   rho?: number;
@@ -71,7 +92,14 @@ export interface RmspropOptions extends OptimizerOptions {
   centered?: boolean;
 }
 
-/** Options of {@link optimizers.adam} (learningRate default 0.001). */
+/**
+ * Options of {@link optimizers.adam} (learningRate default 0.001).
+ *
+ * @example
+ * ```ts
+ * optimizers.adam({ learningRate: 0.001, beta1: 0.9, beta2: 0.98, epsilon: 1e-9 });
+ * ```
+ */
 export interface AdamOptions extends OptimizerOptions {
   /** In [0, 1); default 0.9. */
   beta1?: number;
@@ -83,13 +111,27 @@ export interface AdamOptions extends OptimizerOptions {
   amsgrad?: boolean;
 }
 
-/** Options of {@link optimizers.adamw}: Adam's, with decoupled weight decay on by default. */
+/**
+ * Options of {@link optimizers.adamw}: Adam's, with decoupled weight decay on by default.
+ *
+ * @example
+ * ```ts
+ * optimizers.adamw({ learningRate: 0.001, weightDecay: 0.01 });
+ * ```
+ */
 export interface AdamwOptions extends AdamOptions {
   /** Default 0.004. */
   weightDecay?: number;
 }
 
-/** Options of {@link optimizers.adagrad} (learningRate default 0.001). */
+/**
+ * Options of {@link optimizers.adagrad} (learningRate default 0.001).
+ *
+ * @example
+ * ```ts
+ * optimizers.adagrad({ learningRate: 0.01, initialAccumulatorValue: 0.1 });
+ * ```
+ */
 export interface AdagradOptions extends OptimizerOptions {
   /** >= 0; default 0.1. */
   initialAccumulatorValue?: number;
@@ -747,6 +789,12 @@ function adagrad(...args: unknown[]): Optimizer {
  * schedule; bad options are a ModelConfigError naming the option.
  *
  * @namespace
+ *
+ * @example
+ * ```ts
+ * model.compile({ optimizer: optimizers.adam(0.01), loss: 'mse' });
+ * model.compile({ optimizer: optimizers.sgd({ learningRate: 0.1, momentum: 0.9, clipnorm: 1 }), loss: 'mse' });
+ * ```
  */
 export const optimizers = {
   /**

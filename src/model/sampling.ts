@@ -16,7 +16,14 @@ import { Prng } from '../util/prng.js';
 import { atLeast, readOptions } from './options.js';
 import { describe, ModelConfigError, ModelInputError } from './errors.js';
 
-/** Options of {@link sample}: `rng` is required. */
+/**
+ * Options of {@link sample}: `rng` is required.
+ *
+ * @example
+ * ```ts
+ * sample(probs, { rng: prng(1), temperature: 0.8, topK: 5 });
+ * ```
+ */
 export interface SampleOptions {
   /** The seeded generator to draw from (e.g. prng(7)); each row takes exactly one rng.float(). */
   rng: Prng;

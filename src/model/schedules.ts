@@ -34,7 +34,14 @@ export interface LearningRateSchedule {
   };
 }
 
-/** Options of {@link schedules.exponentialDecay}. */
+/**
+ * Options of {@link schedules.exponentialDecay}.
+ *
+ * @example
+ * ```ts
+ * schedules.exponentialDecay({ initialLearningRate: 0.1, decaySteps: 1000, decayRate: 0.5, staircase: true });
+ * ```
+ */
 export interface ExponentialDecayOptions {
   /** The rate at step 0 (> 0). Required. */
   initialLearningRate: number;
@@ -48,7 +55,14 @@ export interface ExponentialDecayOptions {
   name?: string;
 }
 
-/** Options of {@link schedules.piecewiseConstantDecay}. */
+/**
+ * Options of {@link schedules.piecewiseConstantDecay}.
+ *
+ * @example
+ * ```ts
+ * schedules.piecewiseConstantDecay({ boundaries: [500], values: [0.01, 0.001] });
+ * ```
+ */
 export interface PiecewiseConstantDecayOptions {
   /** Strictly increasing steps. */
   boundaries: readonly number[];

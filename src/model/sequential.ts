@@ -32,7 +32,14 @@ import { StackPlanCache, type StackPlan } from './stack.js';
 import { readOptions } from './options.js';
 import { flag, type Option } from '../layers/options.js';
 
-/** Options of {@link sequential} and the Sequential constructor. */
+/**
+ * Options of {@link sequential} and the Sequential constructor.
+ *
+ * @example
+ * ```ts
+ * sequential({ seed: 42, name: 'forecaster', layers: [layers.gru({ units: 16, inputShape: [16, 1] }), layers.dense({ units: 1 })] });
+ * ```
+ */
 export interface SequentialOptions {
   /** Seeds weight initialisation, shuffling and dropout: the same seed and data give the same model, bit for bit. Default 0. */
   seed?: number;
@@ -42,13 +49,28 @@ export interface SequentialOptions {
   layers?: readonly Layer[];
 }
 
-/** Options of {@link Sequential.step}. */
+/**
+ * Options of {@link Sequential.step}.
+ *
+ * @example
+ * ```ts
+ * const [h, c] = encoderModel.encode(source);
+ * decoder.step(startToken, { initialState: [h, c] });
+ * ```
+ */
 export interface StepOptions {
   /** States to start this step from for the first recurrent layer ([h] or [h, c]), e.g. an encoder's final states. */
   initialState?: readonly TensorLike[];
 }
 
-/** Options of {@link Sequential.save}. */
+/**
+ * Options of {@link Sequential.save}.
+ *
+ * @example
+ * ```ts
+ * const weightsOnly = model.save({ includeOptimizer: false });   // smaller, not resumable
+ * ```
+ */
 export interface SaveOptions {
   /** Also save the optimizer's state (a checkpoint to resume training from). Default true once compiled and trained. */
   includeOptimizer?: boolean;

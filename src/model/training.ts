@@ -87,7 +87,14 @@ export type Dataset = Iterable<BatchLike> | AsyncIterable<BatchLike>;
  */
 export type CallbackList = Callback | CallbackHooks | readonly (Callback | CallbackHooks)[];
 
-/** Options of {@link Model.fit} (TF.js names, Keras defaults). */
+/**
+ * Options of {@link Model.fit} (TF.js names, Keras defaults).
+ *
+ * @example
+ * ```ts
+ * await model.fit(x, y, { epochs: 20, batchSize: 64, shuffle: true, validationData: [xVal, yVal], verbose: 2 });
+ * ```
+ */
 export interface FitOptions {
   /** Passes over the data. Default 1. */
   epochs?: number;
@@ -107,13 +114,27 @@ export interface FitOptions {
   initialEpoch?: number;
 }
 
-/** Options of {@link Model.evaluate}. */
+/**
+ * Options of {@link Model.evaluate}.
+ *
+ * @example
+ * ```ts
+ * model.evaluate(xTest, yTest, { batchSize: 256 });
+ * ```
+ */
 export interface EvaluateOptions {
   /** Samples per internal batch; the loss is the mean over all samples either way. Default 32. */
   batchSize?: number;
 }
 
-/** Options of {@link Model.predict}. */
+/**
+ * Options of {@link Model.predict}.
+ *
+ * @example
+ * ```ts
+ * model.predict(x, { batchSize: 1024 });   // same values as any other batch size
+ * ```
+ */
 export interface PredictOptions {
   /** Samples per internal batch; any value gives the same results. Default 32. */
   batchSize?: number;

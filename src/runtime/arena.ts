@@ -95,7 +95,14 @@ interface Span {
   bytes: number;
 }
 
-/** What the arena holds, in bytes (see memoryInfo()). */
+/**
+ * What the arena holds, in bytes (see memoryInfo()).
+ *
+ * @example
+ * ```ts
+ * const { bytesInUse, blocks, top, highWater, memoryBytes }: ArenaUsage = arena().usage();
+ * ```
+ */
 export interface ArenaUsage {
   /** Bytes of live blocks. */
   readonly bytesInUse: number;
