@@ -1,7 +1,27 @@
 // The public API, shared by every entry file. Import seqwasm through its package entry
 // (node / fetch / workerd), which registers where the .wasm comes from.
+/**
+ * Recurrent sequence models (SimpleRNN, LSTM, GRU) trained and run in WebAssembly SIMD, with
+ * the same bits in Node, browsers, Deno, Bun and Cloudflare Workers. TF.js Layers' API with
+ * Keras 3 semantics: {@link sequential}, {@link layers}, compile / fit / evaluate / predict,
+ * save and {@link loadModel}; {@link data} for windows, vocabularies, scaling and batches;
+ * {@link kernels} and the {@link Arena} underneath. Call {@link init} once first.
+ *
+ * @example
+ * ```ts
+ * import { init, sequential, layers, optimizers } from 'seqwasm';
+ * await init();
+ * const model = sequential([layers.lstm({ units: 8, inputShape: [5, 26] }), layers.dense({ units: 26, activation: 'softmax' })]);
+ * model.compile({ optimizer: optimizers.rmsprop(0.02), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+ * await model.fit(x, y, { epochs: 50, batchSize: 1, verbose: 0 });
+ * model.predict(x);                 // { shape: [21, 26], data: Float32Array }
+ * ```
+ *
+ * @packageDocumentation
+ */
 export { init, isInitialized, arena, memoryInfo, reset, SeqwasmInitError, NotInitializedError } from './runtime/module.js';
 export type { WasmSource, MemoryInfo } from './runtime/module.js';
+export type { ArenaUsage } from './runtime/arena.js';
 export { Arena, F32Region } from './runtime/arena.js';
 export * as kernels from './kernels/index.js';
 export * as layers from './layers/index.js';
@@ -11,4 +31,5 @@ export { LayerError, LayerConfigError, LayerInputError, LayerStateError } from '
 export { tensor, toTensor, toNested, shapeSize, argMax, slice, take, concat, reshape } from './tensor.js';
 export type { Tensor, TensorLike, NestedArray, NestedNumbers } from './tensor.js';
 export { Prng, prng, DEFAULT_SEED } from './util/prng.js';
+export type { MutableArrayLike } from './util/prng.js';
 export * from './model/index.js';

@@ -4,6 +4,17 @@
 // nested arrays and typed arrays through toTensor().
 import { DataError, describe, formatPath } from './data/errors.js';
 
+/**
+ * seqwasm's tensor: plain `{ shape, data }` in row-major (C) order, with nothing to dispose.
+ * `predict`, the data helpers and the tensor helpers return one; every function that takes
+ * tensors also accepts nested arrays ({@link TensorLike}).
+ *
+ * @example
+ * ```ts
+ * const t: Tensor = { shape: [2, 3], data: new Float32Array([1, 2, 3, 4, 5, 6]) };
+ * t.data[1 * 3 + 2];        // 6: row 1, column 2
+ * ```
+ */
 export interface Tensor {
   /** Dimensions, outermost first; [] for a scalar. */
   readonly shape: readonly number[];
@@ -11,16 +22,54 @@ export interface Tensor {
   readonly data: Float32Array;
 }
 
-/** Numbers as users write them: 3, [1, 2], [[1, 2], [3, 4]], or rows that are typed arrays. */
+/**
+ * Numbers as users write them: 3, [1, 2], [[1, 2], [3, 4]], or rows that are typed arrays.
+ * Nested arrays must be rectangular.
+ *
+ * @example
+ * ```ts
+ * const rows: NestedArray = [Float32Array.of(1, 2), [3, 4]];
+ * toTensor(rows).shape;     // [2, 2]
+ * ```
+ */
 export type NestedArray = number | ArrayLike<number> | readonly NestedArray[];
 
-/** What toNested() returns: plain, mutable nested number arrays. */
+/**
+ * What toNested() returns: plain, mutable nested number arrays.
+ *
+ * @example
+ * ```ts
+ * const rows = toNested(tensor([1, 2, 3, 4], [2, 2])) as number[][];   // [[1, 2], [3, 4]]
+ * ```
+ */
 export type NestedNumbers = number | NestedNumbers[];
 
-/** Anything accepted where a tensor is expected: a tensor (any numeric `data`) or nested arrays. */
-export type TensorLike = Tensor | { readonly shape: readonly number[]; readonly data: ArrayLike<number> } | NestedArray;
+/**
+ * Anything accepted where a tensor is expected: a tensor (any numeric `data`) or nested arrays.
+ *
+ * @example
+ * ```ts
+ * const inputs: TensorLike[] = [[[0.1], [0.2]], { shape: [1, 2, 1], data: [0.1, 0.2] }];
+ * ```
+ */
+export type TensorLike =
+  | Tensor
+  | {
+      /** Dimensions, outermost first; their product is `data.length`. */
+      readonly shape: readonly number[];
+      /** The values in row-major order, any numeric array (copied to float32 when used). */
+      readonly data: ArrayLike<number>;
+    }
+  | NestedArray;
 
-/** The number of elements of a shape (1 for a scalar). */
+/**
+ * The number of elements of a shape (1 for a scalar).
+ *
+ * @example
+ * ```ts
+ * shapeSize([21, 5, 26]);   // 2730
+ * ```
+ */
 export function shapeSize(shape: readonly number[]): number {
   let size = 1;
   for (const d of shape) size *= d;
@@ -30,7 +79,13 @@ export function shapeSize(shape: readonly number[]): number {
 /**
  * A validated tensor over `data` (used as is when it is a Float32Array, else copied to float32).
  * `shape` defaults to `[data.length]`; its dimensions must be integers >= 0 whose product is
- * `data.length`.
+ * `data.length`, else it throws a {@link DataError}. `name` is the argument name used in
+ * error messages.
+ *
+ * @example
+ * ```ts
+ * const x = tensor([1, 2, 3, 4, 5, 6], [2, 3, 1]);   // 2 samples, 3 steps, 1 feature
+ * ```
  */
 export function tensor(data: ArrayLike<number>, shape: readonly number[] = [data.length], name = 'tensor'): Tensor {
   checkShape(shape, name);
@@ -52,6 +107,12 @@ export function tensor(data: ArrayLike<number>, shape: readonly number[] = [data
  * (no copy); everything else is copied to float32. Nested arrays must be rectangular: the
  * error names the first bad element, e.g. `x[2]: expected an array of length 3 (like x[0]),
  * got an array of length 2`. `name` is the argument name used in error messages.
+ *
+ * @example
+ * ```ts
+ * toTensor([[1, 2], [3, 4]]);            // { shape: [2, 2], data: Float32Array [1, 2, 3, 4] }
+ * toTensor([[1, 2], [3]], 'x');          // throws DataError: x[1]: expected an array of length 2 …
+ * ```
  */
 export function toTensor(input: TensorLike, name = 'input'): Tensor {
   if (typeof input === 'number') return { shape: Object.freeze([]), data: Float32Array.of(input) };
@@ -63,7 +124,14 @@ export function toTensor(input: TensorLike, name = 'input'): Tensor {
   return { shape: Object.freeze(shape), data };
 }
 
-/** The tensor as nested plain arrays (a number for a scalar), e.g. for printing or JSON. */
+/**
+ * The tensor as nested plain arrays (a number for a scalar), e.g. for printing or JSON.
+ *
+ * @example
+ * ```ts
+ * toNested(model.predict(x));    // [[0.1, 0.9], …]: one row per sample
+ * ```
+ */
 export function toNested(t: Tensor): NestedNumbers {
   const { shape, data } = t;
   if (shape.length === 0) return data[0];
@@ -137,7 +205,10 @@ function fillNested(value: unknown, shape: readonly number[], axis: number, out:
  * The index of the largest value along the last axis, as float32: [N, C] → [N], [N, T, C] →
  * [N, T]. Ties give the first index and a NaN counts as the largest (as NumPy's argmax).
  *
- *   argMax(model.predict(x))       // the predicted class of every sample
+ * @example
+ * ```ts
+ * argMax(model.predict(x));       // the predicted class of every sample
+ * ```
  */
 export function argMax(input: TensorLike, name = 'x'): Tensor {
   const t = toTensor(input, name);
@@ -161,7 +232,10 @@ export function argMax(input: TensorLike, name = 'x'): Tensor {
  * Rows start … end − 1 (axis 0), copied; like Array.prototype.slice, negative indices count
  * from the end and both are clamped to the rows there are.
  *
- *   slice(x, 0, 100); slice(x, -10)    // the first 100 samples; the last 10
+ * @example
+ * ```ts
+ * slice(x, 0, 100); slice(x, -10);   // the first 100 samples; the last 10
+ * ```
  */
 export function slice(input: TensorLike, start: number, end?: number, name = 'x'): Tensor {
   const t = samplesFirst(input, name);
@@ -176,7 +250,15 @@ export function slice(input: TensorLike, start: number, end?: number, name = 'x'
   return { shape: [to - from, ...t.shape.slice(1)], data: t.data.slice(from * row, to * row) };
 }
 
-/** The rows (axis 0) at `indices`, in that order, copied: take(x, [3, 0, 3]). Each index is an integer in [0, rows). */
+/**
+ * The rows (axis 0) at `indices`, in that order, copied. Each index is an integer in
+ * [0, rows), else a {@link DataError} names it.
+ *
+ * @example
+ * ```ts
+ * take(x, [3, 0, 3]);      // rows 3, 0 and 3 again
+ * ```
+ */
 export function take(input: TensorLike, indices: ArrayLike<number>, name = 'x'): Tensor {
   const t = samplesFirst(input, name);
   if (!isArrayLike(indices)) throw new DataError('indices', `expected an array of row indices, got ${describe(indices)}`);
@@ -195,7 +277,11 @@ export function take(input: TensorLike, indices: ArrayLike<number>, name = 'x'):
  * The tensors joined along `axis`: 0 (more samples; the default) or the last axis, −1 (more
  * features). All must have the same rank and agree on every other axis.
  *
- *   concat([xTrain, xExtra]); concat([a, b], -1)
+ * @example
+ * ```ts
+ * concat([xTrain, xExtra]);          // more samples
+ * concat([a, b], -1);                // more features
+ * ```
  */
 export function concat(inputs: readonly TensorLike[], axis: 0 | -1 = 0): Tensor {
   if (!Array.isArray(inputs) || inputs.length === 0) throw new DataError('tensors', `expected a non-empty array of tensors, got ${describe(inputs)}`);
@@ -224,7 +310,15 @@ export function concat(inputs: readonly TensorLike[], axis: 0 | -1 = 0): Tensor 
   return { shape, data };
 }
 
-/** The same values in a new shape (shared, not copied); one dimension may be −1, inferred from the size. */
+/**
+ * The same values in a new shape (shared, not copied); one dimension may be −1, inferred from
+ * the size.
+ *
+ * @example
+ * ```ts
+ * reshape(y, [-1, 1]);     // labels [N] → [N, 1]
+ * ```
+ */
 export function reshape(input: TensorLike, shape: readonly number[], name = 'x'): Tensor {
   const t = toTensor(input, name);
   if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= -1) || shape.filter((d) => d === -1).length > 1) {

@@ -6,6 +6,14 @@ import { DEFAULT_SEED, Prng } from '../util/prng.js';
 import { DataError } from './errors.js';
 import { flag, integer, rowsOf, seedOption } from './validate.js';
 
+/**
+ * Options of {@link batches}.
+ *
+ * @example
+ * ```ts
+ * data.batches(x, y, { batchSize: 64, shuffle: true, seed: 3, dropRemainder: true });
+ * ```
+ */
 export interface BatchOptions {
   /** Samples per batch (the last batch may be smaller unless dropRemainder). Default 32. */
   batchSize?: number;
@@ -17,13 +25,23 @@ export interface BatchOptions {
   dropRemainder?: boolean;
 }
 
-/** One mini-batch as TF.js datasets yield it, the form fit() takes an iterable of; `ys` is absent when there are no targets. */
+/**
+ * One mini-batch as TF.js datasets yield it, the form fit() takes an iterable of; `ys` is absent when there are no targets.
+ *
+ * @example
+ * ```ts
+ * const [first]: data.Batch[] = [...data.batches(x, y, { batchSize: 32 })];
+ * first.xs.shape;          // [32, …]
+ * ```
+ */
 export interface Batch {
+  /** The batch's inputs, [batchSize, …] (the last batch may be smaller). */
   xs: Tensor;
+  /** The batch's targets, when there are any. */
   ys?: Tensor;
 }
 
-/** The order and grouping of `count` samples into batches. */
+/** @internal The order and grouping of `count` samples into batches. */
 export class BatchSchedule {
   readonly batchSize: number;
   readonly shuffle: boolean;
@@ -59,10 +77,18 @@ export class BatchSchedule {
 /**
  * A re-iterable source of batches: every `for…of` is one pass over all samples (an epoch),
  * reshuffled when shuffling, so a training loop can simply iterate it once per epoch.
+ *
+ * @example
+ * ```ts
+ * const epochs: data.BatchIterable<data.Batch> = data.batches(x, y, { batchSize: 16, shuffle: true });
+ * epochs.length;                           // batches per epoch
+ * for (const batch of epochs) {}           // epoch 1; iterating again is epoch 2, reshuffled
+ * ```
  */
 export abstract class BatchIterable<B> implements Iterable<B> {
   private passes = 0;
 
+  /** @internal made by batches() and timeseriesWindows(). */
   constructor(protected readonly schedule: BatchSchedule) {}
 
   /** Batches per pass. */
@@ -75,10 +101,12 @@ export abstract class BatchIterable<B> implements Iterable<B> {
     return this.schedule.count;
   }
 
+  /** Samples per batch (the last may be smaller unless dropRemainder). */
   get batchSize(): number {
     return this.schedule.batchSize;
   }
 
+  /** One pass (epoch) over all samples, in a new seeded order when shuffling. */
   [Symbol.iterator](): Iterator<B> {
     return this.pass(this.schedule.order(this.passes++));
   }
@@ -119,8 +147,17 @@ export function pairedSamples(x: TensorLike, y: TensorLike | null | undefined): 
   return { x: xs, y: ys, count };
 }
 
-/** The batches of batches(): rows of x and y gathered into fresh tensors. */
+/**
+ * The batches of batches(): rows of x and y gathered into fresh tensors.
+ *
+ * @example
+ * ```ts
+ * const batches: data.Batches = data.batches(x, y, { batchSize: 32 });
+ * await model.fit(batches, { epochs: 5 });
+ * ```
+ */
 export class Batches extends BatchIterable<Batch> {
+  /** @internal made by batches(). */
   constructor(
     private readonly x: Tensor,
     private readonly y: Tensor | undefined,
@@ -138,7 +175,14 @@ export class Batches extends BatchIterable<Batch> {
 /**
  * Mini-batches `{ xs, ys }` of (x, y) along axis 0, as a re-iterable that fit(), evaluate()
  * and predict() take: each `for…of` is one epoch, in a new seeded order when `shuffle` is set.
- * Batches are fresh copies, safe to keep.
+ * Batches are fresh copies, safe to keep. x and y must have the same number of samples (a
+ * DataError otherwise); y may be omitted (batches without ys, for predict).
+ *
+ * @example
+ * ```ts
+ * for (const { xs, ys } of data.batches(x, y, { batchSize: 32, shuffle: true, seed: 1 })) {}
+ * await model.fit(data.batches(x, y), { epochs: 5 });
+ * ```
  */
 export function batches(x: TensorLike, y?: TensorLike | null, options: BatchOptions = {}): Batches {
   const samples = pairedSamples(x, y);

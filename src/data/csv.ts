@@ -4,6 +4,14 @@ import { type Tensor } from '../tensor.js';
 import { DataError, describe } from './errors.js';
 import { flag, optionsOf } from './validate.js';
 
+/**
+ * Options of {@link parseCsv}.
+ *
+ * @example
+ * ```ts
+ * data.parseCsv(text, { delimiter: ';', comment: '#', columns: ['temp'], empty: NaN });
+ * ```
+ */
 export interface CsvOptions {
   /** The first (non-comment) line holds column names. Default true. */
   header?: boolean;
@@ -17,6 +25,16 @@ export interface CsvOptions {
   empty?: number;
 }
 
+/**
+ * What parseCsv returns: the selected columns as numbers.
+ *
+ * @example
+ * ```ts
+ * const table = data.parseCsv('t,v\n1,2.5\n2,3.5\n');
+ * table.names;          // ['t', 'v']
+ * table.column('v');    // Float64Array [2.5, 3.5]
+ * ```
+ */
 export interface CsvTable {
   /** Names of the selected columns (their header names, or their indices as strings without a header). */
   readonly names: readonly string[];
@@ -46,6 +64,12 @@ const SPECIAL = new Map([
  * Parses CSV text into numeric columns. Fields may be double-quoted (with "" for a quote);
  * blank lines are skipped. A field that is not a number is an error naming its line (1-based)
  * and column (0-based, as `columns` counts), e.g. `line 7, column 2 ("temp"): "n/a" is not a number`.
+ *
+ * @example
+ * ```ts
+ * const table = data.parseCsv(text, { comment: '#', columns: ['average'] });
+ * const series = table.toTensor();              // [rows, 1] float32, ready for timeseriesWindows
+ * ```
  */
 export function parseCsv(text: string, options: CsvOptions = {}): CsvTable {
   if (typeof text !== 'string') throw new DataError('text', `expected a string, got ${describe(text)}`);

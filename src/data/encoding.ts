@@ -7,6 +7,12 @@ import { elementPath, integer, zeros } from './validate.js';
 /**
  * One-hot vectors of integer indices: shape [...indices shape, depth], 1 at each index and 0
  * elsewhere. An index outside [0, depth) is an error (not an all-zero row, as tf.oneHot gives).
+ *
+ * @example
+ * ```ts
+ * data.oneHot([[0, 2], [1, 1]], 3).shape;             // [2, 2, 3]: 2 windows of 2 ids, depth 3
+ * data.oneHot([...vocab.encode('KLMNO')], vocab.size);  // [5, 26]
+ * ```
  */
 export function oneHot(indices: TensorLike, depth: number): Tensor {
   return encode(toTensor(indices, 'indices'), integer('depth', depth, 1), 'indices');
@@ -15,6 +21,12 @@ export function oneHot(indices: TensorLike, depth: number): Tensor {
 /**
  * Keras `to_categorical`: one-hot class vectors, with `numClasses` defaulting to the largest
  * class + 1, and a trailing axis of size 1 dropped first (y of shape [N, 1] → [N, numClasses]).
+ *
+ * @example
+ * ```ts
+ * data.toCategorical([0, 2, 1]);        // [[1,0,0],[0,0,1],[0,1,0]]
+ * data.toCategorical([[3], [1]], 5);    // [2, 5]
+ * ```
  */
 export function toCategorical(y: TensorLike, numClasses?: number): Tensor {
   const t = toTensor(y, 'y');

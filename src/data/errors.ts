@@ -2,11 +2,27 @@
 // (catch DataError) from bugs. Messages start with the argument at fault, then say what was
 // expected and what was received, e.g. "sequenceStride: expected an integer >= 1, got 0".
 
+/**
+ * The one error type of the data helpers and the tensor helpers: bad input data or options.
+ * The message starts with the argument at fault, then says what was expected and what was
+ * received, e.g. "sequenceStride: expected an integer >= 1, got 0".
+ *
+ * @example
+ * ```ts
+ * try {
+ *   data.timeseriesWindows(series, { sequenceLength: 10, sequenceStride: 0 });
+ * } catch (error) {
+ *   if (error instanceof DataError) console.log(error.argument);   // 'sequenceStride'
+ * }
+ * ```
+ */
 export class DataError extends Error {
+  /** Always `'DataError'`. */
   override name = 'DataError';
 
   /** `argument` names the option, argument or element at fault, e.g. `series[12][3]`. */
   constructor(
+    /** The option, argument or element at fault, e.g. `series[12][3]`. */
     readonly argument: string,
     problem: string,
   ) {

@@ -1,6 +1,19 @@
-// The `data` namespace: everything between raw series or text and the (x, y) tensors that
-// fit() takes. Topics: windows (time series, symbol sequences), vocabularies and one-hot
-// encoding, padding, scaling, splitting and batching, CSV.
+/**
+ * The `data` namespace: everything between raw series or text and the (x, y) tensors that
+ * fit() takes. Topics: windows (time series, symbol sequences), vocabularies and one-hot
+ * encoding, padding, scaling, splitting and batching, CSV. Tensors are plain
+ * `{ shape, data: Float32Array }`, nested arrays are accepted anywhere, everything random is
+ * seeded, and bad input throws a {@link DataError} naming the argument.
+ *
+ * @example
+ * ```ts
+ * import { data } from 'seqwasm';
+ * const { x, y } = data.timeseriesWindows(series, { sequenceLength: 16, targetOffset: 16 });
+ * const { xTrain, xTest, yTrain, yTest } = data.trainTestSplit(x, y!, { testSize: 0.2, seed: 7 });
+ * ```
+ *
+ * @module
+ */
 export { DataError } from './errors.js';
 export { timeseriesWindows, slidingWindows, WindowBatches } from './windows.js';
 export type { TimeseriesOptions, TimeseriesSamples, SlidingWindowOptions } from './windows.js';

@@ -4,8 +4,25 @@ import { shapeSize, type Tensor, type TensorLike, toTensor } from '../tensor.js'
 import { DataError, describe } from './errors.js';
 import { elementPath, integer, oneOf, optionsOf, zeros } from './validate.js';
 
+/**
+ * Which end padSequences pads or truncates: 'pre' (the start, Keras's default) or 'post'.
+ *
+ * @example
+ * ```ts
+ * const side: data.PadSide = 'post';
+ * data.padSequences([[1], [2, 3]], { padding: side });   // [[1, 0], [2, 3]]
+ * ```
+ */
 export type PadSide = 'pre' | 'post';
 
+/**
+ * Options of {@link padSequences} (Keras `pad_sequences` names).
+ *
+ * @example
+ * ```ts
+ * data.padSequences(seqs, { maxlen: 40, padding: 'post', truncating: 'pre', value: -1 });
+ * ```
+ */
 export interface PadOptions {
   /** Length of every output sequence. Default: the longest input sequence. */
   maxlen?: number;
@@ -19,14 +36,34 @@ export interface PadOptions {
   dtype?: 'float32' | 'int32';
 }
 
+/**
+ * What padSequences returns: the padded array and every sample's real length.
+ *
+ * @example
+ * ```ts
+ * const { x, lengths }: data.PaddedSequences<Float32Array> = data.padSequences([[1], [2, 3]]);
+ * ```
+ */
 export interface PaddedSequences<D extends Float32Array | Int32Array> {
   /** [samples, maxlen] for sequences of numbers, [samples, maxlen, ...step shape] for sequences of vectors. */
-  x: { readonly shape: readonly number[]; readonly data: D };
+  x: {
+    /** [samples, maxlen, …]. */
+    readonly shape: readonly number[];
+    /** The values, row-major: Float32Array by default, Int32Array with dtype 'int32'. */
+    readonly data: D;
+  };
   /** Steps of each sample that are real data (after truncation); the rest is padding. */
   lengths: Int32Array;
 }
 
-/** A sequence of numbers, or of equally shaped steps (e.g. [steps][features]). */
+/**
+ * A sequence of numbers, or of equally shaped steps (e.g. [steps][features]).
+ *
+ * @example
+ * ```ts
+ * const seqs: data.SequenceInput[] = [[1, 2, 3], Int32Array.of(4, 5), [[0.1, 0.2], [0.3, 0.4]]];
+ * ```
+ */
 export type SequenceInput = ArrayLike<number> | TensorLike;
 
 const INT32_MIN = -2147483648;
@@ -35,6 +72,12 @@ const INT32_MAX = 2147483647;
 /**
  * Pads (and truncates) sequences to one length with Keras `pad_sequences` semantics. Steps
  * may be numbers or vectors; every step must have the shape of the first non-empty sequence's.
+ *
+ * @example
+ * ```ts
+ * const { x, lengths } = data.padSequences([[1], [2, 3], [4, 5, 6]]);   // [[0,0,1],[0,2,3],[4,5,6]], lengths [1,2,3]
+ * data.padSequences(seqs, { maxlen: 100, padding: 'post', truncating: 'post', dtype: 'int32' });
+ * ```
  */
 export function padSequences(seqs: readonly SequenceInput[], options: PadOptions & { dtype: 'int32' }): PaddedSequences<Int32Array>;
 export function padSequences(seqs: readonly SequenceInput[], options?: PadOptions & { dtype?: 'float32' }): PaddedSequences<Float32Array>;
@@ -81,6 +124,12 @@ export function padSequences(seqs: readonly SequenceInput[], options: PadOptions
 /**
  * A [samples, maxlen] mask of 1 for real steps and 0 for padding, from padSequences' lengths
  * (`padding` must match the one used there).
+ *
+ * @example
+ * ```ts
+ * const { x, lengths } = data.padSequences(seqs, { maxlen: 50, padding: 'post' });
+ * const mask = data.sequenceMask(lengths, 50, 'post');    // [samples, 50] of 1 and 0
+ * ```
  */
 export function sequenceMask(lengths: ArrayLike<number>, maxlen: number, padding: PadSide = 'pre'): Tensor {
   if (!(Array.isArray(lengths) || ArrayBuffer.isView(lengths))) throw new DataError('lengths', `expected an array of sequence lengths, got ${describe(lengths)}`);

@@ -27,6 +27,7 @@ abstract class FeatureScaler {
   /** Learns the statistics of `data` ([rows × features], finite). */
   protected abstract learn(data: Float32Array, features: number): void;
 
+  /** Whether fit() has run (transform and inverseTransform need it). */
   get isFitted(): boolean {
     return this.affine() !== undefined;
   }
@@ -85,6 +86,14 @@ abstract class FeatureScaler {
   }
 }
 
+/**
+ * Options of {@link standardScaler}.
+ *
+ * @example
+ * ```ts
+ * data.standardScaler({ withMean: false });    // divide by the std only
+ * ```
+ */
 export interface StandardScalerOptions {
   /** Subtract the mean. Default true. */
   withMean?: boolean;
@@ -92,10 +101,23 @@ export interface StandardScalerOptions {
   withStd?: boolean;
 }
 
+/**
+ * What StandardScaler.toJSON() writes and StandardScaler.fromJSON() reads.
+ *
+ * @example
+ * ```ts
+ * const json: data.StandardScalerJSON = data.standardScaler().fit(xTrain).toJSON();
+ * data.StandardScaler.fromJSON(json);
+ * ```
+ */
 export interface StandardScalerJSON {
+  /** Always 'seqwasm.standardScaler'. */
   format: 'seqwasm.standardScaler';
+  /** The format version, 1. */
   version: 1;
+  /** The withMean option. */
   withMean: boolean;
+  /** The withStd option. */
   withStd: boolean;
   /** Per-feature means, or null before fit. */
   mean: number[] | null;
@@ -103,10 +125,24 @@ export interface StandardScalerJSON {
   scale: number[] | null;
 }
 
-/** (x − mean) / std per feature, std the population (ddof 0) one; constant features get std 1, as sklearn. */
+/**
+ * (x − mean) / std per feature, std the population (ddof 0) one; constant features get std 1,
+ * as sklearn. The feature axis is the last one; statistics are float64, the same bits in every
+ * engine. Make one with {@link standardScaler}.
+ *
+ * @example
+ * ```ts
+ * const scaler = data.standardScaler().fit(xTrain);
+ * const xs = scaler.transform(xTest);
+ * const back = scaler.inverseTransform(predictions);
+ * const restored = data.StandardScaler.fromJSON(JSON.stringify(scaler));
+ * ```
+ */
 export class StandardScaler extends FeatureScaler {
   protected readonly kind = 'StandardScaler';
+  /** Whether the mean is subtracted. */
   readonly withMean: boolean;
+  /** Whether values are divided by the standard deviation. */
   readonly withStd: boolean;
   private stats: { mean: Float64Array; scale: Float64Array } | undefined;
 
@@ -157,6 +193,7 @@ export class StandardScaler extends FeatureScaler {
     this.stats = { mean, scale };
   }
 
+  /** The JSON form (JSON.stringify calls it) that fromJSON() restores. */
   toJSON(): StandardScalerJSON {
     return {
       format: 'seqwasm.standardScaler',
@@ -184,23 +221,54 @@ export class StandardScaler extends FeatureScaler {
   }
 }
 
+/**
+ * Options of {@link minMaxScaler}.
+ *
+ * @example
+ * ```ts
+ * data.minMaxScaler({ featureRange: [-1, 1] });
+ * ```
+ */
 export interface MinMaxScalerOptions {
   /** [min, max] that each feature's training range maps onto. Default [0, 1]. */
   featureRange?: readonly [number, number];
 }
 
+/**
+ * What MinMaxScaler.toJSON() writes and MinMaxScaler.fromJSON() reads.
+ *
+ * @example
+ * ```ts
+ * const json: data.MinMaxScalerJSON = data.minMaxScaler().fit(xTrain).toJSON();
+ * data.MinMaxScaler.fromJSON(json);
+ * ```
+ */
 export interface MinMaxScalerJSON {
+  /** Always 'seqwasm.minMaxScaler'. */
   format: 'seqwasm.minMaxScaler';
+  /** The format version, 1. */
   version: 1;
+  /** The featureRange option. */
   featureRange: [number, number];
   /** Per-feature minimum and maximum seen by fit, or null before fit. */
   dataMin: number[] | null;
+  /** Per-feature maximum seen by fit, or null before fit. */
   dataMax: number[] | null;
 }
 
-/** Maps each feature's [min, max] seen by fit onto featureRange; a constant feature maps to featureRange[0], as sklearn. */
+/**
+ * Maps each feature's [min, max] seen by fit onto featureRange; a constant feature maps to
+ * featureRange[0], as sklearn. Make one with {@link minMaxScaler}.
+ *
+ * @example
+ * ```ts
+ * const scaler = data.minMaxScaler({ featureRange: [-1, 1] }).fit(xTrain);
+ * scaler.transform(xTest);
+ * ```
+ */
 export class MinMaxScaler extends FeatureScaler {
   protected readonly kind = 'MinMaxScaler';
+  /** The [min, max] each feature maps onto. */
   readonly featureRange: readonly [number, number];
   private stats: { dataMin: Float64Array; dataMax: Float64Array } | undefined;
 
@@ -249,6 +317,7 @@ export class MinMaxScaler extends FeatureScaler {
     this.stats = { dataMin, dataMax };
   }
 
+  /** The JSON form (JSON.stringify calls it) that fromJSON() restores. */
   toJSON(): MinMaxScalerJSON {
     return {
       format: 'seqwasm.minMaxScaler',
@@ -277,12 +346,28 @@ export class MinMaxScaler extends FeatureScaler {
   }
 }
 
-/** sklearn-style StandardScaler: `const s = standardScaler().fit(xTrain); s.transform(xTest)`. */
+/**
+ * sklearn-style StandardScaler: `const s = standardScaler().fit(xTrain); s.transform(xTest)`.
+ * Fit it on the training data only.
+ *
+ * @example
+ * ```ts
+ * const scaler = data.standardScaler().fit(xTrain);
+ * const [train, test] = [scaler.transform(xTrain), scaler.transform(xTest)];
+ * ```
+ */
 export function standardScaler(options?: StandardScalerOptions): StandardScaler {
   return new StandardScaler(options);
 }
 
-/** sklearn-style MinMaxScaler onto featureRange (default [0, 1]). */
+/**
+ * sklearn-style MinMaxScaler onto featureRange (default [0, 1]).
+ *
+ * @example
+ * ```ts
+ * const scaled = data.minMaxScaler({ featureRange: [-1, 1] }).fitTransform(series);
+ * ```
+ */
 export function minMaxScaler(options?: MinMaxScalerOptions): MinMaxScaler {
   return new MinMaxScaler(options);
 }

@@ -6,6 +6,14 @@ import { gatherRows, pairedSamples } from './batching.js';
 import { DataError, describe } from './errors.js';
 import { flag, optionsOf, seedOption } from './validate.js';
 
+/**
+ * Options of {@link trainTestSplit}.
+ *
+ * @example
+ * ```ts
+ * data.trainTestSplit(x, y, { testSize: 100, shuffle: false });   // the last 100 samples for testing
+ * ```
+ */
 export interface SplitOptions {
   /** A fraction in (0, 1) of the samples (rounded up, as sklearn), or a whole number of samples. Default 0.25. */
   testSize?: number;
@@ -15,13 +23,33 @@ export interface SplitOptions {
   seed?: number;
 }
 
+/**
+ * What trainTestSplit(x) returns without y.
+ *
+ * @example
+ * ```ts
+ * const { xTrain, xTest }: data.Split = data.trainTestSplit(x, null, { testSize: 0.1 });
+ * ```
+ */
 export interface Split {
+  /** The training samples of x. */
   xTrain: Tensor;
+  /** The test samples of x. */
   xTest: Tensor;
 }
 
+/**
+ * What trainTestSplit(x, y) returns: x and y split alike.
+ *
+ * @example
+ * ```ts
+ * const { xTrain, xTest, yTrain, yTest }: data.SplitXY = data.trainTestSplit(x, y, { seed: 7 });
+ * ```
+ */
 export interface SplitXY extends Split {
+  /** The targets of xTrain. */
   yTrain: Tensor;
+  /** The targets of xTest. */
   yTest: Tensor;
 }
 
@@ -29,6 +57,12 @@ export interface SplitXY extends Split {
  * Splits samples into train and test parts, x and y alike. Shuffled: the test part is the
  * first testSize samples of a seeded permutation, train the rest (as sklearn's ShuffleSplit).
  * Not shuffled: train is the first samples, test the last.
+ *
+ * @example
+ * ```ts
+ * const { xTrain, xTest, yTrain, yTest } = data.trainTestSplit(x, y, { testSize: 0.2, seed: 7 });
+ * const { xTrain: past, xTest: recent } = data.trainTestSplit(windows, null, { testSize: 0.1, shuffle: false });
+ * ```
  */
 export function trainTestSplit(x: TensorLike, y: TensorLike, options?: SplitOptions): SplitXY;
 export function trainTestSplit(x: TensorLike, y?: null, options?: SplitOptions): Split;
@@ -47,10 +81,31 @@ export function trainTestSplit(x: TensorLike, y?: TensorLike | null, options: Sp
 
 /**
  * x and y with their samples in the same seeded random order (sklearn's utils.shuffle);
- * new tensors, the inputs are left as they are.
+ * new tensors, the inputs are left as they are. The seed defaults to 0.
+ *
+ * @example
+ * ```ts
+ * const shuffled = data.shuffle(x, y, { seed: 1 });   // shuffled.x[i] still goes with shuffled.y[i]
+ * ```
  */
-export function shuffle(x: TensorLike, y: TensorLike, options?: { seed?: number }): { x: Tensor; y: Tensor };
-export function shuffle(x: TensorLike, y?: null, options?: { seed?: number }): { x: Tensor };
+export function shuffle(
+  x: TensorLike,
+  y: TensorLike,
+  options?: { seed?: number },
+): {
+  /** x, samples reordered. */
+  x: Tensor;
+  /** y, samples reordered the same way. */
+  y: Tensor;
+};
+export function shuffle(
+  x: TensorLike,
+  y?: null,
+  options?: { seed?: number },
+): {
+  /** x, samples reordered. */
+  x: Tensor;
+};
 export function shuffle(x: TensorLike, y?: TensorLike | null, options: { seed?: number } = {}): { x: Tensor; y?: Tensor } {
   options = optionsOf(options, 'shuffle');
   const samples = pairedSamples(x, y);

@@ -5,8 +5,25 @@ import { DataError, describe } from './errors.js';
 import { readDocument, requiredFlag } from './json.js';
 import { flag, integer, oneOf, optionsOf } from './validate.js';
 
+/**
+ * How text is split into tokens: 'word' on whitespace, 'char' into characters (code points).
+ *
+ * @example
+ * ```ts
+ * const level: data.TokenLevel = 'char';
+ * data.vocabulary('hello world', { level });
+ * ```
+ */
 export type TokenLevel = 'char' | 'word';
 
+/**
+ * Options of {@link vocabulary}.
+ *
+ * @example
+ * ```ts
+ * data.vocabulary(texts, { level: 'word', maxTokens: 5000, oovToken: '[UNK]', maskToken: '' });
+ * ```
+ */
 export interface VocabularyOptions {
   /** 'word' splits on whitespace; 'char' makes every character (code point) a token. Default 'word'. */
   level?: TokenLevel;
@@ -22,14 +39,29 @@ export interface VocabularyOptions {
   stripPunctuation?: boolean;
 }
 
-/** What Vocabulary.toJSON() writes and Vocabulary.fromJSON() reads. */
+/**
+ * What Vocabulary.toJSON() writes and Vocabulary.fromJSON() reads.
+ *
+ * @example
+ * ```ts
+ * await writeFile('vocab.json', JSON.stringify(vocab));   // a VocabularyJSON
+ * const again = data.Vocabulary.fromJSON(await readFile('vocab.json', 'utf8'));
+ * ```
+ */
 export interface VocabularyJSON {
+  /** Always 'seqwasm.vocabulary'. */
   format: 'seqwasm.vocabulary';
+  /** The format version, 1. */
   version: 1;
+  /** How text is split. */
   level: TokenLevel;
+  /** Whether text is lowercased first. */
   lowercase: boolean;
+  /** Whether punctuation is removed first. */
   stripPunctuation: boolean;
+  /** The mask token, null when none. */
   maskToken: string | null;
+  /** The OOV token, null when none. */
   oovToken: string | null;
   /** Every entry in index order, mask and OOV tokens included (Keras `get_vocabulary()`). */
   tokens: string[];
@@ -47,11 +79,30 @@ interface Settings {
   readonly oovToken: string | undefined;
 }
 
+/**
+ * Token vocabulary: text → token indices and back, with the index layout of Keras
+ * `StringLookup` / `TextVectorization` (mask token at 0, then the OOV token, then tokens by
+ * descending frequency), saved and restored as JSON next to a model. Learn one with
+ * {@link vocabulary}.
+ *
+ * @example
+ * ```ts
+ * const vocab = data.vocabulary('ABCDEFGHIJKLMNOPQRSTUVWXYZ', { level: 'char' });
+ * const ids = vocab.encode('KLMNO');           // Int32Array [10, 11, 12, 13, 14]
+ * vocab.decode(ids);                           // 'KLMNO'
+ * const again = data.Vocabulary.fromJSON(JSON.stringify(vocab));
+ * ```
+ */
 export class Vocabulary {
+  /** How text is split into tokens. */
   readonly level: TokenLevel;
+  /** Whether text is lowercased before splitting. */
   readonly lowercase: boolean;
+  /** Whether punctuation and symbols are removed before splitting. */
   readonly stripPunctuation: boolean;
+  /** The padding token at index 0, if any. */
   readonly maskToken: string | undefined;
+  /** The token unknown tokens map to, if any. */
   readonly oovToken: string | undefined;
   /** Every entry in index order, mask and OOV tokens included. */
   readonly tokens: readonly string[];
@@ -70,7 +121,14 @@ export class Vocabulary {
     this.oovIndex = settings.oovToken === undefined ? -1 : this.indices.get(settings.oovToken)!;
   }
 
-  /** Learns a vocabulary from texts; see vocabulary(). */
+  /**
+   * Learns a vocabulary from texts; see vocabulary().
+   *
+   * @example
+   * ```ts
+   * const vocab = data.Vocabulary.fromTexts(['the cat sat', 'the dog'], { oovToken: '[UNK]' });
+   * ```
+   */
   static fromTexts(texts: string | Iterable<string>, options: VocabularyOptions): Vocabulary {
     options = optionsOf(options, 'vocabulary');
     if (typeof texts !== 'string' && (typeof texts !== 'object' || texts === null || typeof (texts as Iterable<string>)[Symbol.iterator] !== 'function')) {
@@ -150,6 +208,7 @@ export class Vocabulary {
     return this.indices.get(token) ?? this.oovIndex;
   }
 
+  /** The JSON form (JSON.stringify calls it) that fromJSON() restores. */
   toJSON(): VocabularyJSON {
     return {
       format: FORMAT,
@@ -163,7 +222,14 @@ export class Vocabulary {
     };
   }
 
-  /** Restores a vocabulary from toJSON()'s object (or its JSON text), checking every field. */
+  /**
+   * Restores a vocabulary from toJSON()'s object (or its JSON text), checking every field (a DataError names a bad one).
+   *
+   * @example
+   * ```ts
+   * const vocab = data.Vocabulary.fromJSON(await readFile('vocab.json', 'utf8'));
+   * ```
+   */
   static fromJSON(json: unknown): Vocabulary {
     const record = readDocument(json, FORMAT);
     const level = record.level;
@@ -196,6 +262,12 @@ export class Vocabulary {
  * Learns a vocabulary from one text or many: tokens ordered by descending frequency, ties by
  * first appearance. Index layout: [maskToken?, oovToken?, most frequent, …]; for Keras
  * `TextVectorization`'s layout pass `{ maskToken: '', oovToken: '[UNK]' }`.
+ *
+ * @example
+ * ```ts
+ * const words = data.vocabulary(['the cat sat', 'the dog sat on the mat'], { maskToken: '', oovToken: '[UNK]', maxTokens: 10000 });
+ * const chars = data.vocabulary('hello world', { level: 'char' });
+ * ```
  */
 export function vocabulary(texts: string | Iterable<string>, options: VocabularyOptions = {}): Vocabulary {
   return Vocabulary.fromTexts(texts, options);

@@ -6,8 +6,16 @@ import { type Batch, BatchIterable, BatchSchedule } from './batching.js';
 import { DataError, describe } from './errors.js';
 import { assertFinite, flag, integer, optionsOf, rowsOf, zeros } from './validate.js';
 
+/**
+ * Options of {@link timeseriesWindows} (Keras `timeseries_dataset_from_array` names, camelCase).
+ *
+ * @example
+ * ```ts
+ * data.timeseriesWindows(rows, { sequenceLength: 120, samplingRate: 6, targetOffset: 864, targetColumns: 1 });
+ * ```
+ */
 export interface TimeseriesOptions {
-  /** Steps per window. */
+  /** Steps per window, an integer >= 1. Required. */
   sequenceLength: number;
   /** Series steps between the starts of consecutive windows. Default 1. */
   sequenceStride?: number;
@@ -50,9 +58,18 @@ export interface TimeseriesOptions {
   dropRemainder?: boolean;
 }
 
-/** All windows at once (timeseriesWindows without batchSize): x, and y when a target option is given. */
+/**
+ * All windows at once (timeseriesWindows without batchSize): x, and y when a target option is given.
+ *
+ * @example
+ * ```ts
+ * const { x, y }: data.TimeseriesSamples = data.timeseriesWindows(series, { sequenceLength: 24, horizon: 1 });
+ * ```
+ */
 export interface TimeseriesSamples {
+  /** The windows, [N, sequenceLength, features]. */
   x: Tensor;
+  /** Their targets, when targets, targetOffset or horizon was given. */
   y?: Tensor;
 }
 
@@ -81,8 +98,19 @@ interface WindowPlan {
   readonly target: TargetPlan | undefined;
 }
 
-/** The lazy result of timeseriesWindows with batchSize: each `for…of` is one pass over all windows. */
+/**
+ * The lazy result of timeseriesWindows with batchSize: each `for…of` is one pass over all
+ * windows, copied batch by batch, so a long series never has all its windows in memory.
+ *
+ * @example
+ * ```ts
+ * const windows = data.timeseriesWindows(bigSeries, { sequenceLength: 48, horizon: 12, batchSize: 256, shuffle: true });
+ * windows.windowShape;                       // [48, 1]
+ * await model.fit(windows, { epochs: 10 });
+ * ```
+ */
 export class WindowBatches extends BatchIterable<Batch> {
+  /** @internal made by timeseriesWindows(). */
   constructor(
     private readonly plan: WindowPlan,
     schedule: BatchSchedule,
@@ -115,7 +143,14 @@ export class WindowBatches extends BatchIterable<Batch> {
  * [N, L, F] (a 1-D series gets F = 1: recurrent layers want a feature axis; Keras would give
  * [N, L]) and y when a target option is given. With batchSize, returns a WindowBatches
  * of `{ xs, ys }` batches (what fit() takes) that copies windows batch by batch and never
- * holds all of them.
+ * holds all of them. Bad options are a DataError naming the option.
+ *
+ * @example
+ * ```ts
+ * const { x, y } = data.timeseriesWindows(series, { sequenceLength: 24, horizon: 1 });   // [T, F] → x [N, 24, F], y [N, 1, F]
+ * data.timeseriesWindows(series, { sequenceLength: 10, targets });                       // Keras: targets[i] goes with the window starting at i
+ * for (const { xs, ys } of data.timeseriesWindows(bigSeries, { sequenceLength: 48, targetOffset: 48, batchSize: 256 })) {}
+ * ```
  */
 export function timeseriesWindows(series: TensorLike, options: TimeseriesOptions & { batchSize: number }): WindowBatches;
 export function timeseriesWindows(series: TensorLike, options: TimeseriesOptions & { batchSize?: undefined }): TimeseriesSamples;
@@ -264,6 +299,14 @@ function copy(src: Float32Array, from: number, dst: Float32Array, at: number, co
   return at + count;
 }
 
+/**
+ * Options of {@link slidingWindows}.
+ *
+ * @example
+ * ```ts
+ * data.slidingWindows(text, 40, { step: 3 });   // every third start, as the Keras text-generation lesson
+ * ```
+ */
 export interface SlidingWindowOptions {
   /** Symbols between the starts of consecutive windows. Default 1. */
   step?: number;
@@ -278,10 +321,43 @@ export interface SlidingWindowOptions {
  * - numbers (e.g. token indices from a vocabulary, also a typed array) give number[] windows
  *   and numbers, which fit(), toTensor() and oneHot() take as they are;
  * - an array of any other symbols gives arrays of them.
+ *
+ * @example
+ * ```ts
+ * const { windows, next } = data.slidingWindows('ABCDEFGHIJKLMNOPQRSTUVWXYZ', 3);   // 'ABC' → 'D', …
+ * data.slidingWindows([...vocab.encode(text)], 40, { step: 3 });                   // number[] windows of token ids
+ * ```
  */
-export function slidingWindows(sequence: string, length: number, options?: SlidingWindowOptions): { windows: string[]; next: string[] };
-export function slidingWindows(sequence: ArrayLike<number>, length: number, options?: SlidingWindowOptions): { windows: number[][]; next: number[] };
-export function slidingWindows<T>(sequence: readonly T[], length: number, options?: SlidingWindowOptions): { windows: T[][]; next: T[] };
+export function slidingWindows(
+  sequence: string,
+  length: number,
+  options?: SlidingWindowOptions,
+): {
+  /** The windows, `length` characters each. */
+  windows: string[];
+  /** The character after each window. */
+  next: string[];
+};
+export function slidingWindows(
+  sequence: ArrayLike<number>,
+  length: number,
+  options?: SlidingWindowOptions,
+): {
+  /** The windows, `length` numbers each. */
+  windows: number[][];
+  /** The number after each window. */
+  next: number[];
+};
+export function slidingWindows<T>(
+  sequence: readonly T[],
+  length: number,
+  options?: SlidingWindowOptions,
+): {
+  /** The windows, `length` symbols each. */
+  windows: T[][];
+  /** The symbol after each window. */
+  next: T[];
+};
 export function slidingWindows(sequence: string | ArrayLike<unknown>, length: number, options: SlidingWindowOptions = {}): { windows: string[] | unknown[][]; next: unknown[] } {
   const windowLength = integer('length', length, 1);
   const step = integer('step', optionsOf(options, 'slidingWindows').step ?? 1, 1);

@@ -6,9 +6,25 @@ import type { F32Region } from '../runtime/arena.js';
 import { exportsOf, inPlaceOrApart, offsets } from './buffers.js';
 import { dim } from './validate.js';
 
-/** The element-wise activations with a buffer kernel. */
+/**
+ * The element-wise activations with a buffer kernel.
+ *
+ * @example
+ * ```ts
+ * const kind: kernels.UnaryActivation = 'relu';
+ * kernels.activate(kind, x);
+ * ```
+ */
 export type UnaryActivation = 'exp' | 'sigmoid' | 'tanh' | 'hardSigmoid' | 'hardSigmoidKeras3' | 'relu';
-/** The activations whose derivative a backward pass takes from the stored output. */
+/**
+ * The activations whose derivative a backward pass takes from the stored output.
+ *
+ * @example
+ * ```ts
+ * const kind: kernels.GradActivation = 'sigmoid';
+ * kernels.activateGrad(kind, y, dy);
+ * ```
+ */
 export type GradActivation = 'sigmoid' | 'tanh' | 'hardSigmoid' | 'hardSigmoidKeras3' | 'relu';
 
 type ActivationExports = Record<UnaryActivation, (src: number, dst: number, n: number) => void> &
@@ -20,7 +36,15 @@ type ActivationExports = Record<UnaryActivation, (src: number, dst: number, n: n
 const UNARY = new Set<string>(['exp', 'sigmoid', 'tanh', 'hardSigmoid', 'hardSigmoidKeras3', 'relu']);
 const GRAD = new Set<string>(['sigmoid', 'tanh', 'hardSigmoid', 'hardSigmoidKeras3', 'relu']);
 
-/** dst = kind(src) over the first n floats (in place by default). */
+/**
+ * dst = kind(src) over the first n floats (in place by default).
+ *
+ * @example
+ * ```ts
+ * kernels.activate('sigmoid', x);            // in place
+ * kernels.activate('tanh', x, y);            // y = tanh(x)
+ * ```
+ */
 export function activate(kind: UnaryActivation, src: F32Region, dst = src, n = src.length): void {
   if (!UNARY.has(kind)) throw new RangeError(`activate(kind): expected one of ${[...UNARY].join(', ')}, got ${String(kind)}`);
   const [srcOffset, dstOffset] = offsets(kind, n, { src, dst });
@@ -28,32 +52,74 @@ export function activate(kind: UnaryActivation, src: F32Region, dst = src, n = s
   exportsOf<ActivationExports>(kind)[kind](srcOffset, dstOffset, n);
 }
 
-/** dst = e^src (≤ 1 ULP; +Inf from 88.72283935546875 up, 0 from −103.97208404541016 down). */
+/**
+ * dst = e^src (≤ 1 ULP; +Inf from 88.72283935546875 up, 0 from −103.97208404541016 down).
+ *
+ * @example
+ * ```ts
+ * kernels.exp(x);                             // x = e^x, in place
+ * ```
+ */
 export function exp(src: F32Region, dst = src, n = src.length): void {
   activate('exp', src, dst, n);
 }
 
-/** dst = 1/(1 + e^−src) (≤ 2 ULP). */
+/**
+ * dst = 1/(1 + e^−src) (≤ 2 ULP).
+ *
+ * @example
+ * ```ts
+ * kernels.sigmoid(logits, probs);
+ * ```
+ */
 export function sigmoid(src: F32Region, dst = src, n = src.length): void {
   activate('sigmoid', src, dst, n);
 }
 
-/** dst = tanh(src) (≤ 4 ULP, exactly odd). */
+/**
+ * dst = tanh(src) (≤ 4 ULP, exactly odd).
+ *
+ * @example
+ * ```ts
+ * kernels.tanh(x);
+ * ```
+ */
 export function tanh(src: F32Region, dst = src, n = src.length): void {
   activate('tanh', src, dst, n);
 }
 
-/** dst = clip(0.2·src + 0.5, 0, 1), TF.js's hardSigmoid. */
+/**
+ * dst = clip(0.2·src + 0.5, 0, 1), TF.js's hardSigmoid.
+ *
+ * @example
+ * ```ts
+ * kernels.hardSigmoid(x);
+ * ```
+ */
 export function hardSigmoid(src: F32Region, dst = src, n = src.length): void {
   activate('hardSigmoid', src, dst, n);
 }
 
-/** dst = relu6(src + 3) / 6 = clip(src/6 + 0.5, 0, 1), Keras 3's hard_sigmoid. */
+/**
+ * dst = relu6(src + 3) / 6 = clip(src/6 + 0.5, 0, 1), Keras 3's hard_sigmoid.
+ *
+ * @example
+ * ```ts
+ * kernels.hardSigmoidKeras3(x);
+ * ```
+ */
 export function hardSigmoidKeras3(src: F32Region, dst = src, n = src.length): void {
   activate('hardSigmoidKeras3', src, dst, n);
 }
 
-/** dst = max(src, 0); NaN stays NaN. */
+/**
+ * dst = max(src, 0); NaN stays NaN.
+ *
+ * @example
+ * ```ts
+ * kernels.relu(x);
+ * ```
+ */
 export function relu(src: F32Region, dst = src, n = src.length): void {
   activate('relu', src, dst, n);
 }
@@ -63,6 +129,12 @@ export function relu(src: F32Region, dst = src, n = src.length): void {
  * σ' = y(1 − y), tanh' = 1 − y², relu' = [y > 0], hardSigmoid' = 0.2·[0 < y < 1],
  * hardSigmoidKeras3' = [0 < y < 1]/6.
  * dx defaults to dy (in place).
+ *
+ * @example
+ * ```ts
+ * kernels.activate('tanh', x, y);
+ * kernels.activateGrad('tanh', y, dy);       // dy = dy·(1 − y²), in place
+ * ```
  */
 export function activateGrad(kind: GradActivation, y: F32Region, dy: F32Region, dx = dy, n = y.length): void {
   if (!GRAD.has(kind)) throw new RangeError(`activateGrad(kind): expected one of ${[...GRAD].join(', ')}, got ${String(kind)}`);
@@ -86,13 +158,25 @@ function rowMap(what: string, rows: number, cols: number, inputs: Record<string,
 /**
  * Row-wise softmax of a row-major rows×cols matrix, max-subtracted, each row's sum taken in
  * a fixed order. A row holding NaN or +Inf (or only −Inf) becomes NaN. dst defaults to src.
+ *
+ * @example
+ * ```ts
+ * kernels.softmax(logits, rows, cols);        // each row now sums to 1
+ * ```
  */
 export function softmax(src: F32Region, rows: number, cols: number, dst = src): void {
   const [srcOffset, dstOffset] = rowMap('softmax', rows, cols, { src }, ['dst', dst]);
   exportsOf<ActivationExports>('softmax').softmax(srcOffset, dstOffset, rows, cols);
 }
 
-/** The backward pass of row-wise softmax from its output y: dx = y·(dy − Σ_j dy·y) per row. */
+/**
+ * The backward pass of row-wise softmax from its output y: dx = y·(dy − Σ_j dy·y) per row.
+ *
+ * @example
+ * ```ts
+ * kernels.softmaxGrad(probs, dProbs, rows, cols, dLogits);
+ * ```
+ */
 export function softmaxGrad(y: F32Region, dy: F32Region, rows: number, cols: number, dx = dy): void {
   const [yOffset, dyOffset, dxOffset] = rowMap('softmaxGrad', rows, cols, { y, dy }, ['dx', dx]);
   exportsOf<ActivationExports>('softmaxGrad').softmaxGrad(yOffset, dyOffset, dxOffset, rows, cols);

@@ -31,22 +31,50 @@ function binary(kernel: BinaryKernel, a: F32Region, b: F32Region, dst: F32Region
   exportsOf<ElementwiseExports>(kernel)[kernel](aOffset, bOffset, dstOffset, n);
 }
 
-/** dst = a + b over the first n floats. */
+/**
+ * dst = a + b over the first n floats.
+ *
+ * @example
+ * ```ts
+ * kernels.add(a, b, sum);
+ * ```
+ */
 export function add(a: F32Region, b: F32Region, dst: F32Region, n = a.length): void {
   binary('add', a, b, dst, n);
 }
 
-/** dst = a − b over the first n floats. */
+/**
+ * dst = a − b over the first n floats.
+ *
+ * @example
+ * ```ts
+ * kernels.sub(prediction, target, difference);
+ * ```
+ */
 export function sub(a: F32Region, b: F32Region, dst: F32Region, n = a.length): void {
   binary('sub', a, b, dst, n);
 }
 
-/** dst = a·b element-wise over the first n floats. */
+/**
+ * dst = a·b element-wise over the first n floats.
+ *
+ * @example
+ * ```ts
+ * kernels.mul(a, mask, a);                   // in place
+ * ```
+ */
 export function mul(a: F32Region, b: F32Region, dst: F32Region, n = a.length): void {
   binary('mul', a, b, dst, n);
 }
 
-/** y += alpha·x over the first n floats (a multiply and an add, each rounded). */
+/**
+ * y += alpha·x over the first n floats (a multiply and an add, each rounded).
+ *
+ * @example
+ * ```ts
+ * kernels.axpy(-0.01, grad, weights);           // weights −= 0.01·grad
+ * ```
+ */
 export function axpy(alpha: number, x: F32Region, y: F32Region, n = x.length): void {
   const what = 'axpy';
   scalar(what, 'alpha', alpha);
@@ -55,7 +83,14 @@ export function axpy(alpha: number, x: F32Region, y: F32Region, n = x.length): v
   exportsOf<ElementwiseExports>(what).axpy(xOffset, yOffset, n, alpha);
 }
 
-/** dst = alpha·src over the first n floats (in place by default). */
+/**
+ * dst = alpha·src over the first n floats (in place by default).
+ *
+ * @example
+ * ```ts
+ * kernels.scale(0.5, x);                      // x *= 0.5, in place
+ * ```
+ */
 export function scale(alpha: number, src: F32Region, dst = src, n = src.length): void {
   const what = 'scale';
   scalar(what, 'alpha', alpha);
@@ -64,7 +99,14 @@ export function scale(alpha: number, src: F32Region, dst = src, n = src.length):
   exportsOf<ElementwiseExports>(what).scale(srcOffset, dstOffset, n, alpha);
 }
 
-/** dst = min(max(src, lo), hi) over the first n floats (in place by default); NaN stays NaN. */
+/**
+ * dst = min(max(src, lo), hi) over the first n floats (in place by default); NaN stays NaN.
+ *
+ * @example
+ * ```ts
+ * kernels.clip(grad, -1, 1);                  // in place
+ * ```
+ */
 export function clip(src: F32Region, lo: number, hi: number, dst = src, n = src.length): void {
   const what = 'clip';
   scalar(what, 'lo', lo);
@@ -75,7 +117,14 @@ export function clip(src: F32Region, lo: number, hi: number, dst = src, n = src.
   exportsOf<ElementwiseExports>(what).clip(srcOffset, dstOffset, n, lo, hi);
 }
 
-/** Sets the first n floats of dst to value. */
+/**
+ * Sets the first n floats of dst to value.
+ *
+ * @example
+ * ```ts
+ * kernels.fill(grad, 0);
+ * ```
+ */
 export function fill(dst: F32Region, value: number, n = dst.length): void {
   const what = 'fill';
   scalar(what, 'value', value);
@@ -83,14 +132,28 @@ export function fill(dst: F32Region, value: number, n = dst.length): void {
   exportsOf<ElementwiseExports>(what).fill(dstOffset, n, value);
 }
 
-/** Copies the first n floats of src to dst; the two may overlap in any way. */
+/**
+ * Copies the first n floats of src to dst; the two may overlap in any way.
+ *
+ * @example
+ * ```ts
+ * kernels.copy(src, dst);
+ * ```
+ */
 export function copy(src: F32Region, dst: F32Region, n = src.length): void {
   const what = 'copy';
   const [srcOffset, dstOffset] = offsets(what, n, { src, dst });
   exportsOf<ElementwiseExports>(what).copy(srcOffset, dstOffset, n);
 }
 
-/** dst (cols×rows) = srcᵀ for a row-major rows×cols src; dst may not overlap src. */
+/**
+ * dst (cols×rows) = srcᵀ for a row-major rows×cols src; dst may not overlap src.
+ *
+ * @example
+ * ```ts
+ * kernels.transpose(w, wT, rows, cols);       // wT is cols×rows
+ * ```
+ */
 export function transpose(src: F32Region, dst: F32Region, rows: number, cols: number): void {
   const what = 'transpose';
   dim(`${what}(rows)`, rows, 0);
@@ -104,6 +167,11 @@ export function transpose(src: F32Region, dst: F32Region, rows: number, cols: nu
 /**
  * dst[j] (+)= Σ_i src[i, j] for a row-major rows×cols src: each column summed in row order,
  * starting from dst[j] when accumulating and from +0 otherwise (bias gradients).
+ *
+ * @example
+ * ```ts
+ * kernels.columnSums(dy, dBias, batch, units, true);   // dBias += Σ over the batch
+ * ```
  */
 export function columnSums(src: F32Region, dst: F32Region, rows: number, cols: number, accumulate = false): void {
   const what = 'columnSums';
@@ -117,14 +185,28 @@ export function columnSums(src: F32Region, dst: F32Region, rows: number, cols: n
   exportsOf<ElementwiseExports>(what).columnSums(srcOffset, dstOffset, rows, cols, +accumulate);
 }
 
-/** Σ src[i]² over the first n floats, in float64 and a fixed order (gradient-norm clipping). */
+/**
+ * Σ src[i]² over the first n floats, in float64 and a fixed order (gradient-norm clipping).
+ *
+ * @example
+ * ```ts
+ * const norm = Math.sqrt(kernels.sumSquares(grad));
+ * ```
+ */
 export function sumSquares(src: F32Region, n = src.length): number {
   const what = 'sumSquares';
   const [srcOffset] = offsets(what, n, { src });
   return exportsOf<ElementwiseExports>(what).sumSquares(srcOffset, n);
 }
 
-/** The index of the first NaN or ±Infinity among the first n floats of src, or −1 when all are finite. */
+/**
+ * The index of the first NaN or ±Infinity among the first n floats of src, or −1 when all are finite.
+ *
+ * @example
+ * ```ts
+ * if (kernels.firstNonFinite(x) >= 0) throw new Error('x holds NaN or ±Infinity');
+ * ```
+ */
 export function firstNonFinite(src: F32Region, n = src.length): number {
   const what = 'firstNonFinite';
   const [srcOffset] = offsets(what, n, { src });

@@ -18,7 +18,15 @@ const PANEL_COLUMNS = 8;
 /** Rows of A per micro-tile (TILE_ROWS in assembly/gemm.ts). */
 const TILE_ROWS = 4;
 
-/** Floats that packWeights writes for an n-column, k-deep operand: ceil(n/8) panels of 8 bias + 8k weights. */
+/**
+ * Floats that packWeights writes for an n-column, k-deep operand: ceil(n/8) panels of 8 bias +
+ * 8k weights. Allocate the `out` of {@link packWeights} with it.
+ *
+ * @example
+ * ```ts
+ * const packed = arena().allocF32(kernels.packedPanelSize(n, k));
+ * ```
+ */
 export function packedPanelSize(n: number, k: number): number {
   dim('n', n);
   dim('k', k);
@@ -28,17 +36,33 @@ export function packedPanelSize(n: number, k: number): number {
 /**
  * Floats of scratch the Wasm gemm packs into (op(b), and aᵀ in 4-row tiles when transA), for
  * planning the scratch of gemm calls made from AssemblyScript kernels.
+ *
+ * @example
+ * ```ts
+ * kernels.gemmScratchSize(true, 32, 64, 128);   // floats of workspace for a 32×64 aᵀ·b, k = 128
+ * ```
  */
 export function gemmScratchSize(transA: boolean, m: number, n: number, k: number): number {
   dim('m', m);
   return packedPanelSize(n, k) + (transA ? Math.ceil(m / TILE_ROWS) * TILE_ROWS * k : 0);
 }
 
+/**
+ * Arguments of {@link packWeights}: the operand op(b) (k×n), an optional bias and the output.
+ *
+ * @example
+ * ```ts
+ * kernels.packWeights({ b: kernel, n: units, k: features, bias, out: packed });
+ * ```
+ */
 export interface PackWeightsOptions {
   /** op(b) is k×n: b stored k×n row-major, or n×k when transB (e.g. to use a kernel transposed). */
   b: F32Region;
+  /** Columns of op(b) (the output width), an integer >= 1. */
   n: number;
+  /** Rows of op(b) (the inner dimension), an integer >= 1. */
   k: number;
+  /** b is stored n×k and used transposed (default false). */
   transB?: boolean;
   /** Row stride of b as stored, in floats (default: its row length, n or k). */
   ldb?: number;
@@ -48,7 +72,17 @@ export interface PackWeightsOptions {
   out: F32Region;
 }
 
-/** Packs op(b) and a bias once, for any number of gemmPacked calls (e.g. once per optimizer step). */
+/**
+ * Packs op(b) and a bias once, for any number of gemmPacked calls (e.g. once per optimizer
+ * step). Throws a RangeError/TypeError naming the argument for a bad size, a region too short
+ * or `out` overlapping an input.
+ *
+ * @example
+ * ```ts
+ * const packed = arena().allocF32(kernels.packedPanelSize(n, k));
+ * kernels.packWeights({ b: w, n, k, transB: true, bias, out: packed });   // w is n×k
+ * ```
+ */
 export function packWeights(options: PackWeightsOptions): void {
   const what = 'packWeights';
   const { b, n, k, transB = false, ldb, bias, out } = object(what, options);
@@ -66,6 +100,14 @@ export function packWeights(options: PackWeightsOptions): void {
   kernels(what).gemmPackB(+transB, n, k, bOffset, bStride, biasOffset, outOffset);
 }
 
+/**
+ * Arguments of {@link gemmPacked}: c (m×n) = a (m×k) · packed operand.
+ *
+ * @example
+ * ```ts
+ * kernels.gemmPacked({ a, packed, c, m, n, k, lda: 2 * k });   // every other row of a
+ * ```
+ */
 export interface GemmPackedOptions {
   /** m×k, row-major with row stride lda. */
   a: F32Region;
@@ -73,16 +115,31 @@ export interface GemmPackedOptions {
   packed: F32Region;
   /** m×n output, row stride ldc. */
   c: F32Region;
+  /** Rows of a and c, an integer >= 1. */
   m: number;
+  /** Columns of c; must match the packWeights call. */
   n: number;
+  /** Columns of a; must match the packWeights call. */
   k: number;
+  /** Row stride of a in floats (default k). */
   lda?: number;
+  /** Row stride of c in floats (default n). */
   ldc?: number;
-  /** Add into c instead of overwriting it. */
+  /** Add into c instead of overwriting it (default false). */
   accumulate?: boolean;
 }
 
-/** c (=|+=) a·packed, where packed holds op(b) and the bias (the layers' path: pack once, multiply often). */
+/**
+ * c (=|+=) a·packed, where packed holds op(b) and the bias (the layers' path: pack once,
+ * multiply often). The summation order is fixed, so the bits do not depend on the shape or
+ * the runtime.
+ *
+ * @example
+ * ```ts
+ * kernels.gemmPacked({ a, packed, c, m, n, k });                    // c = a·wᵀ + bias
+ * kernels.gemmPacked({ a, packed, c, m, n, k, accumulate: true });  // c += a·wᵀ + bias
+ * ```
+ */
 export function gemmPacked(options: GemmPackedOptions): void {
   const what = 'gemmPacked';
   const { a, packed, c, m, n, k, lda, ldc, accumulate = false } = object(what, options);
@@ -93,6 +150,14 @@ export function gemmPacked(options: GemmPackedOptions): void {
   kernels(what).gemmPacked(m, n, k, shape.a, shape.lda, packedOffset, shape.c, shape.ldc, +accumulate);
 }
 
+/**
+ * Arguments of {@link gemm}: c (m×n) = op(a) (m×k) · op(b) (k×n) + bias.
+ *
+ * @example
+ * ```ts
+ * kernels.gemm({ a, b, c, m, n, k, transA: true, accumulate: true });   // c += aᵀ·b
+ * ```
+ */
 export interface GemmOptions {
   /** op(a) is m×k: a stored m×k row-major, or k×m when transA (c = aᵀ·b). */
   a: F32Region;
@@ -100,21 +165,37 @@ export interface GemmOptions {
   b: F32Region;
   /** m×n output, row stride ldc. */
   c: F32Region;
+  /** Rows of op(a) and c, an integer >= 1. */
   m: number;
+  /** Columns of op(b) and c, an integer >= 1. */
   n: number;
+  /** The inner dimension, an integer >= 1. */
   k: number;
+  /** Use a transposed (default false). */
   transA?: boolean;
+  /** Use b transposed (default false). */
   transB?: boolean;
   /** n values added to every row; omitted means none. */
   bias?: F32Region;
   /** Add into c instead of overwriting it. */
   accumulate?: boolean;
+  /** Row stride of a as stored, in floats (default: its row length). */
   lda?: number;
+  /** Row stride of b as stored, in floats (default: its row length). */
   ldb?: number;
+  /** Row stride of c in floats (default n). */
   ldc?: number;
 }
 
-/** c (=|+=) op(a)·op(b) + bias. Packs op(b) (and aᵀ) into a scratch region on every call. */
+/**
+ * c (=|+=) op(a)·op(b) + bias. Packs op(b) (and aᵀ) into a scratch region on every call; for a
+ * weight used many times, {@link packWeights} once and call {@link gemmPacked}.
+ *
+ * @example
+ * ```ts
+ * kernels.gemm({ a, b: w, c, m, n, k, transB: true });   // c = a·wᵀ, w is n×k
+ * ```
+ */
 export function gemm(options: GemmOptions): void {
   const what = 'gemm';
   const { a, b, c, m, n, k, transA = false, transB = false, bias, accumulate = false, lda, ldb, ldc } = object(what, options);

@@ -22,6 +22,12 @@ const MAX_WASM_BYTES = 2 ** 32;
  * (zero counts as positive): orthonormal columns spanning a's, as Keras's Orthogonal takes
  * them. Float64 throughout, the same bits in every runtime. Needs about 8·rows·cols bytes of
  * Wasm memory during the call.
+ *
+ * @example
+ * ```ts
+ * const a = Float64Array.from({ length: 6 }, (_, i) => i * i - 2);   // 3×2
+ * kernels.orthonormalColumns(a, 3, 2);                                 // a's columns now orthonormal
+ * ```
  */
 export function orthonormalColumns(a: Float64Array, rows: number, cols: number): void {
   const what = 'orthonormalColumns';

@@ -22,6 +22,11 @@ import { dim } from './validate.js';
  * What a cross-entropy's `pred` holds and what its gradient is with respect to:
  * 'probabilities' (grad w.r.t. them), 'fused' (pred is the output of the model's final softmax,
  * or sigmoid for binary; grad w.r.t. the logits before it) or 'logits' (grad w.r.t. them).
+ *
+ * @example
+ * ```ts
+ * const mode: kernels.CrossentropyMode = 'fused';   // pred came from a softmax; grad w.r.t. its logits
+ * ```
  */
 export type CrossentropyMode = 'probabilities' | 'fused' | 'logits';
 const MODES: Record<CrossentropyMode, number> = { probabilities: 0, fused: 1, logits: 2 };
@@ -100,52 +105,115 @@ function metric(what: keyof LossExports & `metric${string}`, kind: TargetKind, p
   return exportsOf<LossExports>(what)[what](p, t, m, rows, width, extra);
 }
 
-/** Mean over rows of mean_j (pred − target)²; grad = 2(pred − target)/(rows·width). */
+/**
+ * Mean over rows of mean_j (pred − target)²; grad = 2(pred − target)/(rows·width).
+ *
+ * @example
+ * ```ts
+ * const loss = kernels.meanSquaredError(pred, target, rows, width, grad);   // grad = ∂loss/∂pred
+ * ```
+ */
 export function meanSquaredError(pred: F32Region, target: F32Region, rows: number, width: number, grad?: F32Region, mask?: F32Region): number {
   return loss('lossMeanSquaredError', 'dense', pred, target, rows, width, grad, mask);
 }
 
-/** Mean over rows of mean_j |pred − target|; grad = sign(pred − target)/(rows·width), 0 where equal. */
+/**
+ * Mean over rows of mean_j |pred − target|; grad = sign(pred − target)/(rows·width), 0 where equal.
+ *
+ * @example
+ * ```ts
+ * const loss = kernels.meanAbsoluteError(pred, target, rows, width);
+ * ```
+ */
 export function meanAbsoluteError(pred: F32Region, target: F32Region, rows: number, width: number, grad?: F32Region, mask?: F32Region): number {
   return loss('lossMeanAbsoluteError', 'dense', pred, target, rows, width, grad, mask);
 }
 
-/** Huber: ½d² where |d| <= delta, else delta·|d| − ½delta² (d = pred − target, delta > 0 as float32). */
+/**
+ * Huber: ½d² where |d| <= delta, else delta·|d| − ½delta² (d = pred − target, delta > 0 as float32).
+ *
+ * @example
+ * ```ts
+ * const loss = kernels.huber(pred, target, rows, width, 1.0, grad);
+ * ```
+ */
 export function huber(pred: F32Region, target: F32Region, rows: number, width: number, delta = 1, grad?: F32Region, mask?: F32Region): number {
   scalar('lossHuber', 'delta', delta);
   if (!(Number.isFinite(delta) && delta > 0)) throw new RangeError(`lossHuber(delta): expected a finite number > 0, got ${delta}`);
   return loss('lossHuber', 'dense', pred, target, rows, width, grad, mask, delta);
 }
 
-/** Binary cross-entropy, the mean over each row's elements then over rows; see CrossentropyMode. */
+/**
+ * Binary cross-entropy, the mean over each row's elements then over rows; see CrossentropyMode.
+ *
+ * @example
+ * ```ts
+ * const loss = kernels.binaryCrossentropy(probs, target, rows, 1, 'probabilities', grad);
+ * ```
+ */
 export function binaryCrossentropy(pred: F32Region, target: F32Region, rows: number, width: number, mode: CrossentropyMode = 'probabilities', grad?: F32Region, mask?: F32Region): number {
   const what = 'lossBinaryCrossentropy';
   return loss(what, 'dense', pred, target, rows, width, grad, mask, crossentropyMode(what, mode));
 }
 
-/** Categorical cross-entropy with [rows, width] targets (one-hot or soft); see CrossentropyMode. */
+/**
+ * Categorical cross-entropy with [rows, width] targets (one-hot or soft); see CrossentropyMode.
+ *
+ * @example
+ * ```ts
+ * const loss = kernels.categoricalCrossentropy(probs, oneHot, rows, classes, 'fused', dLogits);
+ * ```
+ */
 export function categoricalCrossentropy(pred: F32Region, target: F32Region, rows: number, width: number, mode: CrossentropyMode = 'probabilities', grad?: F32Region, mask?: F32Region): number {
   const what = 'lossCategoricalCrossentropy';
   return loss(what, 'dense', pred, target, rows, width, grad, mask, crossentropyMode(what, mode));
 }
 
-/** Categorical cross-entropy with [rows] integer class ids in [0, width); see CrossentropyMode. */
+/**
+ * Categorical cross-entropy with [rows] integer class ids in [0, width); see CrossentropyMode.
+ *
+ * @example
+ * ```ts
+ * const loss = kernels.sparseCategoricalCrossentropy(logits, ids, rows, classes, 'logits', grad);
+ * ```
+ */
 export function sparseCategoricalCrossentropy(pred: F32Region, ids: F32Region, rows: number, width: number, mode: CrossentropyMode = 'probabilities', grad?: F32Region, mask?: F32Region): number {
   const what = 'lossSparseCategoricalCrossentropy';
   return loss(what, 'sparse', pred, ids, rows, width, grad, mask, crossentropyMode(what, mode));
 }
 
-/** The number of rows whose argmax (first maximum wins) of pred equals that of target. */
+/**
+ * The number of rows whose argmax (first maximum wins) of pred equals that of target.
+ *
+ * @example
+ * ```ts
+ * const accuracy = kernels.categoricalAccuracySum(probs, oneHot, rows, classes) / rows;
+ * ```
+ */
 export function categoricalAccuracySum(pred: F32Region, target: F32Region, rows: number, width: number, mask?: F32Region): number {
   return metric('metricCategoricalAccuracy', 'dense', pred, target, rows, width, mask);
 }
 
-/** The number of rows whose argmax of pred equals the class id. */
+/**
+ * The number of rows whose argmax of pred equals the class id.
+ *
+ * @example
+ * ```ts
+ * const accuracy = kernels.sparseCategoricalAccuracySum(probs, ids, rows, classes) / rows;
+ * ```
+ */
 export function sparseCategoricalAccuracySum(pred: F32Region, ids: F32Region, rows: number, width: number, mask?: F32Region): number {
   return metric('metricSparseCategoricalAccuracy', 'sparse', pred, ids, rows, width, mask);
 }
 
-/** Σ over rows of the fraction of elements where target == (pred > threshold ? 1 : 0). */
+/**
+ * Σ over rows of the fraction of elements where target == (pred > threshold ? 1 : 0).
+ *
+ * @example
+ * ```ts
+ * const accuracy = kernels.binaryAccuracySum(probs, labels, rows, 1) / rows;
+ * ```
+ */
 export function binaryAccuracySum(pred: F32Region, target: F32Region, rows: number, width: number, threshold = 0.5, mask?: F32Region): number {
   const what = 'metricBinaryAccuracy';
   scalar(what, 'threshold', threshold);
@@ -153,12 +221,26 @@ export function binaryAccuracySum(pred: F32Region, target: F32Region, rows: numb
   return metric(what, 'dense', pred, target, rows, width, mask, threshold);
 }
 
-/** Σ over rows of mean_j (pred − target)². */
+/**
+ * Σ over rows of mean_j (pred − target)².
+ *
+ * @example
+ * ```ts
+ * const mse = kernels.meanSquaredErrorSum(pred, target, rows, width) / rows;
+ * ```
+ */
 export function meanSquaredErrorSum(pred: F32Region, target: F32Region, rows: number, width: number, mask?: F32Region): number {
   return metric('metricMeanSquaredError', 'dense', pred, target, rows, width, mask);
 }
 
-/** Σ over rows of mean_j |pred − target|. */
+/**
+ * Σ over rows of mean_j |pred − target|.
+ *
+ * @example
+ * ```ts
+ * const mae = kernels.meanAbsoluteErrorSum(pred, target, rows, width) / rows;
+ * ```
+ */
 export function meanAbsoluteErrorSum(pred: F32Region, target: F32Region, rows: number, width: number, mask?: F32Region): number {
   return metric('metricMeanAbsoluteError', 'dense', pred, target, rows, width, mask);
 }

@@ -16,39 +16,87 @@ interface OptimizerExports {
   pow64(x: number, y: number): number;
 }
 
+/**
+ * Hyperparameters of {@link sgdUpdate}, Keras 3 semantics.
+ *
+ * @example
+ * ```ts
+ * kernels.sgdUpdate(w, g, velocity, { learningRate: 0.01, momentum: 0.9, nesterov: true });
+ * ```
+ */
 export interface SgdParams {
+  /** Step size (already resolved from any schedule). */
   learningRate: number;
   /** 0 (default): plain SGD and no velocity slot. */
   momentum?: number;
+  /** Nesterov momentum; default false. */
   nesterov?: boolean;
+  /** Decoupled weight decay (AdamW style): w ← w − lr·weightDecay·w first; default 0. */
   weightDecay?: number;
 }
 
+/**
+ * Hyperparameters of {@link rmspropUpdate}, Keras 3 semantics.
+ *
+ * @example
+ * ```ts
+ * kernels.rmspropUpdate(w, g, { meanSquare, meanGrad }, { learningRate: 0.001, rho: 0.9, epsilon: 1e-7, centered: true });
+ * ```
+ */
 export interface RmspropParams {
+  /** Step size (already resolved from any schedule). */
   learningRate: number;
+  /** Decay of the mean square (Keras default 0.9). */
   rho: number;
+  /** Added to the mean square before the square root (Keras default 1e-7). */
   epsilon: number;
   /** 0 (default): no momentum slot. */
   momentum?: number;
+  /** Subtract the squared mean gradient (needs the meanGrad slot); default false. */
   centered?: boolean;
+  /** Decoupled weight decay (AdamW style): w ← w − lr·weightDecay·w first; default 0. */
   weightDecay?: number;
 }
 
+/**
+ * Hyperparameters of {@link adamUpdate}.
+ *
+ * @example
+ * ```ts
+ * kernels.adamUpdate(w, g, { m, v }, { learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, step });
+ * ```
+ */
 export interface AdamParams {
+  /** Step size (already resolved from any schedule). */
   learningRate: number;
+  /** Decay of the first moment (Keras default 0.9). */
   beta1: number;
+  /** Decay of the second moment (Keras default 0.999). */
   beta2: number;
+  /** Added to √v̂ (Keras default 1e-7). */
   epsilon: number;
   /** The step being taken, 1 for the first (bias corrections use β^step). */
   step: number;
   /** Keep v̂ = max(v̂, v) in the vhat slot and use it in place of v. */
   amsgrad?: boolean;
+  /** Decoupled weight decay (AdamW style): w ← w − lr·weightDecay·w first; default 0. */
   weightDecay?: number;
 }
 
+/**
+ * Hyperparameters of {@link adagradUpdate}.
+ *
+ * @example
+ * ```ts
+ * kernels.adagradUpdate(w, g, accumulator, { learningRate: 0.01, epsilon: 1e-7 });
+ * ```
+ */
 export interface AdagradParams {
+  /** Step size (already resolved from any schedule). */
   learningRate: number;
+  /** Added to the accumulator before the square root (Keras default 1e-7). */
   epsilon: number;
+  /** Decoupled weight decay (AdamW style): w ← w − lr·weightDecay·w first; default 0. */
   weightDecay?: number;
 }
 
@@ -89,6 +137,12 @@ function decayFactor(learningRate: number, weightDecay = 0): number {
 /**
  * SGD on the first n floats (Keras 3): w ← w − lr·g, or with momentum μ
  * velocity ← μ·velocity − lr·g and w ← w + velocity (Nesterov: w ← w + μ·velocity − lr·g).
+ * `velocity` is required when momentum is not 0.
+ *
+ * @example
+ * ```ts
+ * kernels.sgdUpdate(w, g, undefined, { learningRate: 0.01 });
+ * ```
  */
 export function sgdUpdate(weights: F32Region, grads: F32Region, velocity: F32Region | undefined, params: SgdParams, n = weights.length): void {
   const what = 'sgdUpdate';
@@ -105,6 +159,11 @@ export function sgdUpdate(weights: F32Region, grads: F32Region, velocity: F32Reg
  * RMSprop on the first n floats (Keras 3): meanSquare ← ρ·meanSquare + (1−ρ)·g²; centered:
  * meanGrad ← ρ·meanGrad + (1−ρ)·g and d = meanSquare − meanGrad² + ε, else d = meanSquare + ε;
  * inc = lr·g/√d; with momentum μ: mom ← μ·mom + inc, w ← w − mom; else w ← w − inc.
+ *
+ * @example
+ * ```ts
+ * kernels.rmspropUpdate(w, g, { meanSquare }, { learningRate: 0.001, rho: 0.9, epsilon: 1e-7 });
+ * ```
  */
 export function rmspropUpdate(
   weights: F32Region,
@@ -132,6 +191,11 @@ export function rmspropUpdate(
  * (AMSGrad: vhat ← max(vhat, v), used for v), w ← w − lr·m̂/(√v̂ + ε) with m̂ = m/(1−β1^step),
  * v̂ = v/(1−β2^step) — ε on the bias-corrected √v̂ as in TF.js (see assembly/optimizers.ts);
  * the powers are of β rounded to float32, as Keras and TF.js take them.
+ *
+ * @example
+ * ```ts
+ * kernels.adamUpdate(w, g, { m, v }, { learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, step: 1 });
+ * ```
  */
 export function adamUpdate(
   weights: F32Region,
@@ -152,7 +216,14 @@ export function adamUpdate(
   exportsOf<OptimizerExports>(what).adamUpdate(w, g, m, v, vhat, n, learningRate, beta1, beta2, epsilon, step, +amsgrad, decayFactor(learningRate, weightDecay));
 }
 
-/** Adagrad on the first n floats: accumulator ← accumulator + g², w ← w − lr·g/√(accumulator + ε). */
+/**
+ * Adagrad on the first n floats: accumulator ← accumulator + g², w ← w − lr·g/√(accumulator + ε).
+ *
+ * @example
+ * ```ts
+ * kernels.adagradUpdate(w, g, accumulator, { learningRate: 0.001, epsilon: 1e-7 });
+ * ```
+ */
 export function adagradUpdate(weights: F32Region, grads: F32Region, accumulator: F32Region, params: AdagradParams, n = weights.length): void {
   const what = 'adagradUpdate';
   const { learningRate, epsilon, weightDecay = 0 } = params;
@@ -165,6 +236,11 @@ export function adagradUpdate(weights: F32Region, grads: F32Region, accumulator:
  * base^exponent in float64, computed by the module's own pow, so the result is the same bits
  * in every JS engine (Math.pow is not: engines differ in the last bits). For learning-rate
  * schedules and anything else that feeds weights.
+ *
+ * @example
+ * ```ts
+ * kernels.pow64(0.96, 2.5);     // the same bits in every runtime
+ * ```
  */
 export function pow64(base: number, exponent: number): number {
   const what = 'pow64';

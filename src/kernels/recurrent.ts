@@ -23,15 +23,46 @@ import type { F32Region } from '../runtime/arena.js';
 import { arena, wasm } from '../runtime/module.js';
 import { dim } from './validate.js';
 
+/**
+ * The recurrent cell a kernel call runs: Elman RNN, LSTM (gates i, f, c, o) or GRU (z, r, h).
+ *
+ * @example
+ * ```ts
+ * const cell: kernels.RecurrentCell = 'gru';
+ * ```
+ */
 export type RecurrentCell = 'simpleRNN' | 'lstm' | 'gru';
+/**
+ * Activations the recurrent kernels compute in Wasm. `hardSigmoid` is TF.js's and Keras 2's
+ * clip(0.2x + 0.5, 0, 1), `hardSigmoidKeras3` is Keras 3's clip(x/6 + 0.5, 0, 1).
+ *
+ * @example
+ * ```ts
+ * const spec: kernels.RecurrentSpec = { cell: 'lstm', units: 8, features: 3, batch: 4, steps: 10, recurrentActivation: 'hardSigmoid' };
+ * ```
+ */
 export type RecurrentActivation = 'linear' | 'relu' | 'sigmoid' | 'tanh' | 'hardSigmoid' | 'hardSigmoidKeras3';
 
-/** What a recurrent layer call computes. */
+/**
+ * What a recurrent layer call computes: the cell, its sizes and options. Every kernel function
+ * of the recurrent family takes one and checks it.
+ *
+ * @example
+ * ```ts
+ * const spec: kernels.RecurrentSpec = { cell: 'lstm', units: 8, features: 26, batch: 32, steps: 5 };
+ * kernels.recurrentWeightShapes(spec);   // { kernel: [26, 32], recurrentKernel: [8, 32], bias: [32] }
+ * ```
+ */
 export interface RecurrentSpec {
+  /** Which cell to run. */
   cell: RecurrentCell;
+  /** U: the state size, an integer >= 1. */
   units: number;
+  /** F: input features per step, an integer >= 1. */
   features: number;
+  /** B: samples in the batch, an integer >= 1. */
   batch: number;
+  /** T: timesteps per sample, an integer >= 1. */
   steps: number;
   /** Candidate / output activation; default 'tanh'. */
   activation?: RecurrentActivation;
@@ -49,26 +80,59 @@ export interface RecurrentSpec {
   maxSteps?: number;
 }
 
+/**
+ * Keras-layout weights to pack with {@link packRecurrentWeights} (shapes from {@link recurrentWeightShapes}).
+ *
+ * @example
+ * ```ts
+ * const weights: kernels.RecurrentWeights = { kernel, recurrentKernel, bias };
+ * kernels.packRecurrentWeights(spec, weights);
+ * ```
+ */
 export interface RecurrentWeights {
+  /** (F, gates·U), row-major. */
   kernel: F32Region;
+  /** (U, gates·U), row-major. */
   recurrentKernel: F32Region;
   /** Required when useBias (the default), absent otherwise. */
   bias?: F32Region;
 }
 
-/** Weights packed for the kernels (see packRecurrentWeights); carries what they were packed for. */
+/**
+ * Weights packed for the kernels (see packRecurrentWeights); carries what they were packed for.
+ *
+ * @example
+ * ```ts
+ * const packed = kernels.packRecurrentWeights(spec, { kernel, recurrentKernel, bias });
+ * // … forward and backward calls …
+ * arena().free(packed.region);
+ * ```
+ */
 export interface PackedRecurrentWeights {
+  /** The packed floats (recurrentPackedSize of the spec); free it when done unless it was your `out`. */
   readonly region: F32Region;
+  /** The cell the weights were packed for. */
   readonly cell: RecurrentCell;
+  /** F the weights were packed for. */
   readonly features: number;
+  /** U the weights were packed for. */
   readonly units: number;
+  /** Whether the GRU weights were packed with resetAfter. */
   readonly resetAfter: boolean;
+  /** Whether a bias was packed. */
   readonly useBias: boolean;
   /** Whether the transposes backward needs are included. */
   readonly withBackward: boolean;
 }
 
-/** Padding: at most one of lengths and mask; neither means every step is real. */
+/**
+ * Padding: at most one of lengths and mask; neither means every step is real.
+ *
+ * @example
+ * ```ts
+ * kernels.recurrentForward(spec, { x, packed, sequence, mask });   // mask [B][T] in Wasm memory, nonzero = real
+ * ```
+ */
 export interface RecurrentMasks {
   /** [B] integers in [0, T]: steps t < lengths[b] of sample b are real. */
   lengths?: ArrayLike<number>;
@@ -80,9 +144,18 @@ export interface RecurrentMasks {
   recurrentDropoutMask?: F32Region;
 }
 
+/**
+ * Inputs and outputs of {@link recurrentForward}; every output is optional.
+ *
+ * @example
+ * ```ts
+ * kernels.recurrentForward(spec, { x, packed, finalH, lengths: [5, 3, 4] });   // padded steps keep the state
+ * ```
+ */
 export interface RecurrentForwardBuffers extends RecurrentMasks {
   /** [B][T][F]. */
   x: F32Region;
+  /** From packRecurrentWeights for the same spec. */
   packed: PackedRecurrentWeights;
   /** [B][U] initial h (default zeros); may be finalH itself (stateful layers). */
   h0?: F32Region;
@@ -98,10 +171,20 @@ export interface RecurrentForwardBuffers extends RecurrentMasks {
   tape?: F32Region;
 }
 
+/**
+ * Inputs and gradient outputs of {@link recurrentBackward}.
+ *
+ * @example
+ * ```ts
+ * kernels.recurrentBackward(spec, { x, packed, tape, dFinalH, dx, dKernel, dRecurrentKernel, dBias });
+ * ```
+ */
 export interface RecurrentBackwardBuffers extends RecurrentMasks {
   /** The same x, packed weights and masks as the forward pass that filled the tape. */
   x: F32Region;
+  /** The packed weights of that forward pass, packed withBackward (the default). */
   packed: PackedRecurrentWeights;
+  /** The tape the training forward pass filled. */
   tape: F32Region;
   /** Upstream gradient of the sequence output [B][T][U] (by processing step). */
   dSequence?: F32Region;
@@ -111,9 +194,13 @@ export interface RecurrentBackwardBuffers extends RecurrentMasks {
   dFinalC?: F32Region;
   /** Gradients, accumulated (+=); each optional. dx [B][T][F], dH0/dC0 [B][U], Keras layouts. */
   dx?: F32Region;
+  /** Gradient of the initial h, [B][U] (+=). */
   dH0?: F32Region;
+  /** LSTM: gradient of the initial c, [B][U] (+=). */
   dC0?: F32Region;
+  /** Gradient of the kernel, (F, gates·U) (+=). */
   dKernel?: F32Region;
+  /** Gradient of the recurrent kernel, (U, gates·U) (+=). */
   dRecurrentKernel?: F32Region;
   /** Only when useBias. */
   dBias?: F32Region;
@@ -214,8 +301,24 @@ function flag(what: string, name: string, value: unknown, fallback: boolean): bo
   return value;
 }
 
-/** Keras weight shapes for a spec (bias absent when useBias is false). */
-export function recurrentWeightShapes(spec: RecurrentSpec): { kernel: number[]; recurrentKernel: number[]; bias?: number[] } {
+/**
+ * Keras weight shapes for a spec (bias absent when useBias is false), to allocate the weights
+ * packRecurrentWeights takes.
+ *
+ * @example
+ * ```ts
+ * kernels.recurrentWeightShapes({ cell: 'gru', units: 4, features: 3, batch: 1, steps: 1 });
+ * // { kernel: [3, 12], recurrentKernel: [4, 12], bias: [2, 12] }   (resetAfter: two biases)
+ * ```
+ */
+export function recurrentWeightShapes(spec: RecurrentSpec): {
+  /** (F, gates·U). */
+  kernel: number[];
+  /** (U, gates·U). */
+  recurrentKernel: number[];
+  /** (gates·U), or (2, 3U) for a GRU with resetAfter. */
+  bias?: number[];
+} {
   const r = resolve('recurrentWeightShapes', spec);
   const gu = r.gates * r.U;
   return {
@@ -229,13 +332,27 @@ function biasFloats(r: Resolved): number {
   return (r.resetAfter ? 2 : 1) * r.gates * r.U;
 }
 
-/** Floats packRecurrentWeights writes (withBackward: the transposes backward needs, default true). */
+/**
+ * Floats packRecurrentWeights writes (withBackward: the transposes backward needs, default true).
+ *
+ * @example
+ * ```ts
+ * const out = arena().allocF32(kernels.recurrentPackedSize(spec));
+ * ```
+ */
 export function recurrentPackedSize(spec: RecurrentSpec, withBackward = true): number {
   const r = resolve('recurrentPackedSize', spec);
   return kernels('recurrentPackedSize').rnnPackedSize(r.code, r.F, r.U, withBackward ? WITH_BACKWARD : 0);
 }
 
-/** Floats of the tape a training forward writes and backward reads. */
+/**
+ * Floats of the tape a training forward writes and backward reads.
+ *
+ * @example
+ * ```ts
+ * const tape = arena().allocF32(kernels.recurrentTapeSize(spec));
+ * ```
+ */
 export function recurrentTapeSize(spec: RecurrentSpec): number {
   const r = resolve('recurrentTapeSize', spec);
   return kernels('recurrentTapeSize').rnnTapeSize(r.code, r.B, r.T, r.U);
@@ -245,6 +362,11 @@ export function recurrentTapeSize(spec: RecurrentSpec): number {
  * Packs Keras weights for the kernels; call again after every weight update. `out`
  * (recurrentPackedSize floats) is reused when given, otherwise allocated from the arena (the
  * caller frees result.region). Only cell, units, features, useBias and resetAfter of the spec matter.
+ *
+ * @example
+ * ```ts
+ * const packed = kernels.packRecurrentWeights(spec, { kernel, recurrentKernel, bias });
+ * ```
  */
 export function packRecurrentWeights(spec: RecurrentSpec, weights: RecurrentWeights, out?: F32Region, packOptions: { withBackward?: boolean } = {}): PackedRecurrentWeights {
   const what = 'packRecurrentWeights';
@@ -285,6 +407,11 @@ function tapeSignature(r: Resolved, masks: MaskOffsets): string {
 /**
  * Forward pass of one layer (one direction). Writes `sequence` (when given), finalH/finalC
  * (when given) and, when `tape` is given, what recurrentBackward needs.
+ *
+ * @example
+ * ```ts
+ * kernels.recurrentForward(spec, { x, packed, sequence, finalH, tape });   // sequence [B][T][U], finalH [B][U]
+ * ```
  */
 export function recurrentForward(spec: RecurrentSpec, buffers: RecurrentForwardBuffers): void {
   const what = 'recurrentForward';
@@ -334,7 +461,15 @@ export function recurrentForward(spec: RecurrentSpec, buffers: RecurrentForwardB
   }
 }
 
-/** Backward pass through the forward that filled `tape`; every gradient accumulates (+=). */
+/**
+ * Backward pass through the forward that filled `tape`; every gradient accumulates (+=), so
+ * zero them (kernels.fill) before a new batch.
+ *
+ * @example
+ * ```ts
+ * kernels.recurrentBackward(spec, { x, packed, tape, dSequence, dx, dKernel, dRecurrentKernel, dBias });
+ * ```
+ */
 export function recurrentBackward(spec: RecurrentSpec, buffers: RecurrentBackwardBuffers): void {
   const what = 'recurrentBackward';
   const r = resolve(what, spec);

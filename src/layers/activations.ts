@@ -8,6 +8,12 @@ import { choice, type Option } from './options.js';
  * hardSigmoid is TF.js's and Keras 2's clip(0.2x + 0.5, 0, 1); hardSigmoidKeras3 is Keras 3's
  * relu6(x + 3)/6 = clip(x/6 + 0.5, 0, 1). Keras saves both as 'hard_sigmoid': loadModel reads
  * it by the file's keras_version, and seqwasm saves the Keras 3 one under its own name.
+ *
+ * @example
+ * ```ts
+ * layers.dense({ units: 1, activation: 'sigmoid' });
+ * layers.gru({ units: 8, recurrentActivation: 'hardSigmoidKeras3' });
+ * ```
  */
 export type ActivationName = 'linear' | 'relu' | 'sigmoid' | 'tanh' | 'hardSigmoid' | 'hardSigmoidKeras3' | 'softmax';
 

@@ -19,8 +19,25 @@ import { RecurrentLayer } from './recurrent.js';
 import type { TensorLike } from '../tensor.js';
 import { wrappable } from './time-distributed.js';
 
+/**
+ * How {@link layers.bidirectional} merges the two directions' outputs: concatenated on the
+ * feature axis (2·units wide) or combined elementwise by sum, product or average.
+ *
+ * @example
+ * ```ts
+ * layers.bidirectional(layers.lstm({ units: 8 }), { mergeMode: 'sum' });   // output [B, 8], not [B, 16]
+ * ```
+ */
 export type MergeMode = 'concat' | 'sum' | 'mul' | 'ave';
 
+/**
+ * Options of {@link layers.bidirectional}.
+ *
+ * @example
+ * ```ts
+ * layers.bidirectional(layers.gru({ units: 8 }), { mergeMode: 'ave' });
+ * ```
+ */
 export interface BidirectionalOptions extends LayerOptions {
   /** How the two directions' outputs combine; default 'concat'. */
   mergeMode?: MergeMode;
@@ -32,8 +49,20 @@ const BIDIRECTIONAL = {
   options: { mergeMode: choice<MergeMode>(['concat', 'sum', 'mul', 'ave'], 'concat') },
 } satisfies LayerKind<OptionTable>;
 
+/**
+ * Runs a recurrent layer over the sequence both ways and merges the outputs (Keras
+ * `Bidirectional`). Create it with {@link layers.bidirectional}.
+ *
+ * @example
+ * ```ts
+ * const bi = new layers.Bidirectional(layers.gru({ units: 8 }), { mergeMode: 'concat' });
+ * bi.forwardLayer.name;        // 'forward_gru…'
+ * ```
+ */
 export class Bidirectional extends Layer<typeof BIDIRECTIONAL.options> {
+  /** The forward direction, made from the template with the name `forward_<name>`. */
   readonly forwardLayer: RecurrentLayer;
+  /** The backward direction (goBackwards), named `backward_<name>`. */
   readonly backwardLayer: RecurrentLayer;
 
   /**
@@ -41,6 +70,7 @@ export class Bidirectional extends Layer<typeof BIDIRECTIONAL.options> {
    * declared input shape (if any) becomes the wrapper's when the wrapper declares none.
    */
   constructor(
+    /** The template layer both directions were made from; it is never built itself. */
     readonly layer: RecurrentLayer,
     options: BidirectionalOptions = {},
   ) {

@@ -14,7 +14,16 @@ import { initializerOption, type InitializerSpec } from './initializers.js';
 import { initializedWeight, Layer, LayerPlan, sizeOf, type BackwardOptions, type ForwardOptions, type LayerKind, type LayerOptions, type Mask, type PlanSetup, type Shape, type WeightSpec } from './layer.js';
 import { flag, positiveInteger, type OptionTable } from './options.js';
 
+/**
+ * Options of {@link layers.dense}.
+ *
+ * @example
+ * ```ts
+ * layers.dense({ units: 10, activation: 'relu', kernelInitializer: 'heNormal', useBias: true });
+ * ```
+ */
 export interface DenseOptions extends LayerOptions {
+  /** Output features, an integer >= 1. Required. */
   units: number;
   /** Default 'linear'. */
   activation?: ActivationName;
@@ -38,6 +47,15 @@ const DENSE = {
   },
 } satisfies LayerKind<OptionTable>;
 
+/**
+ * Densely connected layer, act(x·W + b) on the last axis (per timestep on [B, T, F] input),
+ * Keras `Dense`. Create it with {@link layers.dense}.
+ *
+ * @example
+ * ```ts
+ * const head = new layers.Dense({ units: 10, activation: 'softmax' });   // same as layers.dense(…)
+ * ```
+ */
 export class Dense extends Layer<typeof DENSE.options> {
   private packed: { forward: F32Region; transposed: F32Region; version: number } | undefined;
 

@@ -13,6 +13,14 @@ import { LayerInputError } from './errors.js';
 import { Layer, LayerPlan, sizeOf, type ForwardOptions, type LayerKind, type LayerOptions, type Mask, type PlanSetup, type Shape, type WeightSpec } from './layer.js';
 import { OptionProblem, rate, seed, type OptionTable } from './options.js';
 
+/**
+ * Options of {@link layers.dropout}.
+ *
+ * @example
+ * ```ts
+ * layers.dropout({ rate: 0.3, seed: 5 });
+ * ```
+ */
 export interface DropoutOptions extends LayerOptions {
   /** Fraction of values dropped in training, in [0, 1). */
   rate: number;
@@ -37,6 +45,16 @@ const DROPOUT = {
   },
 } satisfies LayerKind<OptionTable>;
 
+/**
+ * Inverted dropout (Keras `Dropout`): in training, zeroes each value with probability `rate`
+ * and scales the rest by 1/(1 − rate); outside training, the identity. Create it with
+ * {@link layers.dropout}.
+ *
+ * @example
+ * ```ts
+ * const drop = new layers.Dropout({ rate: 0.2 });   // same as layers.dropout({ rate: 0.2 })
+ * ```
+ */
 export class Dropout extends Layer<typeof DROPOUT.options> {
   /** The generator of an explicit seed, drawn from call after call. */
   private readonly ownRng: Prng | undefined;

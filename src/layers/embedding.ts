@@ -15,9 +15,18 @@ import { initializerOption, type InitializerSpec } from './initializers.js';
 import { initializedWeight, Layer, LayerPlan, sizeOf, type LayerKind, type LayerOptions, type Mask, type PlanSetup, type Shape, type WeightSpec } from './layer.js';
 import { flag, optionalPositiveInteger, OptionProblem, positiveInteger, type OptionTable } from './options.js';
 
+/**
+ * Options of {@link layers.embedding}.
+ *
+ * @example
+ * ```ts
+ * layers.embedding({ inputDim: 5000, outputDim: 64, maskZero: true, inputLength: 100 });
+ * ```
+ */
 export interface EmbeddingOptions extends LayerOptions {
   /** Vocabulary size: ids are integers in [0, inputDim). */
   inputDim: number;
+  /** Length of each learned vector, an integer >= 1. Required. */
   outputDim: number;
   /** Default 'randomUniform' (±0.05). */
   embeddingsInitializer?: InitializerSpec;
@@ -39,6 +48,16 @@ const EMBEDDING = {
   },
 } satisfies LayerKind<OptionTable>;
 
+/**
+ * Integer ids → learned vectors (Keras `Embedding`): input [batch, steps] of ids in
+ * [0, inputDim), output [batch, steps, outputDim]. With maskZero, id 0 is padding and the
+ * following layers skip it. Create it with {@link layers.embedding}.
+ *
+ * @example
+ * ```ts
+ * const embed = new layers.Embedding({ inputDim: 1000, outputDim: 32, maskZero: true });
+ * ```
+ */
 export class Embedding extends Layer<typeof EMBEDDING.options> {
   constructor(options: EmbeddingOptions) {
     super(EMBEDDING, options, ({ inputLength }, declared) => {

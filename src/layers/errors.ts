@@ -3,12 +3,27 @@
 // user reading a stack trace knows which of several layers to look at.
 export { describe } from '../data/errors.js';
 
-/** Base of the three layer errors: `layer` is the layer name (or factory), `argument` the option or argument at fault. */
+/**
+ * Base of the three layer errors: `layer` is the layer name (or factory), `argument` the option
+ * or argument at fault. Catch it to handle any layer error.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   layers.lstm({ units: 0 });
+ * } catch (error) {
+ *   if (error instanceof LayerError) console.log(error.layer, error.argument);   // 'lstm' 'units'
+ * }
+ * ```
+ */
 export class LayerError extends Error {
+  /** The class name, shown in printed errors: 'LayerError' or the subclass's. */
   override name = 'LayerError';
 
   constructor(
+    /** The layer's name (e.g. `lstm_1`) or the factory that refused. */
     readonly layer: string,
+    /** The option or argument at fault, e.g. `units`. */
     readonly argument: string,
     problem: string,
   ) {
@@ -16,18 +31,42 @@ export class LayerError extends Error {
   }
 }
 
-/** A bad option when a layer or initializer is created (or read from a saved config). */
+/**
+ * A bad option when a layer or initializer is created (or read from a saved config).
+ *
+ * @example
+ * ```ts
+ * layers.lstm({ units: 8, retrunSequences: true } as never);   // LayerConfigError: … did you mean 'returnSequences'?
+ * ```
+ */
 export class LayerConfigError extends LayerError {
+  /** Always `'LayerConfigError'`. */
   override name = 'LayerConfigError';
 }
 
-/** A bad argument when a layer is built, planned, called or given weights: wrong shape, rank, size or values. */
+/**
+ * A bad argument when a layer is built, planned, called or given weights: wrong shape, rank, size or values.
+ *
+ * @example
+ * ```ts
+ * layers.dense({ units: 4 }).build([null], prng(1));   // LayerInputError: expects input of rank 2 or more
+ * ```
+ */
 export class LayerInputError extends LayerError {
+  /** Always `'LayerInputError'`. */
   override name = 'LayerInputError';
 }
 
-/** A call in the wrong order: counting parameters before build, backward before a training forward, use after dispose. */
+/**
+ * A call in the wrong order: counting parameters before build, backward before a training forward, use after dispose.
+ *
+ * @example
+ * ```ts
+ * layers.lstm({ units: 8 }).countParams();   // LayerStateError: countParams() needs a built layer
+ * ```
+ */
 export class LayerStateError extends LayerError {
+  /** Always `'LayerStateError'`. */
   override name = 'LayerStateError';
 }
 

@@ -1,5 +1,22 @@
-// The `layers` namespace: TF.js-Layers-style factories, the layer classes, initializers,
-// reading saved configs, and the layer errors. See layer.ts for a layer's life cycle.
+/**
+ * The `layers` namespace: TF.js-Layers-style factories (`layers.lstm({ units: 8 })`), the layer
+ * classes, initializers, reading saved configs, and the layer errors. Keras 3 semantics and
+ * weight layouts, so Keras and TF.js weights load unchanged. Bad options are a
+ * {@link LayerConfigError} naming the layer and the option. See {@link layers.Layer} for a
+ * layer's life cycle when driven by hand.
+ *
+ * @example
+ * ```ts
+ * import { sequential, layers } from 'seqwasm';
+ * const model = sequential([
+ *   layers.embedding({ inputDim: 1000, outputDim: 32, maskZero: true }),
+ *   layers.bidirectional(layers.lstm({ units: 16 })),
+ *   layers.dense({ units: 1, activation: 'sigmoid' }),
+ * ]);
+ * ```
+ *
+ * @module
+ */
 import { Bidirectional, type BidirectionalOptions } from './bidirectional.js';
 import { Dense, type DenseOptions } from './dense.js';
 import { Dropout, type DropoutOptions } from './dropout.js';
@@ -9,22 +26,87 @@ import { Masking, type MaskingOptions } from './masking.js';
 import { GRU, LSTM, SimpleRNN, type GruOptions, type LstmOptions, type RecurrentLayer, type SimpleRnnOptions } from './recurrent.js';
 import { TimeDistributed } from './time-distributed.js';
 
-/** Densely connected layer: act(x·W + b) on the last axis (per timestep on sequences). */
+/**
+ * Densely connected layer: act(x·W + b) on the last axis (per timestep on sequences). `units`
+ * is required; activation defaults to 'linear'.
+ *
+ * @example
+ * ```ts
+ * layers.dense({ units: 26, activation: 'softmax' });
+ * ```
+ */
 export const dense = (options: DenseOptions): Dense => new Dense(options);
-/** Integer ids → learned vectors; maskZero makes id 0 padding for the following layers. */
+/**
+ * Integer ids → learned vectors; maskZero makes id 0 padding for the following layers. Input
+ * [batch, steps] of ids in [0, inputDim), output [batch, steps, outputDim].
+ *
+ * @example
+ * ```ts
+ * layers.embedding({ inputDim: vocab.size, outputDim: 16, maskZero: true });
+ * ```
+ */
 export const embedding = (options: EmbeddingOptions): Embedding => new Embedding(options);
-/** Inverted dropout in training, identity otherwise. */
+/**
+ * Inverted dropout in training, identity otherwise. `rate` in [0, 1) is required.
+ *
+ * @example
+ * ```ts
+ * sequential([layers.lstm({ units: 32, inputShape: [10, 4] }), layers.dropout({ rate: 0.2 }), layers.dense({ units: 1 })]);
+ * ```
+ */
 export const dropout = (options: DropoutOptions): Dropout => new Dropout(options);
-/** Marks steps whose features all equal maskValue as padding. */
+/**
+ * Marks steps whose features all equal maskValue (default 0) as padding, so the recurrent
+ * layers after it skip them.
+ *
+ * @example
+ * ```ts
+ * sequential([layers.masking({ maskValue: -1, inputShape: [null, 3] }), layers.gru({ units: 8 })]);
+ * ```
+ */
 export const masking = (options?: MaskingOptions): Masking => new Masking(options);
-/** Elman RNN: h_t = act(x_t·W + h_{t−1}·U + b). */
+/**
+ * Elman RNN: h_t = act(x_t·W + h_{t−1}·U + b). Input [batch, steps, features]; output
+ * [batch, units], or [batch, steps, units] with returnSequences.
+ *
+ * @example
+ * ```ts
+ * layers.simpleRNN({ units: 16, inputShape: [null, 3] });
+ * ```
+ */
 export const simpleRNN = (options: SimpleRnnOptions): SimpleRNN => new SimpleRNN(options);
-/** Long short-term memory (gates i, f, c, o). */
+/**
+ * Long short-term memory (gates i, f, c, o), Keras 3 defaults (sigmoid gates, unitForgetBias).
+ * Input [batch, steps, features]; output [batch, units], or [batch, steps, units] with
+ * returnSequences.
+ *
+ * @example
+ * ```ts
+ * layers.lstm({ units: 8, inputShape: [5, 26] });
+ * layers.lstm({ units: 128, returnSequences: true, dropout: 0.1 });
+ * ```
+ */
 export const lstm = (options: LstmOptions): LSTM => new LSTM(options);
-/** Gated recurrent unit (gates z, r, h; resetAfter by default, as Keras 3). */
+/**
+ * Gated recurrent unit (gates z, r, h; resetAfter by default, as Keras 3; pass
+ * `resetAfter: false` for TF.js's GRU).
+ *
+ * @example
+ * ```ts
+ * layers.gru({ units: 16, inputShape: [16, 1] });
+ * ```
+ */
 export const gru = (options: GruOptions): GRU => new GRU(options);
 
-/** Applies `layer` to every timestep: timeDistributed(layer, options) or, as TF.js, timeDistributed({ layer, ...options }). */
+/**
+ * Applies `layer` to every timestep: timeDistributed(layer, options) or, as TF.js,
+ * timeDistributed({ layer, ...options }). The wrapped layer must not be built or wrapped yet.
+ *
+ * @example
+ * ```ts
+ * layers.timeDistributed(layers.dense({ units: 26, activation: 'softmax' }));   // [B, T, U] → [B, T, 26]
+ * ```
+ */
 export function timeDistributed(layer: Layer, options?: LayerOptions): TimeDistributed;
 export function timeDistributed(options: LayerOptions & { layer: Layer }): TimeDistributed;
 export function timeDistributed(first: Layer | (LayerOptions & { layer: Layer }), options?: LayerOptions): TimeDistributed {
@@ -32,7 +114,16 @@ export function timeDistributed(first: Layer | (LayerOptions & { layer: Layer })
   return new TimeDistributed(layer, rest);
 }
 
-/** Runs a recurrent layer both ways and merges: bidirectional(layer, { mergeMode }) or bidirectional({ layer, mergeMode }). */
+/**
+ * Runs a recurrent layer both ways and merges: bidirectional(layer, { mergeMode }) or
+ * bidirectional({ layer, mergeMode }). `layer` is a template for both directions (it must not
+ * have goBackwards); mergeMode defaults to 'concat'.
+ *
+ * @example
+ * ```ts
+ * layers.bidirectional(layers.lstm({ units: 16, inputShape: [null, 8] }), { mergeMode: 'concat' });   // output [B, 32]
+ * ```
+ */
 export function bidirectional(layer: RecurrentLayer, options?: BidirectionalOptions): Bidirectional;
 export function bidirectional(options: BidirectionalOptions & { layer: RecurrentLayer }): Bidirectional;
 export function bidirectional(first: RecurrentLayer | (BidirectionalOptions & { layer: RecurrentLayer }), options?: BidirectionalOptions): Bidirectional {
@@ -58,6 +149,6 @@ export type { RecurrentOptions, RecurrentActivationName } from './recurrent.js';
 export type { MergeMode } from './bidirectional.js';
 export type { ActivationName } from './activations.js';
 export { initializers, Initializer } from './initializers.js';
-export type { InitializerSpec, InitializerJSON } from './initializers.js';
+export type { InitializerSpec, InitializerJSON, SeedOption, FanMode, Distribution } from './initializers.js';
 export { layerFromConfig } from './serialization.js';
 export { LayerError, LayerConfigError, LayerInputError, LayerStateError } from './errors.js';

@@ -12,14 +12,41 @@ import { closestName, describe } from './errors.js';
 import { NormalSampler } from './normal.js';
 import { camelToSnake, choice, finiteNumber, OptionProblem, readSettings, reportingTo, seed, settingsToJSON, snakeToCamel, type Option, type OptionTable, type Settings } from './options.js';
 
-/** What a saved config holds for an initializer (Keras JSON). */
+/**
+ * What a saved config holds for an initializer (Keras JSON); an initializer option accepts it.
+ *
+ * @example
+ * ```ts
+ * const spec: layers.InitializerJSON = { class_name: 'RandomNormal', config: { mean: 0, stddev: 0.1, seed: null } };
+ * layers.dense({ units: 4, kernelInitializer: spec });
+ * ```
+ */
 export interface InitializerJSON {
+  /** Keras class name, e.g. 'GlorotUniform'. */
   class_name: string;
+  /** The options in snake_case, e.g. { seed: null }. */
   config: Record<string, unknown>;
 }
 
-/** What an initializer option accepts: a name ('glorotUniform', 'glorot_uniform', 'GlorotUniform'), an Initializer, or its saved JSON. */
-export type InitializerSpec = string | Initializer | InitializerJSON | { className: string; config?: Record<string, unknown> };
+/**
+ * What an initializer option accepts: a name ('glorotUniform', 'glorot_uniform', 'GlorotUniform'), an Initializer, or its saved JSON.
+ * An unknown name is a LayerConfigError with a "did you mean" hint.
+ *
+ * @example
+ * ```ts
+ * layers.lstm({ units: 8, kernelInitializer: 'heNormal', recurrentInitializer: { className: 'Orthogonal', config: { gain: 2 } } });
+ * ```
+ */
+export type InitializerSpec =
+  | string
+  | Initializer
+  | InitializerJSON
+  | {
+      /** Keras or TF.js class name, e.g. 'GlorotUniform'. */
+      className: string;
+      /** The options, camelCase or snake_case. */
+      config?: Record<string, unknown>;
+    };
 
 interface Kind<S extends OptionTable> {
   /** The Keras class name, also its saved name. */
@@ -31,6 +58,18 @@ interface Kind<S extends OptionTable> {
   fill(settings: Settings<S>, shape: readonly number[], rng: Prng, out: Float32Array): void;
 }
 
+/**
+ * A weight initializer with Keras's semantics and saved form, drawing from seqwasm's seeded
+ * Prng so that a seed gives the same weights in every runtime. Make one with the
+ * `layers.initializers.*` factories (or name it in a layer option).
+ *
+ * @example
+ * ```ts
+ * const init = layers.initializers.glorotUniform({ seed: 1 });
+ * init.sample([3, 4], prng(0));      // 12 values, the same on every call (seeded)
+ * init.toJSON();                     // { class_name: 'GlorotUniform', config: { seed: 1 } }
+ * ```
+ */
 export class Initializer {
   /** @internal use the initializers.* factories or an initializer option */
   constructor(
@@ -55,6 +94,7 @@ export class Initializer {
     return out;
   }
 
+  /** The Keras JSON a model saves for this initializer. */
   toJSON(): InitializerJSON {
     return { class_name: this.kind.className, config: settingsToJSON(this.kind.options, this.config as Settings<OptionTable>) };
   }
@@ -92,8 +132,26 @@ function fans(shape: readonly number[]): { fanIn: number; fanOut: number } {
   return { fanIn: shape[shape.length - 2] * receptive, fanOut: shape[shape.length - 1] * receptive };
 }
 
-type FanMode = 'fanIn' | 'fanOut' | 'fanAvg';
-type Distribution = 'truncatedNormal' | 'untruncatedNormal' | 'uniform';
+/**
+ * The fan a variance-scaling initializer divides by: inputs, outputs or their average.
+ *
+ * @example
+ * ```ts
+ * const mode: layers.FanMode = 'fanAvg';
+ * layers.initializers.varianceScaling({ mode });
+ * ```
+ */
+export type FanMode = 'fanIn' | 'fanOut' | 'fanAvg';
+/**
+ * The distribution a variance-scaling initializer draws from (Keras names; saved 'normal' reads as 'truncatedNormal').
+ *
+ * @example
+ * ```ts
+ * const distribution: layers.Distribution = 'uniform';
+ * layers.initializers.varianceScaling({ distribution });
+ * ```
+ */
+export type Distribution = 'truncatedNormal' | 'untruncatedNormal' | 'uniform';
 
 /** Stddev of a standard normal truncated to [−2, 2]: dividing by it keeps the requested variance. */
 const TRUNCATED_STDDEV = 0.87962566103423978;
@@ -240,25 +298,157 @@ function factory(className: string) {
   return (options: Record<string, unknown> = {}): Initializer => reportingTo(`initializers.${camelName(className)}`, () => create(k, options));
 }
 
-interface SeedOption {
+/**
+ * The option every random initializer takes: a seed of its own makes it give the same values
+ * on every call, as in Keras.
+ *
+ * @example
+ * ```ts
+ * const options: layers.SeedOption = { seed: 42 };
+ * layers.initializers.heNormal(options);
+ * ```
+ */
+export interface SeedOption {
   /** Draw from a generator of this seed instead of the model's stream. */
   seed?: number | null;
 }
 
-/** The `initializers` namespace, TF.js names: `initializers.randomNormal({ mean: 0, stddev: 0.1 })`. */
+/**
+ * The `initializers` namespace, TF.js names: `initializers.randomNormal({ mean: 0, stddev: 0.1 })`.
+ * Each factory validates its options like a layer does (a LayerConfigError names the option).
+ *
+ * @namespace
+ *
+ * @example
+ * ```ts
+ * layers.dense({ units: 8, kernelInitializer: layers.initializers.randomNormal({ mean: 0, stddev: 0.1, seed: 1 }) });
+ * ```
+ */
 export const initializers = {
+  /**
+   * All zeros (the default bias initializer).
+   *
+   * @example
+   * ```ts
+   * layers.dense({ units: 4, kernelInitializer: layers.initializers.zeros() });
+   * ```
+   */
   zeros: factory('Zeros') as () => Initializer,
+  /**
+   * All ones.
+   *
+   * @example
+   * ```ts
+   * layers.dense({ units: 4, biasInitializer: layers.initializers.ones() });
+   * ```
+   */
   ones: factory('Ones') as () => Initializer,
+  /**
+   * Every value `value` (a finite number; default 0).
+   *
+   * @example
+   * ```ts
+   * layers.dense({ units: 4, biasInitializer: layers.initializers.constant({ value: 0.1 }) });
+   * ```
+   */
   constant: factory('Constant') as (options: { value: number }) => Initializer,
+  /**
+   * Uniform in [minval, maxval) (defaults ±0.05; the embedding default).
+   *
+   * @example
+   * ```ts
+   * layers.embedding({ inputDim: 100, outputDim: 8, embeddingsInitializer: layers.initializers.randomUniform({ minval: -0.1, maxval: 0.1 }) });
+   * ```
+   */
   randomUniform: factory('RandomUniform') as (options?: { minval?: number; maxval?: number } & SeedOption) => Initializer,
+  /**
+   * Normal with `mean` (default 0) and `stddev` (default 0.05).
+   *
+   * @example
+   * ```ts
+   * layers.dense({ units: 4, kernelInitializer: layers.initializers.randomNormal({ stddev: 0.1, seed: 3 }) });
+   * ```
+   */
   randomNormal: factory('RandomNormal') as (options?: { mean?: number; stddev?: number } & SeedOption) => Initializer,
+  /**
+   * Normal with `mean` and `stddev` (defaults 0, 0.05), draws beyond two standard deviations redrawn (Keras).
+   *
+   * @example
+   * ```ts
+   * layers.dense({ units: 4, kernelInitializer: layers.initializers.truncatedNormal({ stddev: 0.02 }) });
+   * ```
+   */
   truncatedNormal: factory('TruncatedNormal') as (options?: { mean?: number; stddev?: number } & SeedOption) => Initializer,
+  /**
+   * Variance `scale`/n with n the fan in, out or their average (`mode`, default 'fanIn'), drawn from `distribution` (default 'truncatedNormal'); the general form of the Glorot, He and LeCun presets.
+   *
+   * @example
+   * ```ts
+   * layers.dense({ units: 4, kernelInitializer: layers.initializers.varianceScaling({ scale: 2, mode: 'fanIn', distribution: 'uniform' }) });
+   * ```
+   */
   varianceScaling: factory('VarianceScaling') as (options?: { scale?: number; mode?: FanMode; distribution?: Distribution } & SeedOption) => Initializer,
+  /**
+   * Glorot (Xavier) uniform: varianceScaling(1, fanAvg, uniform); the default kernel initializer.
+   *
+   * @example
+   * ```ts
+   * layers.lstm({ units: 8, kernelInitializer: layers.initializers.glorotUniform({ seed: 1 }) });
+   * ```
+   */
   glorotUniform: factory('GlorotUniform') as (options?: SeedOption) => Initializer,
+  /**
+   * Glorot normal: varianceScaling(1, fanAvg, truncatedNormal).
+   *
+   * @example
+   * ```ts
+   * layers.dense({ units: 4, kernelInitializer: layers.initializers.glorotNormal() });
+   * ```
+   */
   glorotNormal: factory('GlorotNormal') as (options?: SeedOption) => Initializer,
+  /**
+   * He uniform: varianceScaling(2, fanIn, uniform), for relu layers.
+   *
+   * @example
+   * ```ts
+   * layers.dense({ units: 4, activation: 'relu', kernelInitializer: layers.initializers.heUniform() });
+   * ```
+   */
   heUniform: factory('HeUniform') as (options?: SeedOption) => Initializer,
+  /**
+   * He normal: varianceScaling(2, fanIn, truncatedNormal), for relu layers.
+   *
+   * @example
+   * ```ts
+   * layers.dense({ units: 4, activation: 'relu', kernelInitializer: layers.initializers.heNormal() });
+   * ```
+   */
   heNormal: factory('HeNormal') as (options?: SeedOption) => Initializer,
+  /**
+   * LeCun uniform: varianceScaling(1, fanIn, uniform).
+   *
+   * @example
+   * ```ts
+   * layers.dense({ units: 4, kernelInitializer: layers.initializers.lecunUniform() });
+   * ```
+   */
   lecunUniform: factory('LecunUniform') as (options?: SeedOption) => Initializer,
+  /**
+   * LeCun normal: varianceScaling(1, fanIn, truncatedNormal).
+   *
+   * @example
+   * ```ts
+   * layers.dense({ units: 4, kernelInitializer: layers.initializers.lecunNormal() });
+   * ```
+   */
   lecunNormal: factory('LecunNormal') as (options?: SeedOption) => Initializer,
+  /**
+   * Keras's Orthogonal, times `gain` (default 1): the default recurrent-kernel initializer. Needs a weight of rank 2 or more; the QR runs in Wasm.
+   *
+   * @example
+   * ```ts
+   * layers.gru({ units: 16, recurrentInitializer: layers.initializers.orthogonal({ gain: 1.5 }) });
+   * ```
+   */
   orthogonal: factory('Orthogonal') as (options?: { gain?: number } & SeedOption) => Initializer,
 };

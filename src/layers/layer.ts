@@ -24,19 +24,46 @@ import { describe, LayerInputError, LayerStateError } from './errors.js';
 import type { Initializer } from './initializers.js';
 import { choice, dims, flag, optionalPositiveInteger, OptionProblem, parseOptions, reportingTo, settingsToJSON, type OpenShape, type OptionTable, type Settings } from './options.js';
 
-/** A shape with the batch dimension first; null marks a dimension not fixed yet. */
+/**
+ * A shape with the batch dimension first; null marks a dimension not fixed yet.
+ *
+ * @example
+ * ```ts
+ * const shape: layers.Shape = [null, 5, 26];   // any batch, 5 steps, 26 features
+ * ```
+ */
 export type Shape = readonly (number | null)[];
 
-/** Which steps of a [B, T] batch are real (1) or padding (0), row-major: what embedding maskZero and masking produce. */
+/**
+ * Which steps of a [B, T] batch are real (1) or padding (0), row-major: what embedding maskZero and masking produce.
+ *
+ * @example
+ * ```ts
+ * const mask: layers.Mask = Uint8Array.of(1, 1, 0, 1, 1, 1);   // B = 2, T = 3: sample 0's last step is padding
+ * plan.forward(x, { mask });
+ * ```
+ */
 export type Mask = Uint8Array;
 
+/**
+ * One weight of a built layer: its Keras name and shape, its values and its gradient, both in
+ * the arena (see {@link Layer.weights}).
+ *
+ * @example
+ * ```ts
+ * for (const w of lstm.weights) console.log(w.name, w.shape);   // lstm/kernel [26, 32], …
+ * ```
+ */
 export interface LayerWeight {
   /** Keras name, e.g. 'lstm/kernel' or 'bidirectional/forward_lstm/bias'. */
   readonly name: string;
+  /** Keras shape, e.g. [features, 4·units] for an LSTM kernel. */
   readonly shape: readonly number[];
+  /** The values, row-major; after writing them directly, call {@link Layer.weightsChanged}. */
   readonly value: F32Region;
   /** Same size as value; backward adds into it (zeroGradients() clears it). */
   readonly grad: F32Region;
+  /** The layer's trainable flag: false means optimizers leave this weight alone. */
   readonly trainable: boolean;
 }
 
@@ -54,6 +81,14 @@ export function initializedWeight(name: string, shape: readonly number[], option
   return { name, shape, option, initialize: (rng) => initializer.sample(shape, rng) };
 }
 
+/**
+ * Options of {@link Layer.plan}.
+ *
+ * @example
+ * ```ts
+ * const plan = layer.plan([32, 5, 26], { training: true, inputGradient: false });
+ * ```
+ */
 export interface PlanOptions {
   /** Plan for training: dropout active, what backward needs kept. Default false. */
   training?: boolean;
@@ -61,6 +96,14 @@ export interface PlanOptions {
   inputGradient?: boolean;
 }
 
+/**
+ * Options of {@link LayerPlan.forward}.
+ *
+ * @example
+ * ```ts
+ * plan.forward(x, { mask, rng: prng(1), checkFinite: true });
+ * ```
+ */
 export interface ForwardOptions {
   /** Incoming mask [B, T] from a masking or embedding layer upstream. */
   mask?: Mask;
@@ -68,10 +111,18 @@ export interface ForwardOptions {
   initialState?: readonly F32Region[];
   /** Randomness for this call (dropout masks); needed when a training plan drops anything. */
   rng?: Prng;
-  /** Check the input for NaN and ±Infinity first. */
+  /** Check the input for NaN and ±Infinity first (a LayerInputError names the element). Default false. */
   checkFinite?: boolean;
 }
 
+/**
+ * Options of {@link LayerPlan.backward}.
+ *
+ * @example
+ * ```ts
+ * plan.backward(dy, { maxSteps: 20 });     // truncated BPTT
+ * ```
+ */
 export interface BackwardOptions {
   /** Recurrent layers with returnState: gradients arriving at the final states. */
   dStates?: readonly (F32Region | undefined)[];
@@ -81,7 +132,14 @@ export interface BackwardOptions {
   preActivation?: boolean;
 }
 
-/** The options every layer takes besides its own (TF.js names). */
+/**
+ * The options every layer takes besides its own (TF.js names).
+ *
+ * @example
+ * ```ts
+ * layers.lstm({ units: 8, name: 'encoder_lstm', inputShape: [null, 26], trainable: false });
+ * ```
+ */
 export interface LayerOptions {
   /** Unique within a model; default: the kind's prefix, numbered (lstm, lstm_1, …), as Keras names layers. */
   name?: string;
@@ -146,11 +204,30 @@ export class Regions {
   }
 }
 
+/**
+ * The base of every layer. A layer holds validated options and, once built for an input
+ * shape, its weights in the arena; {@link Layer.plan} allocates the buffers for one batch
+ * shape, whose forward and backward run the layer. A model drives all of this for you; use
+ * it directly to run or test a layer by hand. Create layers with the `layers.*` factories.
+ *
+ * @example
+ * ```ts
+ * const lstm = layers.lstm({ units: 8, returnSequences: true });
+ * lstm.build([null, 5, 26], prng(7));           // weights in the arena, seeded init
+ * lstm.countParams();                           // 1120
+ * const plan = lstm.plan([32, 5, 26]);          // buffers for batches of 32
+ * plan.forward(arena().fromArray(inputs));      // writes plan.output, [32, 5, 8]
+ * lstm.dispose();
+ * ```
+ */
 export abstract class Layer<S extends OptionTable = OptionTable> {
+  /** Unique within a model: the `name` option, or the kind's prefix numbered as Keras does (lstm, lstm_1, …). */
   readonly name: string;
+  /** Keras class name, e.g. 'LSTM', as saved in model.json. */
   readonly className: string;
   /** This layer's own options, validated, defaults filled in. */
   readonly settings: Settings<S>;
+  /** false: optimizers leave this layer's weights alone (the `trainable` option, default true). */
   readonly trainable: boolean;
   /** [batch or null, ...inputShape] when given by inputShape / batchInputShape / batchSize. */
   readonly batchInputShape: Shape | undefined;
@@ -225,6 +302,7 @@ export abstract class Layer<S extends OptionTable = OptionTable> {
     void rng;
   }
 
+  /** Whether build() has created the weights. */
   get built(): boolean {
     return this.shapeBuiltFor !== undefined;
   }
@@ -368,7 +446,12 @@ export abstract class Layer<S extends OptionTable = OptionTable> {
   }
 
   /** `{ class_name, config }`, the form a model saves and layerFromConfig reads. */
-  toJSON(): { class_name: string; config: Record<string, unknown> } {
+  toJSON(): {
+    /** Keras class name, e.g. 'LSTM'. */
+    class_name: string;
+    /** The layer's Keras config, as getConfig() returns it. */
+    config: Record<string, unknown>;
+  } {
     return { class_name: this.className, config: this.getConfig() };
   }
 
@@ -494,12 +577,25 @@ export interface PlanSetup {
  * input region, writes `output` (and `states`), and returns the mask for the next layer.
  * backward() (after a forward on a training plan, with the input unchanged) writes
  * `dInput` (and `dInitialState`) and adds the weight gradients into the layer's grads.
+ *
+ * @example
+ * ```ts
+ * const plan = lstm.plan([32, 5, 26], { training: true });
+ * const mask = plan.forward(x, { rng: prng(1) });    // writes plan.output
+ * plan.backward(dy);                                 // writes plan.dInput, adds into lstm.weights[i].grad
+ * plan.dispose();
+ * ```
  */
 export abstract class LayerPlan {
+  /** The layer this plan runs. */
   readonly layer: Layer;
+  /** The concrete input shape, batch first, that forward() takes. */
   readonly inputShape: readonly number[];
+  /** The concrete output shape, batch first. */
   readonly outputShape: readonly number[];
+  /** Made with { training: true }: dropout active, what backward() needs kept. */
   readonly training: boolean;
+  /** Where forward() writes the output (outputShape values); overwritten by the next forward. */
   readonly output: F32Region;
   /** Gradient of the input; undefined when the plan was made without inputGradient, or the input has none (embedding ids). */
   readonly dInput: F32Region | undefined;
@@ -528,6 +624,7 @@ export abstract class LayerPlan {
     this.dInput = buffers ? buffers.dInput : wantsInputGradient ? setup.regions.alloc(sizeOf(setup.inputShape)) : undefined;
   }
 
+  /** The batch size the plan was made for (inputShape[0]). */
   get batchSize(): number {
     return this.inputShape[0];
   }

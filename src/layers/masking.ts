@@ -9,6 +9,14 @@ import type { F32Region } from '../runtime/arena.js';
 import { Layer, LayerPlan, type Mask, type LayerKind, type LayerOptions, type PlanSetup, type Shape, type WeightSpec } from './layer.js';
 import { finiteNumber, type OptionTable } from './options.js';
 
+/**
+ * Options of {@link layers.masking}.
+ *
+ * @example
+ * ```ts
+ * layers.masking({ maskValue: -1, inputShape: [null, 4] });
+ * ```
+ */
 export interface MaskingOptions extends LayerOptions {
   /** Default 0. */
   maskValue?: number;
@@ -20,6 +28,15 @@ const MASKING = {
   options: { maskValue: finiteNumber(0) },
 } satisfies LayerKind<OptionTable>;
 
+/**
+ * Marks the steps whose features all equal maskValue as padding, so the recurrent layers
+ * after it skip them (Keras `Masking`). Create it with {@link layers.masking}.
+ *
+ * @example
+ * ```ts
+ * const model = sequential({ layers: [layers.masking({ maskValue: 0, inputShape: [null, 2] }), layers.lstm({ units: 8 })] });
+ * ```
+ */
 export class Masking extends Layer<typeof MASKING.options> {
   constructor(options: MaskingOptions = {}) {
     super(MASKING, options);

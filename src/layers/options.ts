@@ -30,9 +30,10 @@ export interface Option<T> {
   toJSON?(value: T): unknown;
 }
 
+/** @internal a layer kind's options, each with its parser (public declarations name it only as Layer's type parameter). */
 export type OptionTable = Record<string, Option<unknown>>;
 
-/** The settings an option table yields. */
+/** @internal The settings an option table yields: a layer's validated options with defaults filled in. */
 export type Settings<S extends OptionTable> = { readonly [K in keyof S]: S[K] extends Option<infer T> ? T : never };
 
 /**

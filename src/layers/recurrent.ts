@@ -24,11 +24,27 @@ import { initializerOption, type InitializerSpec } from './initializers.js';
 import { finiteTensor, initializedWeight, Layer, LayerPlan, type BackwardOptions, type ForwardOptions, type LayerKind, type LayerOptions, type Mask, type PlanSetup, type Shape, type WeightSpec } from './layer.js';
 import { flag, positiveInteger, rate, type OptionTable } from './options.js';
 
-/** The activations the recurrent kernels implement. */
+/**
+ * The activations the recurrent kernels implement (every layer activation but softmax).
+ *
+ * @example
+ * ```ts
+ * layers.lstm({ units: 8, recurrentActivation: 'hardSigmoid' });   // TF.js's default gate
+ * ```
+ */
 export type RecurrentActivationName = Exclude<ActivationName, 'softmax'>;
 const RECURRENT_ACTIVATIONS: readonly RecurrentActivationName[] = ['tanh', 'sigmoid', 'hardSigmoid', 'hardSigmoidKeras3', 'relu', 'linear'];
 
+/**
+ * Options every recurrent layer takes (Keras 3 defaults); see {@link LstmOptions} and {@link GruOptions} for the gated cells'.
+ *
+ * @example
+ * ```ts
+ * layers.simpleRNN({ units: 16, returnState: true, stateful: true, batchInputShape: [4, null, 3] });
+ * ```
+ */
 export interface RecurrentOptions extends LayerOptions {
+  /** The state size U (output features), an integer >= 1. Required. */
   units: number;
   /** Default 'tanh'. */
   activation?: RecurrentActivationName;
@@ -54,6 +70,14 @@ export interface RecurrentOptions extends LayerOptions {
   stateful?: boolean;
 }
 
+/**
+ * Options of {@link layers.lstm}.
+ *
+ * @example
+ * ```ts
+ * layers.lstm({ units: 64, unitForgetBias: true, recurrentDropout: 0.1, returnSequences: true });
+ * ```
+ */
 export interface LstmOptions extends RecurrentOptions {
   /** Gate activation; default 'sigmoid' (Keras 3; TF.js defaults to 'hardSigmoid'). */
   recurrentActivation?: RecurrentActivationName;
@@ -61,6 +85,14 @@ export interface LstmOptions extends RecurrentOptions {
   unitForgetBias?: boolean;
 }
 
+/**
+ * Options of {@link layers.gru}.
+ *
+ * @example
+ * ```ts
+ * layers.gru({ units: 32, resetAfter: false, recurrentActivation: 'hardSigmoid' });   // TF.js's GRU
+ * ```
+ */
 export interface GruOptions extends RecurrentOptions {
   /** Gate activation; default 'sigmoid' (Keras 3; TF.js defaults to 'hardSigmoid'). */
   recurrentActivation?: RecurrentActivationName;
@@ -68,6 +100,15 @@ export interface GruOptions extends RecurrentOptions {
   resetAfter?: boolean;
 }
 
+/**
+ * Options of {@link layers.simpleRNN}: the common recurrent options.
+ *
+ * @example
+ * ```ts
+ * const options: layers.SimpleRnnOptions = { units: 16, activation: 'relu', inputShape: [null, 3] };
+ * layers.simpleRNN(options);
+ * ```
+ */
 export type SimpleRnnOptions = RecurrentOptions;
 
 const RECURRENT_OPTIONS = {
@@ -93,8 +134,19 @@ const GRU_KIND = { className: 'GRU', prefix: 'gru', options: { ...RECURRENT_OPTI
 
 type RecurrentTable = typeof RECURRENT_OPTIONS & Partial<typeof LSTM_KIND.options & typeof GRU_KIND.options>;
 
-/** What every recurrent layer shares; SimpleRNN, LSTM and GRU differ in their cell. */
+/**
+ * What every recurrent layer shares; SimpleRNN, LSTM and GRU differ in their cell. The whole
+ * sequence runs in Wasm (one GEMM for all inputs, the time loop and BPTT inside the module).
+ * Use it as a type for "any recurrent layer", e.g. what {@link layers.bidirectional} wraps.
+ *
+ * @example
+ * ```ts
+ * const cells: layers.RecurrentLayer[] = [layers.simpleRNN({ units: 4 }), layers.lstm({ units: 4 }), layers.gru({ units: 4 })];
+ * cells.map((layer) => layer.cell);     // ['simpleRNN', 'lstm', 'gru']
+ * ```
+ */
 export abstract class RecurrentLayer extends Layer<RecurrentTable> {
+  /** Which cell the layer runs: 'simpleRNN', 'lstm' or 'gru'. */
   abstract readonly cell: RecurrentCell;
   /** Stateful layers: the states carried between calls ([B, U] each), once the batch size is known. */
   private carried: F32Region[] | undefined;
@@ -105,6 +157,7 @@ export abstract class RecurrentLayer extends Layer<RecurrentTable> {
     super(kind, options);
   }
 
+  /** The state size U (the `units` option). */
   get units(): number {
     return this.settings.units;
   }
@@ -228,7 +281,18 @@ export abstract class RecurrentLayer extends Layer<RecurrentTable> {
   }
 }
 
+/**
+ * Elman RNN, h_t = act(x_t·W + h_{t−1}·U + b), Keras `SimpleRNN`. Create it with
+ * {@link layers.simpleRNN}; input [batch, steps, features], output [batch, units] (or
+ * [batch, steps, units] with returnSequences).
+ *
+ * @example
+ * ```ts
+ * const rnn = new layers.SimpleRNN({ units: 16, inputShape: [null, 3] });   // same as layers.simpleRNN(…)
+ * ```
+ */
 export class SimpleRNN extends RecurrentLayer {
+  /** Always 'simpleRNN'. */
   readonly cell = 'simpleRNN';
 
   constructor(options: SimpleRnnOptions) {
@@ -236,7 +300,18 @@ export class SimpleRNN extends RecurrentLayer {
   }
 }
 
+/**
+ * Long short-term memory, Keras `LSTM` (gates i, f, c, o; Keras weight layout). Create it
+ * with {@link layers.lstm}; input [batch, steps, features], output [batch, units] (or
+ * [batch, steps, units] with returnSequences).
+ *
+ * @example
+ * ```ts
+ * const lstm = new layers.LSTM({ units: 8, inputShape: [5, 26] });   // same as layers.lstm(…)
+ * ```
+ */
 export class LSTM extends RecurrentLayer {
+  /** Always 'lstm'. */
   readonly cell = 'lstm';
 
   constructor(options: LstmOptions) {
@@ -256,7 +331,17 @@ export class LSTM extends RecurrentLayer {
   }
 }
 
+/**
+ * Gated recurrent unit, Keras `GRU` (gates z, r, h; resetAfter true by default as in Keras 3,
+ * which TF.js cannot load). Create it with {@link layers.gru}.
+ *
+ * @example
+ * ```ts
+ * const gru = new layers.GRU({ units: 16, resetAfter: false, inputShape: [16, 1] });   // same as layers.gru(…)
+ * ```
+ */
 export class GRU extends RecurrentLayer {
+  /** Always 'gru'. */
   readonly cell = 'gru';
 
   constructor(options: GruOptions) {

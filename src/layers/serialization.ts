@@ -44,7 +44,15 @@ const INERT_KEYS = new Set([
 /** Config keys that change nothing while false (Keras 3 Embedding's sparse gradients, Keras 2's time_major). */
 const INERT_WHEN_FALSE = new Set(['sparse', 'time_major']);
 
-/** A layer from `{ class_name, config }` (a saved config); throws LayerConfigError naming the key at fault. */
+/**
+ * A layer from `{ class_name, config }` (a saved config); throws LayerConfigError naming the key at fault.
+ *
+ * @example
+ * ```ts
+ * const copy = layers.layerFromConfig(lstm.toJSON());     // same options, new weights
+ * layers.layerFromConfig({ class_name: 'GRU', config: { units: 8, reset_after: false } });
+ * ```
+ */
 export function layerFromConfig(json: unknown): Layer {
   const what = 'layerFromConfig';
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new LayerConfigError(what, 'json', `expected { class_name, config }, got ${describe(json)}`);

@@ -10,9 +10,20 @@ import { OptionProblem, type OptionTable } from './options.js';
 
 const TIME_DISTRIBUTED = { className: 'TimeDistributed', prefix: 'time_distributed', options: {} } satisfies LayerKind<OptionTable>;
 
+/**
+ * Applies a layer to every step of a [B, T, …] input alike, running it once on a batch of
+ * B·T (Keras `TimeDistributed`). Its weights are named under the wrapper, as TF.js and Keras 2
+ * save them. Create it with {@link layers.timeDistributed}.
+ *
+ * @example
+ * ```ts
+ * const perStep = new layers.TimeDistributed(layers.dense({ units: 3 }));   // [B, T, F] → [B, T, 3]
+ * ```
+ */
 export class TimeDistributed extends Layer<typeof TIME_DISTRIBUTED.options> {
   /** Takes ownership of `layer`, which must not be built or wrapped yet. */
   constructor(
+    /** The wrapped layer, owned by the wrapper (disposed with it). */
     readonly layer: Layer,
     options: LayerOptions = {},
   ) {

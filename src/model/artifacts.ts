@@ -22,35 +22,93 @@ import { TimeDistributed } from '../layers/time-distributed.js';
 import { joinChunks, readWithin, urlOf, type ReadLimits } from '../runtime/location.js';
 import { describe, ModelLoadError, ModelStateError } from './errors.js';
 
+/**
+ * One weight as read from saved artifacts: its saved name, shape and values.
+ *
+ * @example
+ * ```ts
+ * const weight: SavedWeight = { name: 'lstm/kernel', shape: [26, 32], data: new Float32Array(26 * 32) };
+ * ```
+ */
 export interface SavedWeight {
+  /** The saved name, e.g. 'lstm/kernel' or TF.js's 'lstm_1/lstm_cell/kernel'. */
   name: string;
+  /** Keras shape. */
   shape: number[];
+  /** The values, row-major, float32. */
   data: Float32Array;
 }
 
-/** What model.save() returns: the model.json object and the one weights buffer it names ('weights.bin'). */
+/**
+ * What model.save() returns: the model.json object and the one weights buffer it names
+ * ('weights.bin'). loadModel() takes it back as it is.
+ *
+ * @example
+ * ```ts
+ * const { modelJSON, weightData }: SavedModel = model.save();
+ * const again = await loadModel({ modelJSON, weightData });
+ * ```
+ */
 export interface SavedModel {
+  /** The model.json object: write it with JSON.stringify. */
   modelJSON: ModelJSON;
+  /** Every weight (then the optimizer state) as little-endian float32: the 'weights.bin' file. */
   weightData: ArrayBuffer;
 }
 
+/**
+ * One weight's entry in model.json's weights manifest (TF.js's format).
+ *
+ * @example
+ * ```ts
+ * model.save().modelJSON.weightsManifest[0].weights.map((w: ManifestEntry) => w.name);   // ['lstm/kernel', …]
+ * ```
+ */
 export interface ManifestEntry {
+  /** The weight's name, e.g. 'lstm/kernel' or 'optimizer/lstm/kernel/m'. */
   name: string;
+  /** Its shape. */
   shape: number[];
+  /** Always 'float32'. */
   dtype: 'float32';
+  /** 'optimizer' for optimizer state, 'model' (or absent) for model weights. */
   group?: 'model' | 'optimizer';
 }
 
-/** model.json (a type, not an interface, so that it is a Record<string, unknown>). */
+/**
+ * model.json (a type, not an interface, so that it is a Record<string, unknown>): TF.js
+ * Layers' format, which TF.js's loadLayersModel reads too.
+ *
+ * @example
+ * ```ts
+ * const { modelJSON } = model.save();
+ * modelJSON.format;                          // 'layers-model'
+ * modelJSON.weightsManifest[0].paths;        // ['weights.bin']
+ * ```
+ */
 export type ModelJSON = {
+  /** Keras's model config: the layers and their options. */
   modelTopology: Record<string, unknown>;
-  weightsManifest: { paths: string[]; weights: ManifestEntry[] }[];
+  /** Which weights each file holds, in order. */
+  weightsManifest: {
+    /** The weight files, relative to model.json. */
+    paths: string[];
+    /** The weights in those files, in order. */
+    weights: ManifestEntry[];
+  }[];
+  /** Always 'layers-model'. */
   format: 'layers-model';
+  /** The writer: 'seqwasm' for files seqwasm saved. */
   generatedBy: string;
+  /** Always null (not converted). */
   convertedBy: null;
+  /** The compile() arguments (Keras snake_case), present once compiled. */
   trainingConfig?: Record<string, unknown>;
   /** TF.js's place for metadata of the writer's own; seqwasm keeps the model's seed here. */
-  userDefinedMetadata?: { seed?: number };
+  userDefinedMetadata?: {
+    /** The model's seed. */
+    seed?: number;
+  };
 };
 
 export interface ParsedModel {

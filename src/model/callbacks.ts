@@ -16,57 +16,135 @@ import { choice, flag, OptionProblem, type Option, type Settings } from '../laye
 import { describe, ModelConfigError, ModelStateError } from './errors.js';
 import { atLeast, callable, level, optionalNumber, readOptions } from './options.js';
 
-/** What model.save() returns: TF.js Layers artifacts. */
-export type CheckpointArtifacts = { modelJSON: object; weightData: ArrayBuffer };
+/**
+ * What model.save() returns, as modelCheckpoint's `save` receives it: TF.js Layers artifacts.
+ *
+ * @example
+ * ```ts
+ * const save = async ({ modelJSON, weightData }: CheckpointArtifacts) => {
+ *   await writeFile('ckpt/model.json', JSON.stringify(modelJSON));
+ *   await writeFile('ckpt/weights.bin', new Uint8Array(weightData));
+ * };
+ * ```
+ */
+export type CheckpointArtifacts = {
+  /** The model.json object (a {@link ModelJSON}); its manifest names 'weights.bin'. */
+  modelJSON: object;
+  /** Every weight as little-endian float32, in the manifest's order. */
+  weightData: ArrayBuffer;
+};
 
-/** What hooks receive: 'loss', 'accuracy', 'val_loss', …; batch logs add 'batch' and 'size'. */
+/**
+ * What hooks receive: 'loss', 'accuracy', 'val_loss', …; batch logs add 'batch' and 'size'.
+ * evaluate() returns one too.
+ *
+ * @example
+ * ```ts
+ * const logs: Logs = model.evaluate(x, y);    // { loss: 0.03, accuracy: 1 }
+ * ```
+ */
 export type Logs = Record<string, number>;
 
-/** What callbacks see of the model (the Sequential implements it). */
+/**
+ * What callbacks see of the model (`this.model` in a {@link Callback}; every Model implements it).
+ *
+ * @example
+ * ```ts
+ * class StopAt extends Callback {
+ *   override onEpochEnd(epoch: number, logs?: Logs) {
+ *     if ((logs?.loss ?? Infinity) < 0.01) this.model!.stopTraining = true;
+ *   }
+ * }
+ * ```
+ */
 export interface CallbackModel {
   /** Set true to end fit() after the current batch/epoch. */
   stopTraining: boolean;
-  getWeights(): { shape: readonly number[]; data: Float32Array }[];
+  /** Copies of every weight, in Keras order. */
+  getWeights(): {
+    /** The weight's Keras shape. */
+    shape: readonly number[];
+    /** Its values, row-major. */
+    data: Float32Array;
+  }[];
+  /** Replaces every weight, in getWeights() order (all checked first). */
   setWeights(weights: readonly { shape: readonly number[]; data: ArrayLike<number> }[]): void;
   /** TF.js Layers artifacts: the model.json object and the weights it names (checkpoints). */
   save(): CheckpointArtifacts;
   /** The compiled optimizer; learningRate is get/set (reduceLROnPlateau sets it). */
-  readonly optimizer: { learningRate: number };
+  readonly optimizer: {
+    /** The rate the next step uses; settable unless it comes from a schedule. */
+    learningRate: number;
+  };
 }
 
+/**
+ * What fit() tells callbacks about the run (`this.params`, History.params).
+ *
+ * @example
+ * ```ts
+ * class Progress extends Callback {
+ *   override onEpochEnd(epoch: number) {
+ *     console.log(`${epoch + 1}/${this.params!.epochs}`);
+ *   }
+ * }
+ * ```
+ */
 export interface TrainingParams {
   /** The epoch index training ends before (Keras: fit(epochs) counts from 0 even when resuming). */
   epochs: number;
+  /** The epoch training starts at (fit's initialEpoch). */
   initialEpoch: number;
   /** Batches per epoch, NaN when unknown (an iterable of batches). */
   steps: number;
   /** Training samples, NaN when unknown. */
   samples: number;
+  /** fit's batchSize (an iterable's batches are used whole whatever it says). */
   batchSize: number;
   /** Every key the epoch logs may hold: loss, accuracy, val_loss, … */
   metrics: string[];
+  /** fit's verbose: 0 silent, 1 progress bar, 2 one line per epoch. */
   verbose: 0 | 1 | 2;
 }
 
 /**
  * The base of every callback: subclass it and override the hooks you need (each may return
- * a Promise, which fit awaits). fit calls setModel and setParams before onTrainBegin.
+ * a Promise, which fit awaits). fit calls setModel and setParams before onTrainBegin. A
+ * plain object of hooks ({@link CallbackHooks}) works too.
+ *
+ * @example
+ * ```ts
+ * class PrintLoss extends Callback {
+ *   override onEpochEnd(epoch: number, logs?: Logs) {
+ *     console.log(`epoch ${epoch}: loss ${logs?.loss}`);
+ *   }
+ * }
+ * await model.fit(x, y, { epochs: 5, verbose: 0, callbacks: [new PrintLoss()] });
+ * ```
  */
 export class Callback {
+  /** The model being trained, set by fit() before onTrainBegin (undefined before). */
   model: CallbackModel | undefined = undefined;
+  /** The run's parameters, set by fit() before onTrainBegin (undefined before). */
   params: TrainingParams | undefined = undefined;
 
+  /** Called by fit() before onTrainBegin; keeps the model in `this.model`. */
   setModel(model: CallbackModel): void {
     this.model = model;
   }
 
+  /** Called by fit() before onTrainBegin; keeps the parameters in `this.params`. */
   setParams(params: TrainingParams): void {
     this.params = params;
   }
 
+  /** Called once when fit() starts (logs are empty). */
   onTrainBegin(_logs?: Logs): void | Promise<void> {}
+  /** Called once when fit() ends normally, with the last epoch's logs. */
   onTrainEnd(_logs?: Logs): void | Promise<void> {}
+  /** Called at the start of every epoch (0-based, counting from initialEpoch). */
   onEpochBegin(_epoch: number, _logs?: Logs): void | Promise<void> {}
+  /** Called after every epoch (and its validation) with the epoch logs: loss, metrics, val_*. */
   onEpochEnd(_epoch: number, _logs?: Logs): void | Promise<void> {}
   /** Batch logs: { batch, size } (index in the epoch, samples in the batch). */
   onBatchBegin(_batch: number, _logs?: Logs): void | Promise<void> {}
@@ -75,9 +153,18 @@ export class Callback {
 }
 
 const HOOKS = ['onTrainBegin', 'onTrainEnd', 'onEpochBegin', 'onEpochEnd', 'onBatchBegin', 'onBatchEnd'] as const;
+/** @internal the names of the hooks. */
 type Hook = (typeof HOOKS)[number];
 
-/** A plain object with any of the hooks (TF.js's CustomCallbackArgs). */
+/**
+ * A plain object with any of the hooks (TF.js's CustomCallbackArgs); each is called as a
+ * method of that object. A key that is not a hook is a ModelConfigError with a hint.
+ *
+ * @example
+ * ```ts
+ * await model.fit(x, y, { epochs: 10, callbacks: { onEpochEnd: (epoch, logs) => console.log(epoch, logs?.loss) } });
+ * ```
+ */
 export type CallbackHooks = Partial<Pick<Callback, Hook>>;
 
 /** The hooks of a plain object as a Callback; each is called as a method of that object. */
@@ -225,7 +312,32 @@ const EARLY_STOPPING = {
   startFromEpoch: atLeast(0, 0, true),
   verbose: level([0, 1] as const),
 };
-export type EarlyStoppingOptions = { monitor?: string; minDelta?: number; patience?: number; mode?: 'auto' | 'min' | 'max'; baseline?: number; restoreBestWeights?: boolean; startFromEpoch?: number; verbose?: 0 | 1 };
+/**
+ * Options of {@link callbacks.earlyStopping} (Keras 3 defaults).
+ *
+ * @example
+ * ```ts
+ * callbacks.earlyStopping({ monitor: 'val_accuracy', patience: 3, minDelta: 0.001, restoreBestWeights: true });
+ * ```
+ */
+export type EarlyStoppingOptions = {
+  /** The logged value to watch. Default 'val_loss'. */
+  monitor?: string;
+  /** A change of at most this much is no improvement. Default 0. */
+  minDelta?: number;
+  /** Epochs without improvement before training stops. Default 0. */
+  patience?: number;
+  /** 'min': lower is better, 'max': higher is better, 'auto' (default): max for accuracy-like keys, min otherwise. */
+  mode?: 'auto' | 'min' | 'max';
+  /** A value an improvement must also beat. Default none. */
+  baseline?: number;
+  /** Put back the best epoch's weights when training ends. Default false. */
+  restoreBestWeights?: boolean;
+  /** Epochs before this one are not monitored (a warm-up). Default 0. */
+  startFromEpoch?: number;
+  /** 1: print a line when stopping or restoring. Default 0. */
+  verbose?: 0 | 1;
+};
 
 /**
  * Stops training when `monitor` has not improved (by more than minDelta) for `patience`
@@ -237,9 +349,18 @@ export type EarlyStoppingOptions = { monitor?: string; minDelta?: number; patien
  * - epochs before startFromEpoch are ignored;
  * - restoreBestWeights: the weights of the best epoch (or of the first monitored epoch when
  *   none improves) are put back at onTrainEnd, whether training stopped early or ran out.
+ *
+ * @example
+ * ```ts
+ * const stopper = callbacks.earlyStopping({ patience: 5 });
+ * await model.fit(x, y, { epochs: 100, validationSplit: 0.1, callbacks: [stopper] });
+ * stopper.stoppedEpoch;     // 0 when training ran all epochs
+ * ```
  */
 export class EarlyStopping extends Callback {
+  /** The logged value watched. */
   readonly monitor: string;
+  /** @internal 'min' or 'max', resolved from mode. */
   readonly direction: Direction;
   /** Epochs since the last improvement (that also beat the baseline). */
   wait = 0;
@@ -247,6 +368,7 @@ export class EarlyStopping extends Callback {
   stoppedEpoch = 0;
   /** The best monitored value so far (undefined before the first). */
   best: number | undefined = undefined;
+  /** The epoch of `best`. */
   bestEpoch = 0;
   private bestWeights: Weights | undefined = undefined;
   private readonly settings: Settings<typeof EARLY_STOPPING>;
@@ -308,7 +430,14 @@ export function earlyStopping(options?: EarlyStoppingOptions): EarlyStopping {
 
 // ---- terminateOnNaN -------------------------------------------------------------------
 
-/** Stops training at the end of a batch whose loss is NaN or ±Infinity (Keras's TerminateOnNaN). */
+/**
+ * Stops training at the end of a batch whose loss is NaN or ±Infinity (Keras's TerminateOnNaN).
+ *
+ * @example
+ * ```ts
+ * await model.fit(x, y, { epochs: 100, callbacks: [callbacks.terminateOnNaN()] });
+ * ```
+ */
 export class TerminateOnNaN extends Callback {
   override onBatchEnd(batch: number, logs?: Logs): void {
     const loss = logs?.loss;
@@ -332,12 +461,24 @@ const MODEL_CHECKPOINT = {
   mode: mode(),
   saveFreq: choice(['epoch'] as const, 'epoch'),
 };
+/**
+ * Options of {@link callbacks.modelCheckpoint}: `save` is required.
+ *
+ * @example
+ * ```ts
+ * callbacks.modelCheckpoint({ save: (artifacts, epoch) => store.put(`epoch-${epoch}`, artifacts), saveBestOnly: true, monitor: 'val_loss' });
+ * ```
+ */
 export type ModelCheckpointOptions = {
   /** Receives model.save()'s artifacts, the 0-based epoch (as onEpochEnd) and its logs; awaited. */
   save: (artifacts: CheckpointArtifacts, epoch: number, logs: Logs) => void | Promise<void>;
+  /** The logged value saveBestOnly compares. Default 'val_loss'. */
   monitor?: string;
+  /** Save only when `monitor` improved on the best seen. Default false: every epoch. */
   saveBestOnly?: boolean;
+  /** 'min': lower is better, 'max': higher is better, 'auto' (default): max for accuracy-like keys, min otherwise. */
   mode?: 'auto' | 'min' | 'max';
+  /** Only 'epoch' (the default): save at the end of epochs. */
   saveFreq?: 'epoch';
 };
 
@@ -347,10 +488,19 @@ export type ModelCheckpointOptions = {
  * at ±Infinity and is kept across fit() calls, so a resumed run only saves real improvements;
  * a NaN never improves). An epoch without the monitored value (validation skipped) saves
  * nothing under saveBestOnly, where Keras would warn and save.
+ *
+ * @example
+ * ```ts
+ * const checkpoint = callbacks.modelCheckpoint({ save: (artifacts) => saveSomewhere(artifacts), saveBestOnly: true });
+ * checkpoint.best;          // the best val_loss saved so far
+ * ```
  */
 export class ModelCheckpoint extends Callback {
+  /** The logged value saveBestOnly compares. */
   readonly monitor: string;
+  /** @internal 'min' or 'max', resolved from mode. */
   readonly direction: Direction;
+  /** The best monitored value saved so far (±Infinity before the first), kept across fit() calls. */
   best: number;
   /** @internal startCallbacks: the fit's reduceLROnPlateau, whose state each checkpoint carries. */
   plateau: ReduceLROnPlateau | undefined = undefined;
@@ -406,9 +556,51 @@ const REDUCE_LR = {
   mode: mode(),
   verbose: level([0, 1] as const),
 };
-/** reduceLROnPlateau's state between epochs, as a checkpoint carries it. */
-export type ReduceLROnPlateauState = { monitor: string; best: number | null; wait: number; cooldownCounter: number };
-export type ReduceLROnPlateauOptions = { monitor?: string; factor?: number; patience?: number; minDelta?: number; cooldown?: number; minLr?: number; mode?: 'auto' | 'min' | 'max'; verbose?: 0 | 1 };
+/**
+ * reduceLROnPlateau's state between epochs, as a checkpoint carries it.
+ *
+ * @example
+ * ```ts
+ * const plateau = callbacks.reduceLROnPlateau({ patience: 3 });
+ * plateau.setState(savedJSON.userDefinedMetadata.reduceLROnPlateau as ReduceLROnPlateauState);
+ * ```
+ */
+export type ReduceLROnPlateauState = {
+  /** The monitored key the state belongs to (setState refuses another). */
+  monitor: string;
+  /** The best value seen, null while nothing was seen. */
+  best: number | null;
+  /** Epochs since the last improvement. */
+  wait: number;
+  /** Epochs of cooldown still to run. */
+  cooldownCounter: number;
+};
+/**
+ * Options of {@link callbacks.reduceLROnPlateau} (Keras 3 defaults).
+ *
+ * @example
+ * ```ts
+ * callbacks.reduceLROnPlateau({ monitor: 'val_loss', factor: 0.2, patience: 5, cooldown: 2, minLr: 1e-5 });
+ * ```
+ */
+export type ReduceLROnPlateauOptions = {
+  /** The logged value to watch. Default 'val_loss'. */
+  monitor?: string;
+  /** The learning rate is multiplied by this, in (0, 1). Default 0.1. */
+  factor?: number;
+  /** Epochs without improvement before reducing. Default 10. */
+  patience?: number;
+  /** An improvement must exceed this. Default 1e-4. */
+  minDelta?: number;
+  /** Epochs to wait after a reduction before counting again. Default 0. */
+  cooldown?: number;
+  /** The rate never goes below this. Default 0. */
+  minLr?: number;
+  /** 'min': lower is better, 'max': higher is better, 'auto' (default): max for accuracy-like keys, min otherwise. */
+  mode?: 'auto' | 'min' | 'max';
+  /** 1: print a line at every reduction. Default 0. */
+  verbose?: 0 | 1;
+};
 
 /**
  * Multiplies the optimizer's learning rate by `factor` (not below minLr) when `monitor` has
@@ -416,12 +608,24 @@ export type ReduceLROnPlateauOptions = { monitor?: string; factor?: number; pati
  * before counting again (Keras 3's ReduceLROnPlateau, state reset at every onTrainBegin).
  * Like Keras it also writes the rate the epoch trained with into the epoch logs, as
  * 'learning_rate'.
+ *
+ * @example
+ * ```ts
+ * const plateau = callbacks.reduceLROnPlateau({ patience: 3 });
+ * await model.fit(x, y, { epochs: 50, validationSplit: 0.2, callbacks: [plateau] });
+ * const state = plateau.getState();   // for a resumed run: callbacks.reduceLROnPlateau({ patience: 3 }).setState(state)
+ * ```
  */
 export class ReduceLROnPlateau extends Callback {
+  /** The logged value watched. */
   readonly monitor: string;
+  /** @internal 'min' or 'max', resolved from mode. */
   readonly direction: Direction;
+  /** Epochs since the last improvement. */
   wait = 0;
+  /** Epochs of cooldown still to run. */
   cooldownCounter = 0;
+  /** The best value seen (±Infinity before the first). */
   best: number;
   /** setState() was called: the next onTrainBegin keeps the state. */
   private restored = false;

@@ -25,16 +25,43 @@ import { Sequential } from './sequential.js';
 import { StackPlanCache } from './stack.js';
 import { forEachBatch, type PredictOptions } from './training.js';
 
+/**
+ * Options of {@link encoderDecoder}.
+ *
+ * @example
+ * ```ts
+ * encoderDecoder({ encoder, decoder, seed: 3, name: 'translator' });
+ * ```
+ */
 export interface EncoderDecoderOptions {
+  /** Its last layer must be recurrent with returnState: true; its final states start the decoder. Required. */
   encoder: Sequential;
+  /** Its first recurrent layer (same cell and units as the encoder's last) starts from the encoder's states. Required. */
   decoder: Sequential;
   /** Seeds shuffling and dropout (each part's weights come from its own seed). Default 0. */
   seed?: number;
+  /** Default 'encoder_decoder', numbered like layer names. */
   name?: string;
 }
 
+/**
+ * Two Sequential models joined by states (seq2seq, as in the Keras translation example): the
+ * encoder's final states become the initial states of the decoder's first recurrent layer,
+ * and both train together with teacher forcing. fit/evaluate/predict take the inputs as
+ * `[encoderInput, decoderInput]`. Create it with {@link encoderDecoder}.
+ *
+ * @example
+ * ```ts
+ * const model = encoderDecoder({ encoder, decoder });
+ * model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
+ * await model.fit([sources, decoderInputs], decoderTargets, { epochs: 40, verbose: 0 });
+ * const states = model.encode(newSources);       // then decoder.step(token, { initialState: states })
+ * ```
+ */
 export class EncoderDecoder extends Model {
+  /** The encoding model (owned: dispose() frees it). */
   readonly encoder: Sequential;
+  /** The decoding model (owned: dispose() frees it); use its step() for generation. */
   readonly decoder: Sequential;
   private readonly encoderPlans = new StackPlanCache();
   private readonly decoderPlans = new StackPlanCache();
@@ -68,35 +95,43 @@ export class EncoderDecoder extends Model {
     return index < 0 ? undefined : [index, this.decoder.layers[index] as RecurrentLayer];
   }
 
+  /** The encoder's layers, then the decoder's. */
   get layers(): readonly Layer[] {
     return [...this.encoder.layers, ...this.decoder.layers];
   }
 
+  /** Whether both models are built. */
   get built(): boolean {
     return this.encoder.built && this.decoder.built;
   }
 
+  /** @internal Network */
   inputLayers(): readonly (Layer | undefined)[] {
     return [...this.encoder.inputLayers(), ...this.decoder.inputLayers()];
   }
 
+  /** @internal Network */
   inputShapes(): Shape[] {
     return [...this.encoder.inputShapes(), ...this.decoder.inputShapes()];
   }
 
+  /** @internal Network */
   outputShape(shapes: readonly Shape[]): Shape {
     return this.decoder.outputShape([shapes[1]]);
   }
 
+  /** @internal Network */
   ensureBuilt(shapes: readonly Shape[]): void {
     this.encoder.ensureBuilt([shapes[0]]);
     this.decoder.ensureBuilt([shapes[1]]);
   }
 
+  /** @internal Network */
   finalActivation(): string | undefined {
     return this.decoder.finalActivation();
   }
 
+  /** @internal Network */
   plan(shapes: readonly (readonly number[])[], training: boolean): BatchPlan {
     if (shapes[0][0] !== shapes[1][0]) throw new ModelStateError(this.name, 'x', `the encoder and decoder inputs need the same number of samples, got ${shapes[0][0]} and ${shapes[1][0]}`);
     const encoder = this.encoderPlans.get(this.encoder.layers, shapes[0], training);
@@ -128,7 +163,15 @@ export class EncoderDecoder extends Model {
     };
   }
 
-  /** The encoder's final states for `x` ([h] or [h, c], each [samples, units]): what the decoder starts from. */
+  /**
+   * The encoder's final states for `x` ([h] or [h, c], each [samples, units]): what the decoder starts from.
+   *
+   * @example
+   * ```ts
+   * const [h, c] = model.encode(sources);
+   * model.decoder.step(firstToken, { initialState: [h, c] });
+   * ```
+   */
   encode(x: TensorLike, options: PredictOptions = {}): Tensor[] {
     this.assertLive();
     let states: Tensor[] = [];
@@ -140,7 +183,14 @@ export class EncoderDecoder extends Model {
     return states;
   }
 
-  /** An encoder–decoder is saved as its two models: encoder.save() and decoder.save(). */
+  /**
+   * An encoder–decoder is saved as its two models: encoder.save() and decoder.save().
+   *
+   * @example
+   * ```ts
+   * const encoderFiles = model.encoder.save(), decoderFiles = model.decoder.save();
+   * ```
+   */
   save(): SavedModel {
     throw new ModelStateError(this.name, 'save', 'save the two parts on their own: encoder.save() and decoder.save() (each loads with loadModel)');
   }
@@ -151,7 +201,19 @@ export class EncoderDecoder extends Model {
   }
 }
 
-/** Joins two Sequential models into a trainable encoder–decoder (see the top of this file). */
+/**
+ * Joins two Sequential models into a trainable encoder–decoder. The encoder's last layer must
+ * be recurrent with returnState: true, and the decoder's first recurrent layer must match its
+ * cell and units; otherwise a ModelConfigError says which.
+ *
+ * @example
+ * ```ts
+ * const encoder = sequential({ layers: [layers.lstm({ units: 128, returnState: true, inputShape: [null, 27] })] });
+ * const decoder = sequential({ layers: [layers.lstm({ units: 128, returnSequences: true, inputShape: [null, 13] }),
+ *                                       layers.dense({ units: 13, activation: 'softmax' })] });
+ * const model = encoderDecoder({ encoder, decoder });
+ * ```
+ */
 export function encoderDecoder(options: EncoderDecoderOptions): EncoderDecoder {
   return new EncoderDecoder(options);
 }

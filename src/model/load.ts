@@ -10,6 +10,14 @@ import { describe, ModelError, ModelLoadError } from './errors.js';
 import type { CompileOptions } from './model.js';
 import { Sequential } from './sequential.js';
 
+/**
+ * Options of {@link loadModel}.
+ *
+ * @example
+ * ```ts
+ * await loadModel('model/model.json', { compile: false, maxBytes: 100 << 20, timeout: 5000 });
+ * ```
+ */
 export interface LoadOptions {
   /** Compile from the saved training config (loss, metrics, optimizer and its state). Default true. */
   compile?: boolean;
@@ -28,7 +36,17 @@ const OPTION_NAMES = ['compile', 'seed', 'maxBytes', 'signal', 'timeout'];
 
 /**
  * A model from artifacts: model.save()'s result, TF.js io.ModelArtifacts, or a path / URL of a
- * model.json. Nothing is allocated before every size in the file has been checked.
+ * model.json. Nothing is allocated before every size in the file has been checked. Reads
+ * seqwasm's, TF.js's and Keras-converted models (Keras 3 GRUs with reset_after too); a saved
+ * training config compiles the model and saved optimizer state resumes training. Rejects with
+ * a ModelLoadError that names the problem and never quotes the file.
+ *
+ * @example
+ * ```ts
+ * const model = await loadModel('model/model.json');                         // a path in Node, a URL anywhere
+ * const copy = await loadModel(model.save());                                // in memory
+ * const remote = await loadModel('https://example.com/m/model.json', { timeout: 10_000, maxBytes: 50 << 20 });
+ * ```
  */
 export async function loadModel(source: unknown, options: LoadOptions = {}): Promise<Sequential> {
   checkOptions(options);

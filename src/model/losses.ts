@@ -9,6 +9,16 @@ import { closestName } from '../layers/errors.js';
 import type { F32Region } from '../runtime/arena.js';
 import { describe, ModelConfigError, ModelInputError } from './errors.js';
 
+/**
+ * seqwasm's own name of each loss (what {@link Loss.name} holds); compile() also takes the
+ * Keras spellings ({@link LossIdentifier}).
+ *
+ * @example
+ * ```ts
+ * const name: LossName = 'sparseCategoricalCrossentropy';
+ * model.compile({ optimizer: 'adam', loss: name, metrics: ['accuracy'] });
+ * ```
+ */
 export type LossName = 'meanSquaredError' | 'meanAbsoluteError' | 'huber' | 'binaryCrossentropy' | 'categoricalCrossentropy' | 'sparseCategoricalCrossentropy';
 
 interface Kind {
@@ -22,6 +32,7 @@ interface Kind {
   readonly crossentropy: boolean;
 }
 
+/** @internal every loss's Keras names (LossIdentifier is derived from it). */
 const KINDS = {
   meanSquaredError: { keras: 'mean_squared_error', className: 'MeanSquaredError', configName: 'mean_squared_error', aliases: ['mse', 'MSE'], crossentropy: false },
   meanAbsoluteError: { keras: 'mean_absolute_error', className: 'MeanAbsoluteError', configName: 'mean_absolute_error', aliases: ['mae', 'MAE'], crossentropy: false },
@@ -31,7 +42,16 @@ const KINDS = {
   sparseCategoricalCrossentropy: { keras: 'sparse_categorical_crossentropy', className: 'SparseCategoricalCrossentropy', configName: 'sparse_categorical_crossentropy', aliases: [], crossentropy: true },
 } as const satisfies Record<LossName, Kind>;
 
-/** Every name compile() takes for a loss: the LossName, Keras's function and class names, and 'mse'/'mae'. */
+/**
+ * Every name compile() takes for a loss: the LossName, Keras's function and class names, and
+ * 'mse'/'mae' — e.g. 'categoricalCrossentropy', 'categorical_crossentropy',
+ * 'CategoricalCrossentropy', 'huber_loss', 'MSE'. A misspelling is a type error.
+ *
+ * @example
+ * ```ts
+ * model.compile({ optimizer: 'adam', loss: 'categorical_crossentropy' });   // Keras's spelling works too
+ * ```
+ */
 export type LossIdentifier = { [N in LossName]: N | (typeof KINDS)[N]['keras' | 'className' | 'configName'] | (typeof KINDS)[N]['aliases'][number] }[LossName];
 
 const LOSS_NAMES = Object.keys(KINDS) as LossName[];
@@ -47,18 +67,49 @@ const BY_CLASS = new Map<string, LossName>(LOSS_NAMES.map((name) => [KINDS[name]
 /** The activation each cross-entropy fuses with (its gradient is then taken at the logits). */
 const FUSES_WITH: Partial<Record<LossName, string>> = { binaryCrossentropy: 'sigmoid', categoricalCrossentropy: 'softmax', sparseCategoricalCrossentropy: 'softmax' };
 
+/**
+ * Options of the crossentropy losses ({@link losses}).
+ *
+ * @example
+ * ```ts
+ * losses.binaryCrossentropy({ fromLogits: true });   // the last dense has no sigmoid
+ * ```
+ */
 export interface CrossentropyOptions {
   /** Whether predictions are logits rather than probabilities (default false). */
   fromLogits?: boolean;
 }
 
+/**
+ * Options of {@link losses.huber}.
+ *
+ * @example
+ * ```ts
+ * losses.huber({ delta: 2 });
+ * ```
+ */
 export interface HuberOptions {
   /** Where the loss turns from quadratic to linear (default 1, > 0). */
   delta?: number;
 }
 
+/**
+ * A loss with Keras 3 semantics: a per-row loss over the last axis, then the mean over all
+ * rows (B·T rows for a sequence output; padded steps of a masked output do not count). The
+ * numbers come from Wasm; a final softmax or sigmoid is fused with its crossentropy. Make one
+ * with {@link losses} or name it in compile().
+ *
+ * @example
+ * ```ts
+ * const loss = losses.categoricalCrossentropy({ fromLogits: true });
+ * model.compile({ optimizer: 'adam', loss });
+ * model.loss?.name;         // 'categoricalCrossentropy'
+ * ```
+ */
 export class Loss {
+  /** Which loss this is. */
   readonly name: LossName;
+  /** Crossentropies: the predictions are logits, not probabilities (false for the others). */
   readonly fromLogits: boolean;
   /** Huber's threshold (1 for the other losses, which ignore it). */
   readonly delta: number;
@@ -190,24 +241,86 @@ function crossentropy(name: LossName, options?: CrossentropyOptions): Loss {
   return new Loss(name, fromLogitsOption(name, o.fromLogits));
 }
 
-/** Loss factories, named as in TF.js (`losses.categoricalCrossentropy({ fromLogits: true })`). */
+/**
+ * Loss factories, named as in TF.js (`losses.categoricalCrossentropy({ fromLogits: true })`).
+ * Without options, naming the loss in compile() is the same. Bad options are a
+ * ModelConfigError.
+ *
+ * @namespace
+ *
+ * @example
+ * ```ts
+ * model.compile({ optimizer: 'adam', loss: losses.huber({ delta: 0.5 }) });
+ * ```
+ */
 export const losses = {
+  /**
+   * Mean squared error (mean over the last axis): regression, forecasting.
+   *
+   * @example
+   * ```ts
+   * model.compile({ optimizer: 'adam', loss: losses.meanSquaredError() });   // same as loss: 'mse'
+   * ```
+   */
   meanSquaredError(): Loss {
     return new Loss('meanSquaredError');
   },
+  /**
+   * Mean absolute error (mean over the last axis): regression less swayed by outliers.
+   *
+   * @example
+   * ```ts
+   * model.compile({ optimizer: 'adam', loss: losses.meanAbsoluteError() });   // same as loss: 'mae'
+   * ```
+   */
   meanAbsoluteError(): Loss {
     return new Loss('meanAbsoluteError');
   },
+  /**
+   * Huber loss: quadratic within `delta` (default 1), linear beyond, so outliers weigh less than under mse.
+   *
+   * @example
+   * ```ts
+   * model.compile({ optimizer: 'adam', loss: losses.huber({ delta: 0.5 }) });
+   * ```
+   */
   huber(options?: HuberOptions): Loss {
     const o = optionsOf('huber', options, ['delta']);
     return new Loss('huber', false, deltaOption('huber', o.delta));
   },
+  /**
+   * Binary crossentropy for 0/1 targets (one or more independent labels); targets [N] and
+   * [N, 1] both work. Fused with a final sigmoid unless fromLogits.
+   *
+   * @example
+   * ```ts
+   * model.compile({ optimizer: 'adam', loss: losses.binaryCrossentropy(), metrics: ['accuracy'] });
+   * ```
+   */
   binaryCrossentropy(options?: CrossentropyOptions): Loss {
     return crossentropy('binaryCrossentropy', options);
   },
+  /**
+   * Categorical crossentropy for one-hot targets (see data.oneHot). Fused with a final softmax
+   * unless fromLogits.
+   *
+   * @example
+   * ```ts
+   * model.compile({ optimizer: 'adam', loss: losses.categoricalCrossentropy({ fromLogits: true }) });   // last dense without softmax
+   * ```
+   */
   categoricalCrossentropy(options?: CrossentropyOptions): Loss {
     return crossentropy('categoricalCrossentropy', options);
   },
+  /**
+   * Categorical crossentropy for integer class ids (targets [N] or [N, 1], ids in [0, classes)),
+   * no one-hot needed. Fused with a final softmax unless fromLogits.
+   *
+   * @example
+   * ```ts
+   * model.compile({ optimizer: 'adam', loss: losses.sparseCategoricalCrossentropy(), metrics: ['accuracy'] });
+   * ```
+   */
   sparseCategoricalCrossentropy(options?: CrossentropyOptions): Loss {
     return crossentropy('sparseCategoricalCrossentropy', options);
   },

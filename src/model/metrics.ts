@@ -10,6 +10,16 @@ import { argMax, differByTrailingOne, toTensor, type Tensor, type TensorLike } f
 import { describe, ModelConfigError } from './errors.js';
 import type { Loss } from './losses.js';
 
+/**
+ * A compiled metric as the model computes it (in Wasm, on arena regions): what compile()
+ * makes of each name in `metrics`. For metrics on plain tensors use {@link metrics}.
+ *
+ * @example
+ * ```ts
+ * model.compile({ optimizer: 'adam', loss: 'mse', metrics: ['mae'] });
+ * model.evaluate(x, y).mae;     // the Metric named 'mae', averaged over every row
+ * ```
+ */
 export interface Metric {
   /** The key in logs/history, exactly as the user asked: 'accuracy', 'acc', 'mae', 'mse', 'categoricalAccuracy', … (val_ prefix added by the model). */
   readonly name: string;
@@ -21,9 +31,10 @@ export interface Metric {
   sum(pred: F32Region, target: F32Region, rows: number, width: number, mask?: F32Region): number;
 }
 
-/** 'accuracy' is resolved by the loss (and, for losses that are not cross-entropies, by the output width). */
+/** @internal 'accuracy' is resolved by the loss (and, for losses that are not cross-entropies, by the output width). */
 type MetricKind = 'accuracy' | 'categoricalAccuracy' | 'sparseCategoricalAccuracy' | 'binaryAccuracy' | 'meanAbsoluteError' | 'meanSquaredError';
 
+/** @internal every metric's accepted names (MetricIdentifier is derived from it). */
 const ALIASES = {
   accuracy: ['accuracy', 'acc'],
   categoricalAccuracy: ['categoricalAccuracy', 'categorical_accuracy', 'CategoricalAccuracy'],
@@ -33,7 +44,16 @@ const ALIASES = {
   meanSquaredError: ['mse', 'MSE', 'meanSquaredError', 'mean_squared_error', 'MeanSquaredError'],
 } as const satisfies Record<MetricKind, readonly string[]>;
 
-/** Every metric name compile() takes: 'accuracy'/'acc', the TF.js names, Keras's snake_case and class names. */
+/**
+ * Every metric name compile() takes: 'accuracy'/'acc', the TF.js names, Keras's snake_case and
+ * class names — 'categoricalAccuracy', 'sparse_categorical_accuracy', 'BinaryAccuracy',
+ * 'mae', 'MAE', 'meanSquaredError', 'mean_squared_error', … A misspelling is a type error.
+ *
+ * @example
+ * ```ts
+ * model.compile({ optimizer: 'adam', loss: 'binaryCrossentropy', metrics: ['accuracy', 'mse'] });
+ * ```
+ */
 export type MetricIdentifier = (typeof ALIASES)[MetricKind][number];
 const BY_NAME = new Map<string, MetricKind>();
 for (const kind of Object.keys(ALIASES) as MetricKind[]) for (const alias of ALIASES[kind]) BY_NAME.set(alias, kind);
@@ -223,5 +243,66 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
-/** Metrics as plain functions of (yTrue, yPred) → a number (TF.js `tf.metrics`, Keras `keras.metrics`). */
-export const metrics = { mse: meanSquaredError, mae: meanAbsoluteError, meanSquaredError, meanAbsoluteError, accuracy };
+/**
+ * Metrics as plain functions of (yTrue, yPred) → a number (TF.js `tf.metrics`, Keras
+ * `keras.metrics`), on any tensors or nested arrays: e.g. to score predict()'s output. Shapes
+ * must agree (labels [N] and [N, 1] are the same); a mismatch is a DataError.
+ *
+ * @namespace
+ *
+ * @example
+ * ```ts
+ * const predictions = model.predict(xTest);
+ * metrics.accuracy(yTest, predictions);
+ * metrics.mae(yTest, predictions);
+ * ```
+ */
+export const metrics = {
+  /**
+   * The mean of (yPred − yTrue)² over every value (alias of meanSquaredError).
+   *
+   * @example
+   * ```ts
+   * metrics.mse([[1], [2]], [[1.5], [2]]);   // 0.125
+   * ```
+   */
+  mse: meanSquaredError,
+  /**
+   * The mean of |yPred − yTrue| over every value (alias of meanAbsoluteError).
+   *
+   * @example
+   * ```ts
+   * metrics.mae(yTest, model.predict(xTest));
+   * ```
+   */
+  mae: meanAbsoluteError,
+  /**
+   * The mean of (yPred − yTrue)² over every value (Keras `mean_squared_error`, averaged over the samples too).
+   *
+   * @example
+   * ```ts
+   * metrics.meanSquaredError([0, 1], [0, 0.5]);   // 0.125
+   * ```
+   */
+  meanSquaredError,
+  /**
+   * The mean of |yPred − yTrue| over every value.
+   *
+   * @example
+   * ```ts
+   * metrics.meanAbsoluteError([0, 1], [0, 0.5]);  // 0.25
+   * ```
+   */
+  meanAbsoluteError,
+  /**
+   * The fraction of rows predicted right, decided from the shapes as compile()'s 'accuracy':
+   * class ids [N] for yPred [N, C] (sparse), one-hot [N, C] (categorical), or one output per
+   * row thresholded at 0.5 (binary). Sequence outputs [N, T, C] count every step.
+   *
+   * @example
+   * ```ts
+   * metrics.accuracy([2, 0], [[0.1, 0.2, 0.7], [0.8, 0.1, 0.1]]);   // 1: both argmaxes right
+   * ```
+   */
+  accuracy,
+};

@@ -14,15 +14,41 @@ import type { BatchPlan, Network } from './network.js';
 import { optimizerFrom, type Optimizer, type OptimizerName } from './optimizers.js';
 import { assertNotFitting, evaluate, evaluateDataset, fit, predict, predictDataset, type BatchLike, type Compiled, type Dataset, type EvaluateOptions, type FitOptions, type History, type ModelInput, type PredictOptions, type Trainable } from './training.js';
 
-/** An optimizer by name: ours, or Keras's class name (any case works at run time). */
+/**
+ * An optimizer by name: ours, or Keras's class name (any case works at run time).
+ *
+ * @example
+ * ```ts
+ * model.compile({ optimizer: 'adam', loss: 'mse' });          // Keras defaults; optimizers.adam(0.01) to set the rate
+ * ```
+ */
 export type OptimizerIdentifier = OptimizerName | 'SGD' | 'RMSprop' | 'Adam' | 'AdamW' | 'Adagrad';
 
-/** A Keras-serialised object as model.json holds it: { class_name: 'Adam', config: { … } }. */
+/**
+ * A Keras-serialised object as model.json holds it: { class_name: 'Adam', config: { … } }.
+ * compile() accepts one for the optimizer, the loss and each metric.
+ *
+ * @example
+ * ```ts
+ * model.compile({ optimizer: { class_name: 'Adam', config: { learning_rate: 0.01 } }, loss: 'mse' });
+ * ```
+ */
 export interface SerializedConfig {
+  /** Keras class name, e.g. 'Adam', 'CategoricalCrossentropy'. */
   readonly class_name: string;
+  /** The object's options in Keras's snake_case; omitted means the defaults. */
   readonly config?: unknown;
 }
 
+/**
+ * What {@link Model.compile} takes: the optimizer and the loss are required, metrics optional.
+ *
+ * @example
+ * ```ts
+ * const options: CompileOptions = { optimizer: 'rmsprop', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] };
+ * model.compile(options);
+ * ```
+ */
 export interface CompileOptions {
   /** 'sgd', 'rmsprop', 'adam', 'adamw', 'adagrad' (or Keras's class name), an optimizer from `optimizers`, or a saved { class_name, config }. */
   optimizer: OptimizerIdentifier | Optimizer | SerializedConfig;
@@ -32,7 +58,20 @@ export interface CompileOptions {
   metrics?: readonly (MetricIdentifier | SerializedConfig)[];
 }
 
+/**
+ * What every model kind shares ({@link Sequential}, {@link EncoderDecoder}): compile, fit,
+ * evaluate, predict, the weights of all its layers in Keras order, and dispose(). Use it as
+ * the type of "any model", e.g. what {@link loadModel} resolves to is a Sequential.
+ *
+ * @example
+ * ```ts
+ * function accuracyOf(model: Model, x: TensorLike, y: TensorLike): number {
+ *   return model.evaluate(x, y).accuracy;
+ * }
+ * ```
+ */
 export abstract class Model implements Network, Trainable {
+  /** The model's name, used in errors and saved files: the `name` option, or 'sequential', 'sequential_1', … */
   readonly name: string;
   /** Seeds weight initialisation, shuffling and dropout. */
   readonly seed: number;
@@ -50,36 +89,54 @@ export abstract class Model implements Network, Trainable {
 
   // ---- Network: how the layers connect --------------------------------------------------
 
+  /** Every layer whose weights the model holds, in order (both stacks' for an encoder–decoder). */
   abstract get layers(): readonly Layer[];
+  /** Whether every layer has its weights: after the input shape became known (declared, build(), or the first data). */
   abstract get built(): boolean;
+  /** @internal Network */
   abstract inputLayers(): readonly (Layer | undefined)[];
+  /** @internal Network */
   abstract inputShapes(): Shape[];
+  /** @internal Network */
   abstract outputShape(shapes: readonly Shape[]): Shape;
+  /** @internal Network */
   abstract ensureBuilt(shapes: readonly Shape[]): void;
+  /** @internal Network */
   abstract plan(shapes: readonly (readonly number[])[], training: boolean): BatchPlan;
+  /** @internal Network */
   abstract finalActivation(): string | undefined;
 
   /** TF.js Layers artifacts of the model (also what modelCheckpoint saves). */
   abstract save(): SavedModel;
 
+  /** @internal Trainable: the model as the training loop sees it. */
   get network(): Network {
     return this;
   }
 
-  /** The root of training's random streams (shuffles, dropout masks). */
+  /** @internal The root of training's random streams (shuffles, dropout masks). */
   get trainingRng(): Prng {
     return new Prng(this.seed).derive('training');
   }
 
   // ---- training ------------------------------------------------------------------------
 
-  /** Chooses the optimizer, loss and metrics for fit() and evaluate(). Compiling again starts a fresh optimizer. */
+  /**
+   * Chooses the optimizer, loss and metrics for fit() and evaluate(). Compiling again starts a
+   * fresh optimizer. A misspelt name is a ModelConfigError (and a type error in TypeScript).
+   *
+   * @example
+   * ```ts
+   * model.compile({ optimizer: optimizers.adam(0.01), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+   * ```
+   */
   compile(options: CompileOptions): void {
     this.assertLive();
     assertNotFitting(this.name, this.layers, 'compile');
     this.compiled = compileOptions(this.name, options, this.compiled);
   }
 
+  /** The compiled optimizer (its learningRate can be read and set); throws a ModelStateError before compile(). */
   get optimizer(): Optimizer {
     return this.assertCompiled('optimizer').optimizer;
   }
@@ -93,7 +150,15 @@ export abstract class Model implements Network, Trainable {
    * Trains on x (samples first; nested arrays or { shape, data }; an array of them for a model
    * with several inputs) and targets y, or on a Dataset: an array or (async) iterable of
    * { xs, ys } batches, options second (`fit(data.batches(x, y), { epochs: 5 })`).
-   * Resolves to the History of every epoch.
+   * Resolves to the History of every epoch. Throws a ModelStateError before compile() and a
+   * ModelInputError naming the argument for data of the wrong shape or with NaN.
+   *
+   * @example
+   * ```ts
+   * const history = await model.fit(x, y, { epochs: 50, batchSize: 32, validationSplit: 0.1 });
+   * await model.fit(data.batches(x, y, { batchSize: 32 }), { epochs: 5 });
+   * history.history.loss;     // one value per epoch
+   * ```
    */
   fit(x: ModelInput, y: TensorLike, options?: FitOptions): Promise<History>;
   fit(dataset: Dataset, options?: FitOptions): Promise<History>;
@@ -106,6 +171,11 @@ export abstract class Model implements Network, Trainable {
   /**
    * The loss and metrics on [x, y], or on every batch of an array or iterable of { xs, ys }
    * batches (each batch whole): { loss, accuracy, … }. For an async iterable use evaluateDataset().
+   *
+   * @example
+   * ```ts
+   * const { loss, accuracy } = model.evaluate(xTest, yTest);
+   * ```
    */
   evaluate(x: ModelInput, y: TensorLike, options?: EvaluateOptions): Logs;
   evaluate(dataset: Iterable<BatchLike>): Logs;
@@ -114,7 +184,14 @@ export abstract class Model implements Network, Trainable {
     return evaluate(this, this.assertCompiled('evaluate'), x, y, options);
   }
 
-  /** evaluate() over a Dataset that may be async (TF.js evaluateDataset): resolves to { loss, accuracy, … }. */
+  /**
+   * evaluate() over a Dataset that may be async (TF.js evaluateDataset): resolves to { loss, accuracy, … }.
+   *
+   * @example
+   * ```ts
+   * const logs = await model.evaluateDataset(data.batches(xTest, yTest, { batchSize: 64 }));
+   * ```
+   */
   async evaluateDataset(dataset: Dataset): Promise<Logs> {
     this.assertLive();
     return evaluateDataset(this, this.assertCompiled('evaluateDataset'), dataset);
@@ -123,14 +200,27 @@ export abstract class Model implements Network, Trainable {
   /**
    * The outputs for every sample of x, batchSize at a time (any batch size gives the same
    * values); or for every batch of an array or iterable of { xs } batches, joined in order.
-   * For an async iterable use predictDataset().
+   * For an async iterable use predictDataset(). Returns a plain { shape, data: Float32Array }.
+   *
+   * @example
+   * ```ts
+   * const probs = model.predict(x);           // { shape: [N, 26], data: Float32Array }
+   * argMax(probs);                            // the predicted class of every sample
+   * ```
    */
   predict(x: ModelInput | Iterable<BatchLike>, options?: PredictOptions): Tensor {
     this.assertLive();
     return predict(this, x, options);
   }
 
-  /** predict() over a Dataset that may be async: resolves to the outputs of every batch, joined in order. */
+  /**
+   * predict() over a Dataset that may be async: resolves to the outputs of every batch, joined in order.
+   *
+   * @example
+   * ```ts
+   * const outputs = await model.predictDataset(data.batches(x, undefined, { batchSize: 256 }));
+   * ```
+   */
   async predictDataset(dataset: Dataset, options?: PredictOptions): Promise<Tensor> {
     this.assertLive();
     return predictDataset(this, dataset, options);
@@ -138,13 +228,29 @@ export abstract class Model implements Network, Trainable {
 
   // ---- weights -------------------------------------------------------------------------
 
-  /** Every layer's weights, in Keras order (copies). */
+  /**
+   * Every layer's weights, in Keras order (copies).
+   *
+   * @example
+   * ```ts
+   * const weights = model.getWeights();       // [lstm kernel, recurrent kernel, bias, dense kernel, bias]
+   * other.setWeights(weights);
+   * ```
+   */
   getWeights(): Tensor[] {
     this.assertBuilt('getWeights');
     return this.layers.flatMap((layer) => layer.getWeights());
   }
 
-  /** Replaces every weight, in getWeights() order; all are checked before any changes. */
+  /**
+   * Replaces every weight, in getWeights() order; all are checked (count, shapes, finite
+   * values) before any changes, so a bad list changes nothing.
+   *
+   * @example
+   * ```ts
+   * model.setWeights(trained.getWeights());
+   * ```
+   */
   setWeights(weights: readonly TensorLike[]): void {
     this.assertBuilt('setWeights');
     const all = this.layers.flatMap((layer) => layer.weights);
@@ -160,13 +266,30 @@ export abstract class Model implements Network, Trainable {
     }
   }
 
-  /** The number of weight values, as Keras counts them. */
+  /**
+   * The number of weight values, as Keras counts them.
+   *
+   * @example
+   * ```ts
+   * model.countParams();      // 4·8·(26 + 8 + 1) + (8·26 + 26) for the README's alphabet model
+   * ```
+   */
   countParams(): number {
     this.assertBuilt('countParams');
     return this.layers.reduce((sum, layer) => sum + layer.countParams(), 0);
   }
 
-  /** Frees every layer's weights and buffers, and the optimizer's state. */
+  /**
+   * Frees every layer's weights and buffers, and the optimizer's state, at once. Wasm memory is
+   * not garbage-collected promptly, so call it when a program makes many models; using the
+   * model afterwards throws a ModelStateError.
+   *
+   * @example
+   * ```ts
+   * const score = model.evaluate(x, y).loss;
+   * model.dispose();
+   * ```
+   */
   dispose(): void {
     if (this.disposed) return;
     assertNotFitting(this.name, this.layers, 'dispose');

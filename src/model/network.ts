@@ -5,6 +5,7 @@ import type { Layer, Mask, Shape } from '../layers/layer.js';
 import type { F32Region } from '../runtime/arena.js';
 import type { Prng } from '../util/prng.js';
 
+/** @internal a model's planned forward/backward for one batch shape (the training loop's view). */
 export interface BatchPlan {
   /** One region per model input: the caller copies the batch's samples here before forward(). */
   readonly inputs: readonly F32Region[];
@@ -21,6 +22,7 @@ export interface BatchPlan {
   buffer(name: string, floats: number): F32Region;
 }
 
+/** @internal what the training loop needs from a model kind (Model implements it). */
 export interface Network {
   /** The model's name: errors and saved files use it. */
   readonly name: string;

@@ -22,9 +22,25 @@ import { describe, ModelConfigError, ModelInputError, ModelLoadError, ModelState
 import { asConfigError, atLeast, nameOption, numberIn, optional, positiveNumber } from './options.js';
 import { isSchedule, readSchedule, type LearningRateSchedule } from './schedules.js';
 
+/**
+ * The optimizers compile() knows by name (Keras's class names work too, see {@link OptimizerIdentifier}).
+ *
+ * @example
+ * ```ts
+ * const name: OptimizerName = 'adamw';
+ * model.compile({ optimizer: name, loss: 'mse' });
+ * ```
+ */
 export type OptimizerName = 'sgd' | 'rmsprop' | 'adam' | 'adamw' | 'adagrad';
 
-/** Options every optimizer takes (Keras 3's base optimizer arguments, camelCase). */
+/**
+ * Options every optimizer takes (Keras 3's base optimizer arguments, camelCase).
+ *
+ * @example
+ * ```ts
+ * optimizers.rmsprop({ learningRate: 0.01, globalClipnorm: 5, name: 'rms' });
+ * ```
+ */
 export interface OptimizerOptions {
   /** A number > 0, or a schedule evaluated at `iterations` before each step. */
   learningRate?: number | LearningRateSchedule;
@@ -40,14 +56,31 @@ export interface OptimizerOptions {
   name?: string;
 }
 
+/**
+ * Options of {@link optimizers.sgd}.
+ *
+ * @example
+ * ```ts
+ * optimizers.sgd({ learningRate: 0.1, momentum: 0.9, nesterov: true });
+ * ```
+ */
 export interface SgdOptions extends OptimizerOptions {
   /** Default 0.01. */
   learningRate?: number | LearningRateSchedule;
   /** In [0, 1]; default 0 (plain gradient descent). */
   momentum?: number;
+  /** Nesterov momentum; default false. */
   nesterov?: boolean;
 }
 
+/**
+ * Options of {@link optimizers.rmsprop} (learningRate default 0.001).
+ *
+ * @example
+ * ```ts
+ * optimizers.rmsprop({ learningRate: 0.001, rho: 0.95, centered: true });
+ * ```
+ */
 export interface RmspropOptions extends OptimizerOptions {
   /** Discount of the mean square, in [0, 1); default 0.9. */
   rho?: number;
@@ -59,6 +92,14 @@ export interface RmspropOptions extends OptimizerOptions {
   centered?: boolean;
 }
 
+/**
+ * Options of {@link optimizers.adam} (learningRate default 0.001).
+ *
+ * @example
+ * ```ts
+ * optimizers.adam({ learningRate: 0.001, beta1: 0.9, beta2: 0.98, epsilon: 1e-9 });
+ * ```
+ */
 export interface AdamOptions extends OptimizerOptions {
   /** In [0, 1); default 0.9. */
   beta1?: number;
@@ -70,11 +111,27 @@ export interface AdamOptions extends OptimizerOptions {
   amsgrad?: boolean;
 }
 
+/**
+ * Options of {@link optimizers.adamw}: Adam's, with decoupled weight decay on by default.
+ *
+ * @example
+ * ```ts
+ * optimizers.adamw({ learningRate: 0.001, weightDecay: 0.01 });
+ * ```
+ */
 export interface AdamwOptions extends AdamOptions {
   /** Default 0.004. */
   weightDecay?: number;
 }
 
+/**
+ * Options of {@link optimizers.adagrad} (learningRate default 0.001).
+ *
+ * @example
+ * ```ts
+ * optimizers.adagrad({ learningRate: 0.01, initialAccumulatorValue: 0.1 });
+ * ```
+ */
 export interface AdagradOptions extends OptimizerOptions {
   /** >= 0; default 0.1. */
   initialAccumulatorValue?: number;
@@ -82,10 +139,21 @@ export interface AdagradOptions extends OptimizerOptions {
   epsilon?: number;
 }
 
-/** One piece of an optimizer's state as getState() gives it and setState() takes it. */
+/**
+ * One piece of an optimizer's state as getState() gives it and setState() takes it.
+ *
+ * @example
+ * ```ts
+ * const [iteration, ...slots]: OptimizerStateEntry[] = model.optimizer.getState();
+ * iteration.data[0];        // steps taken
+ * ```
+ */
 export interface OptimizerStateEntry {
+  /** 'iteration', or '<weight name>/<slot>' such as 'lstm/kernel/m'. */
   name: string;
+  /** [] for the iteration, else the weight's shape. */
   shape: number[];
+  /** The values (a copy), float32. */
   data: Float32Array;
 }
 
@@ -139,14 +207,32 @@ interface Built {
 
 const MAX_ITERATIONS = 2 ** 24; // saved as float32, which holds every integer up to here
 
+/**
+ * An optimizer with Keras 3's defaults, semantics and saved config; every update runs in
+ * Wasm. Make one with the {@link optimizers} factories (or name it in compile()); a model
+ * builds and applies it in fit(). Use it directly to train layers by hand.
+ *
+ * @example
+ * ```ts
+ * const opt = optimizers.adam({ learningRate: 0.01, clipnorm: 1 });
+ * opt.build(lstm.weights);          // slots (m, v) in the arena
+ * // … forward and backward fill every weight's grad …
+ * opt.apply(lstm.weights);          // clip, update every weight, iterations += 1
+ * lstm.weightsChanged();
+ * ```
+ */
 export abstract class Optimizer {
   /** Keras class name: 'SGD', 'RMSprop', 'Adam', 'AdamW', 'Adagrad'. */
   readonly className: string;
   /** Keras's name of this optimizer (default 'SGD', 'rmsprop', 'adam', 'adamw', 'adagrad'). */
   readonly name: string;
+  /** Decoupled weight decay factor, null when off. */
   readonly weightDecay: number | null;
+  /** Per-tensor gradient norm clip, null when off. */
   readonly clipnorm: number | null;
+  /** Gradient element clip, null when off. */
   readonly clipvalue: number | null;
+  /** Global gradient norm clip, null when off. */
   readonly globalClipnorm: number | null;
   private rate: number | LearningRateSchedule;
   private steps = 0;
@@ -203,6 +289,7 @@ export abstract class Optimizer {
     return value;
   }
 
+  /** Sets a constant rate for the next steps (a number > 0); throws ModelStateError when the rate comes from a schedule. */
   set learningRate(value: number) {
     if (isSchedule(this.rate)) {
       throw new ModelStateError(this.name, 'learningRate', `the learning rate comes from a ${this.rate.toJSON().class_name} schedule and cannot be set; create the optimizer with a number to change it during training`);
@@ -697,9 +784,82 @@ function adagrad(...args: unknown[]): Optimizer {
 
 /**
  * The optimizers by name, each with Keras 3's defaults: an options object (TF.js option names)
- * or TF.js's positional arguments, `optimizers.adam(0.01)`, `optimizers.sgd(0.1)`.
+ * or TF.js's positional arguments, `optimizers.adam(0.01)`, `optimizers.sgd(0.1)`. Every one
+ * takes clipnorm, clipvalue or globalClipnorm (at most one), and a learningRate that may be a
+ * schedule; bad options are a ModelConfigError naming the option.
+ *
+ * @namespace
+ *
+ * @example
+ * ```ts
+ * model.compile({ optimizer: optimizers.adam(0.01), loss: 'mse' });
+ * model.compile({ optimizer: optimizers.sgd({ learningRate: 0.1, momentum: 0.9, clipnorm: 1 }), loss: 'mse' });
+ * ```
  */
-export const optimizers = { sgd, momentum, rmsprop, adam, adamw, adagrad };
+export const optimizers = {
+  /**
+   * Stochastic gradient descent, learningRate 0.01 by default: sgd({ learningRate, momentum,
+   * nesterov, … }) or sgd(learningRate, momentum?, nesterov?).
+   *
+   * @example
+   * ```ts
+   * optimizers.sgd(0.1);
+   * optimizers.sgd({ learningRate: 0.01, momentum: 0.9, nesterov: true });
+   * ```
+   */
+  sgd,
+  /**
+   * TF.js's momentum(learningRate, momentum, useNesterov?): SGD with momentum.
+   *
+   * @example
+   * ```ts
+   * optimizers.momentum(0.01, 0.9);
+   * ```
+   */
+  momentum,
+  /**
+   * RMSprop, learningRate 0.001 by default: rmsprop({ … }) or TF.js's rmsprop(learningRate,
+   * decay?, momentum?, epsilon?, centered?) (decay is Keras's rho).
+   *
+   * @example
+   * ```ts
+   * optimizers.rmsprop({ learningRate: 0.02 });
+   * optimizers.rmsprop(0.02);
+   * ```
+   */
+  rmsprop,
+  /**
+   * Adam, learningRate 0.001 by default: adam({ … }) or TF.js's adam(learningRate, beta1?,
+   * beta2?, epsilon?).
+   *
+   * @example
+   * ```ts
+   * optimizers.adam(0.01);
+   * optimizers.adam({ learningRate: 0.001, amsgrad: true, clipnorm: 1 });
+   * ```
+   */
+  adam,
+  /**
+   * AdamW (Adam with decoupled weight decay, 0.004 by default): adamw({ … }) or
+   * adamw(learningRate, weightDecay?, beta1?, beta2?, epsilon?) (Keras AdamW's order).
+   *
+   * @example
+   * ```ts
+   * optimizers.adamw({ learningRate: 0.001, weightDecay: 0.01 });
+   * ```
+   */
+  adamw,
+  /**
+   * Adagrad, learningRate 0.001 by default: adagrad({ … }) or TF.js's adagrad(learningRate,
+   * initialAccumulatorValue?) (Keras adds epsilon third).
+   *
+   * @example
+   * ```ts
+   * optimizers.adagrad(0.01);
+   * ```
+   */
+  adagrad,
+};
 
 // ---- from compile() arguments and saved configs ------------------------------------------
 

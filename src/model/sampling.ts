@@ -16,6 +16,14 @@ import { Prng } from '../util/prng.js';
 import { atLeast, readOptions } from './options.js';
 import { describe, ModelConfigError, ModelInputError } from './errors.js';
 
+/**
+ * Options of {@link sample}: `rng` is required.
+ *
+ * @example
+ * ```ts
+ * sample(probs, { rng: prng(1), temperature: 0.8, topK: 5 });
+ * ```
+ */
 export interface SampleOptions {
   /** The seeded generator to draw from (e.g. prng(7)); each row takes exactly one rng.float(). */
   rng: Prng;
@@ -34,6 +42,7 @@ const generator: Option<Prng> = {
 
 const SAMPLE = { rng: generator, temperature: atLeast(0, 1), topK: optionalPositiveInteger() };
 
+/** @internal any `{ shape, data }` with numeric data. */
 type Tensorish = { readonly shape: readonly number[]; readonly data: ArrayLike<number> };
 
 /**
@@ -41,6 +50,13 @@ type Tensorish = { readonly shape: readonly number[]; readonly data: ArrayLike<n
  * which are renormalised). A `{ shape, data }` tensor is rows along its last axis and gives
  * one index per row. Ties (argmax, topK) go to the lowest index; the draw walks the weights in
  * index order, so a seed gives the same indices everywhere.
+ *
+ * @example
+ * ```ts
+ * const rng = prng(42);
+ * const [id] = sample(model.predict(window), { rng, temperature: 0.5, topK: 3 });   // one id per row
+ * sample([0.1, 0.7, 0.2], { rng, temperature: 0 });                                 // 1: the argmax
+ * ```
  */
 export function sample(probs: ArrayLike<number>, options: SampleOptions): number;
 export function sample(probs: Tensorish, options: SampleOptions): Int32Array;

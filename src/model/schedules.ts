@@ -8,14 +8,42 @@ import { closestName } from '../layers/errors.js';
 import { describe, ModelConfigError } from './errors.js';
 import { asConfigError, nameOption, positiveNumber } from './options.js';
 
-/** A learning rate that depends on the optimizer step; `toJSON` is how a saved model stores it. */
+/**
+ * A learning rate that depends on the optimizer step; `toJSON` is how a saved model stores it.
+ * Pass one as any optimizer's learningRate: the built-in ones from {@link schedules}, or any
+ * object with at() and toJSON().
+ *
+ * @example
+ * ```ts
+ * const warmup: LearningRateSchedule = {
+ *   at: (step) => (step < 100 ? 0.001 * (step + 1) / 100 : 0.001),
+ *   toJSON: () => ({ class_name: 'Warmup', config: {} }),
+ * };
+ * optimizers.adam({ learningRate: warmup });
+ * ```
+ */
 export interface LearningRateSchedule {
   /** The learning rate for the step taken when the optimizer has already taken `step` steps. */
   at(step: number): number;
-  toJSON(): { class_name: string; config: Record<string, unknown> };
+  /** The Keras form a saved model stores: { class_name, config }. */
+  toJSON(): {
+    /** Keras class name, e.g. 'ExponentialDecay'. */
+    class_name: string;
+    /** The options in snake_case. */
+    config: Record<string, unknown>;
+  };
 }
 
+/**
+ * Options of {@link schedules.exponentialDecay}.
+ *
+ * @example
+ * ```ts
+ * schedules.exponentialDecay({ initialLearningRate: 0.1, decaySteps: 1000, decayRate: 0.5, staircase: true });
+ * ```
+ */
 export interface ExponentialDecayOptions {
+  /** The rate at step 0 (> 0). Required. */
   initialLearningRate: number;
   /** Steps per decay by decayRate (> 0; need not be an integer). */
   decaySteps: number;
@@ -27,6 +55,14 @@ export interface ExponentialDecayOptions {
   name?: string;
 }
 
+/**
+ * Options of {@link schedules.piecewiseConstantDecay}.
+ *
+ * @example
+ * ```ts
+ * schedules.piecewiseConstantDecay({ boundaries: [500], values: [0.01, 0.001] });
+ * ```
+ */
 export interface PiecewiseConstantDecayOptions {
   /** Strictly increasing steps. */
   boundaries: readonly number[];
@@ -71,12 +107,26 @@ const EXPONENTIAL_OPTIONS = {
   name: nameOption('ExponentialDecay'),
 };
 
-/** initialLearningRate · decayRate^(step / decaySteps), the exponent floored when staircase. */
+/**
+ * initialLearningRate · decayRate^(step / decaySteps), the exponent floored when staircase.
+ * Made by {@link schedules.exponentialDecay}.
+ *
+ * @example
+ * ```ts
+ * const schedule = schedules.exponentialDecay({ initialLearningRate: 0.01, decaySteps: 1000, decayRate: 0.9 });
+ * schedule.at(2000);        // 0.01 · 0.9² = 0.0081
+ * ```
+ */
 export class ExponentialDecay implements LearningRateSchedule {
+  /** The rate at step 0. */
   readonly initialLearningRate: number;
+  /** Steps per decay by decayRate. */
   readonly decaySteps: number;
+  /** Factor per decaySteps steps. */
   readonly decayRate: number;
+  /** Whether the exponent is floored (decay in whole periods). */
   readonly staircase: boolean;
+  /** Keras's name for the schedule. */
   readonly name: string;
 
   constructor(options: ExponentialDecayOptions) {
@@ -94,10 +144,24 @@ export class ExponentialDecay implements LearningRateSchedule {
     return this.initialLearningRate * pow64(this.decayRate, this.staircase ? Math.floor(p) : p);
   }
 
+  /** The Keras form a saved model stores (snake_case keys). */
   toJSON() {
     return {
+      /** Always 'ExponentialDecay'. */
       class_name: 'ExponentialDecay',
-      config: { initial_learning_rate: this.initialLearningRate, decay_steps: this.decaySteps, decay_rate: this.decayRate, staircase: this.staircase, name: this.name },
+      /** The options, as Keras names them. */
+      config: {
+        /** initialLearningRate. */
+        initial_learning_rate: this.initialLearningRate,
+        /** decaySteps. */
+        decay_steps: this.decaySteps,
+        /** decayRate. */
+        decay_rate: this.decayRate,
+        /** staircase. */
+        staircase: this.staircase,
+        /** name. */
+        name: this.name,
+      },
     };
   }
 }
@@ -120,10 +184,22 @@ function readPiecewise(options: unknown) {
   return s;
 }
 
-/** A constant learning rate per range of steps, the ranges closed on the right (Keras). */
+/**
+ * A constant learning rate per range of steps, the ranges closed on the right (Keras). Made by
+ * {@link schedules.piecewiseConstantDecay}.
+ *
+ * @example
+ * ```ts
+ * const schedule = schedules.piecewiseConstantDecay({ boundaries: [100, 200], values: [0.01, 0.005, 0.001] });
+ * schedule.at(150);         // 0.005
+ * ```
+ */
 export class PiecewiseConstantDecay implements LearningRateSchedule {
+  /** Strictly increasing steps where the rate changes. */
   readonly boundaries: readonly number[];
+  /** The rates, one more than boundaries. */
   readonly values: readonly number[];
+  /** Keras's name for the schedule. */
   readonly name: string;
 
   constructor(options: PiecewiseConstantDecayOptions) {
@@ -140,8 +216,21 @@ export class PiecewiseConstantDecay implements LearningRateSchedule {
     return this.values[i];
   }
 
+  /** The Keras form a saved model stores. */
   toJSON() {
-    return { class_name: 'PiecewiseConstantDecay', config: { boundaries: [...this.boundaries], values: [...this.values], name: this.name } };
+    return {
+      /** Always 'PiecewiseConstantDecay'. */
+      class_name: 'PiecewiseConstantDecay',
+      /** The options, as Keras names them. */
+      config: {
+        /** A copy of boundaries. */
+        boundaries: [...this.boundaries],
+        /** A copy of values. */
+        values: [...this.values],
+        /** name. */
+        name: this.name,
+      },
+    };
   }
 }
 

@@ -32,6 +32,14 @@ import { StackPlanCache, type StackPlan } from './stack.js';
 import { readOptions } from './options.js';
 import { flag, type Option } from '../layers/options.js';
 
+/**
+ * Options of {@link sequential} and the Sequential constructor.
+ *
+ * @example
+ * ```ts
+ * sequential({ seed: 42, name: 'forecaster', layers: [layers.gru({ units: 16, inputShape: [16, 1] }), layers.dense({ units: 1 })] });
+ * ```
+ */
 export interface SequentialOptions {
   /** Seeds weight initialisation, shuffling and dropout: the same seed and data give the same model, bit for bit. Default 0. */
   seed?: number;
@@ -41,11 +49,28 @@ export interface SequentialOptions {
   layers?: readonly Layer[];
 }
 
+/**
+ * Options of {@link Sequential.step}.
+ *
+ * @example
+ * ```ts
+ * const [h, c] = encoderModel.encode(source);
+ * decoder.step(startToken, { initialState: [h, c] });
+ * ```
+ */
 export interface StepOptions {
   /** States to start this step from for the first recurrent layer ([h] or [h, c]), e.g. an encoder's final states. */
   initialState?: readonly TensorLike[];
 }
 
+/**
+ * Options of {@link Sequential.save}.
+ *
+ * @example
+ * ```ts
+ * const weightsOnly = model.save({ includeOptimizer: false });   // smaller, not resumable
+ * ```
+ */
 export interface SaveOptions {
   /** Also save the optimizer's state (a checkpoint to resume training from). Default true once compiled and trained. */
   includeOptimizer?: boolean;
@@ -56,6 +81,23 @@ const STEP_OPTIONS = { initialState: unchecked };
 const optionalFlag: Option<boolean | undefined> = { parse: (value) => (value === undefined ? undefined : flag(false).parse(value)) };
 const SAVE_OPTIONS = { includeOptimizer: optionalFlag };
 
+/**
+ * A stack of layers, each feeding the next, with TF.js Layers' model API and Keras 3
+ * semantics. Layers are built (weights created from the seed) as soon as the input shape is
+ * known: from the first layer's inputShape, build(), or the first data seen. The time axis
+ * stays open, so a model trained on 28 steps predicts on any number of steps. Create one with
+ * {@link sequential} or {@link loadModel}.
+ *
+ * @example
+ * ```ts
+ * const model = sequential({ seed: 7 });
+ * model.add(layers.lstm({ units: 8, inputShape: [5, 26] }));
+ * model.add(layers.dense({ units: 26, activation: 'softmax' }));
+ * model.compile({ optimizer: optimizers.rmsprop(0.02), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+ * await model.fit(x, y, { epochs: 50, batchSize: 1, verbose: 0 });
+ * const probs = model.predict(x);                 // { shape: [21, 26], data: Float32Array }
+ * ```
+ */
 export class Sequential extends Model {
   private readonly stack: Layer[] = [];
   private readonly plans = new StackPlanCache();
@@ -75,13 +117,23 @@ export class Sequential extends Model {
     }
   }
 
+  /** The layers in order (the model owns them: dispose() frees them). */
   get layers(): readonly Layer[] {
     return this.stack;
   }
 
   // ---- building ------------------------------------------------------------------------
 
-  /** Appends a layer. After the model is built the layer is built at once (from the previous layer's output shape). */
+  /**
+   * Appends a layer. After the model is built the layer is built at once (from the previous
+   * layer's output shape). Only the first layer may declare inputShape; names must be unique.
+   *
+   * @example
+   * ```ts
+   * model.add(layers.gru({ units: 16, inputShape: [16, 1] }));
+   * model.add(layers.dense({ units: 1 }));
+   * ```
+   */
   add(layer: Layer): void {
     this.assertLive();
     assertNotFitting(this.name, this.stack, 'add');
@@ -100,11 +152,22 @@ export class Sequential extends Model {
     if (this.stack.length === 1 && layer.batchInputShape) this.ensureBuilt([layer.batchInputShape]);
   }
 
+  /** Whether every layer has its weights (the input shape is known). */
   get built(): boolean {
     return this.stack.length > 0 && this.stack.every((layer) => layer.built);
   }
 
-  /** Builds every layer for `inputShape` (batch first, null where open); without it, the first layer's declared input shape. */
+  /**
+   * Builds every layer for `inputShape` (batch first, null where open); without it, the first
+   * layer's declared input shape. Throws a ModelStateError when neither is known.
+   *
+   * @example
+   * ```ts
+   * const model = sequential([layers.lstm({ units: 8 }), layers.dense({ units: 1 })]);
+   * model.build([null, null, 3]);        // any batch, any number of steps, 3 features
+   * model.countParams();
+   * ```
+   */
   build(inputShape?: Shape): void {
     this.assertLive();
     assertNotFitting(this.name, this.stack, 'build');
@@ -178,6 +241,12 @@ export class Sequential extends Model {
    * every recurrent layer starts from where the previous step() left it, so a sequence fed
    * step by step gives the outputs predict() gives for the whole sequence. resetStates()
    * starts over.
+   *
+   * @example
+   * ```ts
+   * model.resetStates();
+   * for (const id of vocab.encode('KLMNO')) last = model.step(data.oneHot([id], vocab.size));   // [1, 26] each
+   * ```
    */
   step(x: TensorLike, options: StepOptions = {}): Tensor {
     this.assertLive();
@@ -239,7 +308,14 @@ export class Sequential extends Model {
     this.stepBatch = undefined;
   }
 
-  /** Zeroes the states of stateful layers and of step(). */
+  /**
+   * Zeroes the states of stateful layers and of step().
+   *
+   * @example
+   * ```ts
+   * model.resetStates();      // the next step() starts a new sequence
+   * ```
+   */
   resetStates(): void {
     this.assertLive();
     for (const layer of this.stack) if (layer instanceof RecurrentLayer && layer.settings.stateful && layer.built) layer.resetStates();
@@ -253,7 +329,15 @@ export class Sequential extends Model {
     return this.stack.reduce((sum, layer) => sum + layer.countParams(), 0);
   }
 
-  /** The Keras-style table of layers, output shapes and parameter counts; printed line by line through printFn (console.log) and returned. */
+  /**
+   * The Keras-style table of layers, output shapes and parameter counts; printed line by line
+   * through printFn (console.log) and returned.
+   *
+   * @example
+   * ```ts
+   * const table = model.summary(() => {});    // the table as a string, nothing printed
+   * ```
+   */
   summary(printFn: (line: string) => void = console.log): string {
     this.assertBuilt('summary');
     const lines = summaryLines(this.name, this.stack);
@@ -263,7 +347,17 @@ export class Sequential extends Model {
 
   // ---- saving --------------------------------------------------------------------------
 
-  /** TF.js Layers artifacts: model.json (topology, weights manifest, training config) and one float32 weights buffer. */
+  /**
+   * TF.js Layers artifacts: model.json (topology, weights manifest, training config) and one
+   * float32 weights buffer, which {@link loadModel} (or TF.js) reads back bit-exactly.
+   *
+   * @example
+   * ```ts
+   * const { modelJSON, weightData } = model.save();
+   * await writeFile('model/model.json', JSON.stringify(modelJSON));
+   * await writeFile('model/weights.bin', new Uint8Array(weightData));
+   * ```
+   */
   save(options: SaveOptions = {}): SavedModel {
     this.assertBuilt('save');
     const includeOptimizer = readOptions(this.name, options, SAVE_OPTIONS).includeOptimizer ?? this.compiled !== undefined;
@@ -284,7 +378,17 @@ export class Sequential extends Model {
   }
 }
 
-/** A new Sequential model: `sequential([layer, …])` as Keras, or TF.js's `sequential({ layers, seed, name })`. */
+/**
+ * A new Sequential model: `sequential([layer, …])` as Keras, or TF.js's
+ * `sequential({ layers, seed, name })`. The seed (default 0) fixes the initial weights,
+ * shuffles and dropout: the same seed and data give the same model, bit for bit.
+ *
+ * @example
+ * ```ts
+ * const model = sequential([layers.lstm({ units: 8, inputShape: [5, 26] }), layers.dense({ units: 26, activation: 'softmax' })]);
+ * const seeded = sequential({ seed: 7, layers: [layers.gru({ units: 4, inputShape: [3, 2] })] });
+ * ```
+ */
 export function sequential(layersOrOptions?: readonly Layer[] | SequentialOptions): Sequential {
   return new Sequential(Array.isArray(layersOrOptions) ? { layers: layersOrOptions as readonly Layer[] } : (layersOrOptions as SequentialOptions | undefined));
 }

@@ -29,25 +29,72 @@ import { atLeast, level, numberIn, optional, readOptions } from './options.js';
 import { progressLogger } from './progress.js';
 import type { Optimizer } from './optimizers.js';
 
-/** A model's inputs: one tensor (samples first), or an array of them for a model with several inputs. */
+/**
+ * A model's inputs: one tensor (samples first), or an array of them for a model with several inputs.
+ *
+ * @example
+ * ```ts
+ * const single: ModelInput = [[[0.1], [0.2], [0.3]]];              // 1 sample, 3 steps, 1 feature
+ * const pair: ModelInput = [sources, decoderInputs];               // an encoder–decoder's two inputs
+ * ```
+ */
 export type ModelInput = TensorLike | readonly TensorLike[];
 
 /**
  * One batch of a Dataset: TF.js's `{ xs, ys }` (what data.batches() and timeseriesWindows
  * with batchSize yield), or `{ x, y }`. fit and evaluate need the targets; predict ignores them.
+ *
+ * @example
+ * ```ts
+ * const batches: BatchLike[] = [{ xs: x1, ys: y1 }, { xs: x2, ys: y2 }];
+ * await model.fit(batches, { epochs: 3 });
+ * ```
  */
-export type BatchLike = { readonly xs: ModelInput; readonly ys?: TensorLike } | { readonly x: ModelInput; readonly y?: TensorLike };
+export type BatchLike =
+  | {
+      /** The batch's inputs, samples first. */
+      readonly xs: ModelInput;
+      /** The batch's targets, samples first (not needed by predict). */
+      readonly ys?: TensorLike;
+    }
+  | {
+      /** The batch's inputs, samples first (the `{ x, y }` spelling). */
+      readonly x: ModelInput;
+      /** The batch's targets, samples first (not needed by predict). */
+      readonly y?: TensorLike;
+    };
 
 /**
  * Batches for data larger than memory: an array, an iterable or an async iterable of them.
  * Each batch is used whole (batchSize does not cut it); fit iterates it once per epoch, so
  * every iteration must start over (data.batches() and timeseriesWindows do).
+ *
+ * @example
+ * ```ts
+ * const dataset: Dataset = data.batches(x, y, { batchSize: 64, shuffle: true, seed: 1 });
+ * await model.fit(dataset, { epochs: 10 });
+ * ```
  */
 export type Dataset = Iterable<BatchLike> | AsyncIterable<BatchLike>;
 
-/** What fit()'s `callbacks` option takes: a Callback, an object of hooks, or an array of these. */
+/**
+ * What fit()'s `callbacks` option takes: a Callback, an object of hooks, or an array of these.
+ *
+ * @example
+ * ```ts
+ * const list: CallbackList = [callbacks.earlyStopping({ patience: 3 }), { onEpochEnd: (epoch, logs) => console.log(epoch, logs?.loss) }];
+ * ```
+ */
 export type CallbackList = Callback | CallbackHooks | readonly (Callback | CallbackHooks)[];
 
+/**
+ * Options of {@link Model.fit} (TF.js names, Keras defaults).
+ *
+ * @example
+ * ```ts
+ * await model.fit(x, y, { epochs: 20, batchSize: 64, shuffle: true, validationData: [xVal, yVal], verbose: 2 });
+ * ```
+ */
 export interface FitOptions {
   /** Passes over the data. Default 1. */
   epochs?: number;
@@ -59,6 +106,7 @@ export interface FitOptions {
   validationSplit?: number;
   /** [x, y] to evaluate after every epoch (instead of validationSplit). */
   validationData?: readonly [ModelInput, TensorLike];
+  /** Called at the start and end of training, epochs and batches (see {@link Callback}); none by default. */
   callbacks?: CallbackList;
   /** 0 silent, 1 progress bar (Node, on a terminal; one line per epoch otherwise), 2 one line per epoch. Default 1. */
   verbose?: 0 | 1 | 2;
@@ -66,25 +114,53 @@ export interface FitOptions {
   initialEpoch?: number;
 }
 
+/**
+ * Options of {@link Model.evaluate}.
+ *
+ * @example
+ * ```ts
+ * model.evaluate(xTest, yTest, { batchSize: 256 });
+ * ```
+ */
 export interface EvaluateOptions {
-  /** Default 32. */
+  /** Samples per internal batch; the loss is the mean over all samples either way. Default 32. */
   batchSize?: number;
 }
 
+/**
+ * Options of {@link Model.predict}.
+ *
+ * @example
+ * ```ts
+ * model.predict(x, { batchSize: 1024 });   // same values as any other batch size
+ * ```
+ */
 export interface PredictOptions {
   /** Samples per internal batch; any value gives the same results. Default 32. */
   batchSize?: number;
 }
 
-/** What fit() returns: the logs of every epoch. */
+/**
+ * What fit() returns: the logs of every epoch.
+ *
+ * @example
+ * ```ts
+ * const history = await model.fit(x, y, { epochs: 30, validationSplit: 0.1, verbose: 0 });
+ * history.history.val_loss.at(-1);     // the last epoch's validation loss
+ * ```
+ */
 export class History {
   /** The epoch numbers, from initialEpoch. */
   readonly epoch: number[] = [];
   /** Every log key ('loss', 'accuracy', 'val_loss', …) → its value at each epoch. */
   readonly history: Record<string, number[]> = {};
 
-  constructor(readonly params: TrainingParams) {}
+  constructor(
+    /** The parameters of the fit() call: epochs, initialEpoch, steps, batchSize, samples, verbose. */
+    readonly params: TrainingParams,
+  ) {}
 
+  /** @internal called by the training loop once per epoch. */
   record(epoch: number, logs: Logs): void {
     this.epoch.push(epoch);
     for (const [key, value] of Object.entries(logs)) (this.history[key] ??= []).push(value);
@@ -145,7 +221,7 @@ export interface Compiled {
   readonly optimizer: Optimizer;
 }
 
-/** A model as the loop drives it: the network, its compiled parts, its seed and the face callbacks see. */
+/** @internal A model as the loop drives it: the network, its compiled parts, its seed and the face callbacks see. */
 export interface Trainable extends CallbackModel {
   readonly network: Network;
   /** The root of every random stream training draws (shuffles, dropout). */

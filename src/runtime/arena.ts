@@ -23,14 +23,30 @@ const issuing = Symbol('F32Region.issuing');
 /** Every region the arena or sub() built; a look-alike object (Object.create, a copy) is not in it. */
 const genuine = new WeakSet<object>();
 
-/** A run of float32 values inside the arena: `offset` in bytes, `length` in floats. */
+/**
+ * A run of float32 values inside the arena: `offset` in bytes, `length` in floats. Kernels,
+ * layers and plans read and write regions; take them from {@link Arena.allocF32},
+ * {@link Arena.fromArray} or {@link F32Region.sub} (they cannot be constructed or forged), and
+ * give them back with {@link Arena.free}.
+ *
+ * @example
+ * ```ts
+ * const region = arena().fromArray([1, 2, 3, 4]);
+ * region.sub(1, 2).toArray();          // Float32Array [2, 3]
+ * arena().free(region);
+ * ```
+ */
 export class F32Region {
   /** @internal regions come from arena().allocF32 / fromArray or region.sub(); the constructor refuses other callers. */
   constructor(
     token: symbol,
+    /** The arena that issued the region; it checks the region before every kernel call. */
     readonly arena: Arena,
+    /** @internal the allocation the region lies in; holding it keeps the block from being reclaimed. */
     readonly block: Block,
+    /** Byte offset of the first value in the Wasm memory (a multiple of 4). */
     readonly offset: number,
+    /** Number of float32 values. */
     readonly length: number,
   ) {
     if (token !== issuing) throw new TypeError('F32Region: regions cannot be constructed; take them from arena().allocF32(), arena().fromArray() or region.sub()');
@@ -79,7 +95,14 @@ interface Span {
   bytes: number;
 }
 
-/** What the arena holds, in bytes (see memoryInfo()). */
+/**
+ * What the arena holds, in bytes (see memoryInfo()).
+ *
+ * @example
+ * ```ts
+ * const { bytesInUse, blocks, top, highWater, memoryBytes }: ArenaUsage = arena().usage();
+ * ```
+ */
 export interface ArenaUsage {
   /** Bytes of live blocks. */
   readonly bytesInUse: number;
@@ -95,6 +118,19 @@ export interface ArenaUsage {
   readonly reclaimedBlocks: number;
 }
 
+/**
+ * The host-side allocator over seqwasm's one Wasm memory: it hands out 64-byte-aligned
+ * {@link F32Region}s, reuses freed blocks, grows the memory when needed and checks every
+ * region a kernel receives. There is one per initialised module; get it with {@link arena}.
+ *
+ * @example
+ * ```ts
+ * await init();
+ * const x = arena().allocF32(1024);   // uninitialised, 64-byte aligned
+ * x.view().fill(0.5);
+ * arena().free(x);                    // later use of x throws
+ * ```
+ */
 export class Arena {
   private readonly base: number;
   private top: number;
@@ -280,7 +316,7 @@ export class Arena {
     return region.offset;
   }
 
-  /** Whether `block` is this arena's live allocation (not a freed one, nor a later one at the same start). */
+  /** @internal Whether `block` is this arena's live allocation (not a freed one, nor a later one at the same start). */
   isLive(block: Block): boolean {
     return this.holds(block);
   }

@@ -3,7 +3,16 @@
 // where the .wasm comes from by default and how a URL or path is read.
 import { Arena, type ArenaUsage } from './arena.js';
 
-/** What init() accepts: a compiled module, the bytes, a fetch Response, or where to get it. */
+/**
+ * What init() accepts: a compiled module, the bytes, a fetch Response, or where to get it (a
+ * URL, or a string that is a URL or, in Node, a file path).
+ *
+ * @example
+ * ```ts
+ * const source: WasmSource = new URL('/assets/seqwasm.wasm', location.href);
+ * await init(source);
+ * ```
+ */
 export type WasmSource = WebAssembly.Module | BufferSource | Response | URL | string;
 
 export interface Platform {
@@ -24,11 +33,36 @@ export interface SeqwasmExports {
 /** Must equal abiVersion() in assembly/index.ts. */
 const ABI_VERSION = 4;
 
+/**
+ * Thrown (as a rejection) by {@link init} when the module cannot be loaded: a bad argument, a
+ * missing file, an HTTP status that is not ok (the message names the URL tried and the fix),
+ * or a `.wasm` from another build (refused by its ABI version).
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await init('/assets/seqwasm.wasm');
+ * } catch (error) {
+ *   if (error instanceof SeqwasmInitError) console.error(error.message);   // what was tried and how to fix it
+ * }
+ * ```
+ */
 export class SeqwasmInitError extends Error {
+  /** Always `'SeqwasmInitError'`, so the class shows in printed errors and stack traces. */
   override name = 'SeqwasmInitError';
 }
 
+/**
+ * Thrown by anything that needs the Wasm module (models, layers, kernels, {@link arena})
+ * when it is called before `await init()` has finished. The message names the caller.
+ *
+ * @example
+ * ```ts
+ * if (!isInitialized()) await init();   // avoids NotInitializedError
+ * ```
+ */
 export class NotInitializedError extends Error {
+  /** Always `'NotInitializedError'`. */
   override name = 'NotInitializedError';
   constructor(what: string) {
     super(`${what}: seqwasm is not initialised; call and await init() first`);
@@ -52,8 +86,18 @@ export function registerPlatform(p: Platform): void {
 }
 
 /**
- * Loads and instantiates the Wasm module. Idempotent: later calls return the first call's
- * promise (after a failure, a later call tries again).
+ * Loads and instantiates the Wasm module; everything else in seqwasm needs it first. Without
+ * an argument, each package entry finds its `.wasm` by itself (Node reads the file beside
+ * it, browsers, Deno and Bun fetch it beside the module, workerd imports it); pass `input`
+ * when a bundler or CDN moved it. Idempotent: later calls return the first call's promise
+ * (after a failure, a later call tries again). Rejects with a {@link SeqwasmInitError}.
+ *
+ * @param input Where the module comes from (default: beside seqwasm's JS).
+ * @example
+ * ```ts
+ * import { init } from 'seqwasm';
+ * await init();                              // or init('/assets/seqwasm.wasm')
+ * ```
  */
 export function init(input?: WasmSource): Promise<void> {
   if (!pending) {
@@ -70,7 +114,14 @@ export function init(input?: WasmSource): Promise<void> {
   return pending;
 }
 
-/** True once init() has finished. */
+/**
+ * True once init() has finished, e.g. to skip an `await init()` in a hot path.
+ *
+ * @example
+ * ```ts
+ * if (!isInitialized()) await init();
+ * ```
+ */
 export function isInitialized(): boolean {
   return current !== undefined;
 }
@@ -81,13 +132,32 @@ export function wasm(what = 'seqwasm'): SeqwasmExports {
   return current.exports;
 }
 
-/** The arena over the module's memory; throws a clear error before init(). */
+/**
+ * The arena over the module's memory, where regions for the kernel layer and hand-driven
+ * layers come from. Throws a {@link NotInitializedError} before init().
+ *
+ * @param what The caller's name, used in the error message.
+ * @example
+ * ```ts
+ * const x = arena().fromArray([1, 2, 3]);
+ * kernels.scale(2, x);        // x is now [2, 4, 6]
+ * arena().free(x);
+ * ```
+ */
 export function arena(what = 'seqwasm'): Arena {
   if (!current) throw new NotInitializedError(what);
   return current.arena;
 }
 
-/** How much Wasm memory seqwasm holds and uses, in bytes. */
+/**
+ * How much Wasm memory seqwasm holds and uses, in bytes: what {@link memoryInfo} and
+ * {@link reset} return.
+ *
+ * @example
+ * ```ts
+ * const { bytesInUse, memoryBytes, bytesReclaimable }: MemoryInfo = memoryInfo();
+ * ```
+ */
 export interface MemoryInfo extends ArenaUsage {
   /** Bytes reserved but not in use: what reset() can give back (memoryBytes − top). */
   readonly bytesReclaimable: number;
@@ -97,6 +167,12 @@ export interface MemoryInfo extends ArenaUsage {
  * Memory in use (live blocks: weights, plans, optimizer state) against memory reserved (the
  * Wasm memory, which only grows). Blocks of models dropped without dispose() count as in use
  * until the garbage collector has run and the arena has taken them back.
+ *
+ * @example
+ * ```ts
+ * const info = memoryInfo();
+ * if (info.bytesReclaimable > 64 << 20) await reset();   // more than 64 MiB reserved but unused
+ * ```
  */
 export function memoryInfo(): MemoryInfo {
   const usage = arena('memoryInfo').usage();
@@ -114,6 +190,12 @@ let resetting: Promise<MemoryInfo> | undefined;
  * use (blocks never move). Safe at any time between calls, including while a fit() awaits
  * between batches; Float32Array views taken before it are detached, as after a memory grow.
  * Resolves to memoryInfo() afterwards.
+ *
+ * @example
+ * ```ts
+ * model.predict(longSequences);     // the memory grows to the call's high-water mark
+ * const after = await reset();      // after.memoryBytes is back to about after.top
+ * ```
  */
 export function reset(): Promise<MemoryInfo> {
   resetting ??= swapInstance().finally(() => {

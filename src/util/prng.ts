@@ -20,19 +20,47 @@
 // it), never on how many numbers were drawn. fork() instead splits a child off the current
 // position (consuming two draws), for when a fresh independent stream is needed on the fly.
 
-/** The seed used when a caller gives none, so that unseeded runs are reproducible too. */
+/**
+ * The seed used when a caller gives none (0), so that unseeded runs are reproducible too.
+ *
+ * @example
+ * ```ts
+ * prng().nextU32() === prng(DEFAULT_SEED).nextU32();   // true
+ * ```
+ */
 export const DEFAULT_SEED = 0;
 
 const UINT32_RANGE = 4294967296; // 2^32
 const MASK64 = (1n << 64n) - 1n;
 const GOLDEN_GAMMA = 0x9e3779b97f4a7c15n;
 
-/** What shuffle() accepts: any writable indexed collection (arrays, typed arrays). */
+/**
+ * What shuffle() accepts: any writable indexed collection (arrays, typed arrays).
+ *
+ * @example
+ * ```ts
+ * const ids: MutableArrayLike<number> = new Uint32Array([1, 2, 3]);
+ * prng(1).shuffle(ids);
+ * ```
+ */
 export interface MutableArrayLike<T> {
+  /** Number of elements; indices 0 … length − 1 are read and written. */
   readonly length: number;
   [index: number]: T;
 }
 
+/**
+ * seqwasm's seeded random numbers: xoshiro128** on 32-bit integers, so every runtime draws
+ * the same numbers from the same seed (no `Math.random`). Models, initializers, dropout,
+ * shuffling and {@link sample} take one (or a seed) wherever they need randomness.
+ *
+ * @example
+ * ```ts
+ * const rng = new Prng(42);
+ * rng.int(6);               // a die roll in [0, 6), the same in every runtime
+ * rng.shuffle([1, 2, 3, 4]);
+ * ```
+ */
 export class Prng {
   // xoshiro128** state words, kept as int32 (what the bit operations produce).
   private s0 = 0;
@@ -160,7 +188,14 @@ export class Prng {
   }
 }
 
-/** Shorthand for `new Prng(seed)`. */
+/**
+ * Shorthand for `new Prng(seed)`.
+ *
+ * @example
+ * ```ts
+ * const [id] = sample(model.predict(x), { rng: prng(42) });
+ * ```
+ */
 export function prng(seed: number = DEFAULT_SEED): Prng {
   return new Prng(seed);
 }
