@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { registerFileReader, urlOf } from './runtime/location.js';
 import { registerPlatform } from './runtime/module.js';
+import { readRegularFile } from './runtime/node-files.js';
 
 registerPlatform({
   defaultSource: () => new URL('./seqwasm.wasm', import.meta.url),
@@ -13,7 +14,6 @@ registerPlatform({
   },
 });
 
-// Imported on first use: only loadModel() reads files, and its reader is loaded lazily too.
-registerFileReader(async (location, limits) => (await import('./runtime/node-files.js')).readRegularFile(location, limits));
+registerFileReader(readRegularFile);
 
 export * from './index.js';

@@ -1,6 +1,6 @@
 // The built entries (dist/) leave out of what loads before they run, and import on first use,
-// the code a first prediction does not need (issue 12): loadModel's model-file reader, fit's
-// progress bar, and in Node the file reader. The built Node entry still loads a saved model.
+// the code a first prediction does not need (issue 12): loadModel's model-file reader and
+// fit's progress bar. The built Node entry still loads a saved model.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +17,6 @@ const READER = { 'model-file reader (model/artifacts.ts)': 'must be a relative p
 const PROGRESS = { 'progress bar (model/progress.ts)': 'progressLogger has no training params' };
 /** Browsers and workers fetch model files with it; the Node entry imports it at once (init() reads paths with its urlOf). */
 const FETCHING = { 'reading within limits (runtime/location.ts)': 'redirects to a location that is not a URL' };
-const NODE_FILES = { 'Node file reader (runtime/node-files.ts)': 'only regular files are read' };
 
 describe('lazy chunks of the built entries', () => {
   it('reads static and dynamic imports from esbuild output', () => {
@@ -28,7 +27,7 @@ describe('lazy chunks of the built entries', () => {
   const entries: [string, Record<string, string>][] = [
     ['seqwasm.fetch.js', { ...READER, ...FETCHING, ...PROGRESS }],
     ['seqwasm.workerd.js', { ...READER, ...FETCHING, ...PROGRESS }],
-    ['seqwasm.node.js', { ...READER, ...PROGRESS, ...NODE_FILES }],
+    ['seqwasm.node.js', { ...READER, ...PROGRESS }],
   ];
   for (const [entry, markers] of entries) {
     it(`${entry} loads these only when first used: ${Object.keys(markers).join(', ')}`, () => {
