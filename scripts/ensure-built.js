@@ -1,6 +1,7 @@
 // Rebuilds dist/ when a source is newer than its output, so `npm test`, benches, the demo and
 // `npm pack` (prepack) always use the code in the tree. package.json counts as a source of the
-// bundle: its build:bundle flags shape it. A plain `npm run build` does the same unconditionally.
+// bundle (its build:bundle flags shape it), asconfig.json as one of the .wasm (its optimizer
+// settings). A plain `npm run build` does the same unconditionally.
 import { execSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,5 +24,5 @@ function outdated(output, ...sources) {
   return sources.some((s) => newestMtime(s) > built);
 }
 
-if (outdated('dist/seqwasm.wasm', 'assembly')) execSync('npm run build:wasm', { cwd: root, stdio: 'inherit' });
-if (outdated('dist/index.js', 'src') || outdated('dist/seqwasm.chunk.js', 'src', 'package.json')) execSync('npm run build:ts', { cwd: root, stdio: 'inherit' });
+if (outdated('dist/seqwasm.wasm', 'assembly', 'asconfig.json')) execSync('npm run build:wasm', { cwd: root, stdio: 'inherit' });
+if (outdated('dist/index.js', 'src') || outdated('dist/seqwasm.fetch.js', 'src', 'package.json')) execSync('npm run build:ts', { cwd: root, stdio: 'inherit' });

@@ -1,8 +1,9 @@
 // Saved models in the TF.js Layers format: `model.json` (modelTopology + weightsManifest) and
-// little-endian float32 weight bytes. writeArtifacts() serialises a Sequential's layers (and
-// optimizer state, TF.js's includeOptimizer convention: weights in group 'optimizer');
-// readArtifacts() reads what we, TF.js 4.22 or the Keras converter (Keras 2 and 3) wrote;
-// assignWeights() matches saved weights to our layers by name.
+// little-endian float32 weight bytes. writeArtifacts() (save.ts) serialises a Sequential's
+// layers (and optimizer state, TF.js's includeOptimizer convention: weights in group
+// 'optimizer'); readArtifacts() reads what we, TF.js 4.22 or the Keras converter (Keras 2 and
+// 3) wrote; assignWeights() matches saved weights to our layers by name. loadModel() imports
+// this module when first called, so pages that never load a model file do not download it.
 //
 // Nothing read is trusted before it is checked: JSON keys that could pollute prototypes are
 // refused and the JSON is copied into fresh plain objects; every manifest entry's name, shape
@@ -20,7 +21,8 @@ import { RecurrentLayer } from '../layers/recurrent.js';
 import { layerFromConfig } from '../layers/serialization.js';
 import { TimeDistributed } from '../layers/time-distributed.js';
 import { joinChunks, readWithin, urlOf, type ReadLimits } from '../runtime/location.js';
-import { describe, ModelLoadError, ModelStateError } from './errors.js';
+import { describe, ModelLoadError } from './errors.js';
+import { checkedShape } from './save.js';
 
 /**
  * One weight as read from saved artifacts: its saved name, shape and values.
@@ -125,7 +127,6 @@ export interface ParsedModel {
 }
 
 const OWNER = 'loadModel';
-const WEIGHTS_FILE = 'weights.bin';
 const loadError = (argument: string, problem: string) => new ModelLoadError(OWNER, argument, problem);
 
 /**
@@ -165,61 +166,6 @@ export interface ReadOptions {
   maxBytes?: number;
   /** Aborts reading a path or URL. */
   signal?: AbortSignal;
-}
-
-// ---- writing ---------------------------------------------------------------------------
-
-/**
- * Serialises a Sequential: topology {class_name: 'Sequential', config: {name, layers}} (the
- * first layer's config carries batch_input_shape, as TF.js writes it), the weights of every
- * layer in order, then the optimizer state as weights of group 'optimizer', all in one
- * little-endian float32 buffer. Every layer must be built and every value finite (a file we
- * could not load again is refused here, naming the weight).
- */
-export function writeArtifacts(model: { name: string; seed?: number; layers: readonly Layer[]; trainingConfig?: Record<string, unknown>; optimizerState?: readonly SavedWeight[] }): SavedModel {
-  const owner = model.name;
-  const unbuilt = model.layers.find((layer) => !layer.built);
-  if (unbuilt) throw new ModelStateError(owner, 'save', `save() needs every layer built; ${unbuilt.name} is not (build the model or fit it first)`);
-  const weights: SavedWeight[] = model.layers.flatMap((layer) =>
-    layer.weights.map((w) => ({ name: w.name, shape: [...w.shape], data: w.value.view().subarray(0, sizeOf(w.shape)) })),
-  );
-  const optimizer = (model.optimizerState ?? []).map((w, i) => {
-    const argument = `optimizerState[${i}]`;
-    const stateError = (at: string, problem: string) => new ModelStateError(owner, at, problem);
-    if (typeof w !== 'object' || w === null) throw stateError(argument, `optimizer state must be { name, shape, data }, got ${describe(w)}`);
-    const shape = checkedShape(w.shape, `${argument}.shape`, stateError);
-    if (typeof w.name !== 'string' || w.name === '' || !(w.data instanceof Float32Array) || w.data.length !== sizeOf(shape)) {
-      throw stateError(argument, `optimizer state must be { name, shape, data: Float32Array of ${sizeOf(shape)} values }, got name ${describe(w.name)} and data ${describe(w.data)}`);
-    }
-    return w;
-  });
-  const all = [...weights, ...optimizer];
-  const total = all.reduce((sum, w) => sum + w.data.length, 0);
-  const weightData = new ArrayBuffer(total * 4);
-  const out = new DataView(weightData);
-  let offset = 0;
-  for (const w of all) {
-    const bad = w.data.findIndex((v) => !Number.isFinite(v));
-    if (bad >= 0) throw new ModelStateError(owner, 'save', `weight '${w.name}'${elementPath(w.shape, bad)} is ${w.data[bad]}; a model with non-finite values cannot be saved`);
-    for (let i = 0; i < w.data.length; i++, offset += 4) out.setFloat32(offset, w.data[i], true);
-  }
-  const layers = model.layers.map((layer, i) => {
-    const json = layer.toJSON();
-    // A model built by fit() or build() may have no declared input shape; the file needs one.
-    if (i === 0 && json.config.batch_input_shape === undefined) json.config.batch_input_shape = [...layer.builtInputShape!];
-    return json;
-  });
-  const manifest = (list: readonly SavedWeight[], group: 'model' | 'optimizer') => list.map((w): ManifestEntry => ({ name: w.name, shape: [...w.shape], dtype: 'float32', group }));
-  const modelJSON: ModelJSON = {
-    modelTopology: { class_name: 'Sequential', config: { name: model.name, layers }, keras_version: 'seqwasm', backend: 'seqwasm' },
-    weightsManifest: [{ paths: [WEIGHTS_FILE], weights: [...manifest(weights, 'model'), ...manifest(optimizer, 'optimizer')] }],
-    format: 'layers-model',
-    generatedBy: 'seqwasm',
-    convertedBy: null,
-  };
-  if (model.trainingConfig !== undefined) modelJSON.trainingConfig = model.trainingConfig;
-  if (model.seed !== undefined) modelJSON.userDefinedMetadata = { seed: model.seed };
-  return { modelJSON, weightData };
 }
 
 // ---- reading ---------------------------------------------------------------------------
@@ -629,14 +575,6 @@ function manifestEntry(spec: Record<string, unknown>, argument: string): Entry {
     return { ...entry, encoding: q.dtype, scale: q.scale, min: q.min };
   }
   throw loadError(`${argument}.quantization`, `weight '${name}' is quantized to ${describe(q.dtype)}; seqwasm reads float16, uint8 and uint16 quantization`);
-}
-
-/** A shape: an array of non-negative safe integers whose product is a safe integer. */
-function checkedShape(shape: unknown, argument: string, error: (argument: string, problem: string) => Error): number[] {
-  if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0) || !Number.isSafeInteger(sizeOf(shape))) {
-    throw error(argument, `a shape must be an array of non-negative integers, got ${Array.isArray(shape) ? JSON.stringify(shape) : describe(shape)}`);
-  }
-  return [...shape];
 }
 
 /**

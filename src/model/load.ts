@@ -4,8 +4,6 @@
 // training config compiles the model, and saved optimizer state restores the optimizer, so
 // training resumes where the checkpoint left it.
 import { closestName, LayerError } from '../layers/errors.js';
-import { withTimeout } from '../runtime/location.js';
-import { assignWeights, checkDeclaredSizes, createLayers, LIMITS, readArtifacts } from './artifacts.js';
 import { describe, ModelError, ModelLoadError } from './errors.js';
 import type { CompileOptions } from './model.js';
 import { Sequential } from './sequential.js';
@@ -49,7 +47,12 @@ const OPTION_NAMES = ['compile', 'seed', 'maxBytes', 'signal', 'timeout'];
  * ```
  */
 export async function loadModel(source: unknown, options: LoadOptions = {}): Promise<Sequential> {
-  checkOptions(options);
+  // Imported on first use: a page that never loads a model file does not download the reader.
+  const [{ assignWeights, checkDeclaredSizes, createLayers, LIMITS, readArtifacts }, { withTimeout }] = await Promise.all([
+    import('./artifacts.js'),
+    import('../runtime/location.js'),
+  ]);
+  checkOptions(options, LIMITS.maxBytes);
   const reading = withTimeout(options.signal, options.timeout);
   const parsed = await readArtifacts(source, { maxBytes: options.maxBytes, signal: reading.signal }).finally(reading.done);
   const layers = createLayers(parsed);
@@ -77,7 +80,7 @@ export async function loadModel(source: unknown, options: LoadOptions = {}): Pro
   return model;
 }
 
-function checkOptions(options: unknown): asserts options is LoadOptions {
+function checkOptions(options: unknown, defaultMaxBytes: number): asserts options is LoadOptions {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new ModelLoadError(OWNER, 'options', `options must be an object, got ${describe(options)}`);
   const given = options as Record<string, unknown>;
   for (const key of Object.keys(given)) {
@@ -90,7 +93,7 @@ function checkOptions(options: unknown): asserts options is LoadOptions {
   const wrong = (key: string, expected: string, value: unknown) => new ModelLoadError(OWNER, key, `${key} must be ${expected}, got ${describe(value)}`);
   if (compile !== undefined && typeof compile !== 'boolean') throw wrong('compile', 'true or false', compile);
   if (seed !== undefined && !Number.isSafeInteger(seed)) throw wrong('seed', 'a safe integer', seed);
-  if (maxBytes !== undefined && !(Number.isSafeInteger(maxBytes) && (maxBytes as number) >= 1)) throw wrong('maxBytes', `a positive integer (default ${LIMITS.maxBytes})`, maxBytes);
+  if (maxBytes !== undefined && !(Number.isSafeInteger(maxBytes) && (maxBytes as number) >= 1)) throw wrong('maxBytes', `a positive integer (default ${defaultMaxBytes})`, maxBytes);
   if (signal !== undefined && !(typeof AbortSignal !== 'undefined' && signal instanceof AbortSignal)) throw wrong('signal', 'an AbortSignal', signal);
   if (timeout !== undefined && !(typeof timeout === 'number' && Number.isFinite(timeout) && timeout > 0)) throw wrong('timeout', 'a positive number of milliseconds', timeout);
 }

@@ -26,7 +26,6 @@ import type { Loss } from './losses.js';
 import type { Metric } from './metrics.js';
 import type { BatchPlan, Network } from './network.js';
 import { atLeast, level, numberIn, optional, readOptions } from './options.js';
-import { progressLogger } from './progress.js';
 import type { Optimizer } from './optimizers.js';
 
 /**
@@ -295,7 +294,10 @@ async function fitUnguarded(model: Trainable, compiled: Compiled, x: unknown, y:
   };
   const callbacks = toCallbacks(options.callbacks);
   const terminal = verbose > 0 ? consoleOutput() : undefined;
-  if (terminal) callbacks.push(progressLogger({ verbose: verbose as 1 | 2, ...terminal }));
+  if (terminal) {
+    const { progressLogger } = await import('./progress.js'); // imported when first shown: a page that trains silently does not download it
+    callbacks.push(progressLogger({ verbose: verbose as 1 | 2, ...terminal }));
+  }
   startCallbacks(callbacks, model, params);
   const history = new History(params);
   const pause = eventLoopYielder();

@@ -1,0 +1,106 @@
+// What a page downloads, measured on the packed package: the files each entry loads before
+// its first statement runs (the entry, the chunks it imports statically, transitively, and
+// seqwasm.wasm, which init() loads), and each chunk loaded later by a dynamic import() (the
+// model-file reader of loadModel, fit's progress bar, Node's file reader). The same for what a
+// user's Vite production build emits. Sizes raw and gzipped at level 9, file by file.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { build as viteBuild, type Rolldown } from 'vite';
+
+export interface SizedFile {
+  readonly file: string;
+  readonly raw: number;
+  readonly gzip: number;
+}
+
+/** An entry's downloads: `initial` before it runs, `lazy` per dynamic import (that chunk and what it adds). */
+export interface Downloads {
+  readonly initial: readonly SizedFile[];
+  readonly lazy: readonly { readonly chunk: string; readonly files: readonly SizedFile[] }[];
+}
+
+export function sized(file: string, bytes: Uint8Array | string): SizedFile {
+  const data = typeof bytes === 'string' ? Buffer.from(bytes) : bytes;
+  return { file, raw: data.length, gzip: gzipSync(data, { level: 9 }).length };
+}
+
+export function total(files: readonly SizedFile[]): { raw: number; gzip: number } {
+  return files.reduce((sum, f) => ({ raw: sum.raw + f.raw, gzip: sum.gzip + f.gzip }), { raw: 0, gzip: 0 });
+}
+
+/** The relative files an esbuild ESM output imports: `from"./x.js"` / `import"./x.js"`, and `import("./x.js")`. */
+export function importsOf(code: string): { static: string[]; dynamic: string[] } {
+  const found = (pattern: RegExp) => [...new Set([...code.matchAll(pattern)].map((m) => m[1].slice(2)))];
+  return { static: found(/(?:\bfrom|\bimport)\s*"(\.\/[^"]+)"/g), dynamic: found(/\bimport\(\s*"(\.\/[^"]+)"\s*\)/g) };
+}
+
+/** A module graph: each file's static and dynamic imports, and its size. */
+interface Graph {
+  imports(file: string): { static: string[]; dynamic: string[] };
+  size(file: string): SizedFile;
+}
+
+/**
+ * Splits the files reachable from `entry` into those loaded before it runs and the lazy chunks.
+ * `alwaysLoaded` (the .wasm that init() fetches) counts as initial.
+ */
+function downloads(graph: Graph, entry: string, alwaysLoaded: readonly string[]): Downloads {
+  const closure = (start: string, known: ReadonlySet<string>) => {
+    const seen = new Set<string>();
+    const visit = (file: string) => {
+      if (seen.has(file) || known.has(file)) return;
+      seen.add(file);
+      for (const next of graph.imports(file).static) visit(next);
+    };
+    visit(start);
+    return seen;
+  };
+  const initial = closure(entry, new Set());
+  for (const file of alwaysLoaded) initial.add(file);
+  const lazy: Downloads['lazy'][number][] = [];
+  const queued = new Set<string>();
+  const queue = [...initial].flatMap((file) => graph.imports(file).dynamic);
+  while (queue.length > 0) {
+    const chunk = queue.shift()!;
+    if (queued.has(chunk) || initial.has(chunk)) continue;
+    queued.add(chunk);
+    const files = closure(chunk, initial);
+    lazy.push({ chunk, files: [...files].map((f) => graph.size(f)) });
+    for (const file of files) queue.push(...graph.imports(file).dynamic);
+  }
+  return { initial: [...initial].map((f) => graph.size(f)), lazy };
+}
+
+/** The downloads of one of the package's entry files (dist/seqwasm.<name>.js), as the package ships them. */
+export function entryDownloads(packageDir: string, entry: string): Downloads {
+  const dist = join(packageDir, 'dist');
+  const read = (file: string) => readFileSync(join(dist, file));
+  const graph: Graph = {
+    imports: (file) => (file.endsWith('.js') ? importsOf(read(file).toString('utf8')) : { static: [], dynamic: [] }),
+    size: (file) => sized(file, read(file)),
+  };
+  return downloads(graph, entry, ['seqwasm.wasm']);
+}
+
+/**
+ * A Vite production build (defaults, as a user runs `vite build`) of the page script `app`
+ * inside `root`, a project with seqwasm installed; its downloads from Vite's chunk graph.
+ */
+export async function viteDownloads(root: string, app: string): Promise<Downloads> {
+  const result = (await viteBuild({ root, configFile: false, logLevel: 'silent', build: { write: false, rollupOptions: { input: join(root, app) } } })) as Rolldown.RolldownOutput;
+  const outputs = new Map(result.output.map((o) => [o.fileName, o]));
+  const entry = result.output.find((o) => o.type === 'chunk' && o.isEntry)!;
+  const wasm = result.output.filter((o) => o.fileName.endsWith('.wasm')).map((o) => o.fileName);
+  const graph: Graph = {
+    imports(file) {
+      const o = outputs.get(file);
+      return o?.type === 'chunk' ? { static: o.imports, dynamic: o.dynamicImports } : { static: [], dynamic: [] };
+    },
+    size(file) {
+      const o = outputs.get(file)!;
+      return sized(file, o.type === 'chunk' ? o.code : o.source);
+    },
+  };
+  return downloads(graph, entry.fileName, wasm);
+}
