@@ -1,7 +1,7 @@
 // The public API, shared by every entry file. Import seqwasm through its package entry
 // (node / fetch / workerd), which registers where the .wasm comes from.
-export { init, isInitialized, arena, memoryInfo, reset, SeqwasmInitError, NotInitializedError } from './runtime/module.js';
-export type { WasmSource, MemoryInfo } from './runtime/module.js';
+export { init, isInitialized, arena, memoryInfo, reset, runtimeInfo, stopThreads, SeqwasmInitError, NotInitializedError } from './runtime/module.js';
+export type { WasmSource, MemoryInfo, InitOptions, RuntimeInfo } from './runtime/module.js';
 export { Arena, F32Region } from './runtime/arena.js';
 export * as kernels from './kernels/index.js';
 export * as layers from './layers/index.js';
