@@ -268,7 +268,7 @@ async function instantiateThreaded(options: InitOptions, threads: number): Promi
   const threadsPlatform = platform!.threads!;
   const memory = sharedMemory()!;
   let source: WasmSource = options.threadsSource ?? (await threadsPlatform.defaultSource());
-  if (typeof source === 'string' || source instanceof URL) source = await loadModule(platform!, source, options.threadsSource === undefined);
+  if (typeof source === 'string' || source instanceof URL) source = await loadModule(platform!, source, options.threadsSource === undefined, 'seqwasm-threads.wasm');
   const { module, instance } = await instantiateSource(source, threadedImports(memory));
   const exports = checkedExports(instance);
   // The control block sits between the module's static data and the arena.
@@ -350,11 +350,11 @@ async function instantiateSource(source: Exclude<WasmSource, URL | string>, impo
  * names the location tried and the fix: for the default location (beside seqwasm's JS), the
  * usual cause is a bundler that moved the JS without the .wasm.
  */
-async function loadModule(platform: Platform, location: URL | string, isDefault: boolean): Promise<BufferSource | Response> {
+async function loadModule(platform: Platform, location: URL | string, isDefault: boolean, file = 'seqwasm.wasm'): Promise<BufferSource | Response> {
   const call = isDefault ? 'init()' : 'init(input)';
   const fix = isDefault
-    ? 'seqwasm loads seqwasm.wasm from beside its JS; if a bundler moved the JS, copy node_modules/seqwasm/dist/seqwasm.wasm beside the bundle or pass its URL to init(url) (README: Bundlers)'
-    : 'check that the path or URL points to seqwasm.wasm';
+    ? `seqwasm loads ${file} from beside its JS; if a bundler moved the JS, copy node_modules/seqwasm/dist/${file} beside the bundle or pass its URL to init(url) (README: Bundlers)`
+    : `check that the path or URL points to ${file}`;
   let source: BufferSource | Response;
   try {
     source = await platform.load(location);
