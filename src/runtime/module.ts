@@ -286,9 +286,12 @@ function alignUp(value: number, alignment: number): number {
   return Math.ceil(value / alignment) * alignment;
 }
 
-/** init()'s argument as options: a plain object is the options form, anything else a source. */
+/**
+ * init()'s argument as options: an object with keys is the options form, anything else a source
+ * (an empty object is refused, as before: it names neither a source nor an option).
+ */
 function initOptions(input: WasmSource | InitOptions | undefined): InitOptions {
-  if (input === undefined || input === null || typeof input !== 'object' || input instanceof WebAssembly.Module || input instanceof URL || isBytes(input) || isResponse(input)) {
+  if (input === undefined || input === null || typeof input !== 'object' || input instanceof WebAssembly.Module || input instanceof URL || isBytes(input) || isResponse(input) || Object.keys(input).length === 0) {
     return { source: input as WasmSource | undefined };
   }
   for (const key of Object.keys(input)) {
