@@ -25,10 +25,10 @@ export interface InitOptions {
   /** The single-thread module, as init(source) takes it; omitted: seqwasm.wasm beside the JS. */
   source?: WasmSource;
   /**
-   * Threads to compute with, counting the calling one (default 1). More than one needs shared
-   * Wasm memory and workers: in Node, and in Deno, Bun and isolated pages once their worker
-   * paths exist; elsewhere seqwasm runs on one thread, silently (runtimeInfo() says so). Results
-   * are bit-identical for every thread count.
+   * Threads to compute with, counting the calling one (default 1). More than one runs worker
+   * threads over a shared Wasm memory, in Node for now; elsewhere (Deno, Bun, browsers, workerd)
+   * seqwasm runs on one thread, silently, and runtimeInfo() says why. Large GEMMs are split by
+   * output columns, so results are bit-identical for every thread count.
    */
   threads?: number;
   /** The threaded module (seqwasm-threads.wasm); omitted: beside the JS. */
@@ -258,8 +258,6 @@ async function start(options: InitOptions): Promise<Runtime> {
 /** Why this runtime cannot run threads, or undefined when it can. */
 function threadsUnavailable(): string | undefined {
   if (!platform?.threads) return 'this platform entry has no worker threads yet';
-  // A browser's main thread may not block in Atomics.wait, which the pool needs.
-  if (typeof (globalThis as { document?: unknown }).document !== 'undefined') return 'a page\'s main thread may not block (Atomics.wait); call seqwasm from a worker';
   if (!sharedMemory()) return 'shared WebAssembly.Memory is unavailable (a page without cross-origin isolation, or a runtime without SharedArrayBuffer)';
   return undefined;
 }
