@@ -17,6 +17,8 @@ export interface Platform {
     /** Where the threaded module (seqwasm-threads.wasm) comes from by default. */
     defaultSource(): WasmSource | Promise<WasmSource>;
     spawn: SpawnPoolWorker;
+    /** Why this runtime cannot run the platform's workers, or undefined when it can. */
+    unavailable?(): string | undefined;
   };
 }
 
@@ -26,8 +28,9 @@ export interface InitOptions {
   source?: WasmSource;
   /**
    * Threads to compute with, counting the calling one (default 1). More than one runs worker
-   * threads over a shared Wasm memory, in Node for now; elsewhere (Deno, Bun, browsers, workerd)
-   * seqwasm runs on one thread, silently, and runtimeInfo() says why. Large GEMMs are split by
+   * threads over a shared Wasm memory: in Node, and in a Web Worker of a cross-origin isolated
+   * page (a page's main thread may not block). Elsewhere (Deno and Bun for now, workerd, pages
+   * without isolation) seqwasm runs on one thread, silently, and runtimeInfo() says why. Large GEMMs are split by
    * output columns, so results are bit-identical for every thread count.
    */
   threads?: number;
@@ -257,7 +260,9 @@ async function start(options: InitOptions): Promise<Runtime> {
 
 /** Why this runtime cannot run threads, or undefined when it can. */
 function threadsUnavailable(): string | undefined {
-  if (!platform?.threads) return 'this platform entry has no worker threads yet';
+  if (!platform?.threads) return 'this platform entry has no worker threads';
+  const unavailable = platform.threads.unavailable?.();
+  if (unavailable !== undefined) return unavailable;
   if (!sharedMemory()) return 'shared WebAssembly.Memory is unavailable (a page without cross-origin isolation, or a runtime without SharedArrayBuffer)';
   return undefined;
 }
