@@ -4,7 +4,7 @@
 // and C is left untouched.
 import type { F32Region } from '../runtime/arena.js';
 import { arena, threadPool, wasm } from '../runtime/module.js';
-import type { PoolJob, ThreadPool } from '../runtime/threads.js';
+import { MAX_CHUNKS, type PoolJob, type ThreadPool } from '../runtime/threads.js';
 import { dim } from './validate.js';
 
 interface GemmExports {
@@ -93,7 +93,7 @@ export function gemmPacked(options: GemmPackedOptions): void {
   disjoint('c', shape.c, shape.cFloats, { a: [shape.a, shape.aFloats], packed: [packedOffset, packedFloats] });
   const split = columnSplit(m, n, k);
   if (split) {
-    // Each thread multiplies by its own run of panels (each panel carries its bias).
+    // Each chunk multiplies by its own run of panels (each panel carries its bias).
     const panelBytes = 4 * PANEL_COLUMNS * (k + 1);
     split.pool.run(split.shares.map(([j0, j1]): PoolJob => ({ kernel: 'gemmPacked', args: [m, j1 - j0, k, shape.a, shape.lda, packedOffset + (j0 / PANEL_COLUMNS) * panelBytes, shape.c + 4 * j0, shape.ldc, +accumulate] })));
     return;
@@ -137,14 +137,15 @@ export function gemm(options: GemmOptions): void {
   disjoint('c', shape.c, shape.cFloats, { a: [shape.a, shape.aFloats], b: [bOffset, bFloats], bias: [biasOffset, bias ? n : 0] });
   const split = columnSplit(m, n, k);
   if (split) {
-    // Each thread packs and multiplies its own columns of op(b), in scratch of its own.
+    // Each chunk packs and multiplies its own columns of op(b), in its thread's scratch.
     const { pool, shares } = split;
     const widest = Math.max(...shares.map(([j0, j1]) => j1 - j0));
-    const scratchFloats = gemmScratchSize(transA, m, widest, k);
-    regions.withScratch(what, shares.length * scratchFloats, (scratch) => {
-      pool.run(shares.map(([j0, j1], t): PoolJob => ({
+    const scratchBytes = 4 * gemmScratchSize(transA, m, widest, k);
+    regions.withScratch(what, (pool.threads * scratchBytes) / 4, (scratch) => {
+      pool.run(shares.map(([j0, j1]): PoolJob => ({
         kernel: 'gemm',
-        args: [+transA, +transB, m, j1 - j0, k, shape.a, shape.lda, bOffset + 4 * (transB ? j0 * bStride : j0), bStride, bias ? biasOffset + 4 * j0 : 0, shape.c + 4 * j0, shape.ldc, +accumulate, scratch + 4 * t * scratchFloats],
+        args: [+transA, +transB, m, j1 - j0, k, shape.a, shape.lda, bOffset + 4 * (transB ? j0 * bStride : j0), bStride, bias ? biasOffset + 4 * j0 : 0, shape.c + 4 * j0, shape.ldc, +accumulate, scratch],
+        scratch: { argument: 13, stride: scratchBytes },
       })));
     });
     return;
@@ -160,17 +161,20 @@ export function gemm(options: GemmOptions): void {
  */
 const PARALLEL_MIN_WORK = 1 << 18;
 
+/** Chunks per thread: threads claim chunks as they go, so a descheduled thread holds up little. */
+const CHUNKS_PER_THREAD = 4;
+
 /**
- * Column ranges [j0, j1) of C in whole panels, one per thread, and the pool to run them, when
- * threads run and the GEMM is worth splitting; undefined otherwise. Every element of C is one
- * sum over k in a fixed order whatever the columns around it (assembly/gemm.ts), so any split
- * gives the same bits.
+ * Column ranges [j0, j1) of C in whole panels, a few per thread, and the pool to run them,
+ * when threads run and the GEMM is worth splitting; undefined otherwise. Every element of C is
+ * one sum over k in a fixed order whatever the columns around it (assembly/gemm.ts), so any
+ * split gives the same bits.
  */
 function columnSplit(m: number, n: number, k: number): { pool: ThreadPool; shares: Array<[number, number]> } | undefined {
   const pool = threadPool();
   if (!pool || m * n * k < PARALLEL_MIN_WORK) return undefined;
   const panels = Math.ceil(n / PANEL_COLUMNS);
-  const parts = Math.min(pool.threads, panels);
+  const parts = Math.min(pool.threads * CHUNKS_PER_THREAD, panels, MAX_CHUNKS);
   if (parts < 2) return undefined;
   const shares = Array.from({ length: parts }, (_, t): [number, number] => [
     PANEL_COLUMNS * Math.floor((t * panels) / parts),

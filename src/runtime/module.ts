@@ -2,7 +2,7 @@
 // (src/node.ts, src/fetch.ts, src/workerd.ts) differ only in the Platform they register:
 // where the .wasm comes from by default and how a URL or path is read.
 import { Arena, type ArenaUsage } from './arena.js';
-import { controlBytes, sharedMemory, threadedImports, ThreadPool, type SpawnPoolWorker } from './threads.js';
+import { CONTROL_BYTES, sharedMemory, threadedImports, ThreadPool, type SpawnPoolWorker } from './threads.js';
 
 /** What init() accepts: a compiled module, the bytes, a fetch Response, or where to get it. */
 export type WasmSource = WebAssembly.Module | BufferSource | Response | URL | string;
@@ -276,7 +276,7 @@ async function instantiateThreaded(options: InitOptions, threads: number): Promi
   const exports = checkedExports(instance);
   // The control block sits between the module's static data and the arena.
   const control = alignUp(exports.heapBase(), 64);
-  const arena = new Arena(memory, control + controlBytes(threads - 1));
+  const arena = new Arena(memory, control + CONTROL_BYTES);
   const pool = await ThreadPool.start(threadsPlatform.spawn, module, exportsRecord(exports), memory, control, threads);
   return { module, exports, arena, threads: { pool, requested: threads, spawn: threadsPlatform.spawn, control } };
 }
