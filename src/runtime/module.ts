@@ -30,8 +30,9 @@ export interface InitOptions {
    * Threads to compute with, counting the calling one (default 1). More than one runs worker
    * threads over a shared Wasm memory: in Node, and in a Web Worker of a cross-origin isolated
    * page (a page's main thread may not block). Elsewhere (Deno and Bun for now, workerd, pages
-   * without isolation) seqwasm runs on one thread, silently, and runtimeInfo() says why. Large GEMMs are split by
-   * output columns, so results are bit-identical for every thread count.
+   * without isolation), or when the workers fail to start, seqwasm runs on one thread, silently,
+   * and runtimeInfo() says why. Large GEMMs are split by output columns, so results are
+   * bit-identical for every thread count.
    */
   threads?: number;
   /** The threaded module (seqwasm-threads.wasm); omitted: beside the JS. */
@@ -253,7 +254,13 @@ async function start(options: InitOptions): Promise<Runtime> {
   threadedCalls = 0;
   if (requestedThreads > 1) {
     threadsFallback = threadsUnavailable();
-    if (threadsFallback === undefined) return instantiateThreaded(options, requestedThreads);
+    if (threadsFallback === undefined) {
+      try {
+        return await instantiateThreaded(options, requestedThreads);
+      } catch (error) {
+        threadsFallback = `the threads could not start: ${(error as Error).message}`;
+      }
+    }
   }
   return instantiate(options.source);
 }

@@ -1,7 +1,7 @@
 // Run by threads.test.ts in a fresh Node process (init() happens once per process): loads the
 // built package entry, inits with the thread count in argv, and prints one JSON line with
 // runtimeInfo(), the conformance hash and a digest of GEMM results on odd shapes.
-//   tsx test/threads/child.ts <threads> [--fetch-entry | --no-shared-memory]
+//   tsx test/threads/child.ts <threads> [--fetch-entry | --no-shared-memory | --missing-threads-module]
 import { readFileSync } from 'node:fs';
 import type * as Seqwasm from '../../src/index.js';
 import { conformance } from '../runtimes/conformance.js';
@@ -12,7 +12,8 @@ if (flags.has('--no-shared-memory')) Reflect.deleteProperty(globalThis, 'SharedA
 const dist = new URL('../../dist/', import.meta.url);
 const entry = flags.has('--fetch-entry') ? 'seqwasm.fetch.js' : 'seqwasm.node.js';
 const seqwasm = (await import(new URL(entry, dist).href)) as typeof Seqwasm;
-await seqwasm.init({ threads, source: readFileSync(new URL('seqwasm.wasm', dist)) });
+const threadsSource = flags.has('--missing-threads-module') ? '/nonexistent/seqwasm-threads.wasm' : undefined;
+await seqwasm.init({ threads, source: readFileSync(new URL('seqwasm.wasm', dist)), ...(threadsSource && { threadsSource }) });
 
 const SIZES = [1, 3, 17, 129, 513];
 

@@ -53,13 +53,15 @@ describe('init({ threads })', () => {
     }
   });
 
-  it('falls back to one thread, with the same bits, where the runtime has no Web Workers or no shared memory', async () => {
-    const [reference, fetchEntry, noShared] = await Promise.all([run(1), run(2, '--fetch-entry'), run(3, '--no-shared-memory')]);
+  it('falls back to one thread, with the same bits, where the runtime has no Web Workers or no shared memory, or the threads fail to start', async () => {
+    const [reference, fetchEntry, noShared, missing] = await Promise.all([run(1), run(2, '--fetch-entry'), run(3, '--no-shared-memory'), run(2, '--missing-threads-module')]);
     expect(fetchEntry.info).toMatchObject({ threads: 1, threadsRequested: 2, sharedMemory: false, threadedCalls: 0 });
     expect(fetchEntry.info.threadsFallback).toBe('this runtime has no Web Workers'); // Node 20 has no global Worker
     expect(noShared.info).toMatchObject({ threads: 1, threadsRequested: 3, sharedMemory: false, threadedCalls: 0 });
     expect(noShared.info.threadsFallback).toMatch(/shared WebAssembly.Memory is unavailable/);
-    for (const report of [fetchEntry, noShared]) {
+    expect(missing.info).toMatchObject({ threads: 1, threadsRequested: 2, sharedMemory: false, threadedCalls: 0 });
+    expect(missing.info.threadsFallback).toMatch(/^the threads could not start: init\(input\): could not read \/nonexistent\/seqwasm-threads.wasm: ENOENT.*seqwasm-threads.wasm$/);
+    for (const report of [fetchEntry, noShared, missing]) {
       expect(report.hash).toBe(expectedHash);
       expect(report.gemm).toBe(reference.gemm);
     }
