@@ -17,34 +17,31 @@ await seqwasm.init({ threads, source: readFileSync(new URL('seqwasm.wasm', dist)
 
 const SIZES = [1, 3, 17, 129, 513];
 
-/** SHA-256 over C of gemm (all four transposes, with and without bias and accumulate) and gemmPacked on every m, n, k of SIZES. */
+/**
+ * SHA-256 over C of gemm (transposes, bias and accumulate cycling through all eight variants)
+ * and gemmPacked on every m, n, k of SIZES, then on a batch-1 row large enough to be split
+ * (gemm's unpacked path for m = 1; four in a row so that every variant meets it).
+ */
 async function gemmDigest(): Promise<string> {
   const { kernels } = seqwasm;
+  const regions = seqwasm.arena();
   const rng = seqwasm.prng(7);
-  const random = (length: number) => Float32Array.from({ length }, () => 2 * rng.float32() - 1);
+  const random = (length: number) => regions.fromArray(Float32Array.from({ length }, () => 2 * rng.float32() - 1));
+  const shapes = [...SIZES.flatMap((m) => SIZES.flatMap((n) => SIZES.map((k) => [m, n, k]))), ...Array(4).fill([1, 1025, 1025])];
   const outputs: Float32Array[] = [];
-  let variant = 0;
-  for (const m of SIZES) {
-    for (const n of SIZES) {
-      for (const k of SIZES) {
-        const transA = (variant & 1) !== 0;
-        const transB = (variant & 2) !== 0;
-        const accumulate = (variant & 4) !== 0;
-        variant++;
-        const a = seqwasm.arena().fromArray(random(m * k));
-        const b = seqwasm.arena().fromArray(random(k * n));
-        const bias = seqwasm.arena().fromArray(random(n));
-        const c = seqwasm.arena().fromArray(random(m * n));
-        kernels.gemm({ a, b, c, m, n, k, transA, transB, accumulate, bias: accumulate ? bias : undefined });
-        outputs.push(c.toArray());
-        const packed = seqwasm.arena().allocF32(kernels.packedPanelSize(n, k));
-        kernels.packWeights({ b, n, k, transB, bias, out: packed });
-        kernels.gemmPacked({ a, packed, c, m, n, k, accumulate: !accumulate });
-        outputs.push(c.toArray());
-        for (const region of [a, b, bias, c, packed]) seqwasm.arena().free(region);
-      }
-    }
-  }
+  shapes.forEach(([m, n, k], variant) => {
+    const transA = (variant & 1) !== 0;
+    const transB = (variant & 2) !== 0;
+    const accumulate = (variant & 4) !== 0;
+    const [a, b, bias, c] = [random(m * k), random(k * n), random(n), random(m * n)];
+    kernels.gemm({ a, b, c, m, n, k, transA, transB, accumulate, bias: accumulate ? bias : undefined });
+    outputs.push(c.toArray());
+    const packed = regions.allocF32(kernels.packedPanelSize(n, k));
+    kernels.packWeights({ b, n, k, transB, bias, out: packed });
+    kernels.gemmPacked({ a, packed, c, m, n, k, accumulate: !accumulate });
+    outputs.push(c.toArray());
+    for (const region of [a, b, bias, c, packed]) regions.free(region);
+  });
   const all = new Uint8Array(outputs.reduce((bytes, c) => bytes + c.byteLength, 0));
   let at = 0;
   for (const c of outputs) {
