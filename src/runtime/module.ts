@@ -254,9 +254,13 @@ async function start(options: InitOptions): Promise<Runtime> {
   threadedCalls = 0;
   if (requestedThreads > 1) {
     threadsFallback = threadsUnavailable();
-    if (threadsFallback === undefined) {
+    const memory = threadsFallback === undefined ? sharedMemory() : undefined;
+    if (threadsFallback === undefined && !memory) {
+      threadsFallback = 'shared WebAssembly.Memory is unavailable (a page without cross-origin isolation, or a runtime without SharedArrayBuffer)';
+    }
+    if (memory) {
       try {
-        return await instantiateThreaded(options, requestedThreads);
+        return await instantiateThreaded(options, requestedThreads, memory);
       } catch (error) {
         threadsFallback = `the threads could not start: ${(error as Error).message}`;
       }
@@ -265,18 +269,14 @@ async function start(options: InitOptions): Promise<Runtime> {
   return instantiate(options.source);
 }
 
-/** Why this runtime cannot run threads, or undefined when it can. */
+/** Why this platform cannot run worker threads, or undefined when it can. */
 function threadsUnavailable(): string | undefined {
   if (!platform?.threads) return 'this platform entry has no worker threads';
-  const unavailable = platform.threads.unavailable?.();
-  if (unavailable !== undefined) return unavailable;
-  if (!sharedMemory()) return 'shared WebAssembly.Memory is unavailable (a page without cross-origin isolation, or a runtime without SharedArrayBuffer)';
-  return undefined;
+  return platform.threads.unavailable?.();
 }
 
-async function instantiateThreaded(options: InitOptions, threads: number): Promise<Runtime> {
+async function instantiateThreaded(options: InitOptions, threads: number, memory: WebAssembly.Memory): Promise<Runtime> {
   const threadsPlatform = platform!.threads!;
-  const memory = sharedMemory()!;
   let source: WasmSource = options.threadsSource ?? (await threadsPlatform.defaultSource());
   if (typeof source === 'string' || source instanceof URL) source = await loadModule(platform!, source, options.threadsSource === undefined, 'seqwasm-threads.wasm');
   const { module, instance } = await instantiateSource(source, threadedImports(memory));

@@ -64,7 +64,7 @@ const SPIN_LOADS = 1 << 14;
 /** Bytes of the control block. */
 export const CONTROL_BYTES = 4 * (FIRST_ROW + ROW_WORDS * MAX_CHUNKS);
 
-/** The page size and limit of the threaded module's memory (asconfig.json, target threads). */
+/** The threaded module's memory limit in 64 KiB pages: maximumMemory of asconfig.json's target threads. */
 const MAXIMUM_PAGES = 65536;
 
 /** A shared memory for the threaded module, or undefined where the runtime has none. */
