@@ -19,8 +19,8 @@
  *
  * @packageDocumentation
  */
-export { init, isInitialized, arena, memoryInfo, reset, SeqwasmInitError, NotInitializedError } from './runtime/module.js';
-export type { WasmSource, MemoryInfo } from './runtime/module.js';
+export { init, isInitialized, arena, memoryInfo, reset, runtimeInfo, stopThreads, SeqwasmInitError, NotInitializedError } from './runtime/module.js';
+export type { WasmSource, MemoryInfo, InitOptions, RuntimeInfo } from './runtime/module.js';
 export type { ArenaUsage } from './runtime/arena.js';
 export { Arena, F32Region } from './runtime/arena.js';
 export * as kernels from './kernels/index.js';

@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { registerFileReader, urlOf } from './runtime/location.js';
 import { registerPlatform } from './runtime/module.js';
 import { readRegularFile } from './runtime/node-files.js';
+import { servePoolWorkerIfAsked, spawnNodeWorker } from './runtime/node-workers.js';
 
 registerPlatform({
   defaultSource: () => new URL('./seqwasm.wasm', import.meta.url),
@@ -12,7 +13,14 @@ registerPlatform({
     if (url === undefined || url.protocol === 'file:') return readFile(url ?? location);
     return fetch(url);
   },
+  threads: {
+    defaultSource: () => new URL('./seqwasm-threads.wasm', import.meta.url),
+    spawn: (start) => spawnNodeWorker(new URL(import.meta.url), start),
+  },
 });
+
+// The pool workers of init({ threads }) run this file too.
+void servePoolWorkerIfAsked();
 
 registerFileReader(readRegularFile);
 

@@ -3,7 +3,8 @@
 // so a bad shape, leading dimension or region is a RangeError/TypeError naming the argument,
 // and C is left untouched.
 import type { F32Region } from '../runtime/arena.js';
-import { arena, wasm } from '../runtime/module.js';
+import { arena, threadPool, wasm } from '../runtime/module.js';
+import { MAX_CHUNKS, type PoolJob, type ThreadPool } from '../runtime/threads.js';
 import { dim } from './validate.js';
 
 interface GemmExports {
@@ -147,6 +148,13 @@ export function gemmPacked(options: GemmPackedOptions): void {
   const packedFloats = packedPanelSize(n, k);
   const packedOffset = arena(what).check('packed', packed, packedFloats);
   disjoint('c', shape.c, shape.cFloats, { a: [shape.a, shape.aFloats], packed: [packedOffset, packedFloats] });
+  const split = columnSplit(m, n, k);
+  if (split) {
+    // Each chunk multiplies by its own run of panels (each panel carries its bias).
+    const panelBytes = 4 * PANEL_COLUMNS * (k + 1);
+    split.pool.run(split.shares.map(([j0, j1]): PoolJob => ({ kernel: 'gemmPacked', args: [m, j1 - j0, k, shape.a, shape.lda, packedOffset + (j0 / PANEL_COLUMNS) * panelBytes, shape.c + 4 * j0, shape.ldc, +accumulate] })));
+    return;
+  }
   kernels(what).gemmPacked(m, n, k, shape.a, shape.lda, packedOffset, shape.c, shape.ldc, +accumulate);
 }
 
@@ -208,9 +216,53 @@ export function gemm(options: GemmOptions): void {
   const bOffset = regions.check('b', b, bFloats);
   const biasOffset = bias === undefined ? 0 : regions.check('bias', bias, n);
   disjoint('c', shape.c, shape.cFloats, { a: [shape.a, shape.aFloats], b: [bOffset, bFloats], bias: [biasOffset, bias ? n : 0] });
+  const split = columnSplit(m, n, k);
+  if (split) {
+    // Each chunk packs and multiplies its own columns of op(b), in its thread's scratch.
+    const { pool, shares } = split;
+    const widest = Math.max(...shares.map(([j0, j1]) => j1 - j0));
+    const scratchBytes = 4 * gemmScratchSize(transA, m, widest, k);
+    regions.withScratch(what, (pool.threads * scratchBytes) / 4, (scratch) => {
+      pool.run(shares.map(([j0, j1]): PoolJob => ({
+        kernel: 'gemm',
+        args: [+transA, +transB, m, j1 - j0, k, shape.a, shape.lda, bOffset + 4 * (transB ? j0 * bStride : j0), bStride, bias ? biasOffset + 4 * j0 : 0, shape.c + 4 * j0, shape.ldc, +accumulate, scratch],
+        scratch: { argument: 13, stride: scratchBytes },
+      })));
+    });
+    return;
+  }
   regions.withScratch(what, gemmScratchSize(transA, m, n, k), (scratch) => {
     kernels(what).gemm(+transA, +transB, m, n, k, shape.a, shape.lda, bOffset, bStride, biasOffset, shape.c, shape.ldc, +accumulate, scratch);
   });
+}
+
+/**
+ * Below this many multiply-adds a GEMM stays on one thread: a call's start and end cost some
+ * microseconds of Atomics traffic, more when a worker has gone to sleep (measured: 64³ took
+ * 33 µs on one thread and 55 on two; 100×128×28 broke even; 128×512×28 gained 1.3–1.6×).
+ */
+const PARALLEL_MIN_WORK = 1 << 19;
+
+/** Chunks per thread: threads claim chunks as they go, so a descheduled thread holds up little. */
+const CHUNKS_PER_THREAD = 4;
+
+/**
+ * Column ranges [j0, j1) of C in whole panels, a few per thread, and the pool to run them,
+ * when threads run and the GEMM is worth splitting; undefined otherwise. Every element of C is
+ * one sum over k in a fixed order whatever the columns around it (assembly/gemm.ts), so any
+ * split gives the same bits.
+ */
+function columnSplit(m: number, n: number, k: number): { pool: ThreadPool; shares: Array<[number, number]> } | undefined {
+  const pool = threadPool();
+  if (!pool || m * n * k < PARALLEL_MIN_WORK) return undefined;
+  const panels = Math.ceil(n / PANEL_COLUMNS);
+  const parts = Math.min(pool.threads * CHUNKS_PER_THREAD, panels, MAX_CHUNKS);
+  if (parts < 2) return undefined;
+  const shares = Array.from({ length: parts }, (_, t): [number, number] => [
+    PANEL_COLUMNS * Math.floor((t * panels) / parts),
+    Math.min(n, PANEL_COLUMNS * Math.floor(((t + 1) * panels) / parts)),
+  ]);
+  return { pool, shares };
 }
 
 interface ShapeArguments {

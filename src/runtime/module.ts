@@ -2,6 +2,7 @@
 // (src/node.ts, src/fetch.ts, src/workerd.ts) differ only in the Platform they register:
 // where the .wasm comes from by default and how a URL or path is read.
 import { Arena, type ArenaUsage } from './arena.js';
+import { CONTROL_BYTES, sharedMemory, threadedImports, ThreadPool, type SpawnPoolWorker } from './threads.js';
 
 /**
  * What init() accepts: a compiled module, the bytes, a fetch Response, or where to get it (a
@@ -20,7 +21,51 @@ export interface Platform {
   defaultSource(): WasmSource | Promise<WasmSource>;
   /** Reads a URL or path into something instantiable. */
   load(location: URL | string): Promise<BufferSource | Response>;
+  /** Where the platform can run compute threads: absent, init({ threads }) stays on one. */
+  threads?: {
+    /** Where the threaded module (seqwasm-threads.wasm) comes from by default. */
+    defaultSource(): WasmSource | Promise<WasmSource>;
+    spawn: SpawnPoolWorker;
+    /** Why this runtime cannot run the platform's workers, or undefined when it can. */
+    unavailable?(): string | undefined;
+  };
 }
+
+/** init()'s options form; init(source) is init({ source }). */
+export interface InitOptions {
+  /** The single-thread module, as init(source) takes it; omitted: seqwasm.wasm beside the JS. */
+  source?: WasmSource;
+  /**
+   * Threads to compute with, counting the calling one (default 1). More than one runs worker
+   * threads over a shared Wasm memory: in Node, and in a Web Worker of a cross-origin isolated
+   * page (a page's main thread may not block). Elsewhere (Deno and Bun for now, workerd, pages
+   * without isolation), or when the workers fail to start, seqwasm runs on one thread, silently,
+   * and runtimeInfo() says why. Large GEMMs are split by output columns, so results are
+   * bit-identical for every thread count.
+   */
+  threads?: number;
+  /** The threaded module (seqwasm-threads.wasm); omitted: beside the JS. */
+  threadsSource?: WasmSource;
+}
+
+/** How seqwasm runs here, after init(). */
+export interface RuntimeInfo {
+  /** Threads computing, counting the calling one: 1 unless init({ threads }) could start workers. */
+  readonly threads: number;
+  /** What init() asked for (1 when it did not ask). */
+  readonly threadsRequested: number;
+  /** Whether the running module's memory is shared (the threaded module). */
+  readonly sharedMemory: boolean;
+  /** Always true: seqwasm's module needs Wasm SIMD (init() fails without it). */
+  readonly simd: boolean;
+  /** Why fewer threads than requested run, when they do. */
+  readonly threadsFallback?: string;
+  /** Kernel calls split across the threads so far (only large GEMMs are: see kernels.gemm). */
+  readonly threadedCalls: number;
+}
+
+/** Most threads init({ threads }) accepts. */
+const MAX_THREADS = 64;
 
 /** The module's exports. Kernel wrappers in src/kernels read their functions from here. */
 export interface SeqwasmExports {
@@ -74,11 +119,25 @@ interface Runtime {
   readonly module: WebAssembly.Module;
   readonly exports: SeqwasmExports;
   readonly arena: Arena;
+  readonly threads?: Threading;
+}
+
+/** The threaded module's extras: its workers (none once disposed) and what it asked for. */
+interface Threading {
+  pool: ThreadPool | undefined;
+  readonly requested: number;
+  readonly spawn: SpawnPoolWorker;
+  /** Byte offset of the pool's control block, just below the arena. */
+  readonly control: number;
 }
 
 let platform: Platform | undefined;
 let pending: Promise<void> | undefined;
 let current: Runtime | undefined;
+let requestedThreads = 1;
+let threadsFallback: string | undefined;
+/** Split calls of pools already stopped (stopThreads, reset). */
+let threadedCalls = 0;
 
 /** @internal called once by each entry file. */
 export function registerPlatform(p: Platform): void {
@@ -91,6 +150,8 @@ export function registerPlatform(p: Platform): void {
  * it, browsers, Deno and Bun fetch it beside the module, workerd imports it); pass `input`
  * when a bundler or CDN moved it. Idempotent: later calls return the first call's promise
  * (after a failure, a later call tries again). Rejects with a {@link SeqwasmInitError}.
+ * `init({ threads: n })` computes large GEMMs on n threads where the runtime allows (see
+ * {@link InitOptions} and {@link runtimeInfo}); elsewhere it falls back to one thread, silently.
  *
  * @param input Where the module comes from (default: beside seqwasm's JS).
  * @example
@@ -99,9 +160,15 @@ export function registerPlatform(p: Platform): void {
  * await init();                              // or init('/assets/seqwasm.wasm')
  * ```
  */
-export function init(input?: WasmSource): Promise<void> {
+export function init(input?: WasmSource | InitOptions): Promise<void> {
+  let options: InitOptions;
+  try {
+    options = initOptions(input);
+  } catch (error) {
+    return Promise.reject(error);
+  }
   if (!pending) {
-    pending = instantiate(input).then(
+    pending = start(options).then(
       (runtime) => {
         current = runtime;
       },
@@ -130,6 +197,54 @@ export function isInitialized(): boolean {
 export function wasm(what = 'seqwasm'): SeqwasmExports {
   if (!current) throw new NotInitializedError(what);
   return current.exports;
+}
+
+/** @internal the workers, when more than one thread computes. */
+export function threadPool(): ThreadPool | undefined {
+  return current?.threads?.pool;
+}
+
+/**
+ * How seqwasm runs here: the threads computing (1 unless init({ threads }) got its pool),
+ * shared memory, SIMD, and why threads fell back if they did. Throws a
+ * {@link NotInitializedError} before init().
+ *
+ * @example
+ * ```ts
+ * await init({ threads: 2 });
+ * runtimeInfo();   // { threads: 2, threadsRequested: 2, sharedMemory: true, simd: true, threadedCalls: 0 } in Node
+ * ```
+ */
+export function runtimeInfo(): RuntimeInfo {
+  if (!current) throw new NotInitializedError('runtimeInfo');
+  const threads = current.threads?.pool?.threads ?? 1;
+  return {
+    threads,
+    threadsRequested: requestedThreads,
+    sharedMemory: current.threads !== undefined,
+    simd: true,
+    ...(threads < requestedThreads && { threadsFallback: threadsFallback ?? 'the workers were stopped by stopThreads()' }),
+    threadedCalls: threadedCalls + (current.threads?.pool?.runs ?? 0),
+  };
+}
+
+/**
+ * Stops the worker threads of init({ threads }); seqwasm continues on the calling thread with
+ * the same bits. Workers never keep a Node process alive, so this is only needed to free them early.
+ *
+ * @example
+ * ```ts
+ * await stopThreads();
+ * runtimeInfo().threads;   // 1
+ * ```
+ */
+export async function stopThreads(): Promise<void> {
+  const threading = current?.threads;
+  const pool = threading?.pool;
+  if (!threading || !pool) return;
+  threading.pool = undefined;
+  threadedCalls += pool.runs;
+  await pool.dispose();
 }
 
 /**
@@ -207,17 +322,95 @@ export function reset(): Promise<MemoryInfo> {
 async function swapInstance(): Promise<MemoryInfo> {
   const runtime = current;
   if (!runtime) throw new NotInitializedError('reset');
-  const instance = await WebAssembly.instantiate(runtime.module, {});
+  const { threads } = runtime;
+  // A threaded instance gets a new shared memory, and its workers must move with it.
+  const memory = threads && sharedMemory();
+  const instance = await WebAssembly.instantiate(runtime.module, memory ? threadedImports(memory) : {});
   const exports = instance.exports as unknown as SeqwasmExports;
-  // From here to the end nothing else runs: the copy sees the memory exactly as it is swapped.
+  // From here to the first await nothing else runs: the copy sees the memory exactly as it is swapped.
   runtime.arena.dropScratch();
   const { top, memoryBytes } = runtime.arena.usage();
   const needed = Math.max(exports.memory.buffer.byteLength, Math.ceil(top / WASM_PAGE) * WASM_PAGE);
   if (needed < memoryBytes) { // otherwise there is nothing to give back
+    const oldPool = threads?.pool;
+    threadedCalls += oldPool?.runs ?? 0;
+    const stopping = oldPool?.dispose(); // tells the workers to quit before the memory moves
     runtime.arena.moveTo(exports.memory);
-    current = { module: runtime.module, exports, arena: runtime.arena };
+    const moved: Runtime = { module: runtime.module, exports, arena: runtime.arena, ...(threads && { threads: { ...threads, pool: undefined } }) };
+    current = moved;
+    if (stopping && moved.threads) {
+      await stopping;
+      moved.threads.pool = await ThreadPool.start(moved.threads.spawn, moved.module, exportsRecord(exports), exports.memory, moved.threads.control, moved.threads.requested);
+    }
   }
   return memoryInfo();
+}
+
+/** Instantiates the threaded module with workers when asked and possible, else the single-thread one. */
+async function start(options: InitOptions): Promise<Runtime> {
+  requestedThreads = options.threads ?? 1;
+  threadsFallback = undefined;
+  threadedCalls = 0;
+  if (requestedThreads > 1) {
+    threadsFallback = threadsUnavailable();
+    const memory = threadsFallback === undefined ? sharedMemory() : undefined;
+    if (threadsFallback === undefined && !memory) {
+      threadsFallback = 'shared WebAssembly.Memory is unavailable (a page without cross-origin isolation, or a runtime without SharedArrayBuffer)';
+    }
+    if (memory) {
+      try {
+        return await instantiateThreaded(options, requestedThreads, memory);
+      } catch (error) {
+        threadsFallback = `the threads could not start: ${(error as Error).message}`;
+      }
+    }
+  }
+  return instantiate(options.source);
+}
+
+/** Why this platform cannot run worker threads, or undefined when it can. */
+function threadsUnavailable(): string | undefined {
+  if (!platform?.threads) return 'this platform entry has no worker threads';
+  return platform.threads.unavailable?.();
+}
+
+async function instantiateThreaded(options: InitOptions, threads: number, memory: WebAssembly.Memory): Promise<Runtime> {
+  const threadsPlatform = platform!.threads!;
+  let source: WasmSource = options.threadsSource ?? (await threadsPlatform.defaultSource());
+  if (typeof source === 'string' || source instanceof URL) source = await loadModule(platform!, source, options.threadsSource === undefined, 'seqwasm-threads.wasm');
+  const { module, instance } = await instantiateSource(source, threadedImports(memory));
+  const exports = checkedExports(instance);
+  // The control block sits between the module's static data and the arena.
+  const control = alignUp(exports.heapBase(), 64);
+  const arena = new Arena(memory, control + CONTROL_BYTES);
+  const pool = await ThreadPool.start(threadsPlatform.spawn, module, exportsRecord(exports), memory, control, threads);
+  return { module, exports, arena, threads: { pool, requested: threads, spawn: threadsPlatform.spawn, control } };
+}
+
+function exportsRecord(exports: SeqwasmExports): Record<string, unknown> {
+  return exports as unknown as Record<string, unknown>;
+}
+
+function alignUp(value: number, alignment: number): number {
+  return Math.ceil(value / alignment) * alignment;
+}
+
+/**
+ * init()'s argument as options: an object with keys is the options form, anything else a source
+ * (an empty object is refused, as before: it names neither a source nor an option).
+ */
+function initOptions(input: WasmSource | InitOptions | undefined): InitOptions {
+  if (input === undefined || input === null || typeof input !== 'object' || input instanceof WebAssembly.Module || input instanceof URL || isBytes(input) || isResponse(input) || Object.keys(input).length === 0) {
+    return { source: input as WasmSource | undefined };
+  }
+  for (const key of Object.keys(input)) {
+    if (key !== 'source' && key !== 'threads' && key !== 'threadsSource') throw new TypeError(`init(options): unknown option '${key}'; expected source, threads or threadsSource`);
+  }
+  const { threads } = input as InitOptions;
+  if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1 && threads <= MAX_THREADS)) {
+    throw new RangeError(`init(options): threads: expected an integer from 1 to ${MAX_THREADS}, got ${String(threads)}`);
+  }
+  return input as InitOptions;
 }
 
 async function instantiate(input: WasmSource | undefined): Promise<Runtime> {
@@ -225,6 +418,12 @@ async function instantiate(input: WasmSource | undefined): Promise<Runtime> {
   let source: WasmSource = input ?? (await platform.defaultSource());
   if (typeof source === 'string' || source instanceof URL) source = await loadModule(platform, source, input === undefined);
   const { module, instance } = await instantiateSource(source);
+  const exports = checkedExports(instance);
+  return { module, exports, arena: new Arena(exports.memory, exports.heapBase()) };
+}
+
+/** The instance's exports, once they are known to be a seqwasm module of this ABI. */
+function checkedExports(instance: WebAssembly.Instance): SeqwasmExports {
   const exports = instance.exports as unknown as SeqwasmExports;
   if (!(exports.memory instanceof WebAssembly.Memory) || typeof exports.abiVersion !== 'function' || typeof exports.heapBase !== 'function') {
     throw new SeqwasmInitError('init(input): the module is not a seqwasm module (it lacks memory, abiVersion or heapBase exports)');
@@ -233,21 +432,21 @@ async function instantiate(input: WasmSource | undefined): Promise<Runtime> {
   if (version !== ABI_VERSION) {
     throw new SeqwasmInitError(`init(input): the module has ABI version ${version} but this seqwasm build expects ${ABI_VERSION}; rebuild or load the matching seqwasm.wasm`);
   }
-  return { module, exports, arena: new Arena(exports.memory, exports.heapBase()) };
+  return exports;
 }
 
-async function instantiateSource(source: Exclude<WasmSource, URL | string>): Promise<WebAssembly.WebAssemblyInstantiatedSource> {
+async function instantiateSource(source: Exclude<WasmSource, URL | string>, imports: WebAssembly.Imports = {}): Promise<WebAssembly.WebAssemblyInstantiatedSource> {
   try {
-    if (source instanceof WebAssembly.Module) return { module: source, instance: await WebAssembly.instantiate(source, {}) };
+    if (source instanceof WebAssembly.Module) return { module: source, instance: await WebAssembly.instantiate(source, imports) };
     // Bytes before Response: in Node 20 the first touch of the global Response loads its
     // fetch implementation (undici), ~10 ms of a cold start that reads the file.
     if (isBytes(source)) {
-      return await WebAssembly.instantiate(source, {});
+      return await WebAssembly.instantiate(source, imports);
     }
     if (isResponse(source)) {
       if (!source.ok) throw new SeqwasmInitError(`init(input): fetching ${source.url || 'the module'} failed with HTTP ${source.status}`);
       const bytes = await source.arrayBuffer();
-      return await WebAssembly.instantiate(bytes, {});
+      return await WebAssembly.instantiate(bytes, imports);
     }
   } catch (cause) {
     if (cause instanceof SeqwasmInitError) throw cause;
@@ -263,11 +462,11 @@ async function instantiateSource(source: Exclude<WasmSource, URL | string>): Pro
  * names the location tried and the fix: for the default location (beside seqwasm's JS), the
  * usual cause is a bundler that moved the JS without the .wasm.
  */
-async function loadModule(platform: Platform, location: URL | string, isDefault: boolean): Promise<BufferSource | Response> {
+async function loadModule(platform: Platform, location: URL | string, isDefault: boolean, file = 'seqwasm.wasm'): Promise<BufferSource | Response> {
   const call = isDefault ? 'init()' : 'init(input)';
   const fix = isDefault
-    ? 'seqwasm loads seqwasm.wasm from beside its JS; if a bundler moved the JS, copy node_modules/seqwasm/dist/seqwasm.wasm beside the bundle or pass its URL to init(url) (README: Bundlers)'
-    : 'check that the path or URL points to seqwasm.wasm';
+    ? `seqwasm loads ${file} from beside its JS; if a bundler moved the JS, copy node_modules/seqwasm/dist/${file} beside the bundle or pass its URL to init(url) (README: Bundlers)`
+    : `check that the path or URL points to ${file}`;
   let source: BufferSource | Response;
   try {
     source = await platform.load(location);
