@@ -1,6 +1,7 @@
 // The protobuf wire format, just enough to write an ONNX model: varints (wire type 0) and
 // length-delimited fields (wire type 2: strings, bytes, nested messages, packed repeats).
 // A message is built as a list of encoded fields and concatenated once at the end.
+import { joinChunks } from '../../src/runtime/location.js';
 
 const VARINT = 0;
 const LENGTH_DELIMITED = 2;
@@ -22,13 +23,7 @@ export function varint(value: number): Uint8Array {
 const tag = (field: number, wireType: number) => varint((field << 3) | wireType);
 
 export function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
+  return joinChunks(parts, parts.reduce((n, p) => n + p.length, 0));
 }
 
 export function intField(field: number, value: number): Uint8Array {
