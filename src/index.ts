@@ -33,3 +33,5 @@ export type { Tensor, TensorLike, NestedArray, NestedNumbers } from './tensor.js
 export { Prng, prng, DEFAULT_SEED } from './util/prng.js';
 export type { MutableArrayLike } from './util/prng.js';
 export * from './model/index.js';
+export * from './training/index.js';
+export * from './io/index.js';

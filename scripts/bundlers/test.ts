@@ -109,7 +109,7 @@ try {
     await bundled;
     const { sources } = JSON.parse(readFileSync(join(esbuildOut, 'main.js.map'), 'utf8')) as { sources: string[] };
     const ours = sources.filter((s) => /node_modules\/seqwasm\/src\/.+\.ts$/.test(s));
-    if (!ours.some((s) => s.endsWith('src/model/training.ts'))) throw new Error(`main.js.map names none of seqwasm's src/…ts files; its sources: ${sources.join(', ')}`);
+    if (!ours.some((s) => s.endsWith('src/training/training.ts'))) throw new Error(`main.js.map names none of seqwasm's src/…ts files; its sources: ${sources.join(', ')}`);
     return `${ours.length} of seqwasm's src/…ts files`;
   });
   await outcomes.checkAsync('conditions: wrangler-style esbuild (workerd, worker, browser) takes the workerd entry', async () => {

@@ -17,13 +17,13 @@ import { fill } from '../kernels/elementwise.js';
 import type { Layer, Shape } from '../layers/layer.js';
 import { RecurrentLayer } from '../layers/recurrent.js';
 import type { Tensor, TensorLike } from '../tensor.js';
-import type { SavedModel } from './artifacts.js';
+import type { SavedModel } from '../io/artifacts.js';
 import { describe, ModelConfigError, ModelStateError } from './errors.js';
 import { Model } from './model.js';
 import type { BatchPlan } from './network.js';
 import { Sequential } from './sequential.js';
 import { StackPlanCache } from './stack.js';
-import { forEachBatch, type PredictOptions } from './training.js';
+import { forEachBatch, type PredictOptions } from '../training/training.js';
 
 /**
  * Options of {@link encoderDecoder}.

@@ -2,17 +2,17 @@
 // the weights of all its layers in Keras order, and its life cycle. A kind (Sequential,
 // EncoderDecoder) adds how its layers connect: the Network methods.
 import { LayerError } from '../layers/errors.js';
-import type { SavedModel } from './artifacts.js';
+import type { SavedModel } from '../io/artifacts.js';
 import { finiteTensor, type Layer, type Shape } from '../layers/layer.js';
 import type { Tensor, TensorLike } from '../tensor.js';
 import { DEFAULT_SEED, Prng } from '../util/prng.js';
 import { describe, ModelConfigError, ModelInputError, ModelStateError } from './errors.js';
-import type { Logs } from './callbacks.js';
-import { lossFrom, type Loss, type LossIdentifier } from './losses.js';
-import { metricFrom, type Metric, type MetricIdentifier } from './metrics.js';
+import type { Logs } from '../training/callbacks.js';
+import { lossFrom, type Loss, type LossIdentifier } from '../training/losses.js';
+import { metricFrom, type Metric, type MetricIdentifier } from '../training/metrics.js';
 import type { BatchPlan, Network } from './network.js';
-import { optimizerFrom, type Optimizer, type OptimizerName } from './optimizers.js';
-import { assertNotFitting, evaluate, evaluateDataset, fit, predict, predictDataset, type BatchLike, type Compiled, type Dataset, type EvaluateOptions, type FitOptions, type History, type ModelInput, type PredictOptions, type Trainable } from './training.js';
+import { optimizerFrom, type Optimizer, type OptimizerName } from '../training/optimizers.js';
+import { assertNotFitting, evaluate, evaluateDataset, fit, predict, predictDataset, type BatchLike, type Compiled, type Dataset, type EvaluateOptions, type FitOptions, type History, type ModelInput, type PredictOptions, type Trainable } from '../training/training.js';
 
 /**
  * An optimizer by name: ours, or Keras's class name (any case works at run time).

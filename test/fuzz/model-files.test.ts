@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { arena, Arena, layers, loadModel, ModelError, ModelLoadError, sequential, type Sequential } from '../../src/index.js';
 import { LayerError } from '../../src/layers/errors.js';
-import type { SavedModel } from '../../src/model/artifacts.js';
+import type { SavedModel } from '../../src/io/artifacts.js';
 import { rng, testSeed } from '../util/random.js';
 
 const LONG = process.env.SEQWASM_LONG === '1';

@@ -13,8 +13,8 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const text = (file: string) => readFileSync(new URL(`../../dist/${file}`, import.meta.url), 'utf8').replaceAll('\\\n', '');
 
 /** A message only the module named by the key holds (so the test finds where its code went). */
-const READER = { 'model-file reader (model/artifacts.ts)': 'must be a relative path of plain names' };
-const PROGRESS = { 'progress bar (model/progress.ts)': 'progressLogger has no training params' };
+const READER = { 'model-file reader (io/artifacts.ts)': 'must be a relative path of plain names' };
+const PROGRESS = { 'progress bar (training/progress.ts)': 'progressLogger has no training params' };
 /** Browsers and workers fetch model files with it; the Node entry imports it at once (init() reads paths with its urlOf). */
 const FETCHING = { 'reading within limits (runtime/location.ts)': 'redirects to a location that is not a URL' };
 

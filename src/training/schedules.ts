@@ -5,8 +5,8 @@
 import { pow64 } from '../kernels/optimizers.js';
 import { flag, OptionProblem, readSettings, snakeToCamel, type Option } from '../layers/options.js';
 import { closestName } from '../layers/errors.js';
-import { describe, ModelConfigError } from './errors.js';
-import { asConfigError, nameOption, positiveNumber } from './options.js';
+import { describe, ModelConfigError } from '../model/errors.js';
+import { asConfigError, nameOption, positiveNumber } from '../model/options.js';
 
 /**
  * A learning rate that depends on the optimizer step; `toJSON` is how a saved model stores it.

@@ -20,12 +20,12 @@ import type { F32Region } from '../runtime/arena.js';
 import { concat, differByTrailingOne, shapeSize, toTensor, type Tensor, type TensorLike } from '../tensor.js';
 import type { Prng } from '../util/prng.js';
 import { startCallbacks, toCallbacks, type Callback, type CallbackHooks, type CallbackModel, type Logs, type TrainingParams } from './callbacks.js';
-import { describe, ModelConfigError, ModelInputError, ModelStateError } from './errors.js';
-import { asModelError } from './model.js';
+import { describe, ModelConfigError, ModelInputError, ModelStateError } from '../model/errors.js';
+import { asModelError } from '../model/model.js';
 import type { Loss } from './losses.js';
 import type { Metric } from './metrics.js';
-import type { BatchPlan, Network } from './network.js';
-import { atLeast, level, numberIn, optional, readOptions } from './options.js';
+import type { BatchPlan, Network } from '../model/network.js';
+import { atLeast, level, numberIn, optional, readOptions } from '../model/options.js';
 import type { Optimizer } from './optimizers.js';
 
 /**

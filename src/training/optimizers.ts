@@ -18,8 +18,8 @@ import type { LayerWeight } from '../layers/layer.js';
 import { flag, OptionProblem, rate, readSettings, snakeToCamel, type Option, type OptionTable, type Settings } from '../layers/options.js';
 import type { F32Region } from '../runtime/arena.js';
 import { arena } from '../runtime/module.js';
-import { describe, ModelConfigError, ModelInputError, ModelLoadError, ModelStateError } from './errors.js';
-import { asConfigError, atLeast, nameOption, numberIn, optional, positiveNumber } from './options.js';
+import { describe, ModelConfigError, ModelInputError, ModelLoadError, ModelStateError } from '../model/errors.js';
+import { asConfigError, atLeast, nameOption, numberIn, optional, positiveNumber } from '../model/options.js';
 import { isSchedule, readSchedule, type LearningRateSchedule } from './schedules.js';
 
 /**

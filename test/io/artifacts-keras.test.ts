@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { GRU } from '../../src/layers/index.js';
-import { readArtifacts } from '../../src/model/artifacts.js';
+import { readArtifacts } from '../../src/io/artifacts.js';
 import * as ref from '../reference/index.js';
 import { expectClose, freeAll, randomFor } from '../layers/helpers.js';
 import { uniform } from '../util/random.js';

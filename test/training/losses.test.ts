@@ -1,10 +1,10 @@
-// The Loss objects of src/model/losses.ts: factories and their options, the saved form
+// The Loss objects of src/training/losses.ts: factories and their options, the saved form
 // (toJSON ↔ lossFrom, Keras names and classes), target shapes and checks, which activations
 // fuse, and compute() against the kernels and the float64 reference on a sequence output.
 import { describe, expect, it } from 'vitest';
 import * as k from '../../src/kernels/index.js';
 import { ModelConfigError, ModelInputError } from '../../src/model/errors.js';
-import { Loss, lossFrom, losses, type LossName } from '../../src/model/losses.js';
+import { Loss, lossFrom, losses, type LossName } from '../../src/training/losses.js';
 import * as ref from '../reference/losses.js';
 import { rng, testSeed, uniform } from '../util/random.js';
 import { regionsFreedAfterEach } from '../util/regions.js';

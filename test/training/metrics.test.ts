@@ -1,9 +1,9 @@
-// Metrics of src/model/metrics.ts: how 'accuracy' resolves by the loss (and width), names as
+// Metrics of src/training/metrics.ts: how 'accuracy' resolves by the loss (and width), names as
 // asked, sums against the float64 reference, thresholds on logits, the saved form and errors.
 import { describe, expect, it } from 'vitest';
 import { ModelConfigError } from '../../src/model/errors.js';
-import { type Loss, losses } from '../../src/model/losses.js';
-import { type Metric, metricFrom } from '../../src/model/metrics.js';
+import { type Loss, losses } from '../../src/training/losses.js';
+import { type Metric, metricFrom } from '../../src/training/metrics.js';
 import * as ref from '../reference/losses.js';
 import { rng, testSeed, uniform } from '../util/random.js';
 import { regionsFreedAfterEach } from '../util/regions.js';

@@ -4,9 +4,9 @@
 // training config compiles the model, and saved optimizer state restores the optimizer, so
 // training resumes where the checkpoint left it.
 import { closestName, LayerError } from '../layers/errors.js';
-import { describe, ModelError, ModelLoadError } from './errors.js';
-import type { CompileOptions } from './model.js';
-import { Sequential } from './sequential.js';
+import { describe, ModelError, ModelLoadError } from '../model/errors.js';
+import type { CompileOptions } from '../model/model.js';
+import { Sequential } from '../model/sequential.js';
 
 /**
  * Options of {@link loadModel}.

@@ -13,7 +13,7 @@ import {
   type CallbackModel,
   type Logs,
   type TrainingParams,
-} from '../../src/model/callbacks.js';
+} from '../../src/training/callbacks.js';
 import { ModelConfigError, ModelStateError } from '../../src/model/errors.js';
 
 /** A model whose weights are all equal to the last epoch it was set to, handed out as live views (as an arena-backed model may). */

@@ -21,7 +21,7 @@ import { RecurrentLayer } from '../layers/recurrent.js';
 import { layerFromConfig } from '../layers/serialization.js';
 import { TimeDistributed } from '../layers/time-distributed.js';
 import { joinChunks, readWithin, urlOf, type ReadLimits } from '../runtime/location.js';
-import { describe, ModelLoadError } from './errors.js';
+import { describe, ModelLoadError } from '../model/errors.js';
 import { checkedShape } from './save.js';
 
 /**

@@ -7,7 +7,7 @@
 import * as kernels from '../kernels/losses.js';
 import { closestName } from '../layers/errors.js';
 import type { F32Region } from '../runtime/arena.js';
-import { describe, ModelConfigError, ModelInputError } from './errors.js';
+import { describe, ModelConfigError, ModelInputError } from '../model/errors.js';
 
 /**
  * seqwasm's own name of each loss (what {@link Loss.name} holds); compile() also takes the

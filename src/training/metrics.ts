@@ -7,7 +7,7 @@ import { closestName } from '../layers/errors.js';
 import { DataError } from '../data/errors.js';
 import type { F32Region } from '../runtime/arena.js';
 import { argMax, differByTrailingOne, toTensor, type Tensor, type TensorLike } from '../tensor.js';
-import { describe, ModelConfigError } from './errors.js';
+import { describe, ModelConfigError } from '../model/errors.js';
 import type { Loss } from './losses.js';
 
 /**

@@ -2,7 +2,7 @@
 // does (create, build without initialisation, assign weights), running them, and taking
 // TF.js artifacts apart and putting them back together under other weight names.
 import * as tf from '@tensorflow/tfjs';
-import { assignWeights, createLayers, type ParsedModel } from '../../src/model/artifacts.js';
+import { assignWeights, createLayers, type ParsedModel } from '../../src/io/artifacts.js';
 import type { Layer, Mask, Shape } from '../../src/layers/index.js';
 import type { LayerPlan } from '../../src/layers/layer.js';
 import { region } from '../layers/helpers.js';

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { arena, layers, loadModel, ModelLoadError, ModelStateError, sequential, type Sequential } from '../../src/index.js';
 import { closestName } from '../../src/layers/errors.js';
 import { LayerConfigError } from '../../src/layers/errors.js';
-import { LIMITS, type ModelJSON } from '../../src/model/artifacts.js';
+import { LIMITS, type ModelJSON } from '../../src/io/artifacts.js';
 import { thrown } from '../util/thrown.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'seqwasm-limits-'));

@@ -4,7 +4,7 @@
 import { elementPath } from '../data/validate.js';
 import { sizeOf, type Layer } from '../layers/layer.js';
 import type { ManifestEntry, ModelJSON, SavedModel, SavedWeight } from './artifacts.js';
-import { describe, ModelStateError } from './errors.js';
+import { describe, ModelStateError } from '../model/errors.js';
 
 const WEIGHTS_FILE = 'weights.bin';
 

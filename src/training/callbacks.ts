@@ -13,8 +13,8 @@
 // Keras only warns (a monitored key that is not logged) we throw, naming the keys there are.
 import { closestName } from '../layers/errors.js';
 import { choice, flag, OptionProblem, type Option, type Settings } from '../layers/options.js';
-import { describe, ModelConfigError, ModelStateError } from './errors.js';
-import { atLeast, callable, level, optionalNumber, readOptions } from './options.js';
+import { describe, ModelConfigError, ModelStateError } from '../model/errors.js';
+import { atLeast, callable, level, optionalNumber, readOptions } from '../model/options.js';
 
 /**
  * What model.save() returns, as modelCheckpoint's `save` receives it: TF.js Layers artifacts.

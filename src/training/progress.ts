@@ -17,8 +17,8 @@
 // line is redrawn at most every 50 ms of the clock, so fast batches do not flood the terminal.
 import { optionalPositiveInteger, flag } from '../layers/options.js';
 import { Callback, type Logs, type TrainingParams } from './callbacks.js';
-import { callable, level, readOptions } from './options.js';
-import { ModelStateError } from './errors.js';
+import { callable, level, readOptions } from '../model/options.js';
+import { ModelStateError } from '../model/errors.js';
 
 const BAR_WIDTH = 30;
 const REDRAW_MS = 50;

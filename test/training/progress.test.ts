@@ -2,7 +2,7 @@
 // formats come from Python 3 ('%.4f' % x, '%.4e' % x, as Keras prints them).
 import { describe, expect, it } from 'vitest';
 import { ModelConfigError, ModelStateError } from '../../src/model/errors.js';
-import { formatExponential, formatFixed, formatValue, progressLogger, type ProgressLoggerOptions } from '../../src/model/progress.js';
+import { formatExponential, formatFixed, formatValue, progressLogger, type ProgressLoggerOptions } from '../../src/training/progress.js';
 import { rng, testSeed } from '../util/random.js';
 
 /** A logger on a fake clock (ms), writing into `out`. */

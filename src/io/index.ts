@@ -1,0 +1,5 @@
+// Model files: the TF.js Layers format (model.json + weights.bin) read and written, and
+// loadModel's sources. Re-exported at the top level by src/index.ts.
+export { loadModel } from './load.js';
+export type { LoadOptions } from './load.js';
+export type { SavedModel, ModelJSON, SavedWeight, ManifestEntry } from './artifacts.js';
