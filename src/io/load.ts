@@ -3,10 +3,11 @@
 // are built without random initialisation, since their weights arrive next. A saved
 // training config compiles the model, and saved optimizer state restores the optimizer, so
 // training resumes where the checkpoint left it.
-import { closestName, LayerError } from '../layers/errors.js';
+import { LayerError } from '../layers/errors.js';
 import { describe, ModelError, ModelLoadError } from '../model/errors.js';
 import type { CompileOptions } from '../model/model.js';
 import { Sequential } from '../model/sequential.js';
+import { checkReadOptions, type ReadSourceOptions } from './source.js';
 
 /**
  * Options of {@link loadModel}.
@@ -16,21 +17,16 @@ import { Sequential } from '../model/sequential.js';
  * await loadModel('model/model.json', { compile: false, maxBytes: 100 << 20, timeout: 5000 });
  * ```
  */
-export interface LoadOptions {
+export interface LoadOptions extends ReadSourceOptions {
   /** Compile from the saved training config (loss, metrics, optimizer and its state). Default true. */
   compile?: boolean;
   /** The seed for further training (shuffles, dropout). Default: the saved model's seed, else 0. */
   seed?: number;
   /** The most bytes read from a path or URL (model.json and its weight files together; model.json itself at most 4 MiB) or given as weight data. Default 1 GiB. */
   maxBytes?: number;
-  /** Aborts reading a path or URL. */
-  signal?: AbortSignal;
-  /** Milliseconds allowed for reading a path or URL. Default: no limit. */
-  timeout?: number;
 }
 
 const OWNER = 'loadModel';
-const OPTION_NAMES = ['compile', 'seed', 'maxBytes', 'signal', 'timeout'];
 
 /**
  * A model from artifacts: model.save()'s result, TF.js io.ModelArtifacts, or a path / URL of a
@@ -81,21 +77,10 @@ export async function loadModel(source: unknown, options: LoadOptions = {}): Pro
 }
 
 function checkOptions(options: unknown, defaultMaxBytes: number): asserts options is LoadOptions {
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new ModelLoadError(OWNER, 'options', `options must be an object, got ${describe(options)}`);
-  const given = options as Record<string, unknown>;
-  for (const key of Object.keys(given)) {
-    if (!OPTION_NAMES.includes(key)) {
-      const hint = closestName(key, OPTION_NAMES);
-      throw new ModelLoadError(OWNER, key, `${describe(key)} is not an option of loadModel (${OPTION_NAMES.join(', ')})${hint ? `; did you mean '${hint}'?` : ''}`);
-    }
-  }
-  const { compile, seed, maxBytes, signal, timeout } = given;
-  const wrong = (key: string, expected: string, value: unknown) => new ModelLoadError(OWNER, key, `${key} must be ${expected}, got ${describe(value)}`);
-  if (compile !== undefined && typeof compile !== 'boolean') throw wrong('compile', 'true or false', compile);
-  if (seed !== undefined && !Number.isSafeInteger(seed)) throw wrong('seed', 'a safe integer', seed);
-  if (maxBytes !== undefined && !(Number.isSafeInteger(maxBytes) && (maxBytes as number) >= 1)) throw wrong('maxBytes', `a positive integer (default ${defaultMaxBytes})`, maxBytes);
-  if (signal !== undefined && !(typeof AbortSignal !== 'undefined' && signal instanceof AbortSignal)) throw wrong('signal', 'an AbortSignal', signal);
-  if (timeout !== undefined && !(typeof timeout === 'number' && Number.isFinite(timeout) && timeout > 0)) throw wrong('timeout', 'a positive number of milliseconds', timeout);
+  checkReadOptions(OWNER, options, defaultMaxBytes, ['compile', 'seed']);
+  const { compile, seed } = options as Record<string, unknown>;
+  if (compile !== undefined && typeof compile !== 'boolean') throw new ModelLoadError(OWNER, 'compile', `compile must be true or false, got ${describe(compile)}`);
+  if (seed !== undefined && !Number.isSafeInteger(seed)) throw new ModelLoadError(OWNER, 'seed', `seed must be a safe integer, got ${describe(seed)}`);
 }
 
 /** compile() from a saved training config (Keras snake_case), then the optimizer's saved state. */
