@@ -43,7 +43,7 @@ function mutateHeader(random: Random, header: Record<string, Record<string, unkn
     case 3: delete header[name]; break;
     case 4: header[`${name}_copy`] = { ...entry }; break;
     case 5: entry.shape = pick(random, [[], null, 'x', Array(12).fill(1), [2 ** 40, 2 ** 40]]); break;
-    default: header.__metadata__ = pick(random, [{ a: 1 } as never, [], null, { format: 'pt' }]);
+    default: header.__metadata__ = pick<unknown>(random, [{ a: 1 }, [], null, { format: 'pt' }]) as Record<string, unknown>;
   }
 }
 

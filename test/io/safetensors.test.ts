@@ -49,7 +49,7 @@ describe('loadSafetensors', () => {
     writeFileSync(path, bytes);
     expect(await loadSafetensors(path)).toEqual(tensors);
     expect(await loadSafetensors(new URL(`file://${path}`))).toEqual(tensors);
-    expect(await loadSafetensors(bytes.buffer)).toEqual(tensors);
+    expect(await loadSafetensors(bytes.buffer as ArrayBuffer)).toEqual(tensors);
     await expect(loadSafetensors(path, { maxBytes: 64 })).rejects.toThrow(/larger than the 64 bytes allowed/);
     await expect(loadSafetensors(bytes, { maxBytes: 64 })).rejects.toThrow(`the file has ${bytes.byteLength} bytes, more than maxBytes (64)`);
     await expect(loadSafetensors(join(dir, 'missing.safetensors'))).rejects.toThrow(ModelLoadError);
