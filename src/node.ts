@@ -1,9 +1,9 @@
 // Node entry: the default module is the seqwasm.wasm file beside this one, read with fs
 // (Node 20's fetch cannot read file: URLs). Paths and file: URLs are read from disk.
 import { readFile } from 'node:fs/promises';
-import { registerFileReader, urlOf } from './runtime/location.js';
+import { registerFileReader, registerFileWriter, urlOf } from './runtime/location.js';
 import { registerPlatform } from './runtime/module.js';
-import { readRegularFile } from './runtime/node-files.js';
+import { readRegularFile, writeFilesToDisk } from './runtime/node-files.js';
 import { servePoolWorkerIfAsked, spawnNodeWorker } from './runtime/node-workers.js';
 
 registerPlatform({
@@ -23,5 +23,6 @@ registerPlatform({
 void servePoolWorkerIfAsked();
 
 registerFileReader(readRegularFile);
+registerFileWriter(writeFilesToDisk);
 
 export * from './index.js';

@@ -4,6 +4,7 @@
 import { elementPath } from '../data/validate.js';
 import { sizeOf, type Layer } from '../layers/layer.js';
 import type { ManifestEntry, ModelJSON, SavedModel, SavedWeight } from './artifacts.js';
+import type { IOHandler, SaveResult } from './storage.js';
 import { describe, ModelStateError } from '../model/errors.js';
 
 const WEIGHTS_FILE = 'weights.bin';
@@ -59,6 +60,17 @@ export function writeArtifacts(model: { name: string; seed?: number; layers: rea
   if (model.trainingConfig !== undefined) modelJSON.trainingConfig = model.trainingConfig;
   if (model.seed !== undefined) modelJSON.userDefinedMetadata = { seed: model.seed };
   return { modelJSON, weightData };
+}
+
+/** Whether model.save(x) names a destination (a string or an object with save()) rather than options. */
+export function isDestination(value: unknown): value is string | IOHandler {
+  return typeof value === 'string' || (typeof value === 'object' && value !== null && typeof (value as IOHandler).save === 'function');
+}
+
+/** Writes saved artifacts to a destination; the storage code is loaded on first use. */
+export async function saveToDestination(owner: string, saved: SavedModel, destination: string | IOHandler): Promise<SaveResult> {
+  const { saveTo } = await import('./storage.js');
+  return saveTo(owner, saved, destination);
 }
 
 /** A shape: an array of non-negative safe integers whose product is a safe integer. */

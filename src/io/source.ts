@@ -3,7 +3,7 @@
 // loaders, so every reader takes the same options and refuses them the same way.
 import { closestName } from '../layers/errors.js';
 import { ModelLoadError, describe } from '../model/errors.js';
-import { readWithin, withTimeout } from '../runtime/location.js';
+import type { IOHandler } from './storage.js';
 
 /** How a path or URL is read: the options every loader takes. */
 export interface ReadSourceOptions {
@@ -44,6 +44,8 @@ export async function readSource(owner: string, source: unknown, options: ReadSo
   if (source instanceof ArrayBuffer) bytes = new Uint8Array(source);
   else if (ArrayBuffer.isView(source)) bytes = new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
   else if (typeof source === 'string' || source instanceof URL) {
+    // Imported on first use, as loadModel does: a page that never reads a file does not download the reader.
+    const { readWithin, withTimeout } = await import('../runtime/location.js');
     const reading = withTimeout(options.signal, options.timeout);
     try {
       return await readWithin(source, { maxBytes, signal: reading.signal });
@@ -55,4 +57,10 @@ export async function readSource(owner: string, source: unknown, options: ReadSo
   } else throw new ModelLoadError(owner, 'source', `expected the file's bytes (an ArrayBuffer or a view), a path or a URL, got ${describe(source)}`);
   if (bytes.byteLength > maxBytes) throw new ModelLoadError(owner, 'source', `the file has ${bytes.byteLength} bytes, more than maxBytes (${maxBytes})`);
   return bytes;
+}
+
+/** Whether loadModel(source) reads a browser store or a handler (storage.ts) rather than a path, URL or artifacts. */
+export function isStoredSource(source: unknown): source is string | IOHandler {
+  if (typeof source === 'string') return /^(indexeddb|localstorage|downloads):\/\//.test(source);
+  return typeof source === 'object' && source !== null && typeof (source as IOHandler).load === 'function';
 }

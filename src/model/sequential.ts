@@ -24,7 +24,8 @@ import { arena } from '../runtime/module.js';
 import type { Tensor, TensorLike } from '../tensor.js';
 import { Prng } from '../util/prng.js';
 import type { SavedModel } from '../io/artifacts.js';
-import { writeArtifacts } from '../io/save.js';
+import { isDestination, saveToDestination, writeArtifacts } from '../io/save.js';
+import type { IOHandler, SaveResult } from '../io/storage.js';
 import { describe, ModelConfigError, ModelInputError, ModelStateError } from './errors.js';
 import { asModelError, Model, trainingConfig } from './model.js';
 import { assertNotFitting, finiteTensorOf, unchecked } from '../training/training.js';
@@ -350,16 +351,35 @@ export class Sequential extends Model {
 
   /**
    * TF.js Layers artifacts: model.json (topology, weights manifest, training config) and one
-   * float32 weights buffer, which {@link loadModel} (or TF.js) reads back bit-exactly.
+   * float32 weights buffer, which {@link loadModel} (or TF.js) reads back bit-exactly. Given a
+   * destination, writes them there and resolves to TF.js's SaveResult: 'file://dir' (Node; the
+   * folder is created, with model.json and weights.bin), 'indexeddb://name',
+   * 'localstorage://name' (TF.js's layouts: TF.js loads them too), 'downloads://name'
+   * (name.json and name.weights.bin), or an {@link IOHandler} with save().
    *
    * @example
    * ```ts
    * const { modelJSON, weightData } = model.save();
    * await writeFile('model/model.json', JSON.stringify(modelJSON));
    * await writeFile('model/weights.bin', new Uint8Array(weightData));
+   * await model.save('file://saved/model');         // Node; 'indexeddb://model' in a page
    * ```
    */
-  save(options: SaveOptions = {}): SavedModel {
+  save(options?: SaveOptions): SavedModel;
+  save(destination: string | IOHandler, options?: SaveOptions): Promise<SaveResult>;
+  save(first: SaveOptions | string | IOHandler = {}, options: SaveOptions = {}): SavedModel | Promise<SaveResult> {
+    if (isDestination(first)) {
+      try {
+        // The weights as they are now; the write happens after.
+        return saveToDestination(this.name, this.save(options), first);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    return this.artifacts(first);
+  }
+
+  private artifacts(options: SaveOptions): SavedModel {
     this.assertBuilt('save');
     const includeOptimizer = readOptions(this.name, options, SAVE_OPTIONS).includeOptimizer ?? this.compiled !== undefined;
     if (includeOptimizer && !this.compiled) throw new ModelStateError(this.name, 'includeOptimizer', 'includeOptimizer needs a compiled model');

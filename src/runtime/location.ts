@@ -30,11 +30,30 @@ export class ReadError extends Error {
   override name = 'ReadError';
 }
 
+/** Writes named files into a folder (created with its parents), registered by the Node entry. */
+export type FileWriter = (folder: string, files: readonly (readonly [string, Uint8Array])[]) => Promise<void>;
+
 let fileReader: FileReader | undefined;
+let fileWriter: FileWriter | undefined;
 
 /** @internal called by the Node entry: paths and file: URLs are read from disk there. */
 export function registerFileReader(reader: FileReader): void {
   fileReader = reader;
+}
+
+/** @internal called by the Node entry: model.save('file://dir') writes there. */
+export function registerFileWriter(writer: FileWriter): void {
+  fileWriter = writer;
+}
+
+/** Writes files into `folder` where the runtime can (Node); elsewhere a `fault` error. */
+export async function writeFilesInto(folder: string, files: readonly (readonly [string, Uint8Array])[], fault: (problem: string) => Error): Promise<void> {
+  if (!fileWriter) throw fault("'file://' saves to disk in Node only; in browsers save to 'indexeddb://name', 'localstorage://name' or 'downloads://name'");
+  try {
+    await fileWriter(folder, files);
+  } catch (error) {
+    throw fault(`could not write ${files.map(([name]) => name).join(' and ')} into ${folder}: ${(error as Error).message}`);
+  }
 }
 
 /** Redirect hops followed for one file before giving up. */

@@ -2,7 +2,8 @@
 // regular file (a FIFO would block forever, /dev/zero never ends), its size checked against
 // maxBytes before reading, and the read abortable between chunks.
 import { constants } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { mkdir, open, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { abortError, joinChunks, ReadError, tooLarge, type ReadLimits } from './location.js';
 
 const CHUNK = 1 << 20;
@@ -46,4 +47,10 @@ async function failing<T>(call: () => Promise<T>): Promise<T> {
     if (error instanceof ReadError) throw error;
     throw new ReadError((error as Error).message);
   }
+}
+
+/** model.save('file://dir'): the folder and its parents created, each file written whole. */
+export async function writeFilesToDisk(folder: string, files: readonly (readonly [string, Uint8Array])[]): Promise<void> {
+  await mkdir(folder, { recursive: true });
+  for (const [name, bytes] of files) await writeFile(join(folder, name), bytes);
 }
