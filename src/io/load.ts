@@ -7,7 +7,7 @@ import { LayerError } from '../layers/errors.js';
 import { describe, ModelError, ModelLoadError } from '../model/errors.js';
 import type { CompileOptions } from '../model/model.js';
 import { Sequential } from '../model/sequential.js';
-import { checkReadOptions, isStoredSource, type ReadSourceOptions } from './source.js';
+import { checkReadOptions, isStoredSource, withoutFileScheme, type ReadSourceOptions } from './source.js';
 
 /**
  * Options of {@link loadModel}.
@@ -49,6 +49,7 @@ export async function loadModel(source: unknown, options: LoadOptions = {}): Pro
     import('../runtime/location.js'),
   ]);
   checkOptions(options, LIMITS.maxBytes);
+  source = withoutFileScheme(source);
   if (isStoredSource(source)) source = await (await import('./storage.js')).loadStored(OWNER, source);
   const reading = withTimeout(options.signal, options.timeout);
   const parsed = await readArtifacts(source, { maxBytes: options.maxBytes, signal: reading.signal }).finally(reading.done);

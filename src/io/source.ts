@@ -44,11 +44,12 @@ export async function readSource(owner: string, source: unknown, options: ReadSo
   if (source instanceof ArrayBuffer) bytes = new Uint8Array(source);
   else if (ArrayBuffer.isView(source)) bytes = new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
   else if (typeof source === 'string' || source instanceof URL) {
+    const location = withoutFileScheme(source);
     // Imported on first use, as loadModel does: a page that never reads a file does not download the reader.
     const { readWithin, withTimeout } = await import('../runtime/location.js');
     const reading = withTimeout(options.signal, options.timeout);
     try {
-      return await readWithin(source, { maxBytes, signal: reading.signal });
+      return await readWithin(location, { maxBytes, signal: reading.signal });
     } catch (error) {
       throw new ModelLoadError(owner, 'source', `could not read ${String(source)}: ${(error as Error).message}`);
     } finally {
@@ -63,4 +64,12 @@ export async function readSource(owner: string, source: unknown, options: ReadSo
 export function isStoredSource(source: unknown): source is string | IOHandler {
   if (typeof source === 'string') return /^(indexeddb|localstorage|downloads):\/\//.test(source);
   return typeof source === 'object' && source !== null && typeof (source as IOHandler).load === 'function';
+}
+
+/**
+ * TF.js's 'file://' prefix (Node) as the path after it: 'file://model/model.json' is the
+ * relative path model/model.json, 'file:///srv/m.json' the absolute one. A URL object is a URL.
+ */
+export function withoutFileScheme<T>(source: T): T {
+  return (typeof source === 'string' && source.startsWith('file://') ? source.slice('file://'.length) : source) as T;
 }
