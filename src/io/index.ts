@@ -3,8 +3,7 @@
 export { loadModel } from './load.js';
 export type { LoadOptions } from './load.js';
 export type { SavedModel, ModelJSON, SavedWeight, ManifestEntry } from './artifacts.js';
-export { loadSafetensors, saveSafetensors } from './safetensors.js';
+export { fromTorch, loadSafetensors, saveSafetensors } from './interop.js';
 export type { SafetensorsOptions } from './safetensors.js';
-export { fromTorch } from './torch.js';
 export type { FromTorchOptions } from './torch.js';
 export type { ReadSourceOptions } from './source.js';

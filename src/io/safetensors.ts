@@ -29,20 +29,7 @@ const EXACT_INTEGER = 2 ** 24;
 /** Options of {@link loadSafetensors}. */
 export type SafetensorsOptions = ReadSourceOptions;
 
-/**
- * The tensors of a safetensors file (a PyTorch state dict saved with `safetensors.torch.save_file`),
- * by name, as float32. F64, F32, F16 and BF16 are read; integer and bool tensors too when every
- * value is exact in float32. Takes the bytes, or a path (Node) or URL of the file. Everything
- * in the header is checked before a value is decoded: a bad file is a ModelLoadError naming the
- * tensor and what is wrong. The `__metadata__` entry is not a tensor and is skipped.
- *
- * @example
- * ```ts
- * const stateDict = await loadSafetensors('model.safetensors');
- * stateDict['lstm.weight_ih_l0'].shape;   // [4 * units, inputFeatures]
- * fromTorch(stateDict, model);
- * ```
- */
+/** {@link loadSafetensors} (the public one loads this module on first use). */
 export async function loadSafetensors(source: string | URL | ArrayBuffer | ArrayBufferView, options: SafetensorsOptions = {}): Promise<Record<string, Tensor>> {
   checkReadOptions(OWNER, options, SAFETENSORS_LIMITS.maxBytes);
   const bytes = await readSource(OWNER, source, options, SAFETENSORS_LIMITS.maxBytes);
@@ -196,15 +183,7 @@ function halfToNumber(half: number): number {
   return bits.getFloat32(0);
 }
 
-/**
- * A safetensors file of float32 tensors (e.g. a model's weights for PyTorch's
- * `safetensors.torch.load_file`), in the order given, 8-byte aligned as the format recommends.
- *
- * @example
- * ```ts
- * const bytes = saveSafetensors({ 'fc.weight': { shape: [2, 3], data: new Float32Array(6) } }, { format: 'pt' });
- * ```
- */
+/** {@link saveSafetensors} (the public one loads this module on first use). */
 export function saveSafetensors(tensors: Record<string, Tensor>, metadata?: Record<string, string>): Uint8Array {
   const header: Record<string, unknown> = {};
   if (metadata !== undefined) {

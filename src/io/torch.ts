@@ -5,13 +5,17 @@
 // where Keras's are z, r, h, and its separate recurrent bias is Keras's resetAfter GRU; nn.LSTM
 // and nn.RNN add two biases where Keras has one. Every shape is checked before any weight
 // changes, and an error names the module and the layer.
-import { Bidirectional } from '../layers/bidirectional.js';
+// Layer kinds are told apart by className, not instanceof, so that this lazily loaded module
+// does not import the layer modules (which would split the entry's shared chunk).
+import type { Bidirectional } from '../layers/bidirectional.js';
 import type { Layer } from '../layers/layer.js';
-import { GRU, LSTM, RecurrentLayer, SimpleRNN } from '../layers/recurrent.js';
-import { TimeDistributed } from '../layers/time-distributed.js';
+import type { RecurrentLayer } from '../layers/recurrent.js';
+import type { TimeDistributed } from '../layers/time-distributed.js';
 import { ModelInputError, describe } from '../model/errors.js';
 import type { Tensor, TensorLike } from '../tensor.js';
 import { toTensor } from '../tensor.js';
+
+const RECURRENT = ['LSTM', 'GRU', 'SimpleRNN'];
 
 /** Options of {@link fromTorch}. */
 export interface FromTorchOptions {
@@ -39,28 +43,7 @@ interface Piece {
   bidirectional: boolean;
 }
 
-/**
- * Copies a PyTorch state dict's weights into a built model's layers, converting PyTorch's
- * layouts to Keras's. Mapped: nn.LSTM → lstm (gates i, f, g, o = Keras i, f, c, o; the two
- * biases summed), nn.GRU → gru with resetAfter: true (gates reordered; input and recurrent
- * biases kept apart, as PyTorch has them), nn.RNN → simpleRNN (tanh or relu), each stacked
- * layer (weight_ih_l{k}) onto one layer and `_reverse` onto a bidirectional wrapper's backward
- * direction; nn.Linear → dense or timeDistributed(dense); nn.Embedding → embedding. Layers
- * without weights (dropout, masking) are skipped. The model's layer kinds, unit counts and
- * activations must match the modules (PyTorch's LSTM and GRU use sigmoid gates and tanh); a
- * ModelInputError names the mismatch and no weight has changed. Returns the model.
- *
- * @example
- * ```ts
- * // PyTorch: nn.LSTM(3, 16, num_layers=2, batch_first=True) as "rnn", nn.Linear(16, 1) as "head"
- * const model = sequential([
- *   layers.lstm({ units: 16, returnSequences: true, inputShape: [null, 3] }),
- *   layers.lstm({ units: 16 }),
- *   layers.dense({ units: 1 }),
- * ]);
- * fromTorch(await loadSafetensors('model.safetensors'), model);
- * ```
- */
+/** {@link fromTorch} (the public one loads this module on first use). */
 export function fromTorch<M extends { readonly layers: readonly Layer[] }>(stateDict: Record<string, TensorLike>, model: M, options: FromTorchOptions = {}): M {
   if (typeof stateDict !== 'object' || stateDict === null || Array.isArray(stateDict)) throw fault('stateDict', `expected a state dict { name: tensor } (e.g. from loadSafetensors), got ${describe(stateDict)}`);
   if (typeof model !== 'object' || model === null || !Array.isArray(model.layers)) throw fault('model', `expected a model with layers (e.g. a sequential), got ${describe(model)}`);
@@ -139,12 +122,13 @@ function pieceName(piece: Piece): string {
 }
 
 function convert(piece: Piece, layer: Layer): Tensor[] {
-  const inner = layer instanceof TimeDistributed ? layer.layer : layer;
-  if (layer instanceof Bidirectional || inner instanceof RecurrentLayer) {
+  const inner = layer.className === 'TimeDistributed' ? (layer as TimeDistributed).layer : layer;
+  if (layer.className === 'Bidirectional' || RECURRENT.includes(inner.className)) {
     if (piece.depth === undefined) throw mismatch(piece, layer, 'a recurrent module (weight_ih_l0 …)');
-    if (layer instanceof Bidirectional) {
+    if (layer.className === 'Bidirectional') {
       if (!piece.bidirectional) throw mismatch(piece, layer, 'a bidirectional module (…_reverse tensors)');
-      return [...recurrentWeights(piece, layer.forwardLayer, ''), ...recurrentWeights(piece, layer.backwardLayer, '_reverse')];
+      const { forwardLayer, backwardLayer } = layer as Bidirectional;
+      return [...recurrentWeights(piece, forwardLayer, ''), ...recurrentWeights(piece, backwardLayer, '_reverse')];
     }
     if (piece.bidirectional) throw mismatch(piece, layer, 'a one-direction module (a bidirectional one maps onto layers.bidirectional)');
     return recurrentWeights(piece, inner as RecurrentLayer, '');
@@ -168,16 +152,16 @@ function convert(piece: Piece, layer: Layer): Tensor[] {
 
 /** Gate blocks of PyTorch's rows in Keras's order: nn.GRU's r, z, n → z, r, h; LSTM and RNN keep theirs. */
 function gateOrder(layer: RecurrentLayer): number[] {
-  return layer instanceof GRU ? [1, 0, 2] : layer instanceof LSTM ? [0, 1, 2, 3] : [0];
+  return layer.className === 'GRU' ? [1, 0, 2] : layer.className === 'LSTM' ? [0, 1, 2, 3] : [0];
 }
 
 function recurrentWeights(piece: Piece, layer: RecurrentLayer, suffix: string): Tensor[] {
-  const { activation, useBias } = layer.settings;
-  const recurrentActivation = (layer.settings as { recurrentActivation?: string }).recurrentActivation;
-  if (layer instanceof SimpleRNN ? activation !== 'tanh' && activation !== 'relu' : activation !== 'tanh' || recurrentActivation !== 'sigmoid') {
-    throw mismatch(piece, layer, layer instanceof SimpleRNN ? 'nn.RNN: activation tanh or relu' : "PyTorch's gates: activation 'tanh' and recurrentActivation 'sigmoid'");
+  const { activation, useBias, recurrentActivation, resetAfter } = layer.settings as typeof layer.settings & { recurrentActivation?: string; resetAfter?: boolean };
+  const simple = layer.className === 'SimpleRNN';
+  if (simple ? activation !== 'tanh' && activation !== 'relu' : activation !== 'tanh' || recurrentActivation !== 'sigmoid') {
+    throw mismatch(piece, layer, simple ? 'nn.RNN: activation tanh or relu' : "PyTorch's gates: activation 'tanh' and recurrentActivation 'sigmoid'");
   }
-  if (layer instanceof GRU && !layer.settings.resetAfter) throw mismatch(piece, layer, 'nn.GRU applies the reset gate after the recurrent product: create the gru with resetAfter: true');
+  if (layer.className === 'GRU' && !resetAfter) throw mismatch(piece, layer, 'nn.GRU applies the reset gate after the recurrent product: create the gru with resetAfter: true');
   const k = piece.depth!;
   const param = (name: string) => piece.module.params.get(`${name}_l${k}${suffix}`);
   const order = gateOrder(layer);
@@ -195,7 +179,7 @@ function recurrentWeights(piece: Piece, layer: RecurrentLayer, suffix: string): 
   const weights = [transpose(reorderRows(weightIh, order, units)), transpose(reorderRows(weightHh, order, units))];
   if (!biasIh || !biasHh) return weights;
   const inputBias = reorderRows(biasIh, order, units), recurrentBias = reorderRows(biasHh, order, units);
-  if (layer instanceof GRU) return [...weights, { shape: [2, rows], data: concatData(inputBias.data, recurrentBias.data) }];
+  if (layer.className === 'GRU') return [...weights, { shape: [2, rows], data: concatData(inputBias.data, recurrentBias.data) }];
   // One Keras bias: the float32 sum of PyTorch's two, as PyTorch's kernels add them.
   return [...weights, { shape: [rows], data: inputBias.data.map((x, i) => x + recurrentBias.data[i]) }];
 }

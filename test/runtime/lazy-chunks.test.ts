@@ -15,6 +15,7 @@ const text = (file: string) => readFileSync(new URL(`../../dist/${file}`, import
 /** A message only the module named by the key holds (so the test finds where its code went). */
 const READER = { 'model-file reader (io/artifacts.ts)': 'must be a relative path of plain names' };
 const PROGRESS = { 'progress bar (training/progress.ts)': 'progressLogger has no training params' };
+const STORAGE = { 'save destinations (io/storage.ts)': 'needs IndexedDB, which this runtime does not have' };
 /** Browsers and workers fetch model files with it; the Node entry imports it at once (init() reads paths with its urlOf). */
 const FETCHING = { 'reading within limits (runtime/location.ts)': 'redirects to a location that is not a URL' };
 
@@ -25,9 +26,9 @@ describe('lazy chunks of the built entries', () => {
   });
 
   const entries: [string, Record<string, string>][] = [
-    ['seqwasm.fetch.js', { ...READER, ...FETCHING, ...PROGRESS }],
-    ['seqwasm.workerd.js', { ...READER, ...FETCHING, ...PROGRESS }],
-    ['seqwasm.node.js', { ...READER, ...PROGRESS }],
+    ['seqwasm.fetch.js', { ...READER, ...FETCHING, ...PROGRESS, ...STORAGE }],
+    ['seqwasm.workerd.js', { ...READER, ...FETCHING, ...PROGRESS, ...STORAGE }],
+    ['seqwasm.node.js', { ...READER, ...PROGRESS, ...STORAGE }],
   ];
   for (const [entry, markers] of entries) {
     it(`${entry} loads these only when first used: ${Object.keys(markers).join(', ')}`, () => {
