@@ -9,7 +9,7 @@
 // loss curves, the forecast against the truth, and what the names LSTM's gates do while it
 // reads a name.
 //
-//   npm run demo                      the full demo (about a minute), report in the temp folder
+//   npm run demo                      the full demo (under a minute), report in the OS temp folder
 //   npm run demo -- --quick           a few seconds: less data, fewer epochs (CI runs this)
 //   npm run demo -- --out report.html choose where the report goes
 //   npm run demo -- --self-check      the kernel self-check and speed report instead
@@ -17,7 +17,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { concat, data, init, layers, optimizers, prng, sample, sequential, type Sequential } from '../dist/node.js';
+import { concat, data, init, layers, optimizers, prng, sample, sequential, slice, type Sequential } from '../dist/node.js';
 import { isMain } from '../bench/harness.js';
 import { escapeHtml, heatmaps, lineChart, page, table, type Section } from './demo/report.js';
 import { runIfMain, target, type ExampleOptions, type TargetResult } from './demo/targets.js';
@@ -299,9 +299,7 @@ async function co2Story(quick: boolean, verbose: 0 | 1, log: (line: string) => v
   const scaler = data.standardScaler().fit(changes.subarray(0, trainCount + WINDOW));
   const scaled = scaler.transform(changes).data;
   const { x, y } = data.timeseriesWindows(scaled, { sequenceLength: WINDOW, targetOffset: WINDOW });
-  const xTrain = { shape: [trainCount, WINDOW, 1], data: x.data.subarray(0, trainCount * WINDOW) };
-  const yTrain = { shape: [trainCount], data: y!.data.subarray(0, trainCount) };
-  const xTest = { shape: [testCount, WINDOW, 1], data: x.data.subarray(trainCount * WINDOW) };
+  const [xTrain, yTrain, xTest] = [slice(x, 0, trainCount), slice(y!, 0, trainCount), slice(x, trainCount)];
   log(`   ${co2.length} consecutive months ${months[0]} … ${months.at(-1)}; ${trainCount} training windows, the last ${testCount} months to test`);
 
   const units = quick ? 16 : 32;
