@@ -3,3 +3,5 @@
 export { loadModel } from './load.js';
 export type { LoadOptions } from './load.js';
 export type { SavedModel, ModelJSON, SavedWeight, ManifestEntry } from './artifacts.js';
+export { exportONNX, OnnxExportError, ONNX_OPSET } from './onnx.js';
+export type { ExportONNXOptions } from './onnx.js';
