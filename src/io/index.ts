@@ -5,3 +5,5 @@ export type { LoadOptions } from './load.js';
 export type { SavedModel, ModelJSON, SavedWeight, ManifestEntry } from './artifacts.js';
 export { exportONNX, OnnxExportError, ONNX_OPSET } from './onnx.js';
 export type { ExportONNXOptions } from './onnx.js';
+export { loadONNX, ONNX_LIMITS } from './onnx-import.js';
+export type { LoadONNXOptions } from './onnx-import.js';
