@@ -713,7 +713,12 @@ class Interpreter {
         const input = kerasBias(B.subarray(d * 2 * width, d * 2 * width + width), units, order);
         const recurrent = kerasBias(B.subarray(d * 2 * width + width, (d + 1) * 2 * width), units, order);
         // resetAfter keeps the recurrent bias apart (bias [2, 3U]); everywhere else it adds to the input bias.
-        if (spec.resetAfter) spec.biases!.push(Float32Array.of(...input, ...recurrent));
+        if (spec.resetAfter) {
+          const both = new Float32Array(2 * width);
+          both.set(input);
+          both.set(recurrent, width);
+          spec.biases!.push(both);
+        }
         else spec.biases!.push(input.map((v, i) => v + recurrent[i]));
       }
     }

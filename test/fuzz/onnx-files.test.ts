@@ -1,33 +1,28 @@
 // An ONNX-file fuzzer (issue 15, in the style of model-files.test.ts): the PyTorch / tf2onnx
 // fixtures and seqwasm's own exports, mutated structurally (the protobuf tree decoded, then
 // numbers changed to size lies, fields deleted or duplicated, floats made NaN, huge strings,
-// deep nesting) and byte by byte (flips, truncation, garbage appended), then given to loadONNX
-// as bytes and now and then as a file. Every case must end in a model that predicts finite
-// values (or refuses its input with a typed error) or in a ModelLoadError; none may take over
-// a second or grow Wasm memory by more than a small multiple of the file's size.
+// deep nesting) and byte by byte (flips, truncation, garbage appended), then given to loadONNX.
+// Every case must end in a model that predicts finite values (or refuses its input with a
+// typed error) or in a ModelLoadError; none may take over a second or grow Wasm memory by more
+// than a small multiple of the file's size.
 // 2,000 cases in CI, 50,000 with SEQWASM_LONG=1; SEQWASM_TEST_SEED=<seed> replays a run, and a
 // failing case prints its own seed (SEQWASM_FUZZ_CASE=<case seed> replays just that case).
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { arena, exportONNX, layers, loadONNX, ModelError, ModelLoadError, sequential, type Sequential } from '../../src/index.js';
 import { LayerError } from '../../src/layers/errors.js';
 import { bytesField, concat, floatField, intField, readFields } from '../../src/io/protobuf.js';
+import { ALLOWANCE, CASES, GROWTH_PER_BYTE, LONG, MAX_MS, mutateBytes, pick, type Random } from '../util/fuzz.js';
 import { rng, testSeed } from '../util/random.js';
 
-const LONG = process.env.SEQWASM_LONG === '1';
-const CASES = process.env.SEQWASM_FUZZ_CASE !== undefined ? 1 : LONG ? 50_000 : 2_000;
 const seed = testSeed();
-const ALLOWANCE = 4 * 2 ** 20;
-const GROWTH_PER_BYTE = 16;
-const MAX_MS = 1000;
 const FIXTURES = join(__dirname, '..', 'fixtures', 'onnx');
 const [B, T, F] = [2, 4, 3];
 
 /** The fixtures (refused ones too: their mutations must still be refused cleanly) and seqwasm exports of kinds loadONNX reads. */
 function baseFiles(): { name: string; bytes: Uint8Array }[] {
-  const files = readdirSync(FIXTURES)
+  const files: { name: string; bytes: Uint8Array }[] = readdirSync(FIXTURES)
     .filter((f) => f.endsWith('.onnx'))
     .map((f) => ({ name: f, bytes: new Uint8Array(readFileSync(join(FIXTURES, f))) }));
   const exported: [string, () => Sequential][] = [
@@ -43,8 +38,6 @@ function baseFiles(): { name: string; bytes: Uint8Array }[] {
   return files;
 }
 
-type Random = () => number;
-const pick = <T>(random: Random, list: readonly T[]): T => list[Math.floor(random() * list.length)];
 const NUMBERS = [0, -1, 1, 2, 3, 4, 7, 13, 255, 4096, 65536, 2 ** 24, 2 ** 24 + 1, 2 ** 28, 2 ** 31, 2 ** 32, 2 ** 53 - 1, -(2 ** 31)];
 
 /** A protobuf field decoded as a tree: length-delimited contents that parse as a message are children. */
@@ -135,29 +128,8 @@ function mutateTree(random: Random, root: Node[]): string {
   return 'field renumbered';
 }
 
-function mutateBytes(random: Random, bytes: Uint8Array): Uint8Array {
-  const roll = random();
-  if (roll < 0.2) return bytes.slice(0, Math.floor(random() * bytes.length));
-  if (roll < 0.3) return Uint8Array.from([...bytes, ...new Uint8Array(1 + Math.floor(random() * 64)).map(() => random() * 256)]);
-  const out = bytes.slice();
-  for (let i = 0, n = 1 + Math.floor(random() * 8); i < n && out.length > 0; i++) {
-    const at = Math.floor(random() * out.length);
-    out[at] = random() < 0.5 ? out[at] ^ (1 << Math.floor(random() * 8)) : Math.floor(random() * 256);
-  }
-  return out;
-}
-
-interface Case {
-  base: string;
-  how: string;
-  bytes: Uint8Array;
-  path?: string;
-}
-
-const dir = mkdtempSync(join(tmpdir(), 'seqwasm-onnx-fuzz-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function makeCase(caseSeed: number, base: { name: string; bytes: Uint8Array }[]): Case {
+/** A mutated file: which base file, the mutations made, the bytes loadONNX is given. */
+function makeCase(caseSeed: number, base: { name: string; bytes: Uint8Array }[]): { base: string; how: string; bytes: Uint8Array } {
   const random = rng(caseSeed);
   const file = pick(random, base);
   let bytes: Uint8Array;
@@ -172,12 +144,7 @@ function makeCase(caseSeed: number, base: { name: string; bytes: Uint8Array }[])
     bytes = mutateBytes(random, file.bytes);
     how = 'bytes';
   }
-  const c: Case = { base: file.name, how, bytes };
-  if (random() < 0.03) {
-    c.path = join(dir, `case-${caseSeed}.onnx`);
-    writeFileSync(c.path, bytes);
-  }
-  return c;
+  return { base: file.name, how, bytes };
 }
 
 describe('ONNX-file fuzzer', () => {
@@ -199,7 +166,7 @@ describe('ONNX-file fuzzer', () => {
       let outcome: string;
       let model: Sequential | undefined;
       try {
-        model = await loadONNX(c.path ?? c.bytes);
+        model = await loadONNX(c.bytes);
       } catch (error) {
         if (!(error instanceof ModelLoadError)) throw new Error(`${c.how} (${c.base}): loadONNX threw ${(error as Error)?.name}: ${(error as Error)?.message?.slice(0, 300)}; ${replay}`, { cause: error });
         if (fixed !== undefined) console.log(`replayed ${c.how} (${c.base}): ${error.message.slice(0, 300)}`);
@@ -219,7 +186,6 @@ describe('ONNX-file fuzzer', () => {
         }
       }
       const ms = performance.now() - start;
-      if (c.path) rmSync(c.path, { force: true });
       const growth = arena().memory.buffer.byteLength - memoryBefore;
       count(`${outcome!} (${c.how.split(' + ')[0]})`);
       if (ms > slowest.ms) Object.assign(slowest, { ms, seed: caseSeed, how: `${c.how}, ${c.base}` });

@@ -78,34 +78,24 @@ function input(c: Case, batch: number, steps: number, rank2: boolean): { shape: 
 
 type Engine = { name: string; run(bytes: Uint8Array, x: { shape: number[]; data: Float32Array }, ids: boolean): Promise<{ dims: readonly number[]; data: Float32Array }> };
 
-const engines: Engine[] = [
-  {
-    name: 'onnxruntime-node',
+/** onnxruntime-node and onnxruntime-web share their API: one session per model, input 'x', output 'y'. */
+function engine(name: string, ort: typeof ortNode | typeof ortWeb): Engine {
+  return {
+    name,
     async run(bytes, x, ids) {
-      const session = await ortNode.InferenceSession.create(bytes);
+      const session = await ort.InferenceSession.create(bytes);
       try {
-        const feed = ids ? new ortNode.Tensor('int64', BigInt64Array.from(x.data, (v) => BigInt(v)), x.shape) : new ortNode.Tensor('float32', x.data, x.shape);
-        const out = (await session.run({ x: feed })).y;
+        const feed = ids ? new ort.Tensor('int64', BigInt64Array.from(x.data, (v) => BigInt(v)), x.shape) : new ort.Tensor('float32', x.data, x.shape);
+        const out = (await session.run({ x: feed } as never)).y;
         return { dims: out.dims, data: out.data as Float32Array };
       } finally {
         await session.release();
       }
     },
-  },
-  {
-    name: 'onnxruntime-web',
-    async run(bytes, x, ids) {
-      const session = await ortWeb.InferenceSession.create(bytes);
-      try {
-        const feed = ids ? new ortWeb.Tensor('int64', BigInt64Array.from(x.data, (v) => BigInt(v)), x.shape) : new ortWeb.Tensor('float32', x.data, x.shape);
-        const out = (await session.run({ x: feed })).y;
-        return { dims: out.dims, data: out.data as Float32Array };
-      } finally {
-        await session.release();
-      }
-    },
-  },
-];
+  };
+}
+
+const engines = [engine('onnxruntime-node', ortNode), engine('onnxruntime-web', ortWeb)];
 
 const worst: Record<string, number> = {};
 afterAll(() => console.log(`exportONNX worst |ONNX Runtime − predict| per engine (seed ${seed}):`, worst));
