@@ -194,48 +194,50 @@ export class GraphBuilder {
   /** `activation` applied to `value` ([…, features]); linear adds nothing. */
   activation(value: OnnxValue, activation: ActivationName): OnnxValue {
     if (activation === 'linear') return value;
-    const { op, attributes } = ACTIVATION_OPS[activation];
-    const [name] = this.add(op, [value.name], 1, activation === 'softmax' ? [intAttribute('axis', -1)] : attributes);
+    const { op, alpha } = ACTIVATION_OPS[activation];
+    const attributes = op === 'Softmax' ? [intAttribute('axis', -1)] : alpha !== undefined ? [floatAttribute('alpha', alpha), floatAttribute('beta', 0.5)] : [];
+    const [name] = this.add(op, [value.name], 1, attributes);
     return { ...value, name };
   }
 }
 
 // ---- the emitters -------------------------------------------------------------------------
 
-/** Every layer kind the exporter writes, by class name. */
-const EMITTERS = new Map<string, OnnxEmitter>([
-  emitter('Dense', Dense, (layer, [x], g) => emitDense(layer, x, g)),
-  emitter('TimeDistributed', TimeDistributed, (layer, [x], g) => emitTimeDistributed(layer, x, g)),
-  emitter('Dropout', Dropout, (_, [x]) => x),
-  emitter('Embedding', Embedding, (layer, [x], g) => emitEmbedding(layer, x, g)),
-  emitter('Masking', Masking, (layer, [x], g) => emitMasking(layer, x, g)),
-  emitter('SimpleRNN', SimpleRNN, (layer, [x], g) => emitRecurrent(layer, x, g)),
-  emitter('LSTM', LSTM, (layer, [x], g) => emitRecurrent(layer, x, g)),
-  emitter('GRU', GRU, (layer, [x], g) => emitRecurrent(layer, x, g)),
-  emitter('Bidirectional', Bidirectional, (layer, [x], g) => emitBidirectional(layer, x, g)),
-]);
-
-/** A table entry: the emitter for layers of class `Kind` (named `className`). */
-function emitter<L extends Layer>(className: string, Kind: abstract new (...args: never[]) => L, emit: OnnxEmitter<L>): [string, OnnxEmitter] {
-  return [className, (layer, inputs, graph) => {
-    if (!(layer instanceof Kind)) throw new OnnxExportError(OWNER, layer.name, `'${layer.name}' says it is a ${className} but is not one`);
-    return emit(layer, inputs, graph);
-  }];
+/** An emitter with the class it expects (checked before it runs). */
+interface EmitterEntry {
+  Kind: abstract new (...args: never[]) => Layer;
+  emit: OnnxEmitter<never>;
 }
+
+/** Every layer kind the exporter writes, by class name. A plain object, so bundlers drop it from apps that never export. */
+const EMITTERS: Record<string, EmitterEntry> = {
+  Dense: { Kind: Dense, emit: (layer: Dense, [x], g) => emitDense(layer, x, g) },
+  TimeDistributed: { Kind: TimeDistributed, emit: (layer: TimeDistributed, [x], g) => emitTimeDistributed(layer, x, g) },
+  Dropout: { Kind: Dropout, emit: (_: Dropout, [x]) => x },
+  Embedding: { Kind: Embedding, emit: (layer: Embedding, [x], g) => emitEmbedding(layer, x, g) },
+  Masking: { Kind: Masking, emit: (layer: Masking, [x], g) => emitMasking(layer, x, g) },
+  SimpleRNN: { Kind: SimpleRNN, emit: (layer: SimpleRNN, [x], g) => emitRecurrent(layer, x, g) },
+  LSTM: { Kind: LSTM, emit: (layer: LSTM, [x], g) => emitRecurrent(layer, x, g) },
+  GRU: { Kind: GRU, emit: (layer: GRU, [x], g) => emitRecurrent(layer, x, g) },
+  Bidirectional: { Kind: Bidirectional, emit: (layer: Bidirectional, [x], g) => emitBidirectional(layer, x, g) },
+};
 
 function emitLayer(layer: Layer, inputs: readonly OnnxValue[], graph: GraphBuilder): OnnxValue {
-  const emit = EMITTERS.get(layer.className);
-  if (!emit) throw new OnnxExportError(OWNER, layer.name, `layer '${layer.name}' (${layer.className}) has no ONNX form here; exportable kinds: ${[...EMITTERS.keys()].join(', ')}`);
-  return emit(layer, inputs, graph);
+  const { name, className } = layer;
+  const entry = Object.hasOwn(EMITTERS, className) ? EMITTERS[className] : undefined;
+  if (!entry) throw new OnnxExportError(OWNER, name, `layer '${name}' (${className}) has no ONNX form here; exportable kinds: ${Object.keys(EMITTERS).join(', ')}`);
+  if (!(layer instanceof entry.Kind)) throw new OnnxExportError(OWNER, name, `'${name}' says it is a ${className} but is not one`);
+  return entry.emit(layer as never, inputs, graph);
 }
 
-const ACTIVATION_OPS: Record<Exclude<ActivationName, 'linear'>, { op: string; attributes: Attribute[] }> = {
-  relu: { op: 'Relu', attributes: [] },
-  sigmoid: { op: 'Sigmoid', attributes: [] },
-  tanh: { op: 'Tanh', attributes: [] },
-  hardSigmoid: { op: 'HardSigmoid', attributes: [floatAttribute('alpha', 0.2), floatAttribute('beta', 0.5)] },
-  hardSigmoidKeras3: { op: 'HardSigmoid', attributes: [floatAttribute('alpha', 1 / 6), floatAttribute('beta', 0.5)] },
-  softmax: { op: 'Softmax', attributes: [] },
+/** Each activation's ONNX op, with HardSigmoid's alpha (beta is 0.5 for both). */
+const ACTIVATION_OPS: Record<Exclude<ActivationName, 'linear'>, { op: string; alpha?: number }> = {
+  relu: { op: 'Relu' },
+  sigmoid: { op: 'Sigmoid' },
+  tanh: { op: 'Tanh' },
+  hardSigmoid: { op: 'HardSigmoid', alpha: 0.2 },
+  hardSigmoidKeras3: { op: 'HardSigmoid', alpha: 1 / 6 },
+  softmax: { op: 'Softmax' },
 };
 
 /** Dense: Gemm on [B, F]; MatMul + Add on sequences (either layout: the product acts on the last axis). */
