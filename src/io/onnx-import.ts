@@ -70,8 +70,9 @@ export const ONNX_LIMITS = {
   tensorValues: 2 ** 28,
 };
 
+/** A ModelLoadError naming where in the file (or which argument) the problem is. */
 function fail(argument: string, problem: string): never {
-  throw new ModelLoadError(OWNER, argument, problem);
+  throw new ModelLoadError(OWNER, argument, `${argument}: ${problem}`);
 }
 
 /** A name from the file as quoted in messages: short and printable. */
@@ -400,7 +401,7 @@ class Interpreter {
 
   /** Fails naming the current node and its op. */
   refuse(problem: string): never {
-    fail(this.where, `node ${quote(this.node.name)} (${quote(this.node.opType).slice(1, -1)}): ${problem}`);
+    fail(this.where, `node ${quote(this.node.name)} (${quote(this.node.opType).slice(1, -1)}) ${problem}`);
   }
 
   value(name: string | undefined, role: string): Value {
@@ -426,7 +427,7 @@ class Interpreter {
   private intAttribute(name: string, fallback: number): number {
     const a = this.attribute(name);
     if (a === undefined) return fallback;
-    if (a.i === undefined) this.refuse(`attribute ${name} should be an integer`);
+    if (a.i === undefined) this.refuse(`has attribute ${name}, which should be an integer`);
     return a.i;
   }
 
@@ -445,9 +446,9 @@ class Interpreter {
 
   private step(): void {
     const node = this.node;
-    if (node.domain !== '' && node.domain !== 'ai.onnx') this.refuse(`ops of domain ${quote(node.domain)} are not supported`);
+    if (node.domain !== '' && node.domain !== 'ai.onnx') this.refuse(`is of domain ${quote(node.domain)}; only the default ONNX domain is read`);
     const handler = OPS[node.opType];
-    if (!handler) this.refuse(`op ${quote(node.opType)} is not supported; loadONNX reads recurrent (LSTM, GRU, RNN) → Gemm / MatMul + Add → activation graphs and their glue (${Object.keys(OPS).join(', ')})`);
+    if (!handler) this.refuse(`is an op loadONNX does not read; it reads recurrent (LSTM, GRU, RNN) → Gemm / MatMul + Add → activation graphs and their glue (${Object.keys(OPS).join(', ')})`);
     handler(this);
   }
 
@@ -460,7 +461,7 @@ class Interpreter {
     if (ints) return this.set(0, { kind: 'dims', dims: ints.i !== undefined ? [ints.i] : ints.ints, scalar: ints.i !== undefined });
     const floats = this.attribute('value_floats') ?? this.attribute('value_float');
     if (floats) return this.set(0, { kind: 'floats', tensor: { name: '', dims: floats.f !== undefined ? [] : [floats.floats.length], floats: Float32Array.from(floats.f !== undefined ? [floats.f] : floats.floats) } });
-    this.refuse('a Constant without a value, value_int(s) or value_float(s) is not supported');
+    this.refuse('has no value, value_int(s) or value_float(s)');
   }
 
   shape(): void {
@@ -478,13 +479,13 @@ class Interpreter {
     if (x.kind === 'dims') {
       if (axis !== 0 || x.scalar) this.refuse('gathers from a shape along an axis other than 0');
       const at = i < 0 ? i + x.dims.length : i;
-      if (!(at >= 0 && at < x.dims.length)) this.refuse(`index ${i} is outside a shape of ${x.dims.length} values`);
+      if (!(at >= 0 && at < x.dims.length)) this.refuse(`takes index ${i}, outside a shape of ${x.dims.length} values`);
       return this.set(0, { kind: 'dims', dims: [x.dims[at]], scalar: index.scalar });
     }
     if (x.kind === 'states') {
       if (axis !== 0 || !index.scalar) this.refuse('takes stacked final states apart only by a scalar index on axis 0');
       const at = i < 0 ? i + x.entries.length : i;
-      if (!(at >= 0 && at < x.entries.length)) this.refuse(`index ${i} is outside ${x.entries.length} stacked states`);
+      if (!(at >= 0 && at < x.entries.length)) this.refuse(`takes index ${i}, outside ${x.entries.length} stacked states`);
       return this.set(0, { kind: 'states', entries: [x.entries[at]], cell: x.cell, single: true });
     }
     if (x.kind !== 'data') this.refuse('gathers from a constant (an embedding lookup is not read here)');
@@ -536,7 +537,7 @@ class Interpreter {
     if (x.kind === 'states' && bothDirections(x) && this.intsAttribute('perm')?.join() === '1,0,2') return this.set(0, { ...x, batchFirst: true });
     if (x.kind !== 'data') this.refuse('transposes something other than the network data');
     const perm = this.intsAttribute('perm') ?? x.axes.map((_, i) => x.axes.length - 1 - i);
-    if (perm.length !== x.axes.length || [...perm].sort().some((p, i) => p !== i)) this.refuse(`perm [${perm.join(', ')}] is not a permutation of ${x.axes.length} axes`);
+    if (perm.length !== x.axes.length || [...perm].sort().some((p, i) => p !== i)) this.refuse(`has perm [${perm.join(', ')}], not a permutation of ${x.axes.length} axes`);
     this.set(0, { ...x, axes: perm.map((p) => x.axes[p]) });
   }
 
@@ -674,10 +675,10 @@ class Interpreter {
     if (this.attribute('clip')) this.refuse('clips its cell (attribute clip), which seqwasm\'s cells do not');
     if (this.intAttribute('input_forget', 0) !== 0) this.refuse('couples its input and forget gates (input_forget), which seqwasm\'s LSTM does not');
     const direction = this.attribute('direction')?.s ?? 'forward';
-    if (direction !== 'forward' && direction !== 'reverse' && direction !== 'bidirectional') this.refuse(`direction ${quote(direction)} is not forward, reverse or bidirectional`);
+    if (direction !== 'forward' && direction !== 'reverse' && direction !== 'bidirectional') this.refuse(`has direction ${quote(direction)}, not forward, reverse or bidirectional`);
     const dirs = direction === 'bidirectional' ? 2 : 1;
     const units = this.intAttribute('hidden_size', -1);
-    if (!(units >= 1 && units <= ONNX_LIMITS.dimension)) this.refuse(`hidden_size ${units} is not a positive size`);
+    if (!(units >= 1 && units <= ONNX_LIMITS.dimension)) this.refuse(`has hidden_size ${units}, not a positive size`);
     const width = gates * units;
     const F = x.features;
     const W = this.weightInput(1, 'W', [dirs, width, F]);
@@ -753,7 +754,7 @@ class Interpreter {
         if (lower === 'hardsigmoid' && beta === 0.5 && Math.fround(alpha) === Math.fround(0.2)) return 'hardSigmoid';
         if (lower === 'hardsigmoid' && beta === 0.5 && Math.fround(alpha) === Math.fround(1 / 6)) return 'hardSigmoidKeras3';
       }
-      return this.refuse(`activation ${quote(name)}${lower === 'hardsigmoid' || lower === 'affine' ? ' with these alpha and beta' : ''} has no seqwasm counterpart (sigmoid, tanh, relu, hardSigmoid 0.2x+0.5, hardSigmoidKeras3 x/6+0.5, linear)`);
+      return this.refuse(`uses activation ${quote(name)}${lower === 'hardsigmoid' || lower === 'affine' ? ' with these alpha and beta' : ''} has no seqwasm counterpart (sigmoid, tanh, relu, hardSigmoid 0.2x+0.5, hardSigmoidKeras3 x/6+0.5, linear)`);
     });
     const perDirection = defaults.length;
     for (let i = perDirection; i < mapped.length; i++) if (mapped[i] !== mapped[i % perDirection]) this.refuse('uses different activations in its two directions');
@@ -828,7 +829,7 @@ class Interpreter {
     if (op === 'HardSigmoid') {
       const alpha = Math.fround(this.attribute('alpha')?.f ?? 0.2);
       const beta = this.attribute('beta')?.f ?? 0.5;
-      if (beta !== 0.5 || (alpha !== Math.fround(0.2) && alpha !== Math.fround(1 / 6))) this.refuse('hard sigmoid with alpha and beta other than 0.2, 0.5 or 1/6, 0.5');
+      if (beta !== 0.5 || (alpha !== Math.fround(0.2) && alpha !== Math.fround(1 / 6))) this.refuse('is a hard sigmoid with alpha and beta other than 0.2, 0.5 or 1/6, 0.5');
       activation = alpha === Math.fround(0.2) ? 'hardSigmoid' : 'hardSigmoidKeras3';
     } else activation = ({ Relu: 'relu', Sigmoid: 'sigmoid', Tanh: 'tanh', Softmax: 'softmax' } as const)[op as 'Relu'];
     spec.activation = activation;
