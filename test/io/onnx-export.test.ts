@@ -7,7 +7,7 @@
 import * as ortNode from 'onnxruntime-node';
 import * as ortWeb from 'onnxruntime-web';
 import { afterAll, describe, expect, it } from 'vitest';
-import { exportONNX, layers, OnnxExportError, Prng, sequential, type Sequential } from '../../src/node.js';
+import { exportONNX, layers, loadONNX, ModelLoadError, OnnxExportError, Prng, sequential, type Sequential } from '../../src/node.js';
 import type { Layer } from '../../src/layers/layer.js';
 import { rng, testSeed } from '../util/random.js';
 
@@ -117,6 +117,48 @@ describe('exportONNX in ONNX Runtime', () => {
           worst[engine.name] = Math.max(worst[engine.name] ?? 0, max);
           expect(max, `${engine.name}, batch ${batch}, steps ${steps}, seed ${seed}`).toBeLessThanOrEqual(TOLERANCE);
         }
+      }
+      m.dispose();
+    });
+  }
+});
+
+/** The export cases loadONNX reads back (the rest use ops it does not read: masks, Gather, reductions, reversed sequences). */
+const READ_BACK = [
+  'simpleRNN → dense',
+  'simpleRNN relu, returnSequences → dense sigmoid',
+  'simpleRNN linear (Affine)',
+  'lstm → dense softmax',
+  'lstm hardSigmoid gates, returnSequences → timeDistributed(dense softmax)',
+  'lstm relu activation, hardSigmoidKeras3 gates',
+  'lstm without bias',
+  'gru resetAfter → dense',
+  'gru resetAfter false, hardSigmoid gates',
+  'gru goBackwards final state',
+  'stacked lstm → dropout → gru → dense',
+  'bidirectional lstm concat → dense',
+  'bidirectional gru concat returnSequences → dense',
+  'bidirectional simpleRNN → bidirectional lstm',
+  'dense on [B, F]',
+];
+
+describe('exportONNX → loadONNX', () => {
+  for (const c of CASES.filter((c) => !c.ids)) {
+    const readable = READ_BACK.includes(c.name);
+    it(`${c.name}: ${readable ? 'reads back with the same answers' : 'refused by loadONNX with a ModelLoadError'}`, async () => {
+      const m = model(c);
+      const bytes = exportONNX(m);
+      if (m.layers[0].builtInputShape!.length === 2) {
+        await expect(loadONNX(bytes)).rejects.toThrow(/sequence \[batch, time, features\]/);
+      } else if (readable) {
+        const again = await loadONNX(bytes);
+        const x = input(c, 3, 5, false);
+        const expected = m.predict(x).data;
+        const actual = again.predict(x).data;
+        for (let i = 0; i < expected.length; i++) expect(Math.abs(actual[i] - expected[i])).toBeLessThanOrEqual(1e-6);
+        again.dispose();
+      } else {
+        await expect(loadONNX(bytes)).rejects.toThrow(ModelLoadError);
       }
       m.dispose();
     });
