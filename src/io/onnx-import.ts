@@ -30,31 +30,13 @@ import { Sequential } from '../model/sequential.js';
 import { readWithin, ReadError, urlOf, withTimeout } from '../runtime/location.js';
 import type { ActivationName } from '../layers/activations.js';
 import { DATA_TYPE, FIELD } from './onnx-format.js';
-import { packedFloats, readFields, repeatedInts, text, WireFormatError, type WireField } from './protobuf.js';
-
-/**
- * Options of {@link loadONNX}.
- *
- * @example
- * ```ts
- * await loadONNX('lstm.onnx', { maxBytes: 50 << 20, timeout: 5000, seed: 7 });
- * ```
- */
-export interface LoadONNXOptions {
-  /** The seed for further training (shuffles, dropout). Default 0. */
-  seed?: number;
-  /** The most bytes read from a path or URL, or given. Default 1 GiB. */
-  maxBytes?: number;
-  /** Aborts reading a path or URL. */
-  signal?: AbortSignal;
-  /** Milliseconds allowed for reading a path or URL. Default: no limit. */
-  timeout?: number;
-}
+import type { LoadONNXOptions } from './onnx.js';
+import { concat, packedFloats, readFields, repeatedInts, text, WireFormatError, type WireField } from './protobuf.js';
 
 const OWNER = 'loadONNX';
 
 /** Bounds on what a file may hold; each cost of reading is bounded by the file size and these. */
-export const ONNX_LIMITS = {
+const ONNX_LIMITS = {
   maxBytes: 2 ** 30,
   nodes: 4096,
   initializers: 4096,
@@ -161,7 +143,7 @@ function count<T>(list: T[], item: T, limit: number, where: string, what: string
   list.push(item);
 }
 
-export function parseModel(bytes: Uint8Array): ParsedGraph {
+function parseModel(bytes: Uint8Array): ParsedGraph {
   let graphBytes: Uint8Array | undefined;
   let opset: number | undefined;
   fieldsOf(bytes, 'model', (f) => {
@@ -277,19 +259,12 @@ function parseTensor(bytes: Uint8Array, where: string): Tensor {
     return { name, dims, ints: Array.from({ length: size }, (_, i) => Number(view.getBigInt64(8 * i, true))) };
   }
   if (dataType === DATA_TYPE.float) {
-    const floats = floatsOf(joinBytes(floatData), `${where}.float_data`);
+    const floats = floatsOf(concat(floatData), `${where}.float_data`);
     if (floats.length !== size) fail(label, `has ${floats.length} float values; dims [${dims.join(', ')}] need ${size}`);
     return { name, dims, floats };
   }
   if (intData.length !== size) fail(label, `has ${intData.length} integer values; dims [${dims.join(', ')}] need ${size}`);
   return { name, dims, ints: intData };
-}
-
-function joinBytes(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  parts.reduce((at, p) => (out.set(p, at), at + p.length), 0);
-  return out;
 }
 
 function parseValueInfo(bytes: Uint8Array, where: string): GraphInput {
@@ -948,24 +923,8 @@ function weightsOf(spec: Spec): Float32Array[] {
   return spec.kernels.flatMap((kernel, d) => [kernel, spec.recurrentKernels[d], ...(spec.biases ? [spec.biases[d]] : [])]);
 }
 
-/**
- * A model from an ONNX file: bytes, or a path or URL of a .onnx file. Reads the graphs that
- * torch.onnx.export writes for nn.LSTM / nn.GRU / nn.RNN (any number of layers,
- * bidirectional, batch_first or not) followed by nn.Linear and an activation, and tf2onnx's
- * Keras LSTM / GRU graphs. The model takes [batch, time, features] (even when the graph is
- * time-major), predicts what the graph computes, and trains like any other (compile, fit).
- * Anything else is a ModelLoadError naming the node and its op; the file is checked against
- * {@link ONNX_LIMITS} before anything is allocated.
- *
- * @example
- * ```ts
- * const model = await loadONNX('lstm.onnx');
- * model.predict(x);                                  // as onnxruntime answers
- * model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
- * await model.fit(x, y, { epochs: 5 });              // fine-tune it here
- * ```
- */
-export async function loadONNX(source: Uint8Array | ArrayBuffer | string | URL, options: LoadONNXOptions = {}): Promise<Sequential> {
+/** loadONNX (onnx.ts) runs this when first called: reads and checks `source`, then builds the model. */
+export async function readONNX(source: unknown, options: unknown): Promise<Sequential> {
   checkOptions(options);
   const maxBytes = options.maxBytes ?? ONNX_LIMITS.maxBytes;
   let bytes: Uint8Array;

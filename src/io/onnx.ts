@@ -25,6 +25,7 @@ import { TimeDistributed } from '../layers/time-distributed.js';
 import type { ActivationName } from '../layers/activations.js';
 import { describe, ModelError } from '../model/errors.js';
 import type { Model } from '../model/model.js';
+import type { Sequential } from '../model/sequential.js';
 import { ATTRIBUTE_TYPE, DATA_TYPE, FIELD, floatAttribute, floatsAttribute, floatTensor, int64Tensor, intAttribute, intsAttribute, node, stringAttribute, stringsAttribute, valueInfo, type Attribute } from './onnx-format.js';
 import { concat, intField, messageField, stringField, type Message } from './protobuf.js';
 
@@ -57,6 +58,48 @@ export interface ExportONNXOptions {
 export class OnnxExportError extends ModelError {
   /** Always `'OnnxExportError'`. */
   override name = 'OnnxExportError';
+}
+
+/**
+ * Options of {@link loadONNX}.
+ *
+ * @example
+ * ```ts
+ * await loadONNX('lstm.onnx', { maxBytes: 50 << 20, timeout: 5000, seed: 7 });
+ * ```
+ */
+export interface LoadONNXOptions {
+  /** The seed for further training (shuffles, dropout). Default 0. */
+  seed?: number;
+  /** The most bytes read from a path or URL, or given. Default 1 GiB. */
+  maxBytes?: number;
+  /** Aborts reading a path or URL. */
+  signal?: AbortSignal;
+  /** Milliseconds allowed for reading a path or URL. Default: no limit. */
+  timeout?: number;
+}
+
+/**
+ * A model from an ONNX file: its bytes, or a path or URL of a .onnx file. Reads the graphs
+ * that torch.onnx.export writes for nn.LSTM / nn.GRU / nn.RNN (any number of layers,
+ * bidirectional, batch_first or not) followed by nn.Linear and an activation, tf2onnx's Keras
+ * LSTM / GRU graphs, and exportONNX's own recurrent → dense graphs. The model takes [batch,
+ * time, features] (even when the graph is time-major), predicts what the graph computes, and
+ * trains like any other. Anything else is a ModelLoadError naming the node and its op; the
+ * file's counts, sizes and tensor byte lengths are checked before anything is allocated. The
+ * reader is imported on first call, so pages that never load ONNX do not download it.
+ *
+ * @example
+ * ```ts
+ * const model = await loadONNX('lstm.onnx');
+ * model.predict(x);                                  // as onnxruntime and PyTorch answer
+ * model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
+ * await model.fit(x, y, { epochs: 5 });              // fine-tune it here
+ * ```
+ */
+export async function loadONNX(source: Uint8Array | ArrayBuffer | string | URL, options: LoadONNXOptions = {}): Promise<Sequential> {
+  const { readONNX } = await import('./onnx-import.js');
+  return readONNX(source, options);
 }
 
 /** The opset written: 14 is the first with LSTM/GRU/RNN layout and ReduceSum's axes input. */

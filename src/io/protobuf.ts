@@ -8,8 +8,6 @@
 // The reader trusts nothing: every length is checked against the bytes that remain before it
 // is used, varints longer than ten bytes and unknown wire types (including groups) are
 // refused, and each problem is a WireFormatError saying where (the caller names the message).
-import { joinChunks } from '../runtime/location.js';
-
 const VARINT = 0;
 const FIXED64 = 1;
 const LENGTH_DELIMITED = 2;
@@ -58,8 +56,11 @@ export function int64Varint(value: number): Uint8Array {
 
 const tag = (field: number, wireType: number) => varint(field * 8 + wireType);
 
+/** The parts joined in order. (Not runtime/location's joinChunks: the exporter is in every entry, and location.ts loads only when a file is read.) */
 export function concat(parts: readonly Uint8Array[]): Uint8Array {
-  return joinChunks(parts, parts.reduce((n, p) => n + p.length, 0));
+  const joined = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  parts.reduce((offset, part) => (joined.set(part, offset), offset + part.length), 0);
+  return joined;
 }
 
 /** An int32/int64/enum field (negative values as ten-byte two's complement). */

@@ -6,6 +6,7 @@
 // with a ModelLoadError naming the op and the node.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { exportONNX, loadONNX, ModelLoadError, type Sequential } from '../../src/node.js';
 
@@ -84,6 +85,19 @@ describe('loadONNX refuses what it cannot run', () => {
 
   it('the last step of a bidirectional output says why', async () => {
     await expect(loadONNX(join(DIR, 'refused_bidirectional_last.onnx'))).rejects.toThrow(/last step of bidirectional.*h_n/);
+  });
+
+  it('reads bytes, an ArrayBuffer, a path and a file: URL alike', async () => {
+    const path = join(DIR, 'torch_gru_bidirectional_hn.onnx');
+    const bytes = new Uint8Array(readFileSync(path));
+    const x = { shape: [2, 3, 3], data: Float32Array.from({ length: 18 }, (_, i) => Math.cos(i)) };
+    const answers = [];
+    for (const source of [bytes, bytes.slice().buffer, path, pathToFileURL(path)]) {
+      const model = await loadONNX(source);
+      answers.push(Array.from(model.predict(x).data));
+      model.dispose();
+    }
+    for (const answer of answers.slice(1)) expect(answer).toEqual(answers[0]);
   });
 
   it('bad sources and options', async () => {
