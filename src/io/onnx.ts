@@ -252,7 +252,7 @@ interface EmitterEntry {
   emit: OnnxEmitter<never>;
 }
 
-/** Every layer kind the exporter writes, by class name. A plain object, so bundlers drop it from apps that never export. */
+/** Every layer kind the exporter writes, by class name (a plain object: a bundler working from the sources can drop it, unused). */
 const EMITTERS: Record<string, EmitterEntry> = {
   Dense: { Kind: Dense, emit: (layer: Dense, [x], g) => emitDense(layer, x, g) },
   TimeDistributed: { Kind: TimeDistributed, emit: (layer: TimeDistributed, [x], g) => emitTimeDistributed(layer, x, g) },
