@@ -10,16 +10,15 @@
 //   pytorch 1T / 2T       torch.set_num_threads(1 | 2), when Python can import torch
 //   brain.js              its TimeStep network of the same size on its own weights (no check)
 //
-// The ONNX model is written here from our weights (bench/onnx/model.ts). Before any timing
+// The ONNX model is our model written by exportONNX (src/io/onnx.ts). Before any timing
 // every peer's answers on the batch are compared with ours: a peer more than 1e-5 away is not
 // timed, and its row says so.
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { init, layers, Prng, sequential, type Sequential } from '../src/node.js';
+import { exportONNX, init, layers, Prng, sequential, type Sequential } from '../src/node.js';
 import { compareInRounds, isMain, medianCallMs, PEER_THREADS, report, type Contestant, type Row, type SuiteOptions } from './harness.js';
-import { recurrentClassifierOnnx } from './onnx/model.js';
 import { BRAIN_INFER_NOTE, brainSequences, brainTimeStep, brainTrain } from './peers/brain.js';
 import { ortNodePeer, ortWebPeer, type OnnxPeer } from './peers/onnxruntime.js';
 import { startTorch, type TorchStart } from './peers/torch.js';
@@ -78,8 +77,7 @@ export async function inferenceRows({ quick = false, torch }: InferenceSuiteOpti
   try {
     for (const cell of ['LSTM', 'GRU'] as const) {
       const ours = model(cell);
-      const [kernel, recurrentKernel, bias, denseKernel, denseBias] = ours.getWeights().map((w) => w.data);
-      const onnx = recurrentClassifierOnnx({ cell: cell === 'LSTM' ? 'lstm' : 'gru', units: UNITS, features: FEATURES, classes: CLASSES, kernel, recurrentKernel, bias, denseKernel, denseBias });
+      const onnx = await exportONNX(ours);
       await Promise.all(onnxPeers.splice(0).map((p) => p.close()));
       for (const threads of PEER_THREADS) onnxPeers.push(await ortWebPeer(onnx, threads), await ortNodePeer(onnx, threads));
       const torchKey = `infer ${cell}`;

@@ -1,6 +1,6 @@
 // ONNX Runtime as an inference peer: onnxruntime-node (native, in this process, one session
 // per thread count) and onnxruntime-web (its Wasm build, in a worker thread per thread count,
-// see ort-web-worker.ts). Each takes the model's bytes from bench/onnx/model.ts.
+// see ort-web-worker.ts). Each takes the model's bytes from exportONNX.
 import { Worker } from 'node:worker_threads';
 import * as ortNode from 'onnxruntime-node';
 import { medianCallMs } from '../harness.js';

@@ -1,6 +1,10 @@
-// The PyTorch and safetensors entry points, each loading its module on first use: a page that
-// never reads PyTorch weights does not download the format code.
+// The entry points of the other engines' formats (ONNX, safetensors, PyTorch state dicts),
+// each loading its module on first use: a page that never exchanges models with another
+// engine does not download the format code.
 import type { Layer } from '../layers/layer.js';
+import { ModelError } from '../model/errors.js';
+import type { Model } from '../model/model.js';
+import type { Sequential } from '../model/sequential.js';
 import type { Tensor, TensorLike } from '../tensor.js';
 import type { SafetensorsOptions } from './safetensors.js';
 import type { FromTorchOptions } from './torch.js';
@@ -60,4 +64,97 @@ export async function saveSafetensors(tensors: Record<string, Tensor>, metadata?
  */
 export async function fromTorch<M extends { readonly layers: readonly Layer[] }>(stateDict: Record<string, TensorLike>, model: M, options: FromTorchOptions = {}): Promise<M> {
   return (await import('./torch.js')).fromTorch(stateDict, model, options);
+}
+
+/**
+ * Options of {@link exportONNX}.
+ *
+ * @example
+ * ```ts
+ * await exportONNX(model, { inputName: 'ids', outputName: 'probs', graphName: 'tagger' });
+ * ```
+ */
+export interface ExportONNXOptions {
+  /** The graph input's name. Default 'x'. */
+  inputName?: string;
+  /** The graph output's name. Default 'y'. */
+  outputName?: string;
+  /** The graph's name. Default the model's name. */
+  graphName?: string;
+}
+
+/**
+ * A model that cannot be written as ONNX: not built, a layer kind or option ONNX's operators
+ * cannot express (a stateful layer, an activation with no ONNX recurrent counterpart).
+ *
+ * @example
+ * ```ts
+ * await exportONNX(model).catch((error) => { if (error instanceof OnnxExportError) console.log(error.argument); });
+ * ```
+ */
+export class OnnxExportError extends ModelError {
+  /** Always `'OnnxExportError'`. */
+  override name = 'OnnxExportError';
+}
+
+/**
+ * Options of {@link loadONNX}.
+ *
+ * @example
+ * ```ts
+ * await loadONNX('lstm.onnx', { maxBytes: 50 << 20, timeout: 5000, seed: 7 });
+ * ```
+ */
+export interface LoadONNXOptions {
+  /** The seed for further training (shuffles, dropout). Default 0. */
+  seed?: number;
+  /** The most bytes read from a path or URL, or given. Default 1 GiB. */
+  maxBytes?: number;
+  /** Aborts reading a path or URL. */
+  signal?: AbortSignal;
+  /** Milliseconds allowed for reading a path or URL. Default: no limit. */
+  timeout?: number;
+}
+
+/**
+ * A model from an ONNX file: its bytes, or a path or URL of a .onnx file. Reads the graphs
+ * that torch.onnx.export writes for nn.LSTM / nn.GRU / nn.RNN (any number of layers,
+ * bidirectional, batch_first or not) followed by nn.Linear and an activation, tf2onnx's Keras
+ * LSTM / GRU graphs, and exportONNX's own recurrent → dense graphs. The model takes [batch,
+ * time, features] (even when the graph is time-major), predicts what the graph computes, and
+ * trains like any other. Anything else is a ModelLoadError naming the node and its op; the
+ * file's counts, sizes and tensor byte lengths are checked before anything is allocated. The
+ * reader is imported on first call, so pages that never load ONNX do not download it.
+ *
+ * @example
+ * ```ts
+ * const model = await loadONNX('lstm.onnx');
+ * model.predict(x);                                  // as onnxruntime and PyTorch answer
+ * model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
+ * await model.fit(x, y, { epochs: 5 });              // fine-tune it here
+ * ```
+ */
+export async function loadONNX(source: Uint8Array | ArrayBuffer | string | URL, options: LoadONNXOptions = {}): Promise<Sequential> {
+  return (await import('./onnx-import.js')).readONNX(source, options);
+}
+
+/** The opset written: 14 is the first with LSTM/GRU/RNN layout and ReduceSum's axes input. */
+export const ONNX_OPSET = 14;
+
+/**
+ * The model as an ONNX file (opset 14): a dynamic batch axis, and a dynamic time axis on
+ * sequence input. Input float32 [batch, time, features] (int64 ids [batch, time] when the
+ * model starts with an embedding), output as predict() returns it. Verified against
+ * onnxruntime-web and onnxruntime-node to 1e-5. Rejects with {@link OnnxExportError} for what ONNX
+ * cannot express. The exporter is imported on first call.
+ *
+ * @example
+ * ```ts
+ * import { writeFileSync } from 'node:fs';
+ * writeFileSync('model.onnx', await exportONNX(model));
+ * // python: onnxruntime.InferenceSession('model.onnx').run(None, {'x': x})
+ * ```
+ */
+export async function exportONNX(model: Model, options: ExportONNXOptions = {}): Promise<Uint8Array> {
+  return (await import('./onnx.js')).writeONNX(model, options);
 }

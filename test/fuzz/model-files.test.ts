@@ -13,15 +13,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { arena, Arena, layers, loadModel, ModelError, ModelLoadError, sequential, type Sequential } from '../../src/index.js';
 import { LayerError } from '../../src/layers/errors.js';
 import type { SavedModel } from '../../src/io/artifacts.js';
+import { ALLOWANCE, CASES, GROWTH_PER_BYTE, LONG, MAX_MS, mutateBytes, pick, type Random } from '../util/fuzz.js';
 import { rng, testSeed } from '../util/random.js';
 
-const LONG = process.env.SEQWASM_LONG === '1';
-const CASES = process.env.SEQWASM_FUZZ_CASE !== undefined ? 1 : LONG ? 50_000 : 2_000;
 const seed = testSeed();
-/** Wasm memory a case may take beyond GROWTH_PER_BYTE per byte of its files (predict's buffers, packing, optimizer slots). */
-const ALLOWANCE = 4 * 2 ** 20;
-const GROWTH_PER_BYTE = 16;
-const MAX_MS = 1000;
 
 // ---- the models --------------------------------------------------------------------------
 
@@ -74,9 +69,7 @@ async function artifacts(): Promise<{ kind: Kind; saved: { json: string; weights
 // ---- mutations ---------------------------------------------------------------------------
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-type Random = () => number;
 
-const pick = <T>(random: Random, list: readonly T[]): T => list[Math.floor(random() * list.length)];
 const HUGE_STRING = 'n'.repeat(2 ** 20);
 const NUMBERS = [0, -1, 1, 2, 3, 4, 5, 0.5, -0.5, 1e-30, 255, 4096, 5000, 10000, 65536, 2 ** 24, 2 ** 24 + 1, 2 ** 31, 2 ** 32, 2 ** 53, 1e300, -1e300];
 const STRINGS = ['', 'x', 'LSTM', 'GRU', 'Dense', 'hard_sigmoid', 'float16', 'int32', 'optimizer', 'model', '../weights.bin', 'lstm/kernel', '__proto__', '3.1.0', 'softmax'];
@@ -140,18 +133,6 @@ function lieAboutSizes(random: Random, root: Json): void {
   const [container, key] = pick(random, numeric);
   const value = (container as Record<string, number>)[key as string];
   (container as Record<string, number>)[key as string] = pick(random, [value + 1, value - 1, value * 2, value * 1000, 5000, 10000, 2 ** 20, 2 ** 31, 0]);
-}
-
-function mutateBytes(random: Random, bytes: Uint8Array): Uint8Array {
-  const roll = random();
-  if (roll < 0.15) return bytes.slice(0, Math.floor(random() * bytes.length)); // truncated
-  if (roll < 0.25) return Uint8Array.from([...bytes, ...new Uint8Array(1 + Math.floor(random() * 64)).map(() => random() * 256)]); // extended
-  const out = bytes.slice();
-  for (let i = 0, n = 1 + Math.floor(random() * 8); i < n && out.length > 0; i++) {
-    const at = Math.floor(random() * out.length);
-    out[at] = random() < 0.5 ? out[at] ^ (1 << Math.floor(random() * 8)) : Math.floor(random() * 256);
-  }
-  return out;
 }
 
 /**
