@@ -105,7 +105,7 @@ export class RepeatVector extends Rearrangement<typeof REPEAT_VECTOR.options> {
  * ```
  */
 export interface ReshapeOptions extends LayerOptions {
-  /** The output shape without the batch axis: positive integers, at most one −1 (inferred). Required. */
+  /** The output shape without the batch axis: positive integers, at most one −1 (inferred; null in TF.js's saved configs). Required. */
   targetShape: readonly number[];
 }
 
@@ -115,11 +115,13 @@ function targetShape(): Option<readonly number[]> {
     parse(value) {
       if (value === undefined) throw new OptionProblem('is required');
       if (!Array.isArray(value) || value.length === 0) throw new OptionProblem(`must be a non-empty array of positive integers (one may be -1), got ${describe(value)}`);
-      value.forEach((d: unknown, i) => {
+      // TF.js saves the inferred dimension as null.
+      const dims = value.map((d: unknown) => (d === null ? -1 : d));
+      dims.forEach((d: unknown, i) => {
         if (!(typeof d === 'number' && Number.isSafeInteger(d) && (d >= 1 || d === -1))) throw new OptionProblem(`must be a positive integer or -1, got ${describe(d)}`, `[${i}]`);
       });
-      if (value.filter((d) => d === -1).length > 1) throw new OptionProblem(`may hold at most one -1, got ${describe(value)}`);
-      return Object.freeze([...(value as number[])]);
+      if (dims.filter((d) => d === -1).length > 1) throw new OptionProblem(`may hold at most one -1, got ${describe(value)}`);
+      return Object.freeze(dims as number[]);
     },
     toJSON: (value) => [...value],
   };
