@@ -6,9 +6,11 @@
 //
 // forward  cols = im2col(x) [B·Tout, k·C]; y = act(cols·W + b): one packed GEMM
 // backward dz = act'(y)·dy;  dW += colsᵀ·dz;  db += Σ_rows dz;  dx = col2im(dz·Wᵀ)
-// im2col was measured against a direct form (one GEMM per tap and sample, on strided rows of
-// x) on B=32, T=128, C=16, 32 filters, k=5: see bench/conv1d.bench.ts. Like Dense, the kernel
-// is kept packed twice (forward with the bias, transposed for dx), repacked when it changes.
+// im2col was measured against a direct form (one GEMM per tap over x read in place, summed)
+// on B=32, T=128, C=16, 32 filters, k=5, 'valid' (npx tsx bench/conv1d.ts): im2col 1.18×
+// faster forward and 1.10× forward + backward, and it needs no special case for padding,
+// strides or dilation. Like Dense, the kernel is kept packed twice (forward with the bias,
+// transposed for dx), repacked when it changes.
 import { columnSums } from '../kernels/elementwise.js';
 import { gemm, gemmPacked, packedPanelSize, packWeights } from '../kernels/gemm.js';
 import { col2im1d, im2col1d, type WindowGeometry } from '../kernels/sequence.js';
