@@ -8,6 +8,7 @@
 // lays each output step's window out as one row of k·C values, in the Keras kernel's
 // (k, in, filters) row order, so columns·kernel is the convolution; col2im1d scatters the
 // gradient of those rows back onto dx.
+import { add } from './elementwise';
 
 /** cols[(b·Tout + t), j·C + c] = x[b, t·stride − padLeft + j·dilation, c], or 0 outside [0, T). */
 export function im2col1d(x: usize, B: i32, T: i32, C: i32, taps: i32, stride: i32, dilation: i32, padLeft: i32, Tout: i32, cols: usize): void {
@@ -38,23 +39,12 @@ export function col2im1d(dcols: usize, B: i32, T: i32, C: i32, taps: i32, stride
     for (let t = 0; t < Tout; t++) {
       let p = t * stride - padLeft;
       for (let j = 0; j < taps; j++, p += dilation, src += stepBytes) {
-        if (p >= 0 && p < T) addInto(dxb + <usize>p * stepBytes, src, C);
+        if (p >= 0 && p < T) {
+          const at = dxb + <usize>p * stepBytes;
+          add(at, src, at, C);
+        }
       }
     }
-  }
-}
-
-/** dst[i] += src[i] for i < n. */
-// @ts-ignore: decorator
-@inline function addInto(dst: usize, src: usize, n: i32): void {
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const o = <usize>i << 2;
-    v128.store(dst + o, f32x4.add(v128.load(dst + o), v128.load(src + o)));
-  }
-  for (; i < n; i++) {
-    const o = <usize>i << 2;
-    store<f32>(dst + o, load<f32>(dst + o) + load<f32>(src + o));
   }
 }
 
@@ -109,24 +99,18 @@ export function maxPoolBackward(dy: usize, argmax: usize, n: i32, dx: usize, dxF
  * count the number of those steps (padding is not counted, as TensorFlow's 'same' pooling).
  */
 export function avgPool1d(x: usize, B: i32, T: i32, C: i32, pool: i32, stride: i32, padLeft: i32, Tout: i32, y: usize): void {
-  let o: usize = 0;
-  for (let b = 0; b < B; b++) {
-    for (let t = 0; t < Tout; t++) {
-      const first = max(t * stride - padLeft, 0);
-      const end = min(t * stride - padLeft + pool, T);
-      const count = <f32>(end - first);
-      for (let c = 0; c < C; c++, o++) {
-        let sum: f32 = 0;
-        for (let p = first; p < end; p++) sum += load<f32>(x + (<usize>((b * T + p) * C + c) << 2));
-        store<f32>(y + (o << 2), sum / count);
-      }
-    }
-  }
+  averageWindows(false, x, B, T, C, pool, stride, padLeft, Tout, y);
 }
 
 /** dx = 0, then for every output in order: dx[b, p, c] += dy[b, t, c] / count over its window (avgPool1d's). */
 export function avgPool1dBackward(dy: usize, B: i32, T: i32, C: i32, pool: i32, stride: i32, padLeft: i32, Tout: i32, dx: usize): void {
   memory.fill(dx, 0, <usize>B * <usize>T * <usize>C << 2);
+  averageWindows(true, dy, B, T, C, pool, stride, padLeft, Tout, dx);
+}
+
+/** avgPool1d (backward false: x → y) or its gradient (backward true: dy → dx, added into dx). */
+// @ts-ignore: decorator
+@inline function averageWindows(backward: bool, src: usize, B: i32, T: i32, C: i32, pool: i32, stride: i32, padLeft: i32, Tout: i32, dst: usize): void {
   let o: usize = 0;
   for (let b = 0; b < B; b++) {
     for (let t = 0; t < Tout; t++) {
@@ -134,10 +118,16 @@ export function avgPool1dBackward(dy: usize, B: i32, T: i32, C: i32, pool: i32, 
       const end = min(t * stride - padLeft + pool, T);
       const count = <f32>(end - first);
       for (let c = 0; c < C; c++, o++) {
-        const share = load<f32>(dy + (o << 2)) / count;
-        for (let p = first; p < end; p++) {
-          const at = dx + (<usize>((b * T + p) * C + c) << 2);
-          store<f32>(at, load<f32>(at) + share);
+        if (backward) {
+          const share = load<f32>(src + (o << 2)) / count;
+          for (let p = first; p < end; p++) {
+            const at = dst + (<usize>((b * T + p) * C + c) << 2);
+            store<f32>(at, load<f32>(at) + share);
+          }
+        } else {
+          let sum: f32 = 0;
+          for (let p = first; p < end; p++) sum += load<f32>(src + (<usize>((b * T + p) * C + c) << 2));
+          store<f32>(dst + (o << 2), sum / count);
         }
       }
     }

@@ -1,6 +1,7 @@
 // Kernels of the layers that move values without changing them (repeatVector, permute) and of
 // the positional embedding's broadcast add. Pointers are byte offsets into host-owned memory,
 // sizes in floats; the one sum (repeatRowsBackward) adds in increasing repeat order.
+import { add } from './elementwise';
 
 /** y[b, r, :] = x[b, :] for r < repeats: x [B][n] → y [B][repeats][n]. */
 export function repeatRows(x: usize, B: i32, n: i32, repeats: i32, y: usize): void {
@@ -19,18 +20,7 @@ export function repeatRowsBackward(dy: usize, B: i32, n: i32, repeats: i32, dx: 
     const out = dx + <usize>b * rowBytes;
     const first = dy + <usize>b * <usize>repeats * rowBytes;
     memory.copy(out, first, rowBytes);
-    for (let r = 1; r < repeats; r++) {
-      const src = first + <usize>r * rowBytes;
-      let i = 0;
-      for (; i + 4 <= n; i += 4) {
-        const o = <usize>i << 2;
-        v128.store(out + o, f32x4.add(v128.load(out + o), v128.load(src + o)));
-      }
-      for (; i < n; i++) {
-        const o = <usize>i << 2;
-        store<f32>(out + o, load<f32>(out + o) + load<f32>(src + o));
-      }
-    }
+    for (let r = 1; r < repeats; r++) add(out, first + <usize>r * rowBytes, out, n);
   }
 }
 
@@ -64,17 +54,5 @@ export function permute3(x: usize, B: i32, d0: i32, d1: i32, d2: i32, p0: i32, p
 /** y[b, :] = x[b, :] + row for b < B (rows of n floats): the positional embedding's add. */
 export function addRowToEach(x: usize, row: usize, B: i32, n: i32, y: usize): void {
   const rowBytes = <usize>n << 2;
-  for (let b = 0; b < B; b++) {
-    const xb = x + <usize>b * rowBytes;
-    const yb = y + <usize>b * rowBytes;
-    let i = 0;
-    for (; i + 4 <= n; i += 4) {
-      const o = <usize>i << 2;
-      v128.store(yb + o, f32x4.add(v128.load(xb + o), v128.load(row + o)));
-    }
-    for (; i < n; i++) {
-      const o = <usize>i << 2;
-      store<f32>(yb + o, load<f32>(xb + o) + load<f32>(row + o));
-    }
-  }
+  for (let b = 0; b < B; b++) add(x + <usize>b * rowBytes, row, y + <usize>b * rowBytes, n);
 }

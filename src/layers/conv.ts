@@ -12,7 +12,7 @@
 // strides or dilation. Like Dense, the kernel is kept packed twice (forward with the bias,
 // transposed for dx), repacked when it changes.
 import { columnSums } from '../kernels/elementwise.js';
-import { gemm, gemmPacked, packedPanelSize, packWeights } from '../kernels/gemm.js';
+import { gemm, gemmPacked } from '../kernels/gemm.js';
 import { col2im1d, im2col1d, type WindowGeometry } from '../kernels/sequence.js';
 import type { F32Region } from '../runtime/arena.js';
 import { activationGradient, activationOption, applyActivation, type ActivationName } from './activations.js';
@@ -20,6 +20,7 @@ import { describe, LayerInputError } from './errors.js';
 import { initializerOption, type InitializerSpec } from './initializers.js';
 import { formatShape, initializedWeight, Layer, LayerPlan, type LayerKind, type LayerOptions, type Mask, type PlanSetup, type Shape, type WeightSpec } from './layer.js';
 import { choice, flag, OptionProblem, positiveInteger, type Option, type OptionTable } from './options.js';
+import { PackedKernel } from './packed-kernel.js';
 
 /** How windows meet the ends of a sequence ('causal': convolution only). */
 export type Padding = 'valid' | 'same' | 'causal';
@@ -130,7 +131,7 @@ const CONV1D = {
  * ```
  */
 export class Conv1D extends Layer<typeof CONV1D.options> {
-  private packed: { forward: F32Region; transposed: F32Region; version: number } | undefined;
+  private packed: PackedKernel | undefined;
 
   constructor(options: Conv1DOptions) {
     super(CONV1D, options, (settings, shape) => {
@@ -159,23 +160,13 @@ export class Conv1D extends Layer<typeof CONV1D.options> {
   }
 
   protected allocateOwnBuffers(inputShape: Shape): void {
-    const depth = this.settings.kernelSize * inputShape[2]!;
-    const filters = this.settings.filters;
-    this.packed = { forward: this.ownRegions.alloc(packedPanelSize(filters, depth)), transposed: this.ownRegions.alloc(packedPanelSize(depth, filters)), version: -1 };
+    this.packed = new PackedKernel(this.ownRegions, this.settings.kernelSize * inputShape[2]!, this.settings.filters);
   }
 
   /** @internal the kernel (as a k·C × filters matrix) with the bias packed for forward, and transposed for dx. */
-  packedWeights(): { forward: F32Region; transposed: F32Region } {
-    const packed = this.packed!;
-    if (packed.version !== this.weightsVersion) {
-      const [kernel, bias] = this.weights;
-      const [taps, channels, filters] = kernel.shape;
-      const depth = taps * channels;
-      packWeights({ b: kernel.value, n: filters, k: depth, bias: bias?.value, out: packed.forward });
-      packWeights({ b: kernel.value, n: depth, k: filters, transB: true, out: packed.transposed });
-      packed.version = this.weightsVersion;
-    }
-    return packed;
+  packedWeights(): PackedKernel {
+    const [kernel, bias] = this.weights;
+    return this.packed!.current(this.weightsVersion, kernel.value, bias?.value);
   }
 
   protected createPlan(setup: PlanSetup): LayerPlan {
