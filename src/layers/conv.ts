@@ -140,6 +140,11 @@ export class Conv1D extends Layer<typeof CONV1D.options> {
     });
   }
 
+  /** A window wider than one step, or strides, mix steps. */
+  get mixesSteps(): boolean {
+    return this.span > 1 || this.settings.strides > 1;
+  }
+
   /** Steps one window spans: (kernelSize − 1)·dilationRate + 1. */
   get span(): number {
     return (this.settings.kernelSize - 1) * this.settings.dilationRate + 1;

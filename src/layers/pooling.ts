@@ -74,6 +74,10 @@ export class Pooling1D extends Layer<typeof POOLING_OPTIONS> {
     super(POOLING_KINDS[reduction], options);
   }
 
+  get mixesSteps(): boolean {
+    return this.settings.poolSize > 1 || this.stride > 1;
+  }
+
   /** The stride in effect: strides, or poolSize when omitted. */
   get stride(): number {
     return this.settings.strides ?? this.settings.poolSize;
@@ -159,6 +163,10 @@ export class GlobalPooling1D extends Layer<typeof GLOBAL_OPTIONS> {
     options: GlobalPooling1DOptions = {},
   ) {
     super(GLOBAL_KINDS[reduction], options);
+  }
+
+  get mixesSteps(): boolean {
+    return true;
   }
 
   computeOutputShape(inputShape: Shape): Shape {

@@ -59,6 +59,11 @@ export class PositionEmbedding extends Layer<typeof POSITION_EMBEDDING.options> 
     return inputShape;
   }
 
+  /** Each step gets its position's vector: one step alone would always be position 0. */
+  get mixesSteps(): boolean {
+    return true;
+  }
+
   protected weightSpecs(inputShape: Shape): WeightSpec[] {
     return [initializedWeight('embeddings', [this.settings.sequenceLength, inputShape[2]!], 'initializer', this.settings.initializer)];
   }

@@ -24,6 +24,10 @@ abstract class Rearrangement<S extends OptionTable> extends Layer<S> {
   protected isTimeAxis(): boolean {
     return false;
   }
+
+  get mixesSteps(): boolean {
+    return true;
+  }
 }
 
 /** A plan that moves values both ways with one kernel each. */

@@ -1,7 +1,8 @@
 // The sequence layers inside models: a conv1d → maxPooling1d → lstm → dense model trains,
 // beats its LSTM-only twin on a task of short local motifs, and saves and loads bit for bit;
 // TF.js loads what writeArtifacts writes for stacks of the new layers and predicts the same;
-// and models TF.js saves with them load here and predict what TF.js predicts.
+// models TF.js saves with them load here and predict what TF.js predicts; and step() refuses
+// the layers whose output steps depend on other steps.
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { layers, loadModel, optimizers, sequential, type Tensor } from '../../src/index.js';
@@ -172,4 +173,21 @@ describe('TF.js Layers format', () => {
       disposeAll(ours);
     });
   }
+});
+
+describe('streaming with step()', () => {
+  it('refuses layers whose output steps depend on other steps, and streams layerNormalization like predict', () => {
+    for (const mixing of [layers.conv1d({ filters: 2, kernelSize: 2, padding: 'causal' }), layers.maxPooling1d(), layers.positionEmbedding({ sequenceLength: 4 }), layers.globalAveragePooling1d(), layers.flatten()]) {
+      const model = sequential({ seed: 1, layers: [layers.lstm({ units: 3, returnSequences: true, inputShape: [4, 2] }), mixing] });
+      expect(() => model.step({ shape: [1, 2], data: Float32Array.of(1, 2) })).toThrow(`step() cannot stream '${mixing.name}': its output steps depend on other input steps`);
+      model.dispose();
+    }
+    const model = sequential({ seed: 2, layers: [layers.lstm({ units: 3, returnSequences: true, inputShape: [4, 2] }), layers.layerNormalization(), layers.conv1d({ filters: 2, kernelSize: 1 }), layers.lstm({ units: 2 })] });
+    const x = uniform(randomFor('step'), 8);
+    const whole = model.predict({ shape: [1, 4, 2], data: x }).data;
+    let last: Float32Array = new Float32Array(0);
+    for (let t = 0; t < 4; t++) last = model.step({ shape: [1, 2], data: x.subarray(2 * t, 2 * t + 2) }).data;
+    expect(last).toEqual(whole);
+    model.dispose();
+  });
 });
