@@ -86,6 +86,19 @@ describe(`pooling kernels (seed ${seed})`, () => {
     }
   }
 
+  it('a tie goes to the first of equal values (max pooling and global max)', () => {
+    const x = region([2, 2, 2, 1, 2, 2]); // [1, 6, 1]
+    const g = geometry(1, 6, 1, 3, 3, 1, 'valid');
+    const argmax = region(new Float32Array(2));
+    seq.maxPool1d(x, region(new Float32Array(2)), argmax, g);
+    const dx = region(new Float32Array(6));
+    seq.maxPoolBackward(region([1, 10]), argmax, 2, dx, 6);
+    expect([...dx.view()]).toEqual([1, 0, 0, 0, 10, 0]);
+    seq.globalMaxPool1d(x, undefined, region(new Float32Array(1)), argmax, [1, 6, 1]);
+    seq.maxPoolBackward(region([5]), argmax, 1, dx, 6);
+    expect([...dx.view()]).toEqual([5, 0, 0, 0, 0, 0]);
+  });
+
   for (const [B, T, C] of [[1, 1, 1], [3, 17, 3], [2, 3, 129]]) {
     it(`global pooling [${B}, ${T}, ${C}] with and without a mask`, () => {
       const x = uniform(random, B * T * C);
