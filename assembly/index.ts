@@ -8,6 +8,9 @@ export * from './recurrent';
 export * from './losses';
 export * from './optimizers';
 export * from './linalg';
+export * from './conv1d';
+export * from './normalization';
+export * from './shape';
 
 /** Bumped whenever an exported signature changes, so a stale .wasm is refused by the host. */
 export function abiVersion(): i32 {

@@ -7,12 +7,13 @@
 // The kernel is kept packed twice (W with b for forward, Wᵀ for dx), repacked only when the
 // weights change.
 import { columnSums } from '../kernels/elementwise.js';
-import { gemm, gemmPacked, packedPanelSize, packWeights } from '../kernels/gemm.js';
+import { gemm, gemmPacked } from '../kernels/gemm.js';
 import type { F32Region } from '../runtime/arena.js';
 import { activationGradient, activationOption, applyActivation, type ActivationName } from './activations.js';
 import { initializerOption, type InitializerSpec } from './initializers.js';
 import { initializedWeight, Layer, LayerPlan, sizeOf, type BackwardOptions, type ForwardOptions, type LayerKind, type LayerOptions, type Mask, type PlanSetup, type Shape, type WeightSpec } from './layer.js';
 import { flag, positiveInteger, type OptionTable } from './options.js';
+import { PackedKernel } from './packed-kernel.js';
 
 /**
  * Options of {@link layers.dense}.
@@ -57,7 +58,7 @@ const DENSE = {
  * ```
  */
 export class Dense extends Layer<typeof DENSE.options> {
-  private packed: { forward: F32Region; transposed: F32Region; version: number } | undefined;
+  private packed: PackedKernel | undefined;
 
   constructor(options: DenseOptions) {
     super(DENSE, options);
@@ -77,22 +78,13 @@ export class Dense extends Layer<typeof DENSE.options> {
   }
 
   protected allocateOwnBuffers(inputShape: Shape): void {
-    const inputDim = inputShape[inputShape.length - 1]!;
-    const units = this.settings.units;
-    this.packed = { forward: this.ownRegions.alloc(packedPanelSize(units, inputDim)), transposed: this.ownRegions.alloc(packedPanelSize(inputDim, units)), version: -1 };
+    this.packed = new PackedKernel(this.ownRegions, inputShape[inputShape.length - 1]!, this.settings.units);
   }
 
   /** @internal W with b packed for forward, and Wᵀ for dx; repacked when the weights changed. */
-  packedWeights(): { forward: F32Region; transposed: F32Region } {
-    const packed = this.packed!;
-    if (packed.version !== this.weightsVersion) {
-      const [kernel, bias] = this.weights;
-      const [inputDim, units] = kernel.shape;
-      packWeights({ b: kernel.value, n: units, k: inputDim, bias: bias?.value, out: packed.forward });
-      packWeights({ b: kernel.value, n: inputDim, k: units, transB: true, out: packed.transposed });
-      packed.version = this.weightsVersion;
-    }
-    return packed;
+  packedWeights(): PackedKernel {
+    const [kernel, bias] = this.weights;
+    return this.packed!.current(this.weightsVersion, kernel.value, bias?.value);
   }
 
   protected createPlan(setup: PlanSetup): LayerPlan {

@@ -25,6 +25,11 @@ import { Layer, type LayerOptions } from './layer.js';
 import { Masking, type MaskingOptions } from './masking.js';
 import { GRU, LSTM, SimpleRNN, type GruOptions, type LstmOptions, type RecurrentLayer, type SimpleRnnOptions } from './recurrent.js';
 import { TimeDistributed } from './time-distributed.js';
+import { Conv1D, type Conv1DOptions, type Padding } from './conv.js';
+import { GlobalPooling1D, Pooling1D, type GlobalPooling1DOptions, type Pooling1DOptions } from './pooling.js';
+import { Flatten, Permute, RepeatVector, Reshape, type FlattenOptions, type PermuteOptions, type RepeatVectorOptions, type ReshapeOptions } from './reshape.js';
+import { LayerNormalization, type LayerNormalizationOptions } from './normalization.js';
+import { PositionEmbedding, type PositionEmbeddingOptions } from './position-embedding.js';
 
 /**
  * Densely connected layer: act(x·W + b) on the last axis (per timestep on sequences). `units`
@@ -99,6 +104,107 @@ export const lstm = (options: LstmOptions): LSTM => new LSTM(options);
 export const gru = (options: GruOptions): GRU => new GRU(options);
 
 /**
+ * 1-D convolution over time on [batch, steps, channels]: padding 'valid', 'same' or 'causal',
+ * strides, dilationRate; Keras kernel (kernelSize, channels, filters).
+ *
+ * @example
+ * ```ts
+ * layers.conv1d({ filters: 32, kernelSize: 5, padding: 'same', activation: 'relu', inputShape: [128, 16] });
+ * ```
+ */
+export const conv1d = (options: Conv1DOptions): Conv1D => new Conv1D(options);
+/**
+ * The maximum of each window of poolSize steps (default 2; strides default poolSize).
+ *
+ * @example
+ * ```ts
+ * layers.maxPooling1d({ poolSize: 2 });   // [B, 128, C] → [B, 64, C]
+ * ```
+ */
+export const maxPooling1d = (options?: Pooling1DOptions): Pooling1D => new Pooling1D('max', options);
+/**
+ * The mean of each window of poolSize steps (padded steps not counted).
+ *
+ * @example
+ * ```ts
+ * layers.averagePooling1d({ poolSize: 4, padding: 'same' });
+ * ```
+ */
+export const averagePooling1d = (options?: Pooling1DOptions): Pooling1D => new Pooling1D('average', options);
+/**
+ * The mean over time, [batch, steps, channels] → [batch, channels]; masked steps are left out.
+ *
+ * @example
+ * ```ts
+ * sequential([layers.embedding({ inputDim: 100, outputDim: 8, maskZero: true }), layers.globalAveragePooling1d(), layers.dense({ units: 1, activation: 'sigmoid' })]);
+ * ```
+ */
+export const globalAveragePooling1d = (options?: GlobalPooling1DOptions): GlobalPooling1D => new GlobalPooling1D('average', options);
+/**
+ * The maximum over time, [batch, steps, channels] → [batch, channels]; masked steps are left out.
+ *
+ * @example
+ * ```ts
+ * layers.globalMaxPooling1d();
+ * ```
+ */
+export const globalMaxPooling1d = (options?: GlobalPooling1DOptions): GlobalPooling1D => new GlobalPooling1D('max', options);
+/**
+ * Repeats a [batch, features] input n times: [batch, n, features] (one-to-many, autoencoder decoders).
+ *
+ * @example
+ * ```ts
+ * layers.repeatVector({ n: 10 });
+ * ```
+ */
+export const repeatVector = (options: RepeatVectorOptions): RepeatVector => new RepeatVector(options);
+/**
+ * A new shape for each sample, same values in the same order; one −1 is inferred.
+ *
+ * @example
+ * ```ts
+ * layers.reshape({ targetShape: [-1, 4] });
+ * ```
+ */
+export const reshape = (options: ReshapeOptions): Reshape => new Reshape(options);
+/**
+ * Every axis after the batch joined into one.
+ *
+ * @example
+ * ```ts
+ * layers.flatten();   // [B, 10, 4] → [B, 40]
+ * ```
+ */
+export const flatten = (options?: FlattenOptions): Flatten => new Flatten(options);
+/**
+ * Reorders the axes after the batch (1-based dims, as Keras).
+ *
+ * @example
+ * ```ts
+ * layers.permute({ dims: [2, 1] });   // [B, T, F] → [B, F, T]
+ * ```
+ */
+export const permute = (options: PermuteOptions): Permute => new Permute(options);
+/**
+ * Normalizes each position's features (the last axis) to mean 0, variance 1, then gamma and beta.
+ *
+ * @example
+ * ```ts
+ * layers.layerNormalization({ epsilon: 1e-6 });
+ * ```
+ */
+export const layerNormalization = (options?: LayerNormalizationOptions): LayerNormalization => new LayerNormalization(options);
+/**
+ * Adds a learned vector per position (sequenceLength rows) to a [batch, steps, features] input.
+ *
+ * @example
+ * ```ts
+ * layers.positionEmbedding({ sequenceLength: 64 });
+ * ```
+ */
+export const positionEmbedding = (options: PositionEmbeddingOptions): PositionEmbedding => new PositionEmbedding(options);
+
+/**
  * Applies `layer` to every timestep: timeDistributed(layer, options) or, as TF.js,
  * timeDistributed({ layer, ...options }). The wrapped layer must not be built or wrapped yet.
  *
@@ -147,6 +253,8 @@ export { RecurrentLayer } from './recurrent.js';
 export type { DenseOptions, EmbeddingOptions, DropoutOptions, MaskingOptions, SimpleRnnOptions, LstmOptions, GruOptions, BidirectionalOptions };
 export type { RecurrentOptions, RecurrentActivationName } from './recurrent.js';
 export type { MergeMode } from './bidirectional.js';
+export { Conv1D, Pooling1D, GlobalPooling1D, RepeatVector, Reshape, Flatten, Permute, LayerNormalization, PositionEmbedding };
+export type { Conv1DOptions, Padding, Pooling1DOptions, GlobalPooling1DOptions, RepeatVectorOptions, ReshapeOptions, FlattenOptions, PermuteOptions, LayerNormalizationOptions, PositionEmbeddingOptions };
 export type { ActivationName } from './activations.js';
 export { initializers, Initializer } from './initializers.js';
 export type { InitializerSpec, InitializerJSON, SeedOption, FanMode, Distribution } from './initializers.js';

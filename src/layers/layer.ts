@@ -274,6 +274,14 @@ export abstract class Layer<S extends OptionTable = OptionTable> {
   /** The output shape for an input shape (batch first); throws LayerInputError for an input this layer cannot take. */
   abstract computeOutputShape(inputShape: Shape): Shape;
 
+  /**
+   * Whether an output step depends on other input steps than its own (a convolution window,
+   * pooling, a position's embedding, a reshape): such a layer cannot be streamed one step at a time.
+   */
+  get mixesSteps(): boolean {
+    return false;
+  }
+
   /** Shapes of the final states a layer returns besides its output (recurrent layers with returnState); [] otherwise. */
   computeStateShapes(inputShape: Shape): Shape[] {
     void inputShape;

@@ -13,6 +13,11 @@ import { Masking } from './masking.js';
 import { snakeToCamel } from './options.js';
 import { GRU, LSTM, RecurrentLayer, SimpleRNN } from './recurrent.js';
 import { TimeDistributed } from './time-distributed.js';
+import { Conv1D } from './conv.js';
+import { GlobalPooling1D, Pooling1D } from './pooling.js';
+import { Flatten, Permute, RepeatVector, Reshape } from './reshape.js';
+import { LayerNormalization } from './normalization.js';
+import { PositionEmbedding } from './position-embedding.js';
 
 type Options = Record<string, unknown>;
 
@@ -27,6 +32,17 @@ const CLASSES: Record<string, (options: Options, wrapped: Layer | undefined) => 
   GRU: (o) => new GRU(o as never),
   TimeDistributed: (o, wrapped) => new TimeDistributed(wrapped!, o),
   Bidirectional: (o, wrapped) => new Bidirectional(wrapped as RecurrentLayer, o),
+  Conv1D: (o) => new Conv1D(o as never),
+  MaxPooling1D: (o) => new Pooling1D('max', o),
+  AveragePooling1D: (o) => new Pooling1D('average', o),
+  GlobalMaxPooling1D: (o) => new GlobalPooling1D('max', o),
+  GlobalAveragePooling1D: (o) => new GlobalPooling1D('average', o),
+  RepeatVector: (o) => new RepeatVector(o as never),
+  Reshape: (o) => new Reshape(o as never),
+  Flatten: (o) => new Flatten(o),
+  Permute: (o) => new Permute(o as never),
+  LayerNormalization: (o) => new LayerNormalization(o),
+  PositionEmbedding: (o) => new PositionEmbedding(o as never),
 };
 
 const WRAPPERS = new Set(['TimeDistributed', 'Bidirectional']);

@@ -260,6 +260,7 @@ export class Sequential extends Model {
     this.stack.forEach((layer) => {
       if (layer instanceof Bidirectional) throw new ModelStateError(this.name, 'step', `step() cannot stream '${layer.name}': a bidirectional layer needs the whole sequence`);
       if (layer instanceof RecurrentLayer && layer.settings.goBackwards) throw new ModelStateError(this.name, 'step', `step() cannot stream '${layer.name}': goBackwards needs the whole sequence`);
+      if (layer.mixesSteps) throw new ModelStateError(this.name, 'step', `step() cannot stream '${layer.name}': its output steps depend on other input steps`);
     });
     const stepShape = declared.slice(2);
     const t = finiteTensorOf(this.name, x, 'x');

@@ -224,10 +224,10 @@ describe('what loading refuses', () => {
   it('unknown layer classes and bad layer configs, naming the layer', async () => {
     const { modelJSON, weightData } = small();
     const topology = modelJSON.modelTopology as { config: { layers: { class_name: string; config: Record<string, unknown> }[] } };
-    topology.config.layers[1].class_name = 'Conv1D';
+    topology.config.layers[1].class_name = 'Conv2D';
     const unknown = await loadError(() => load({ modelJSON, weightData }));
     expect(unknown.argument).toBe('layers[1]');
-    expect(unknown.message).toMatch(/^loadModel: layer 1 \(out\): layerFromConfig: class_name "Conv1D" is not a layer seqwasm has/);
+    expect(unknown.message).toMatch(/^loadModel: layer 1 \(out\): layerFromConfig: class_name "Conv2D" is not a layer seqwasm has/);
     topology.config.layers[1].class_name = 'Dense';
     topology.config.layers[0].config.units = -2;
     expect((await loadError(() => load({ modelJSON, weightData }))).message).toBe('loadModel: layer 0 (enc): enc: units must be a positive integer, got -2');

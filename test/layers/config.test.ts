@@ -340,7 +340,7 @@ describe('saved configs', () => {
   });
 
   it('refuses what it cannot load, naming the key', () => {
-    expect(errorOf(() => layers.layerFromConfig({ class_name: 'Conv1D', config: {} })).message).toMatch(/class_name "Conv1D" is not a layer seqwasm has/);
+    expect(errorOf(() => layers.layerFromConfig({ class_name: 'Conv2D', config: {} })).message).toMatch(/class_name "Conv2D" is not a layer seqwasm has/);
     expect(errorOf(() => layers.layerFromConfig({ class_name: 'Dense', config: { units: 2, kernel_regularizer: { class_name: 'L2' } } })).message).toMatch(/kernelRegularizer is not a known option/);
     expect(errorOf(() => layers.layerFromConfig({ class_name: 'Dense', config: { units: 2 }, extra: 1 })).message).toMatch(/extra is not a key of a saved layer/);
     expect(errorOf(() => layers.layerFromConfig({ class_name: 'LSTM', config: { units: -1, name: 'enc' } })).message).toBe('enc: units must be a positive integer, got -1');

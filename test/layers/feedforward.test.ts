@@ -6,33 +6,11 @@ import { LayerInputError, type ActivationName } from '../../src/layers/index.js'
 import { Prng } from '../../src/util/prng.js';
 import * as ref from '../reference/index.js';
 import { uniform } from '../util/random.js';
-import { dot, expectClose, freeAll, planned, randomFor, region, replay, weightValues } from './helpers.js';
+import { dot, expectClose, expectFiniteDifferences, freeAll, planned, randomFor, region, weightValues } from './helpers.js';
 
 afterEach(freeAll);
 
 const ACTIVATIONS: ActivationName[] = ['linear', 'relu', 'sigmoid', 'tanh', 'hardSigmoid', 'softmax'];
-
-/**
- * Central differences of L = Σ dy·f(x) in float32, w.r.t. a few entries of a weight:
- * float32 outputs limit this to about 1e−3 relative, a check of the analytic gradient's
- * definition independent of the reference.
- */
-function expectFiniteDifferences(what: string, loss: () => number, values: Float32Array, set: (v: Float32Array) => void, analytic: Float32Array, indices: number[]): void {
-  const eps = 1e-2;
-  for (const i of indices) {
-    const saved = values[i];
-    values[i] = saved + eps;
-    set(values);
-    const up = loss();
-    values[i] = saved - eps;
-    set(values);
-    const down = loss();
-    values[i] = saved;
-    set(values);
-    const numeric = (up - down) / (2 * eps);
-    expect(Math.abs(numeric - analytic[i]) / Math.max(1, Math.abs(numeric)), `${what}[${i}] analytic ${analytic[i]} vs ${numeric} (${replay})`).toBeLessThan(2e-3);
-  }
-}
 
 describe('dense', () => {
   for (const activation of ACTIVATIONS) {

@@ -48,3 +48,49 @@ export const dot = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
   for (let i = 0; i < a.length; i++) s += a[i] * b[i];
   return s;
 };
+
+/**
+ * Central differences of L = Σ dy·f(x) in float32, w.r.t. a few entries of a weight:
+ * float32 outputs limit this to about 1e−3 relative, a check of the analytic gradient's
+ * definition independent of the reference.
+ */
+export function expectFiniteDifferences(what: string, loss: () => number, values: Float32Array, set: (v: Float32Array) => void, analytic: Float32Array, indices: number[], eps = 1e-2): void {
+  for (const i of indices) {
+    const saved = values[i];
+    values[i] = saved + eps;
+    set(values);
+    const up = loss();
+    values[i] = saved - eps;
+    set(values);
+    const down = loss();
+    values[i] = saved;
+    set(values);
+    const numeric = (up - down) / (2 * eps);
+    expect(Math.abs(numeric - analytic[i]) / Math.max(1, Math.abs(numeric)), `${what}[${i}] analytic ${analytic[i]} vs ${numeric} (${replay})`).toBeLessThan(2e-3);
+  }
+}
+
+/**
+ * Finite differences of a whole planned layer, in float32: a training forward and backward of
+ * L = Σ dy·y on input x, then `count` random entries of the input and of every weight perturbed
+ * (steps of eps) against dInput and the weight gradients.
+ */
+export function expectLayerFiniteDifferences(layer: Layer, plan: LayerPlan, x: Float32Array, random: () => number, count = 6, eps = 1e-2): void {
+  const input = region(x);
+  const dy = Float32Array.from({ length: plan.output.length }, () => 2 * random() - 1);
+  layer.zeroGradients();
+  plan.forward(input);
+  plan.backward(region(dy));
+  const pick = (n: number) => Array.from({ length: Math.min(count, n) }, () => Math.floor(random() * n));
+  const loss = () => {
+    plan.forward(input);
+    return dot(plan.output.toArray(), dy);
+  };
+  if (plan.dInput) expectFiniteDifferences('dx', loss, x, (v) => input.set(v), plan.dInput.toArray(), pick(x.length), eps);
+  const values = layer.getWeights();
+  const grads = layer.weights.map((w) => w.grad.toArray());
+  values.forEach((w, i) => {
+    const set = (v: Float32Array) => layer.setWeights(values.map((t, j) => (j === i ? { shape: t.shape, data: v } : t)));
+    expectFiniteDifferences(layer.weights[i].name, loss, w.data, set, grads[i], pick(w.data.length), eps);
+  });
+}

@@ -31,3 +31,8 @@ export * as masking from './masking.js';
 export * as sequential from './sequential.js';
 export type { Activation, ElementwiseActivation } from './activations.js';
 export { maskFromLengths, tensor, type Mask, type Tensor, type TensorLike } from './tensor.js';
+export * as conv1d from './conv1d.js';
+export * as pooling from './pooling.js';
+export * as rearrange from './rearrange.js';
+export * as layerNormalization from './layer-normalization.js';
+export * as positionEmbedding from './position-embedding.js';

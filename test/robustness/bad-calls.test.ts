@@ -65,6 +65,11 @@ const factories: [string, (o: unknown) => unknown, Record<string, unknown>, stri
   ['simpleRNN', (o) => layers.simpleRNN(o as never), { units: 4 }, ['units']],
   ['dense', (o) => layers.dense(o as never), { units: 4 }, ['units']],
   ['embedding', (o) => layers.embedding(o as never), { inputDim: 5, outputDim: 3 }, ['inputDim', 'outputDim']],
+  ['conv1d', (o) => layers.conv1d(o as never), { filters: 4, kernelSize: 3 }, ['filters', 'kernelSize', 'strides', 'dilationRate']],
+  ['maxPooling1d', (o) => layers.maxPooling1d(o as never), { poolSize: 2 }, ['poolSize']],
+  ['averagePooling1d', (o) => layers.averagePooling1d(o as never), { poolSize: 2 }, ['poolSize']],
+  ['repeatVector', (o) => layers.repeatVector(o as never), { n: 2 }, ['n']],
+  ['positionEmbedding', (o) => layers.positionEmbedding(o as never), { sequenceLength: 8 }, ['sequenceLength']],
 ];
 for (const [name, make, good, sizes] of factories) {
   for (const size of sizes) for (const [label, value] of badNumbers) row(`layers.${name}({ ${size}: ${label} })`, () => make({ ...good, [size]: value }), LayerConfigError, size);
@@ -85,6 +90,15 @@ for (const name of ['lstm', 'gru', 'simpleRNN'] as const) {
 }
 row('layers.dense: activation 5', () => layers.dense({ units: 2, activation: 5 as never }), LayerConfigError, 'activation');
 row('layers.dense: useBias null', () => layers.dense({ units: 2, useBias: null as never }), LayerConfigError, 'useBias');
+row('layers.conv1d: padding "full"', () => layers.conv1d({ filters: 2, kernelSize: 3, padding: 'full' as never }), LayerConfigError, 'padding');
+row('layers.conv1d: strides 2 with dilationRate 2', () => layers.conv1d({ filters: 2, kernelSize: 3, strides: 2, dilationRate: 2 }), LayerConfigError, 'dilationRate');
+row('layers.maxPooling1d: padding "causal"', () => layers.maxPooling1d({ padding: 'causal' as never }), LayerConfigError, 'padding');
+row('layers.reshape: targetShape [-1, -1]', () => layers.reshape({ targetShape: [-1, -1] }), LayerConfigError, 'targetShape');
+row('layers.permute: dims [0, 1]', () => layers.permute({ dims: [0, 1] }), LayerConfigError, 'dims');
+row('layers.layerNormalization: epsilon -1', () => layers.layerNormalization({ epsilon: -1 }), LayerConfigError, 'epsilon');
+row('layers.globalMaxPooling1d: keepdims "yes"', () => layers.globalMaxPooling1d({ keepdims: 'yes' as never }), LayerConfigError, 'keepdims');
+row('conv1d.build(steps shorter than the window)', () => layers.conv1d({ filters: 2, kernelSize: 5 }).build([null, 4, 3], null), LayerInputError, 'inputShape');
+row('reshape.build(sizes that do not match)', () => layers.reshape({ targetShape: [7] }).build([null, 2, 3], null), LayerInputError, 'inputShape');
 row('layers.dropout: rate 1', () => layers.dropout({ rate: 1 }), LayerConfigError, 'rate');
 row('layers.dropout: rate -0.5', () => layers.dropout({ rate: -0.5 }), LayerConfigError, 'rate');
 row('layers.dropout: no rate', () => layers.dropout({} as never), LayerConfigError, 'rate');
