@@ -1,6 +1,6 @@
 // npm run playground [-- --port=N]: builds the playground and serves it on 127.0.0.1 (port
 // 5180 unless given) until Ctrl-C.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildPlayground, origin, serveStatic } from './build.js';
@@ -15,3 +15,8 @@ const out = mkdtempSync(join(tmpdir(), 'seqwasm-playground-'));
 await buildPlayground(out);
 const server = await serveStatic(out, port);
 console.log(`seqwasm playground: ${origin(server)}/  (built into ${out}; Ctrl-C stops)`);
+process.on('SIGINT', () => {
+  server.close();
+  rmSync(out, { recursive: true, force: true });
+  process.exit(0);
+});

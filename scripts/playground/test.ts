@@ -2,7 +2,8 @@
 // (examples/browser/) built with Vite and opened in Debian's Chromium:
 //   1. the playground trains the names task (LSTM) for a few epochs in its Web Worker: the
 //      loss chart drew and the loss fell, predictions and gate heatmaps are shown, and the page
-//      stayed responsive meanwhile (a 10 ms timer on the page kept firing);
+//      stays responsive meanwhile (a 10 ms timer on the page keeps firing, and JavaScript
+//      keeps its main thread busy less than 60% of the time);
 //   2. pause holds the epoch, resume goes on;
 //   3. save downloads model.json + weights.bin and keeps a copy in IndexedDB; after a reload
 //      the copy, and in a fresh browser context the downloaded files, load back to the same
@@ -52,20 +53,28 @@ try {
     await choose(page, 'names', 'lstm');
     const trainStarted = performance.now();
     await page.click('#train');
-    const gaps = page.evaluate(timerGaps, 2000); // measured while the worker trains
     await waitForEpoch(page, 4);
     const loss = await lossValues(page);
     const points = (await page.getAttribute('#loss-chart path.loss', 'd'))?.match(/[ML]/g)?.length ?? 0;
     if (points < 4) throw new Error(`the loss chart has ${points} points after ${loss.length} epochs`);
     if (!(loss.at(-1)! < loss[0] * 0.9)) throw new Error(`the loss did not fall by 10%: ${loss.map((l) => l.toFixed(4)).join(' → ')}`);
-    const { ticks, maxGapMs } = await gaps;
-    return `${loss.length} epochs in ${ms(trainStarted)}, loss ${loss[0].toFixed(3)} → ${loss.at(-1)!.toFixed(3)}, chart of ${points} points; meanwhile a 10 ms timer on the page fired ${ticks} times in 2 s, longest gap ${maxGapMs.toFixed(0)} ms`;
+    return `${loss.length} epochs in ${ms(trainStarted)}, loss ${loss.map((l) => l.toFixed(3)).join(' → ')}, a chart of ${points} points`;
   });
 
-  await outcomes.checkAsync('the page stayed responsive during training (timer gaps under 250 ms)', async () => {
+  await outcomes.checkAsync('the page stays responsive while the worker trains: a 10 ms timer keeps firing, the main thread mostly idle', async () => {
+    // Performance.getMetrics counts the page's main thread only; the worker runs on its own.
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Performance.enable');
+    const scriptSeconds = async () => (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'ScriptDuration')!.value;
+    const [progressBefore, scriptBefore, since] = [await page.textContent('#loss-now'), await scriptSeconds(), performance.now()];
     const { ticks, maxGapMs } = await page.evaluate(timerGaps, 1500);
-    if (maxGapMs > 250 || ticks < 50) throw new Error(`a 10 ms timer fired ${ticks} times in 1.5 s, longest gap ${maxGapMs.toFixed(0)} ms`);
-    return `${ticks} ticks in 1.5 s, longest gap ${maxGapMs.toFixed(0)} ms, at epoch ${await epoch(page)}`;
+    const share = (await scriptSeconds() - scriptBefore) / ((performance.now() - since) / 1000);
+    const progressAfter = await page.textContent('#loss-now');
+    await cdp.detach();
+    const seen = `a 10 ms timer fired ${ticks} times in 1.5 s (longest gap ${maxGapMs.toFixed(0)} ms); JavaScript kept the page's main thread busy ${(100 * share).toFixed(0)}% of the time`;
+    if (progressAfter === progressBefore) throw new Error(`training made no progress meanwhile (${progressAfter}): nothing was measured`);
+    if (maxGapMs > 400 || ticks < 50 || share > 0.6) throw new Error(seen);
+    return `${seen}; training went from "${progressBefore}" to "${progressAfter}"`;
   });
 
   await outcomes.checkAsync('shows predictions (sampled names) and LSTM heatmaps that are drawn', async () => {
