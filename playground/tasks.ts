@@ -107,11 +107,25 @@ function namesTask(): Task {
 
 // ---- forecasting: sine and CO2 -----------------------------------------------------------
 
-/** Windows of `steps` over a series → the next value; the first 80% of windows train. */
-function windowed(series: Float32Array, steps: number) {
+/**
+ * A one-step forecast: windows of `steps` over `series` → its next value, the first 80% of
+ * windows to train on; the heatmaps follow the window `probeFromEnd` before the last. `show`
+ * turns the predictions for every window into what the page draws.
+ */
+function forecastTask(series: Float32Array, steps: number, stepLabel: string, probeFromEnd: number, show: (next: Float32Array, trainCount: number) => Predictions): Task {
   const { x, y } = data.timeseriesWindows(series, { sequenceLength: steps, targetOffset: steps });
-  const trainCount = Math.floor(x.shape[0] * 0.8);
-  return { x, y: y!, trainCount, train: { x: slice(x, 0, trainCount), y: slice(y!, 0, trainCount) } };
+  const count = x.shape[0];
+  const trainCount = Math.floor(count * 0.8);
+  return {
+    train: { x: slice(x, 0, trainCount), y: slice(y!, 0, trainCount) },
+    outputs: 1,
+    activation: 'linear',
+    loss: 'meanSquaredError',
+    metric: 'mae',
+    batchSize: 32,
+    probe: { x: slice(x, count - 1 - probeFromEnd, count - probeFromEnd), labels: Array.from({ length: steps }, (_, i) => `${stepLabel}−${steps - i}`) },
+    predictions: (model) => show(model.predict(x).data, trainCount),
+  };
 }
 
 function meanAbsolute(errors: number[]): number {
@@ -129,24 +143,13 @@ function sineTask(): Task {
   const wave = [0, SIN];
   while (wave.length < 500) wave.push(2 * COS * wave[wave.length - 1] - wave[wave.length - 2]);
   const series = Float32Array.from(wave, (v) => v + (rng.float32() - 0.5) * 0.1);
-  const { x, trainCount, train } = windowed(series, SINE_STEPS);
-  const probe = slice(x, x.shape[0] - 1, x.shape[0]);
-  return {
-    train,
-    outputs: 1,
-    activation: 'linear',
-    loss: 'meanSquaredError',
-    metric: 'mae',
-    batchSize: 32,
-    probe: { x: probe, labels: Array.from({ length: SINE_STEPS }, (_, i) => `t−${SINE_STEPS - i}`) },
-    predictions(model) {
-      const next = model.predict(x).data;
-      const predicted = [...Array<null>(SINE_STEPS).fill(null), ...next];
-      const test = [...next].slice(trainCount).map((p, i) => p - series[SINE_STEPS + trainCount + i]);
-      const naive = test.map((_, i) => series[SINE_STEPS + trainCount + i - 1] - series[SINE_STEPS + trainCount + i]);
-      return { kind: 'series', truth: [...series], predicted, trainEnd: SINE_STEPS + trainCount, summary: `held-out MAE ${meanAbsolute(test).toFixed(3)}; repeating the last value: ${meanAbsolute(naive).toFixed(3)}` };
-    },
-  };
+  return forecastTask(series, SINE_STEPS, 't', 0, (next, trainCount) => {
+    const predicted = [...Array<null>(SINE_STEPS).fill(null), ...next];
+    const held = Array.from({ length: next.length - trainCount }, (_, k) => SINE_STEPS + trainCount + k);
+    const errors = held.map((t) => predicted[t]! - series[t]);
+    const naive = held.map((t) => series[t - 1] - series[t]);
+    return { kind: 'series', truth: [...series], predicted, trainEnd: SINE_STEPS + trainCount, summary: `held-out MAE ${meanAbsolute(errors).toFixed(3)}; repeating the last value: ${meanAbsolute(naive).toFixed(3)}` };
+  });
 }
 
 const CO2_STEPS = 24;
@@ -159,28 +162,16 @@ function co2Task(): Task {
   const fitted = changes.slice(0, Math.floor(changes.length * 0.8));
   const mean = fitted.reduce((a, b) => a + b, 0) / fitted.length;
   const std = Math.sqrt(fitted.reduce((a, b) => a + (b - mean) * (b - mean), 0) / fitted.length);
-  const { x, trainCount, train } = windowed(Float32Array.from(changes, (c) => (c - mean) / std), CO2_STEPS);
-  const probe = slice(x, x.shape[0] - 12, x.shape[0] - 11);
-  return {
-    train,
-    outputs: 1,
-    activation: 'linear',
-    loss: 'meanSquaredError',
-    metric: 'mae',
-    batchSize: 32,
-    probe: { x: probe, labels: Array.from({ length: CO2_STEPS }, (_, i) => `m−${CO2_STEPS - i}`) },
-    predictions(model) {
-      // Window i reads changes i … i+23 and predicts change i+24, i.e. level i+25 from level i+24.
-      const next = model.predict(x).data;
-      const first = CO2_STEPS + 1;
-      const predicted: (number | null)[] = [...Array<null>(first).fill(null), ...Array.from(next, (p, i) => levels[first - 1 + i] + p * std + mean)];
-      const held = Array.from({ length: next.length - trainCount }, (_, k) => first + trainCount + k);
-      const errors = held.map((t) => predicted[t]! - levels[t]);
-      // Seasonal naive: this month's change is the one a year ago.
-      const seasonal = held.map((t) => levels[t - 1] + (levels[t - 12] - levels[t - 13]) - levels[t]);
-      return { kind: 'series', truth: [...levels], predicted, trainEnd: first + trainCount, summary: `held-out MAE ${meanAbsolute(errors).toFixed(3)} ppm; seasonal naive: ${meanAbsolute(seasonal).toFixed(3)} ppm` };
-    },
-  };
+  // Window i reads changes i … i+23 and predicts change i+24, i.e. level i+25 from level i+24.
+  return forecastTask(Float32Array.from(changes, (c) => (c - mean) / std), CO2_STEPS, 'm', 11, (next, trainCount) => {
+    const first = CO2_STEPS + 1;
+    const predicted = [...Array<null>(first).fill(null), ...Array.from(next, (p, i) => levels[first - 1 + i] + p * std + mean)];
+    const held = Array.from({ length: next.length - trainCount }, (_, k) => first + trainCount + k);
+    const errors = held.map((t) => predicted[t]! - levels[t]);
+    // Seasonal naive: this month's change is the one a year ago.
+    const seasonal = held.map((t) => levels[t - 1] + (levels[t - 12] - levels[t - 13]) - levels[t]);
+    return { kind: 'series', truth: [...levels], predicted, trainEnd: first + trainCount, summary: `held-out MAE ${meanAbsolute(errors).toFixed(3)} ppm; seasonal naive: ${meanAbsolute(seasonal).toFixed(3)} ppm` };
+  });
 }
 
 // ---- waves (a toy classification) -------------------------------------------------------

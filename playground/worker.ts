@@ -90,7 +90,7 @@ async function newSession(settings: Settings): Promise<Session> {
 async function loadedSession(saved: SavedModel): Promise<Session> {
   const metadata = (saved.modelJSON.userDefinedMetadata as { playground?: PlaygroundMetadata } | undefined)?.playground;
   if (!metadata || !(metadata.settings?.task in TASKS)) throw new Error('this model.json was not saved by the playground (no userDefinedMetadata.playground)');
-  const model = (await loadModel(saved)) as Sequential;
+  const model = await loadModel(saved);
   const task = TASKS[metadata.settings.task]();
   const features = task.train.x.shape[2];
   if (model.layers[0].builtInputShape?.at(-1) !== features) {

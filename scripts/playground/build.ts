@@ -2,11 +2,11 @@
 // the bundler README "Bundlers" tests, and serves a built folder on 127.0.0.1. `seqwasm`
 // resolves to this repository's dist/seqwasm.fetch.js, the file a user's bundler takes from
 // the published package, so a page sees what a user's page sees.
-import { readFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { extname, join, normalize } from 'node:path';
+import { join } from 'node:path';
 import { build } from 'vite';
+import { serve } from '../runtimes/launch.js';
 import { ROOT } from '../runtimes/package.js';
 
 export const PLAYGROUND = join(ROOT, 'playground');
@@ -37,33 +37,12 @@ export async function buildBrowserExample(outDir: string, publicDir: string): Pr
   await build({ root: BROWSER_EXAMPLE, publicDir, logLevel: 'warn', build: { outDir, emptyOutDir: true } });
 }
 
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript',
-  '.css': 'text/css',
-  '.json': 'application/json',
-  '.wasm': 'application/wasm',
-};
-// Scripts, workers and Wasm from this origin only, and no eval: the page needs nothing more.
+// Scripts, workers and Wasm from this origin only, and no eval; styles from files.
 const CSP = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data: blob:";
 
-/** Serves `dir` on 127.0.0.1 (`port` 0: any free port), every response under CSP. */
+/** Serves a built page on 127.0.0.1 (`port` 0: any free port) under that CSP. */
 export function serveStatic(dir: string, port = 0): Promise<Server> {
-  const server = createServer(async (request, response) => {
-    let path = normalize(decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname));
-    if (path.endsWith('/')) path += 'index.html';
-    try {
-      const body = await readFile(join(dir, path));
-      response.writeHead(200, { 'content-type': CONTENT_TYPES[extname(path)] ?? 'application/octet-stream', 'content-security-policy': CSP, 'cache-control': 'no-store' });
-      response.end(body);
-    } catch {
-      response.writeHead(404).end();
-    }
-  });
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve(server));
-  });
+  return serve(dir, { csp: CSP, port });
 }
 
 export function origin(server: Server): string {
