@@ -9,26 +9,39 @@ export interface Line {
   label: string;
 }
 
-/** Draws lines over a shared x axis (the index) into `svg`; `marker` draws a vertical rule at that index. */
-export function lineChart(svg: SVGSVGElement, lines: readonly Line[], options: { marker?: number; markerLabel?: string } = {}): void {
-  const [width, height, pad] = [560, 220, 36];
+/**
+ * Draws lines over a shared x axis (the index) into `svg`; `marker` draws a vertical rule at
+ * that index, `xLabel` names the first and last index under the axis; `logScale` for losses.
+ */
+export function lineChart(svg: SVGSVGElement, lines: readonly Line[], options: { marker?: number; markerLabel?: string; xLabel?: (index: number) => string; logScale?: boolean } = {}): void {
+  // The legend sits above the plot, one line per series; the axis and its labels below.
+  const [width, height, left, right, top, bottom] = [560, 220, 40, 8, 8 + 14 * lines.length, 20];
   svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
   svg.replaceChildren();
   const finite = lines.flatMap((l) => l.values).filter((v): v is number => v !== null && Number.isFinite(v));
   const count = Math.max(...lines.map((l) => l.values.length));
   if (!finite.length || count < 1) return;
   let [low, high] = [Math.min(...finite), Math.max(...finite)];
-  if (low === high) [low, high] = [low - 1, high + 1];
-  const x = (i: number) => pad + ((width - pad - 8) * i) / Math.max(1, count - 1);
-  const y = (v: number) => height - pad / 2 - ((height - pad) * (v - low)) / (high - low);
+  // A log scale (screen positions only, nothing computed from them) when every value is positive.
+  const scale = options.logScale && low > 0 ? Math.log10 : (v: number) => v;
+  if (low === high) [low, high] = [low / 2, high * 2];
+  if (low === high) [low, high] = [-1, 1];
+  const x = (i: number) => left + ((width - left - right) * i) / Math.max(1, count - 1);
+  const y = (v: number) => height - bottom - ((height - top - bottom) * (scale(v) - scale(low))) / (scale(high) - scale(low));
   svg.append(
-    element('line', { class: 'axis', x1: pad, y1: height - pad / 2, x2: width - 8, y2: height - pad / 2 }),
-    element('text', { class: 'tick', x: pad - 4, y: y(high) + 4, 'text-anchor': 'end' }, format(high)),
-    element('text', { class: 'tick', x: pad - 4, y: y(low), 'text-anchor': 'end' }, format(low)),
+    element('line', { class: 'axis', x1: left, y1: height - bottom, x2: width - right, y2: height - bottom }),
+    element('text', { class: 'tick', x: left - 4, y: y(high) + 4, 'text-anchor': 'end' }, format(high)),
+    element('text', { class: 'tick', x: left - 4, y: y(low), 'text-anchor': 'end' }, format(low)),
   );
+  if (options.xLabel) {
+    svg.append(
+      element('text', { class: 'tick', x: x(0), y: height - 6, 'text-anchor': 'start' }, options.xLabel(0)),
+      element('text', { class: 'tick', x: x(count - 1), y: height - 6, 'text-anchor': 'end' }, options.xLabel(count - 1)),
+    );
+  }
   if (options.marker !== undefined) {
-    svg.append(element('line', { class: 'marker', x1: x(options.marker), y1: pad / 2, x2: x(options.marker), y2: height - pad / 2 }));
-    if (options.markerLabel) svg.append(element('text', { class: 'tick', x: x(options.marker) + 4, y: pad / 2 + 10 }, options.markerLabel));
+    svg.append(element('line', { class: 'marker', x1: x(options.marker), y1: top, x2: x(options.marker), y2: height - bottom }));
+    if (options.markerLabel) svg.append(element('text', { class: 'tick', x: x(options.marker) + 4, y: height - 6 }, options.markerLabel));
   }
   lines.forEach((line, n) => {
     let d = '';
@@ -40,7 +53,7 @@ export function lineChart(svg: SVGSVGElement, lines: readonly Line[], options: {
         pen = 'L';
       }
     });
-    svg.append(element('path', { class: line.className, d }), element('text', { class: `legend ${line.className}`, x: width - 8, y: 14 + 14 * n, 'text-anchor': 'end' }, line.label));
+    svg.append(element('path', { class: line.className, d }), element('text', { class: `legend ${line.className}`, x: width - right, y: 12 + 14 * n, 'text-anchor': 'end' }, line.label));
   });
 }
 
@@ -64,7 +77,8 @@ export function drawHeatmap(canvas: HTMLCanvasElement, map: Heatmap, labels: rea
   context.fillStyle = '#555';
   context.font = '10px system-ui, sans-serif';
   context.textAlign = 'center';
-  const every = Math.ceil(12 / cell); // label every column that has room
+  const widest = Math.max(...labels.map((label) => context.measureText(label).width));
+  const every = Math.ceil((widest + 4) / cell); // label the columns that have room
   labels.forEach((label, t) => {
     if (t % every === 0) context.fillText(label, left + t * cell + cell / 2, canvas.height - 3);
   });
@@ -84,7 +98,8 @@ function sequential(v: number): string {
 }
 
 function format(v: number): string {
-  return Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toPrecision(2);
+  const size = Math.abs(v);
+  return size >= 100 ? v.toFixed(0) : size >= 1 ? v.toFixed(2) : size >= 0.01 || size === 0 ? v.toPrecision(2) : v.toExponential(1);
 }
 
 function element(name: string, attributes: Record<string, string | number>, text?: string): SVGElement {

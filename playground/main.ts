@@ -19,7 +19,6 @@ const status = $('status');
 
 const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
 const send = (message: ToWorker) => worker.postMessage(message);
-let samples = 0;
 
 for (const [name, info] of Object.entries(TASK_INFO)) controls.task.append(new Option(info.title, name));
 const showDefaults = () => {
@@ -68,9 +67,8 @@ worker.addEventListener('message', (event: MessageEvent<FromWorker>) => {
   switch (message.type) {
     case 'ready':
       applySettings(message.settings);
-      samples = message.samples;
       setState('training');
-      say(`${TASK_INFO[message.settings.task].title} — ${cellName(message.settings.cell)}(${message.settings.units}), ${message.parameters} parameters, Adam ${message.settings.learningRate}, ${samples} training samples.`);
+      say(`${message.loaded ? 'Loaded, paused (Resume trains on): ' : ''}${TASK_INFO[message.settings.task].title} — ${cellName(message.settings.cell)}(${message.settings.units}), ${message.parameters} parameters, Adam ${message.settings.learningRate}, ${message.samples} training samples.`);
       return;
     case 'batch':
       $('loss-now').textContent = `epoch ${message.epoch + 1}, batch ${message.batch}/${message.batches}: loss ${message.loss.toFixed(4)}`;
@@ -101,7 +99,7 @@ function show(snapshot: Snapshot): void {
   document.body.dataset.epoch = String(snapshot.epoch);
   const loss = $<SVGSVGElement & HTMLElement>('loss-chart');
   loss.dataset.loss = JSON.stringify(snapshot.loss);
-  lineChart(loss, [{ values: snapshot.loss, className: 'loss', label: 'loss per epoch' }]);
+  lineChart(loss, [{ values: snapshot.loss, className: 'loss', label: 'loss per epoch' }], { xLabel: (i) => `epoch ${i + 1}`, logScale: true });
   const last = snapshot.loss.length - 1;
   const metric = snapshot.metric && last >= 0 ? `, ${snapshot.metric.name} ${snapshot.metric.values[last].toFixed(3)}` : '';
   $('loss-now').textContent = last >= 0 ? `epoch ${snapshot.epoch}: loss ${snapshot.loss[last].toFixed(4)}${metric}` : 'untrained';
@@ -113,10 +111,12 @@ function show(snapshot: Snapshot): void {
     const svg = target.querySelector('svg') ?? target.appendChild(document.createElementNS('http://www.w3.org/2000/svg', 'svg'));
     target.replaceChildren(svg);
     svg.setAttribute('class', 'chart');
+    // The held-out part, after as many training steps for context.
+    const from = Math.max(0, 2 * predictions.trainEnd - predictions.truth.length);
     lineChart(svg, [
-      { values: predictions.truth, className: 'truth', label: 'truth' },
-      { values: predictions.predicted, className: 'predicted', label: 'predicted, one step ahead' },
-    ], { marker: predictions.trainEnd, markerLabel: 'held out →' });
+      { values: predictions.truth.slice(from), className: 'truth', label: 'truth' },
+      { values: predictions.predicted.slice(from), className: 'predicted', label: 'predicted, one step ahead' },
+    ], { marker: predictions.trainEnd - from, markerLabel: 'held out →', xLabel: (i) => `step ${i + from}` });
   } else {
     const table = document.createElement('table');
     table.createTHead().insertRow().append(...predictions.header.map((h) => Object.assign(document.createElement('th'), { textContent: h })));
@@ -218,7 +218,7 @@ let since = performance.now();
 const beat = (now: number) => {
   frames++;
   if (now - since >= 1000) {
-    $('heartbeat').textContent = `page: ${Math.round((frames * 1000) / (now - since))} frames/s while the worker trains${samples ? '' : ' (idle)'}`;
+    $('heartbeat').textContent = `page: ${Math.round((frames * 1000) / (now - since))} frames/s; worker: ${document.body.dataset.state}`;
     [frames, since] = [0, now];
   }
   requestAnimationFrame(beat);

@@ -64,7 +64,7 @@ export type ToWorker =
   | { type: 'load'; model: SavedModel };
 
 export type FromWorker =
-  | { type: 'ready'; settings: Settings; parameters: number; samples: number }
+  | { type: 'ready'; settings: Settings; parameters: number; samples: number; loaded: boolean }
   | { type: 'batch'; epoch: number; batch: number; batches: number; loss: number }
   | { type: 'snapshot'; snapshot: Snapshot }
   | { type: 'paused' }

@@ -72,7 +72,7 @@ async function replaceSession(create: () => Promise<Session>, startPaused: boole
   }
   session = next;
   paused = startPaused;
-  post({ type: 'ready', settings: next.settings, parameters: next.model.countParams(), samples: next.task.train.x.shape[0] });
+  post({ type: 'ready', settings: next.settings, parameters: next.model.countParams(), samples: next.task.train.x.shape[0], loaded: startPaused });
   next.finished = train(next);
 }
 
