@@ -28,8 +28,11 @@ let unpause: (() => void) | undefined;
 
 const post = (message: FromWorker, transfer: Transferable[] = []) => postMessage(message, { transfer });
 
+// One message at a time: a second Train pressed while the first session is being replaced
+// must wait for it, or both would take over from the same old session.
+let handled = Promise.resolve();
 addEventListener('message', (event: MessageEvent<ToWorker>) => {
-  handle(event.data).catch((error: Error) => post({ type: 'error', message: `${error.name}: ${error.message}` }));
+  handled = handled.then(() => handle(event.data)).catch((error: Error) => post({ type: 'error', message: `${error.name}: ${error.message}` }));
 });
 
 async function handle(message: ToWorker): Promise<void> {

@@ -12,6 +12,9 @@ import { ROOT } from '../runtimes/package.js';
 export const PLAYGROUND = join(ROOT, 'playground');
 export const BROWSER_EXAMPLE = join(ROOT, 'examples/browser');
 
+// No notes on how long plugins took: on a loaded machine they say nothing about the pages.
+const QUIET = { checks: { bundlerTimings: false } };
+
 /** The playground built into `outDir`, its datasets bundled (the page fetches nothing from elsewhere). */
 export async function buildPlayground(outDir: string): Promise<void> {
   await build({
@@ -28,13 +31,13 @@ export async function buildPlayground(outDir: string): Promise<void> {
     },
     // ES module workers: seqwasm loads parts of itself (the model-file reader) on first use.
     worker: { format: 'es' },
-    build: { outDir, emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 1024 },
+    build: { outDir, emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 1024, rolldownOptions: QUIET },
   });
 }
 
 /** The browser example built into `outDir` with its own vite.config.js (the model comes from its public/ folder). */
 export async function buildBrowserExample(outDir: string, publicDir: string): Promise<void> {
-  await build({ root: BROWSER_EXAMPLE, publicDir, logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+  await build({ root: BROWSER_EXAMPLE, publicDir, logLevel: 'warn', build: { outDir, emptyOutDir: true, rolldownOptions: QUIET } });
 }
 
 // Scripts, workers and Wasm from this origin only, and no eval; styles from files.

@@ -8,7 +8,8 @@
 //   3. save downloads model.json + weights.bin and keeps a copy in IndexedDB; after a reload
 //      the copy, and in a fresh browser context the downloaded files, load back to the same
 //      predictions, and training resumes from them;
-//   4. every other task, each with another cell, trains two epochs and draws;
+//   4. every other task, each with another cell, trains two epochs and draws; Train pressed
+//      twice at once leaves one training run;
 //   5. the browser example loads a model saved in Node and predicts what Node predicts.
 // A screenshot of the trained page goes to test/artifacts/playground.png.
 //
@@ -178,6 +179,20 @@ try {
       return `${await page.textContent('#prediction-summary')}; ${captions.join(', ')}`;
     });
   }
+  await outcomes.checkAsync('Train pressed twice at once: the second run replaces the first, never runs beside it', async () => {
+    await page.click('#pause'); // the last task's epochs end here
+    await page.waitForSelector('body[data-state=paused]', { timeout: WAIT_MS });
+    await choose(page, 'alphabet', 'lstm');
+    const epochs = page.evaluate(epochsShown, 2500);
+    await page.dblclick('#train');
+    // Each press starts a run at epoch 0; the second ends the first. Two runs at once would
+    // interleave their epochs, and the count would step back within a run.
+    const shown = await epochs;
+    const runs = shown.filter((e) => e === 0).length;
+    const backwards = shown.some((e, i) => i > 0 && e !== 0 && e < shown[i - 1]);
+    if (backwards || runs < 1 || runs > 2 || shown.length < 3) throw new Error(`the page showed epochs ${shown.join(', ')}`);
+    return `epochs ${shown.slice(0, 10).join(', ')} … ${shown.at(-1)}: ${runs} run(s) one after the other`;
+  });
   if (errors.length) outcomes.record('no errors on the page', false, errors.join('\n'));
   else outcomes.record('no errors on the page', true, 'no console error, uncaught exception or error status');
   await context.close();
@@ -270,6 +285,19 @@ function paintedCanvases(page: Page): Promise<number> {
       return false;
     }).length,
   );
+}
+
+/** Runs in the page: every epoch the page shows (body[data-epoch]) for `durationMs`. */
+function epochsShown(durationMs: number): Promise<number[]> {
+  return new Promise((resolve) => {
+    const shown: number[] = [];
+    const observer = new MutationObserver(() => shown.push(Number(document.body.dataset.epoch)));
+    observer.observe(document.body, { attributes: true, attributeFilter: ['data-epoch'] });
+    setTimeout(() => {
+      observer.disconnect();
+      resolve(shown);
+    }, durationMs);
+  });
 }
 
 /** Runs in the page: a 10 ms interval for `durationMs`; how often it fired and its longest gap. */
