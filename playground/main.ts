@@ -133,7 +133,7 @@ function show(snapshot: Snapshot): void {
     target.replaceChildren(table);
   }
 
-  $('probe-note').textContent = `over the sequence ${snapshot.stepLabels.join(' ')}`;
+  $('probe-note').textContent = `over ${snapshot.probeTitle}`;
   const figures = snapshot.heatmaps.map((map) => {
     const figure = document.createElement('figure');
     const canvas = document.createElement('canvas');

@@ -44,7 +44,8 @@ export interface Snapshot {
   loss: number[];
   metric?: { name: string; values: number[] };
   predictions: Predictions;
-  /** The probe sequence's steps, one label per column of the heatmaps. */
+  /** The sequence the heatmaps follow, and its steps: one label per column. */
+  probeTitle: string;
   stepLabels: string[];
   heatmaps: Heatmap[];
 }

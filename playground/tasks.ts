@@ -16,8 +16,8 @@ export interface Task {
   loss: 'categoricalCrossentropy' | 'sparseCategoricalCrossentropy' | 'meanSquaredError';
   metric?: 'accuracy' | 'mae';
   batchSize: number;
-  /** One sequence [1, T, F] whose hidden state and gates the heatmaps show, a label per step. */
-  probe: { x: Tensor; labels: string[] };
+  /** One sequence [1, T, F] whose hidden state and gates the heatmaps show, what it is, a label per step. */
+  probe: { x: Tensor; title: string; labels: string[] };
   predictions(model: Sequential, epoch: number): Predictions;
 }
 
@@ -39,7 +39,7 @@ function alphabetTask(): Task {
     loss: 'categoricalCrossentropy',
     metric: 'accuracy',
     batchSize: 1,
-    probe: { x: data.oneHot([[...vocab.encode('KLMNO')]], vocab.size), labels: [...'KLMNO'] },
+    probe: { x: data.oneHot([[...vocab.encode('KLMNO')]], vocab.size), title: 'the window KLMNO', labels: [...'KLMNO'] },
     predictions(model) {
       const predicted = argMax(model.predict(x)).data;
       const rows = windows.map((window, i) => {
@@ -82,7 +82,7 @@ function namesTask(): Task {
     loss: 'categoricalCrossentropy',
     metric: 'accuracy',
     batchSize: 64,
-    probe: { x: data.oneHot([encode(probeText)], vocab.size), labels: [...probeText] },
+    probe: { x: data.oneHot([encode(probeText)], vocab.size), title: `the name ${probeText.slice(1, -1)}, letter by letter`, labels: [...probeText] },
     predictions(model, epoch) {
       // Eight names drawn together, one letter per predict() call, from a seed per epoch.
       const rng = prng(epoch);
@@ -109,10 +109,10 @@ function namesTask(): Task {
 
 /**
  * A one-step forecast: windows of `steps` over `series` → its next value, the first 80% of
- * windows to train on; the heatmaps follow the window `probeFromEnd` before the last. `show`
+ * windows to train on; the heatmaps follow the window `probe.fromEnd` before the last. `show`
  * turns the predictions for every window into what the page draws.
  */
-function forecastTask(series: Float32Array, steps: number, stepLabel: string, probeFromEnd: number, show: (next: Float32Array, trainCount: number) => Predictions): Task {
+function forecastTask(series: Float32Array, steps: number, stepLabel: string, probe: { fromEnd: number; title: string }, show: (next: Float32Array, trainCount: number) => Predictions): Task {
   const { x, y } = data.timeseriesWindows(series, { sequenceLength: steps, targetOffset: steps });
   const count = x.shape[0];
   const trainCount = Math.floor(count * 0.8);
@@ -123,7 +123,7 @@ function forecastTask(series: Float32Array, steps: number, stepLabel: string, pr
     loss: 'meanSquaredError',
     metric: 'mae',
     batchSize: 32,
-    probe: { x: slice(x, count - 1 - probeFromEnd, count - probeFromEnd), labels: Array.from({ length: steps }, (_, i) => `${stepLabel}−${steps - i}`) },
+    probe: { x: slice(x, count - 1 - probe.fromEnd, count - probe.fromEnd), title: probe.title, labels: Array.from({ length: steps }, (_, i) => `${stepLabel}−${steps - i}`) },
     predictions: (model) => show(model.predict(x).data, trainCount),
   };
 }
@@ -143,7 +143,7 @@ function sineTask(): Task {
   const wave = [0, SIN];
   while (wave.length < 500) wave.push(2 * COS * wave[wave.length - 1] - wave[wave.length - 2]);
   const series = Float32Array.from(wave, (v) => v + (rng.float32() - 0.5) * 0.1);
-  return forecastTask(series, SINE_STEPS, 't', 0, (next, trainCount) => {
+  return forecastTask(series, SINE_STEPS, 't', { fromEnd: 0, title: `the series' last ${SINE_STEPS} steps` }, (next, trainCount) => {
     const predicted = [...Array<null>(SINE_STEPS).fill(null), ...next];
     const held = Array.from({ length: next.length - trainCount }, (_, k) => SINE_STEPS + trainCount + k);
     const errors = held.map((t) => predicted[t]! - series[t]);
@@ -163,7 +163,7 @@ function co2Task(): Task {
   const mean = fitted.reduce((a, b) => a + b, 0) / fitted.length;
   const std = Math.sqrt(fitted.reduce((a, b) => a + (b - mean) * (b - mean), 0) / fitted.length);
   // Window i reads changes i … i+23 and predicts change i+24, i.e. level i+25 from level i+24.
-  return forecastTask(Float32Array.from(changes, (c) => (c - mean) / std), CO2_STEPS, 'm', 11, (next, trainCount) => {
+  return forecastTask(Float32Array.from(changes, (c) => (c - mean) / std), CO2_STEPS, 'm', { fromEnd: 11, title: `${CO2_STEPS} monthly changes up to a year before the data end` }, (next, trainCount) => {
     const first = CO2_STEPS + 1;
     const predicted = [...Array<null>(first).fill(null), ...Array.from(next, (p, i) => levels[first - 1 + i] + p * std + mean)];
     const held = Array.from({ length: next.length - trainCount }, (_, k) => first + trainCount + k);
@@ -207,7 +207,7 @@ function wavesTask(): Task {
     loss: 'sparseCategoricalCrossentropy',
     metric: 'accuracy',
     batchSize: 32,
-    probe: { x: slice(test.x, 0, 1), labels: Array.from({ length: WAVE_STEPS }, (_, t) => String(t)) },
+    probe: { x: slice(test.x, 0, 1), title: `the first held-out wave, a ${WAVE_SHAPES[test.y.data[0]]}`, labels: Array.from({ length: WAVE_STEPS }, (_, t) => String(t)) },
     predictions(model) {
       const probs = model.predict(test.x);
       const predicted = argMax(probs).data;

@@ -165,6 +165,7 @@ function snapshot(s: Session): Snapshot {
     loss: s.loss,
     metric: s.metric,
     predictions: s.task.predictions(s.model, s.loss.length),
+    probeTitle: s.task.probe.title,
     stepLabels: s.task.probe.labels,
     heatmaps: s.probe.heatmaps(s.task.probe.x),
   };
