@@ -13,7 +13,11 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
 }
 const out = mkdtempSync(join(tmpdir(), 'seqwasm-playground-'));
 await buildPlayground(out);
-const server = await serveStatic(out, port);
+const server = await serveStatic(out, port).catch((error: Error) => {
+  rmSync(out, { recursive: true, force: true });
+  console.error(`playground: cannot listen on 127.0.0.1:${port} (${error.message}); pick another port: npm run playground -- --port=N`);
+  process.exit(1);
+});
 console.log(`seqwasm playground: ${origin(server)}/  (built into ${out}; Ctrl-C stops)`);
 process.on('SIGINT', () => {
   server.close();
