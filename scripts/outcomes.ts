@@ -47,3 +47,16 @@ export class Outcomes {
 export function ms(since: number): string {
   return `${((performance.now() - since) / 1000).toFixed(1)} s`;
 }
+
+/** The FILE of a suite's only argument, `--json=FILE` (none: undefined); anything else prints the usage and exits 2. */
+export function jsonFileArg(suite: string, argv: string[]): string | undefined {
+  let file: string | undefined;
+  for (const arg of argv) {
+    if (arg.startsWith('--json=')) file = arg.slice('--json='.length);
+    else {
+      console.error(`test:${suite}: unknown argument ${arg}\nusage: npm run test:${suite} [-- --json=FILE]`);
+      process.exit(2);
+    }
+  }
+  return file;
+}

@@ -22,7 +22,7 @@ import { build as esbuild } from 'esbuild';
 import type { Browser } from 'playwright-core';
 import { build as viteBuild, createServer as viteServer } from 'vite';
 import webpack, { type Configuration, type Stats } from 'webpack';
-import { Outcomes, ms } from '../outcomes.js';
+import { jsonFileArg, Outcomes, ms } from '../outcomes.js';
 import { launchChromium, runPage, serve } from '../runtimes/launch.js';
 import { installPacked, ROOT } from '../runtimes/package.js';
 
@@ -31,7 +31,7 @@ const MAX_LINE = 200;
 /** The literal Vite and webpack follow to emit the .wasm; the entries must keep it whole. */
 const WASM_URL = 'new URL("./seqwasm.wasm",import.meta.url)';
 
-const json = parseJsonArg(process.argv.slice(2));
+const json = jsonFileArg('bundlers', process.argv.slice(2));
 const outcomes = new Outcomes();
 const started = performance.now();
 const dir = mkdtempSync(join(tmpdir(), 'seqwasm-bundlers-'));
@@ -225,16 +225,4 @@ function isSeqwasmEntry(path: string): boolean {
 
 function baseName(path: string): string {
   return path.slice(path.lastIndexOf('/') + 1);
-}
-
-function parseJsonArg(argv: string[]): string | undefined {
-  let file: string | undefined;
-  for (const arg of argv) {
-    if (arg.startsWith('--json=')) file = arg.slice('--json='.length);
-    else {
-      console.error(`test:bundlers: unknown argument ${arg}\nusage: npm run test:bundlers [-- --json=FILE]`);
-      process.exit(2);
-    }
-  }
-  return file;
 }

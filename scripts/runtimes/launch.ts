@@ -162,15 +162,16 @@ export async function runPage(browser: Browser, url: string, timeoutMs = TIMEOUT
   }
 }
 
-const CONTENT_TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm' };
+const CONTENT_TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.json': 'application/json' };
 
-/** Serves the project directory on a loopback port, every response under CSP. */
-export function serve(dir: string): Promise<Server> {
+/** Serves the project directory on a loopback port (any free one unless given), every response under `csp`; a folder's URL serves its index.html. */
+export function serve(dir: string, { csp = CSP, port = 0 }: { csp?: string; port?: number } = {}): Promise<Server> {
   const server = createServer(async (request, response) => {
-    const path = normalize(decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname));
+    let path = normalize(decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname));
+    if (path.endsWith('/')) path += 'index.html';
     try {
       const body = await readFile(join(dir, path));
-      response.writeHead(200, { 'content-type': CONTENT_TYPES[extname(path)] ?? 'application/octet-stream', 'content-security-policy': CSP, 'cache-control': 'no-store' });
+      response.writeHead(200, { 'content-type': CONTENT_TYPES[extname(path)] ?? 'application/octet-stream', 'content-security-policy': csp, 'cache-control': 'no-store' });
       response.end(body);
     } catch {
       response.writeHead(404).end();
@@ -178,7 +179,7 @@ export function serve(dir: string): Promise<Server> {
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve(server));
+    server.listen(port, '127.0.0.1', () => resolve(server));
   });
 }
 
