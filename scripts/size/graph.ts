@@ -104,3 +104,58 @@ export async function viteDownloads(root: string, app: string): Promise<Download
   };
   return downloads(graph, entry.fileName, wasm);
 }
+
+/** A source map's fields that sourceBytes reads. */
+interface SourceMap {
+  readonly sources: readonly string[];
+  readonly mappings: string;
+}
+
+const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+/**
+ * Bytes of a generated file per original source, from its source map: each mapped segment
+ * counts from its column to the next segment's (or the line's end) toward its source; what no
+ * segment covers (esbuild's glue) counts as '(unmapped)'. Columns count UTF-16 units, as
+ * source maps do, which equal bytes in esbuild's ASCII output.
+ */
+export function sourceBytes(code: string, map: SourceMap): Map<string, number> {
+  const bytes = new Map<string, number>();
+  const add = (source: string, n: number) => bytes.set(source, (bytes.get(source) ?? 0) + n);
+  const mappings = map.mappings.split(';');
+  let source = 0;
+  const lines = code.split('\n');
+  lines.forEach((text, i) => {
+    const length = text.length + (i + 1 < lines.length ? 1 : 0); // a newline counts with the line it ends
+    const line = mappings[i] ?? '';
+    const segments = line === '' ? [] : line.split(',').map(decodeVlq);
+    let column = 0;
+    let covered = 0;
+    segments.forEach((segment, s) => {
+      column += segment[0];
+      if (s === 0) covered = column;
+      if (segment.length >= 4) source += segment[1];
+      const end = s + 1 < segments.length ? column + segments[s + 1][0] : length;
+      add(segment.length >= 4 ? map.sources[source] : '(unmapped)', end - column);
+    });
+    add('(unmapped)', segments.length ? covered : length);
+  });
+  return bytes;
+}
+
+/** The numbers of one segment of a source map's mappings (base64 VLQ, sign in the lowest bit). */
+function decodeVlq(segment: string): number[] {
+  const values: number[] = [];
+  let value = 0;
+  let shift = 0;
+  for (const char of segment) {
+    const digit = BASE64.indexOf(char);
+    value += (digit & 31) * 2 ** shift;
+    shift += 5;
+    if (digit & 32) continue;
+    values.push(value & 1 ? -Math.floor(value / 2) : Math.floor(value / 2));
+    value = 0;
+    shift = 0;
+  }
+  return values;
+}
