@@ -230,8 +230,7 @@ export function threadPool(): ThreadPool | undefined {
 /**
  * How seqwasm runs here: the threads computing (1 unless init({ threads }) got its pool),
  * shared memory, SIMD, whether the relaxed-SIMD module runs, and why threads or relaxed SIMD
- * fell back if they did. Throws a
- * {@link NotInitializedError} before init().
+ * fell back if they did. Throws a {@link NotInitializedError} before init().
  *
  * @example
  * ```ts
@@ -412,7 +411,7 @@ async function instantiateRelaxed(input: WasmSource | undefined): Promise<Runtim
   if (source === undefined) return 'this platform entry has no relaxed-SIMD module; pass init({ relaxedSimd: true, relaxedSimdSource })';
   try {
     if (typeof source === 'string' || source instanceof URL) source = await loadModule(platform!, source, input === undefined, 'seqwasm-relaxed.wasm');
-    if (isResponse(source) && !isBytes(source)) source = await source.arrayBuffer();
+    if (!isBytes(source) && isResponse(source)) source = await source.arrayBuffer(); // validate() takes bytes
     if (isBytes(source) && !WebAssembly.validate(source)) {
       return 'WebAssembly.validate refused seqwasm-relaxed.wasm: this engine lacks relaxed SIMD (Node 20 needs --experimental-wasm-relaxed-simd)';
     }
