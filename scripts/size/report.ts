@@ -4,7 +4,8 @@
 //             loads before its first statement runs (statically imported chunks) plus
 //             seqwasm.wasm, which init() loads; then each chunk loaded only by a dynamic
 //             import() (loadModel's model-file reader, fit's progress bar, Node's file
-//             reader), with the chunks it adds;
+//             reader), with the chunks it adds, and the opt-in modules of init({ threads })
+//             and init({ relaxedSimd: true });
 //   vite      `vite build` (defaults) of three pages in a project that installed the tarball:
 //             apps/predict.js (build a model, predict), apps/train.js (compile, fit with the
 //             progress bar, predict, save) and apps/load.js (loadModel, predict); the same
