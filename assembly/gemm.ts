@@ -14,6 +14,9 @@
 // So the same inputs give the same bits on every run and engine, row i of C does not depend
 // on M (the batch-1 paths match the 4x8 path bit for bit), and accumulating continues
 // C's sum: x·W + b, then += h·U gives the bits of one GEMM over [x h]·[W; U] + b.
+// The opt-in relaxed-SIMD build (asconfig target "relaxed", dist/seqwasm-relaxed.wasm) runs
+// the same kernels with each `acc + a·b` as one relaxed_madd (see multiplyAdd): fused with a
+// single rounding where the CPU has FMA, so its bits may differ from machine to machine.
 //
 // Pointers are byte offsets into memory, leading dimensions count floats. Nothing is checked
 // here: the TypeScript wrappers (src/kernels/gemm.ts) or the calling kernel guarantee sizes.
@@ -24,6 +27,16 @@ const PANEL_COLUMNS = 8;
 const TILE_ROWS = 4;
 /** Panels of one N block fit in this many bytes of L2 while the 4×K A tile sits in L1. */
 const L2_BLOCK_BYTES: usize = 256 << 10;
+
+/**
+ * acc + a·b per lane, the step of every kernel's k loop: a mul then an add (the same bits on
+ * every engine), or in the relaxed-SIMD build one relaxed_madd, which the engine may fuse.
+ */
+// @ts-ignore: decorator
+@inline function multiplyAdd(acc: v128, a: v128, b: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, acc);
+  return f32x4.add(acc, f32x4.mul(a, b));
+}
 
 // @ts-ignore: decorator
 @inline function panelBytes(K: i32): usize {
@@ -183,11 +196,11 @@ function rowTimesMatrix(N: i32, K: i32, a: usize, kStep: usize, B: usize, ldbByt
     a += kStep;
     b += ldbBytes;
     const x = v128.load32_splat(a);
-    v0 = f32x4.add(v0, f32x4.mul(x, loadColumns(b, cols)));
+    v0 = multiplyAdd(v0, x, loadColumns(b, cols));
     if (vectors > 1) {
-      v1 = f32x4.add(v1, f32x4.mul(x, v128.load(b, 16)));
-      v2 = f32x4.add(v2, f32x4.mul(x, v128.load(b, 32)));
-      v3 = f32x4.add(v3, f32x4.mul(x, v128.load(b, 48)));
+      v1 = multiplyAdd(v1, x, v128.load(b, 16));
+      v2 = multiplyAdd(v2, x, v128.load(b, 32));
+      v3 = multiplyAdd(v3, x, v128.load(b, 48));
     }
   }
   storeColumns(c, v0, cols);
@@ -315,17 +328,17 @@ function tile4x8Edge(K: i32, a0: usize, a1: usize, a2: usize, a3: usize, kStep: 
     a3 += kStep;
     const b0 = v128.load(w), b1 = v128.load(w, 16);
     let a = v128.load32_splat(a0);
-    c00 = f32x4.add(c00, f32x4.mul(a, b0));
-    c01 = f32x4.add(c01, f32x4.mul(a, b1));
+    c00 = multiplyAdd(c00, a, b0);
+    c01 = multiplyAdd(c01, a, b1);
     a = v128.load32_splat(a1);
-    c10 = f32x4.add(c10, f32x4.mul(a, b0));
-    c11 = f32x4.add(c11, f32x4.mul(a, b1));
+    c10 = multiplyAdd(c10, a, b0);
+    c11 = multiplyAdd(c11, a, b1);
     a = v128.load32_splat(a2);
-    c20 = f32x4.add(c20, f32x4.mul(a, b0));
-    c21 = f32x4.add(c21, f32x4.mul(a, b1));
+    c20 = multiplyAdd(c20, a, b0);
+    c21 = multiplyAdd(c21, a, b1);
     a = v128.load32_splat(a3);
-    c30 = f32x4.add(c30, f32x4.mul(a, b0));
-    c31 = f32x4.add(c31, f32x4.mul(a, b1));
+    c30 = multiplyAdd(c30, a, b0);
+    c31 = multiplyAdd(c31, a, b1);
     w += PANEL_COLUMNS * sizeof<f32>();
   }
   storeColumns(c, c00, cols);
@@ -363,10 +376,10 @@ function tile1x16(K: i32, a: usize, kStep: usize, w0: usize, w1: usize, c: usize
   while (w0 < end) {
     a += kStep;
     const x = v128.load32_splat(a);
-    c0 = f32x4.add(c0, f32x4.mul(x, v128.load(w0)));
-    c1 = f32x4.add(c1, f32x4.mul(x, v128.load(w0, 16)));
-    c2 = f32x4.add(c2, f32x4.mul(x, v128.load(w1)));
-    c3 = f32x4.add(c3, f32x4.mul(x, v128.load(w1, 16)));
+    c0 = multiplyAdd(c0, x, v128.load(w0));
+    c1 = multiplyAdd(c1, x, v128.load(w0, 16));
+    c2 = multiplyAdd(c2, x, v128.load(w1));
+    c3 = multiplyAdd(c3, x, v128.load(w1, 16));
     w0 += PANEL_COLUMNS * sizeof<f32>();
     w1 += PANEL_COLUMNS * sizeof<f32>();
   }

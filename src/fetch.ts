@@ -11,6 +11,7 @@ registerPlatform({
     spawn: (start) => spawnWebWorker(new URL(import.meta.url), start),
     unavailable: webWorkersUnavailable,
   },
+  relaxedSimdSource: () => new URL('./seqwasm-relaxed.wasm', import.meta.url),
 });
 
 // The pool workers of init({ threads }) run this file too.

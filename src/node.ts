@@ -17,6 +17,7 @@ registerPlatform({
     defaultSource: () => new URL('./seqwasm-threads.wasm', import.meta.url),
     spawn: (start) => spawnNodeWorker(new URL(import.meta.url), start),
   },
+  relaxedSimdSource: () => new URL('./seqwasm-relaxed.wasm', import.meta.url),
 });
 
 // The pool workers of init({ threads }) run this file too.

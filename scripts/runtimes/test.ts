@@ -21,7 +21,7 @@ import { prepareProject, ROOT, type Packed, type Project } from './package.js';
 
 const EXPECTED_FILE = join(ROOT, 'test/runtimes/expected-hash.txt');
 /** Files every tarball has besides dist JS and declarations. */
-const ALWAYS = ['package.json', 'README.md', 'LICENSE', 'dist/seqwasm.wasm', 'dist/seqwasm-threads.wasm'];
+const ALWAYS = ['package.json', 'README.md', 'LICENSE', 'dist/seqwasm.wasm', 'dist/seqwasm-threads.wasm', 'dist/seqwasm-relaxed.wasm'];
 /** The `exports` condition whose file each runtime must load (DESIGN.md §5). */
 const CONDITION: Record<RuntimeName, string> = { node: 'node', chromium: 'browser', deno: 'deno', bun: 'bun', workerd: 'workerd' };
 const MANIFEST = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { main: string; types: string; exports: Record<string, unknown> };

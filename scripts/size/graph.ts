@@ -1,8 +1,9 @@
 // What a page downloads, measured on the packed package: the files each entry loads before
 // its first statement runs (the entry, the chunks it imports statically, transitively, and
 // seqwasm.wasm, which init() loads), and each chunk loaded later by a dynamic import() (the
-// model-file reader of loadModel, fit's progress bar, Node's file reader). The same for what a
-// user's Vite production build emits. Sizes raw and gzipped at level 9, file by file.
+// model-file reader of loadModel, fit's progress bar, Node's file reader) or only when init() is
+// asked for it (seqwasm-threads.wasm, seqwasm-relaxed.wasm). The same for what a user's Vite
+// production build emits. Sizes raw and gzipped at level 9, file by file.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -41,11 +42,15 @@ interface Graph {
   size(file: string): SizedFile;
 }
 
+/** The modules init() loads only when asked: init({ threads }) and init({ relaxedSimd: true }). */
+export const OPT_IN_MODULES = ['seqwasm-threads.wasm', 'seqwasm-relaxed.wasm'];
+
 /**
  * Splits the files reachable from `entry` into those loaded before it runs and the lazy chunks.
- * `alwaysLoaded` (the .wasm that init() fetches) counts as initial.
+ * `alwaysLoaded` (the .wasm that init() fetches) counts as initial, `loadedWhenAsked` (the
+ * opt-in modules) as lazy.
  */
-function downloads(graph: Graph, entry: string, alwaysLoaded: readonly string[]): Downloads {
+function downloads(graph: Graph, entry: string, alwaysLoaded: readonly string[], loadedWhenAsked: readonly string[]): Downloads {
   const closure = (start: string, known: ReadonlySet<string>) => {
     const seen = new Set<string>();
     const visit = (file: string) => {
@@ -69,6 +74,7 @@ function downloads(graph: Graph, entry: string, alwaysLoaded: readonly string[])
     lazy.push({ chunk, files: [...files].map((f) => graph.size(f)) });
     for (const file of files) queue.push(...graph.imports(file).dynamic);
   }
+  for (const file of loadedWhenAsked) lazy.push({ chunk: file, files: [graph.size(file)] });
   return { initial: [...initial].map((f) => graph.size(f)), lazy };
 }
 
@@ -80,7 +86,7 @@ export function entryDownloads(packageDir: string, entry: string): Downloads {
     imports: (file) => (file.endsWith('.js') ? importsOf(read(file).toString('utf8')) : { static: [], dynamic: [] }),
     size: (file) => sized(file, read(file)),
   };
-  return downloads(graph, entry, ['seqwasm.wasm']);
+  return downloads(graph, entry, ['seqwasm.wasm'], OPT_IN_MODULES);
 }
 
 /**
@@ -91,7 +97,8 @@ export async function viteDownloads(root: string, app: string): Promise<Download
   const result = (await viteBuild({ root, configFile: false, logLevel: 'silent', build: { write: false, rollupOptions: { input: join(root, app) } } })) as Rolldown.RolldownOutput;
   const outputs = new Map(result.output.map((o) => [o.fileName, o]));
   const entry = result.output.find((o) => o.type === 'chunk' && o.isEntry)!;
-  const wasm = result.output.filter((o) => o.fileName.endsWith('.wasm')).map((o) => o.fileName);
+  const wasm = result.output.filter((o) => o.type === 'asset' && o.fileName.endsWith('.wasm'));
+  const optIn = (o: (typeof wasm)[number]) => o.type === 'asset' && o.names.some((name) => OPT_IN_MODULES.includes(name));
   const graph: Graph = {
     imports(file) {
       const o = outputs.get(file);
@@ -102,5 +109,60 @@ export async function viteDownloads(root: string, app: string): Promise<Download
       return sized(file, o.type === 'chunk' ? o.code : o.source);
     },
   };
-  return downloads(graph, entry.fileName, wasm);
+  return downloads(graph, entry.fileName, wasm.filter((o) => !optIn(o)).map((o) => o.fileName), wasm.filter(optIn).map((o) => o.fileName));
+}
+
+/** A source map's fields that sourceBytes reads. */
+interface SourceMap {
+  readonly sources: readonly string[];
+  readonly mappings: string;
+}
+
+const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+/**
+ * Bytes of a generated file per original source, from its source map: each mapped segment
+ * counts from its column to the next segment's (or the line's end) toward its source; what no
+ * segment covers (esbuild's glue) counts as '(unmapped)'. Columns count UTF-16 units, as
+ * source maps do, which equal bytes in esbuild's ASCII output.
+ */
+export function sourceBytes(code: string, map: SourceMap): Map<string, number> {
+  const bytes = new Map<string, number>();
+  const add = (source: string, n: number) => bytes.set(source, (bytes.get(source) ?? 0) + n);
+  const mappings = map.mappings.split(';');
+  let source = 0;
+  const lines = code.split('\n');
+  lines.forEach((text, i) => {
+    const length = text.length + (i + 1 < lines.length ? 1 : 0); // a newline counts with the line it ends
+    const line = mappings[i] ?? '';
+    const segments = line === '' ? [] : line.split(',').map(decodeVlq);
+    let column = 0;
+    let covered = 0;
+    segments.forEach((segment, s) => {
+      column += segment[0];
+      if (s === 0) covered = column;
+      if (segment.length >= 4) source += segment[1];
+      const end = s + 1 < segments.length ? column + segments[s + 1][0] : length;
+      add(segment.length >= 4 ? map.sources[source] : '(unmapped)', end - column);
+    });
+    add('(unmapped)', segments.length ? covered : length);
+  });
+  return bytes;
+}
+
+/** The numbers of one segment of a source map's mappings (base64 VLQ, sign in the lowest bit). */
+function decodeVlq(segment: string): number[] {
+  const values: number[] = [];
+  let value = 0;
+  let shift = 0;
+  for (const char of segment) {
+    const digit = BASE64.indexOf(char);
+    value += (digit & 31) * 2 ** shift;
+    shift += 5;
+    if (digit & 32) continue;
+    values.push(value & 1 ? -Math.floor(value / 2) : Math.floor(value / 2));
+    value = 0;
+    shift = 0;
+  }
+  return values;
 }

@@ -4,16 +4,19 @@
 //             loads before its first statement runs (statically imported chunks) plus
 //             seqwasm.wasm, which init() loads; then each chunk loaded only by a dynamic
 //             import() (loadModel's model-file reader, fit's progress bar, Node's file
-//             reader), with the chunks it adds;
+//             reader), with the chunks it adds, and the opt-in modules of init({ threads })
+//             and init({ relaxedSimd: true });
 //   vite      `vite build` (defaults) of three pages in a project that installed the tarball:
 //             apps/predict.js (build a model, predict), apps/train.js (compile, fit with the
 //             progress bar, predict, save) and apps/load.js (loadModel, predict); the same
 //             split into what loads first and what loads later.
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+// With --sources: what the fetch entry's JS before it runs is made of, by source folder and
+// file (from the source maps), raw and gzipped (each file's gzip ratio applied to its share).
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { installPacked, ROOT } from '../runtimes/package.js';
-import { entryDownloads, total, viteDownloads, type Downloads, type SizedFile } from './graph.js';
+import { entryDownloads, sourceBytes, total, viteDownloads, type Downloads, type SizedFile } from './graph.js';
 
 const ENTRIES = ['seqwasm.fetch.js', 'seqwasm.node.js', 'seqwasm.workerd.js'];
 const APPS = ['predict.js', 'train.js', 'load.js'];
@@ -29,6 +32,7 @@ try {
   for (const app of APPS) report[`vite apps/${app}`] = await viteDownloads(apps, app);
   if (process.argv.includes('--json')) console.log(JSON.stringify({ tarball: packed.size, report }, null, 2));
   else print(packed.size, report);
+  if (process.argv.includes('--sources')) printSources(join(packageDir, 'dist'), report['entry seqwasm.fetch.js'].initial);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
@@ -49,5 +53,32 @@ function print(tarball: number, report: Record<string, Downloads>): void {
     row(`  JS, ${js.length} files`, js);
     for (const { chunk, files } of lazy) row(`  later: ${chunk}${files.length > 1 ? ` + ${files.length - 1} chunks` : ''}`, files);
     console.log();
+  }
+}
+
+/** The initial JS files' bytes per source file and folder (src/<folder>), raw and estimated gzipped. */
+function printSources(dist: string, initial: readonly SizedFile[]): void {
+  const raw = new Map<string, number>();
+  const gzip = new Map<string, number>();
+  for (const file of initial.filter((f) => f.file.endsWith('.js'))) {
+    const code = readFileSync(join(dist, file.file), 'utf8');
+    for (const [source, bytes] of sourceBytes(code, JSON.parse(readFileSync(join(dist, `${file.file}.map`), 'utf8')))) {
+      const name = source.replace(/^(\.\.\/)+/, '');
+      raw.set(name, (raw.get(name) ?? 0) + bytes);
+      gzip.set(name, (gzip.get(name) ?? 0) + (bytes * file.gzip) / file.raw);
+    }
+  }
+  const folderOf = (name: string) => name.split('/').slice(0, 2).join('/');
+  const folders = new Map<string, { raw: number; gzip: number }>();
+  for (const [name, bytes] of raw) {
+    const folder = folders.get(folderOf(name)) ?? { raw: 0, gzip: 0 };
+    folders.set(folderOf(name), { raw: folder.raw + bytes, gzip: folder.gzip + gzip.get(name)! });
+  }
+  const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`.padStart(9);
+  console.log('entry seqwasm.fetch.js, JS before it runs, by source (gzipped: estimated from each file\'s ratio):');
+  for (const [folder, size] of [...folders].sort((a, b) => b[1].raw - a[1].raw)) {
+    console.log(`  ${folder.padEnd(56)}${kb(size.raw)} raw ${kb(size.gzip)} gzipped`);
+    const files = [...raw].filter(([name]) => folderOf(name) === folder && name !== folder).sort((a, b) => b[1] - a[1]);
+    for (const [name, bytes] of files) console.log(`    ${name.padEnd(54)}${kb(bytes)} raw ${kb(gzip.get(name)!)} gzipped`);
   }
 }

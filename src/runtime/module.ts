@@ -29,6 +29,8 @@ export interface Platform {
     /** Why this runtime cannot run the platform's workers, or undefined when it can. */
     unavailable?(): string | undefined;
   };
+  /** Where the relaxed-SIMD module (seqwasm-relaxed.wasm) comes from by default; absent: only from init({ relaxedSimdSource }). */
+  relaxedSimdSource?(): WasmSource | Promise<WasmSource>;
 }
 
 /** init()'s options form; init(source) is init({ source }). */
@@ -46,6 +48,19 @@ export interface InitOptions {
   threads?: number;
   /** The threaded module (seqwasm-threads.wasm); omitted: beside the JS. */
   threadsSource?: WasmSource;
+  /**
+   * Opt in to the relaxed-SIMD module (seqwasm-relaxed.wasm, default false): its GEMM
+   * micro-kernels compute each `acc + a·b` as one `relaxed_madd`, which the engine may fuse
+   * into a single-rounding FMA, so results are **not bit-identical across machines** (nor to
+   * the default module) and are outside the conformance hash. It is used only where
+   * `WebAssembly.validate` accepts the module (Chromium ≥ 114, Node 22; Node 20 only with
+   * `--experimental-wasm-relaxed-simd`); elsewhere, or when the file cannot be read, seqwasm
+   * runs the default module, silently, and runtimeInfo() says why. With threads > 1 the
+   * threaded module (plain SIMD) wins: relaxed SIMD applies only when one thread computes.
+   */
+  relaxedSimd?: boolean;
+  /** The relaxed-SIMD module, as init(source) takes it; omitted: seqwasm-relaxed.wasm beside the JS (workerd: none). */
+  relaxedSimdSource?: WasmSource;
 }
 
 /** How seqwasm runs here, after init(). */
@@ -62,6 +77,10 @@ export interface RuntimeInfo {
   readonly threadsFallback?: string;
   /** Kernel calls split across the threads so far (only large GEMMs are: see kernels.gemm). */
   readonly threadedCalls: number;
+  /** Whether the relaxed-SIMD module runs (init({ relaxedSimd: true }) and the engine accepted it): results may differ by machine. */
+  readonly relaxedSimd: boolean;
+  /** Why the default module runs although init({ relaxedSimd: true }) asked for the relaxed one. */
+  readonly relaxedSimdFallback?: string;
 }
 
 /** Most threads init({ threads }) accepts. */
@@ -138,6 +157,8 @@ let requestedThreads = 1;
 let threadsFallback: string | undefined;
 /** Split calls of pools already stopped (stopThreads, reset). */
 let threadedCalls = 0;
+let relaxedSimdRunning = false;
+let relaxedSimdFallback: string | undefined;
 
 /** @internal called once by each entry file. */
 export function registerPlatform(p: Platform): void {
@@ -152,6 +173,8 @@ export function registerPlatform(p: Platform): void {
  * (after a failure, a later call tries again). Rejects with a {@link SeqwasmInitError}.
  * `init({ threads: n })` computes large GEMMs on n threads where the runtime allows (see
  * {@link InitOptions} and {@link runtimeInfo}); elsewhere it falls back to one thread, silently.
+ * `init({ relaxedSimd: true })` opts in to faster GEMMs whose bits may differ by machine, where
+ * the engine supports relaxed SIMD; elsewhere it runs the default module, silently.
  *
  * @param input Where the module comes from (default: beside seqwasm's JS).
  * @example
@@ -206,13 +229,13 @@ export function threadPool(): ThreadPool | undefined {
 
 /**
  * How seqwasm runs here: the threads computing (1 unless init({ threads }) got its pool),
- * shared memory, SIMD, and why threads fell back if they did. Throws a
- * {@link NotInitializedError} before init().
+ * shared memory, SIMD, whether the relaxed-SIMD module runs, and why threads or relaxed SIMD
+ * fell back if they did. Throws a {@link NotInitializedError} before init().
  *
  * @example
  * ```ts
  * await init({ threads: 2 });
- * runtimeInfo();   // { threads: 2, threadsRequested: 2, sharedMemory: true, simd: true, threadedCalls: 0 } in Node
+ * runtimeInfo();   // { threads: 2, threadsRequested: 2, sharedMemory: true, simd: true, threadedCalls: 0, relaxedSimd: false } in Node
  * ```
  */
 export function runtimeInfo(): RuntimeInfo {
@@ -225,6 +248,8 @@ export function runtimeInfo(): RuntimeInfo {
     simd: true,
     ...(threads < requestedThreads && { threadsFallback: threadsFallback ?? 'the workers were stopped by stopThreads()' }),
     threadedCalls: threadedCalls + (current.threads?.pool?.runs ?? 0),
+    relaxedSimd: relaxedSimdRunning,
+    ...(relaxedSimdFallback !== undefined && { relaxedSimdFallback }),
   };
 }
 
@@ -351,6 +376,8 @@ async function start(options: InitOptions): Promise<Runtime> {
   requestedThreads = options.threads ?? 1;
   threadsFallback = undefined;
   threadedCalls = 0;
+  relaxedSimdRunning = false;
+  relaxedSimdFallback = undefined;
   if (requestedThreads > 1) {
     threadsFallback = threadsUnavailable();
     const memory = threadsFallback === undefined ? sharedMemory() : undefined;
@@ -359,13 +386,41 @@ async function start(options: InitOptions): Promise<Runtime> {
     }
     if (memory) {
       try {
-        return await instantiateThreaded(options, requestedThreads, memory);
+        const threaded = await instantiateThreaded(options, requestedThreads, memory);
+        if (options.relaxedSimd) relaxedSimdFallback = 'the threaded module of init({ threads }) runs plain SIMD; relaxed SIMD applies only on one thread';
+        return threaded;
       } catch (error) {
         threadsFallback = `the threads could not start: ${(error as Error).message}`;
       }
     }
   }
+  if (options.relaxedSimd) {
+    const relaxed = await instantiateRelaxed(options.relaxedSimdSource);
+    if (typeof relaxed === 'string') relaxedSimdFallback = relaxed;
+    else {
+      relaxedSimdRunning = true;
+      return relaxed;
+    }
+  }
   return instantiate(options.source);
+}
+
+/** The relaxed-SIMD module's runtime, or why it cannot run here (then init() takes the default module). */
+async function instantiateRelaxed(input: WasmSource | undefined): Promise<Runtime | string> {
+  let source = input ?? (await platform?.relaxedSimdSource?.());
+  if (source === undefined) return 'this platform entry has no relaxed-SIMD module; pass init({ relaxedSimd: true, relaxedSimdSource })';
+  try {
+    if (typeof source === 'string' || source instanceof URL) source = await loadModule(platform!, source, input === undefined, 'seqwasm-relaxed.wasm');
+    if (!isBytes(source) && isResponse(source)) source = await source.arrayBuffer(); // validate() takes bytes
+    if (isBytes(source) && !WebAssembly.validate(source)) {
+      return 'WebAssembly.validate refused seqwasm-relaxed.wasm: this engine lacks relaxed SIMD (Node 20 needs --experimental-wasm-relaxed-simd)';
+    }
+    const { module, instance } = await instantiateSource(source);
+    const exports = checkedExports(instance);
+    return { module, exports, arena: new Arena(exports.memory, exports.heapBase()) };
+  } catch (error) {
+    return `the relaxed-SIMD module could not load: ${(error as Error).message}`;
+  }
 }
 
 /** Why this platform cannot run worker threads, or undefined when it can. */
@@ -395,6 +450,8 @@ function alignUp(value: number, alignment: number): number {
   return Math.ceil(value / alignment) * alignment;
 }
 
+const OPTION_NAMES = ['source', 'threads', 'threadsSource', 'relaxedSimd', 'relaxedSimdSource'];
+
 /**
  * init()'s argument as options: an object with keys is the options form, anything else a source
  * (an empty object is refused, as before: it names neither a source nor an option).
@@ -404,9 +461,10 @@ function initOptions(input: WasmSource | InitOptions | undefined): InitOptions {
     return { source: input as WasmSource | undefined };
   }
   for (const key of Object.keys(input)) {
-    if (key !== 'source' && key !== 'threads' && key !== 'threadsSource') throw new TypeError(`init(options): unknown option '${key}'; expected source, threads or threadsSource`);
+    if (!OPTION_NAMES.includes(key)) throw new TypeError(`init(options): unknown option '${key}'; expected ${OPTION_NAMES.slice(0, -1).join(', ')} or ${OPTION_NAMES.at(-1)}`);
   }
-  const { threads } = input as InitOptions;
+  const { threads, relaxedSimd } = input as InitOptions;
+  if (relaxedSimd !== undefined && typeof relaxedSimd !== 'boolean') throw new TypeError(`init(options): relaxedSimd: expected true or false, got ${describeInput(relaxedSimd)}`);
   if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1 && threads <= MAX_THREADS)) {
     throw new RangeError(`init(options): threads: expected an integer from 1 to ${MAX_THREADS}, got ${String(threads)}`);
   }

@@ -74,6 +74,6 @@ describe('init({ threads })', () => {
   });
 
   it('reports one thread and no shared memory for a plain init()', () => {
-    expect(runtimeInfo()).toEqual({ threads: 1, threadsRequested: 1, sharedMemory: false, simd: true, threadedCalls: 0 });
+    expect(runtimeInfo()).toEqual({ threads: 1, threadsRequested: 1, sharedMemory: false, simd: true, threadedCalls: 0, relaxedSimd: false });
   });
 });
