@@ -44,8 +44,12 @@ export async function main(): Promise<LessonResult> {
   model.summary();
   const [rnnParams, denseParams] = model.layers.map((layer) => layer.countParams());
 
-  // getWeights() in Keras order: W [3, 2], U [2, 2], b [2], then V [2, 3], c [3].
-  const [W, U, b, V, c] = model.getWeights();
+  // getWeights() in Keras order: W [3, 2], U [2, 2], b [2], then V [2, 3], c [3]. The biases
+  // start at zero; give them values (setWeights) so that they take part in the check.
+  const [W, U, , V] = model.getWeights();
+  const b: Tensor = { shape: [UNITS], data: Float32Array.of(0.1, -0.2) };
+  const c: Tensor = { shape: [OUTPUTS], data: Float32Array.of(0.3, 0, -0.1) };
+  model.setWeights([W, U, b, V, c]);
   console.log(`W = ${W.data.join(', ')}   U = ${U.data.join(', ')}   b = ${b.data.join(', ')}`);
 
   // The RNN layer alone, with the same weights: its output is the last h_t.
