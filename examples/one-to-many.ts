@@ -68,7 +68,7 @@ export async function main({ quick = false, verbose = false }: LessonOptions = {
   const genderRight = oneGender.filter(({ name, gender }) => lists[gender].has(name)).length / oneGender.length;
   const novel = names.filter((name) => !lists[0].has(name) && !lists[1].has(name)).length / names.length;
   console.log(`trained ${settings.epochs} epochs in ${seconds.toFixed(1)} s`);
-  GENDERS.forEach((gender, g) => console.log(`  ${gender.padEnd(6)} ${names.filter((_, i) => asked[i].gender === g && i % 9 === 0).map((n) => n[0]?.toUpperCase() + n.slice(1)).join(', ')}`));
+  GENDERS.forEach((gender, g) => console.log(`  ${gender.padEnd(6)} ${names.filter((_, i) => asked[i].gender === g && i % 9 === 0).map((n) => n.charAt(0).toUpperCase() + n.slice(1)).join(', ')}`));
   console.log(`${oneGender.length} of ${names.length} are names of one gender only, ${percent(genderRight)} of them the requested one; ${percent(novel)} are in neither list`);
 
   const checks = quick

@@ -13,7 +13,7 @@
 //      Node's predict() gives.
 // Targets: all 21 next letters right (full: 50 epochs; quick: 20 epochs, ≥ 50%), all 21
 // answers equal to Node's bit for bit, and the bad request refused with HTTP 400.
-import { copyFileSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,7 +21,7 @@ import { build } from 'esbuild';
 import { data, init, layers, optimizers, sequential } from '../../dist/node.js';
 import { processCommand, runProcess } from '../../scripts/runtimes/launch.js';
 import { ROOT, wasmPath, workerdConfig } from '../../scripts/runtimes/package.js';
-import { checkTarget, percent, runWhenStarted, type LessonOptions, type LessonResult } from '../lesson.js';
+import { checkTarget, runWhenStarted, type LessonOptions, type LessonResult } from '../lesson.js';
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
 const WINDOW = 5;
