@@ -11,7 +11,7 @@
 // Targets: word accuracy ≥ 50% (full); quick mode (a short run): phoneme error rate ≤ 70%
 // (an untrained decoder is near 100%).
 import { createRequire } from 'node:module';
-import { data, encoderDecoder, init, layers, optimizers, prng, sequential, type Tensor } from '../dist/node.js';
+import { data, encoderDecoder, init, layers, optimizers, prng, schedules, sequential, type Tensor } from '../dist/node.js';
 import { decode } from './decoding.js';
 import { checkTarget, percent, runWhenStarted, type LessonOptions, type LessonResult } from './lesson.js';
 
@@ -67,9 +67,14 @@ export async function main({ quick = false, verbose = false }: LessonOptions = {
     layers: [layers.lstm({ units: settings.units, returnSequences: true, inputShape: [null, phonemes.size] }), layers.dense({ units: phonemes.size, activation: 'softmax' })],
   });
   const model = encoderDecoder({ encoder, decoder, seed: 3 });
-  model.compile({ optimizer: optimizers.adam({ learningRate: 0.01 }), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+  // Full mode: Adam's step falls tenfold over the run (0.01 → 0.001), large steps to learn and
+  // small ones to settle. The few quick epochs need the large steps throughout.
+  const batchSize = 32;
+  const decaySteps = settings.epochs * Math.ceil(train.length / batchSize);
+  const learningRate = quick ? 0.01 : schedules.exponentialDecay({ initialLearningRate: 0.01, decaySteps, decayRate: 0.1 });
+  model.compile({ optimizer: optimizers.adam({ learningRate }), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
   const started = performance.now();
-  await model.fit([spell(train), decoderInput], decoderTarget, { epochs: settings.epochs, batchSize: 32, verbose: verbose ? 1 : 0 });
+  await model.fit([spell(train), decoderInput], decoderTarget, { epochs: settings.epochs, batchSize, verbose: verbose ? 1 : 0 });
   const seconds = (performance.now() - started) / 1000;
 
   const guesses = decode(decoder, model.encode(spell(test)), { vocab: phonemes, start: START, end: END, maxSteps: targetSteps });
