@@ -5,6 +5,7 @@
 // (the decoder reads the target shifted by one step), then decoded greedily one character
 // at a time with decoder.step().
 import { data, encoderDecoder, init, layers, optimizers, prng, sequential, type Tensor } from '../dist/node.js';
+import { decode } from './decoding.js';
 
 await init();
 
@@ -56,22 +57,7 @@ await model.fit([head(encoderInput, trainCount), head(decoderInput, trainCount)]
 /** Greedy decoding: the encoder's states start the decoder, which then reads back its own previous character. */
 function translate(texts: readonly string[]): string[] {
   const states = model.encode(encodeAll(texts, sourceVocab, sourceSteps, ' '));
-  decoder.resetStates();
-  let previous = texts.map(() => targetVocab.indexOf(START));
-  const out = texts.map(() => '');
-  const done = texts.map(() => false);
-  for (let t = 0; t < targetSteps && done.includes(false); t++) {
-    const probs = decoder.step(data.oneHot(previous, targetVocab.size), t === 0 ? { initialState: states } : {});
-    previous = previous.map((_, i) => {
-      const row = probs.data.subarray(i * targetVocab.size, (i + 1) * targetVocab.size);
-      const best = row.indexOf(Math.max(...row));
-      const char = targetVocab.tokenAt(best);
-      if (char === END) done[i] = true;
-      else if (!done[i]) out[i] += char;
-      return best;
-    });
-  }
-  return out;
+  return decode(decoder, states, { vocab: targetVocab, start: START, end: END, maxSteps: targetSteps }).map((chars) => chars.join(''));
 }
 
 const held = numbers.slice(trainCount);
