@@ -8,6 +8,7 @@ export * from './recurrent';
 export * from './losses';
 export * from './optimizers';
 export * from './linalg';
+export * from './merge';
 
 /** Bumped whenever an exported signature changes, so a stale .wasm is refused by the host. */
 export function abiVersion(): i32 {
