@@ -26,7 +26,7 @@ import { Prng } from '../util/prng.js';
 import type { SavedModel } from '../io/artifacts.js';
 import { writeArtifacts } from '../io/save.js';
 import { describe, ModelConfigError, ModelInputError, ModelStateError } from './errors.js';
-import { asModelError, Model, trainingConfig } from './model.js';
+import { asModelError, Model, summaryTable, trainingConfig } from './model.js';
 import { assertNotFitting, finiteTensorOf, unchecked } from '../training/training.js';
 import type { BatchPlan } from './network.js';
 import { StackPlanCache, type StackPlan } from './stack.js';
@@ -80,7 +80,8 @@ export interface SaveOptions {
 const STEP_OPTIONS = { initialState: unchecked };
 /** Omitted: the default depends on the model (compiled and trained). */
 const optionalFlag: Option<boolean | undefined> = { parse: (value) => (value === undefined ? undefined : flag(false).parse(value)) };
-const SAVE_OPTIONS = { includeOptimizer: optionalFlag };
+/** save()'s options (Sequential and Functional). */
+export const SAVE_OPTIONS = { includeOptimizer: optionalFlag };
 
 /**
  * A stack of layers, each feeding the next, with TF.js Layers' model API and Keras 3
@@ -99,7 +100,7 @@ const SAVE_OPTIONS = { includeOptimizer: optionalFlag };
  * const probs = model.predict(x);                 // { shape: [21, 26], data: Float32Array }
  * ```
  */
-export class Sequential extends Model {
+export class Sequential extends Model<Tensor> {
   private readonly stack: Layer[] = [];
   private readonly plans = new StackPlanCache();
   /** step(): each recurrent layer's carried states, by layer index, for batches of stepBatch. */
@@ -151,6 +152,25 @@ export class Sequential extends Model {
     this.stack.push(layer);
     // As in Keras, a model whose first layer declares its input shape is built at once.
     if (this.stack.length === 1 && layer.batchInputShape) this.ensureBuilt([layer.batchInputShape]);
+  }
+
+  /**
+   * Removes the last layer (Keras's pop()): its weights stay with it (dispose() it when it is
+   * no longer needed); the model's plans are rebuilt on the next call.
+   *
+   * @example
+   * ```ts
+   * const head = model.pop();              // drop the classifier, keep the features
+   * model.add(layers.dense({ units: 3, activation: 'softmax' }));
+   * ```
+   */
+  pop(): Layer {
+    this.assertLive();
+    assertNotFitting(this.name, this.stack, 'pop');
+    const layer = this.stack.pop();
+    if (!layer) throw new ModelStateError(this.name, 'pop', 'pop() needs a model with layers; this one has none');
+    this.release();
+    return layer;
   }
 
   /** Whether every layer has its weights (the input shape is known). */
@@ -215,9 +235,19 @@ export class Sequential extends Model {
     return [shape ?? []];
   }
 
+  /** @internal Network: as Keras names a Sequential's input. */
+  inputNames(): readonly string[] {
+    return [`${this.stack[0]?.name ?? this.name}_input`];
+  }
+
   /** @internal Network */
-  outputShape(shapes: readonly Shape[]): Shape {
-    return this.outputShapeOf(shapes[0]);
+  outputNames(): readonly string[] {
+    return [this.stack[this.stack.length - 1]?.name ?? this.name];
+  }
+
+  /** @internal Network */
+  outputShapes(shapes: readonly Shape[]): Shape[] {
+    return [this.outputShapeOf(shapes[0])];
   }
 
   private outputShapeOf(shape: Shape): Shape {
@@ -231,8 +261,8 @@ export class Sequential extends Model {
   }
 
   /** @internal Network */
-  finalActivation(): string | undefined {
-    return denseActivation(this.stack[this.stack.length - 1]);
+  finalActivations(): (string | undefined)[] {
+    return [denseActivation(this.stack[this.stack.length - 1])];
   }
 
   // ---- streaming -----------------------------------------------------------------------
@@ -368,7 +398,7 @@ export class Sequential extends Model {
       name: this.name,
       layers: this.stack,
       seed: this.seed,
-      trainingConfig: compiled && trainingConfig(compiled),
+      trainingConfig: compiled && trainingConfig(compiled, this.outputNames()),
       optimizerState: includeOptimizer && compiled!.optimizer.iterations > 0 ? compiled!.optimizer.getState() : undefined,
     });
   }
@@ -396,49 +426,31 @@ export function sequential(layersOrOptions?: readonly Layer[] | SequentialOption
 
 // ---- helpers -------------------------------------------------------------------------------
 
-/** A StackPlan as the training loop's BatchPlan (one input). */
+/** A StackPlan as the training loop's BatchPlan (one input, one output). */
 function stackBatchPlan(plan: StackPlan): BatchPlan {
   return {
     inputs: [plan.input],
-    get output() {
-      return plan.output;
-    },
-    outputShape: plan.outputShape,
-    get outputMask() {
-      return plan.outputMask;
+    get outputs() {
+      return [{ region: plan.output, shape: plan.outputShape, mask: plan.outputMask }];
     },
     forward: (rng) => plan.forward({ rng }),
-    backward: (dOutput, preActivation) => plan.backward(dOutput, { preActivation }),
+    backward: (dOutputs, preActivation) => plan.backward(dOutputs[0], { preActivation: preActivation[0] }),
     buffer: (name, floats) => plan.buffer(name, floats),
-    get finalStates() {
-      return plan.plans[plan.plans.length - 1].states;
-    },
   };
 }
 
 /** The activation of a final Dense layer (also inside TimeDistributed), which a loss may fuse with. */
-function denseActivation(layer: Layer | undefined): string | undefined {
+export function denseActivation(layer: Layer | undefined): string | undefined {
   const inner = layer instanceof TimeDistributed ? layer.layer : layer;
   return inner instanceof Dense ? inner.settings.activation : undefined;
 }
 
 /** Keras's summary table. */
 function summaryLines(name: string, stack: readonly Layer[]): string[] {
-  const widths = [33, 26, 12];
-  const row = (cells: string[]) => cells.map((c, i) => (i === 2 ? c.padStart(widths[i] - 2).padEnd(widths[i]) : ` ${c}`.padEnd(widths[i]))).join('');
-  const rule = (ch: string) => ch.repeat(widths.reduce((a, b) => a + b, 0));
-  const lines = [`Model: "${name}"`, rule('_'), row(['Layer (type)', 'Output Shape', 'Param #']), rule('=')];
   let shape = stack[0].builtInputShape!;
-  let total = 0;
-  let trainable = 0;
-  stack.forEach((layer, i) => {
+  const rows = stack.map((layer) => {
     shape = layer.computeOutputShape(shape);
-    const count = layer.countParams();
-    total += count;
-    if (layer.trainable) trainable += count;
-    lines.push(row([`${layer.name} (${layer.className})`, `(${shape.map((d) => (d === null ? 'None' : String(d))).join(', ')})`, count.toLocaleString('en-US')]));
-    lines.push(i === stack.length - 1 ? rule('=') : '');
+    return { layer, cells: [`${layer.name} (${layer.className})`, `(${shape.map((d) => (d === null ? 'None' : String(d))).join(', ')})`, undefined] };
   });
-  lines.push(`Total params: ${total.toLocaleString('en-US')}`, `Trainable params: ${trainable.toLocaleString('en-US')}`, `Non-trainable params: ${(total - trainable).toLocaleString('en-US')}`, rule('_'));
-  return lines;
+  return summaryTable(name, ['Layer (type)', 'Output Shape', 'Param #'], [33, 26, 12], rows);
 }

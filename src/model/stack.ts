@@ -102,21 +102,20 @@ export class StackPlan {
   }
 }
 
-/** Plans by input shape, the most recent few kept (training and inference, a last short batch). */
-export class StackPlanCache {
-  private readonly entries = new Map<string, StackPlan>();
+/** Plans by key (training or not, input shapes), the most recent few kept (training and inference, a last short batch). */
+export class PlanCache<P extends { dispose(): void }> {
+  private readonly entries = new Map<string, P>();
 
   constructor(private readonly limit = 4) {}
 
-  get(layers: readonly Layer[], inputShape: readonly number[], training: boolean): StackPlan {
-    const key = `${training ? 't' : 'i'}${inputShape.join('x')}`;
+  get(key: string, create: () => P): P {
     let plan = this.entries.get(key);
     if (plan) {
       this.entries.delete(key); // re-inserted below: Map order is least recently used first
     } else {
-      plan = new StackPlan(layers, inputShape, training);
+      plan = create();
       if (this.entries.size >= this.limit) {
-        const [oldestKey, oldest] = this.entries.entries().next().value as [string, StackPlan];
+        const [oldestKey, oldest] = this.entries.entries().next().value as [string, P];
         oldest.dispose();
         this.entries.delete(oldestKey);
       }
@@ -128,5 +127,18 @@ export class StackPlanCache {
   clear(): void {
     for (const plan of this.entries.values()) plan.dispose();
     this.entries.clear();
+  }
+}
+
+/** A stack's plans by input shape. */
+export class StackPlanCache {
+  private readonly cache = new PlanCache<StackPlan>();
+
+  get(layers: readonly Layer[], inputShape: readonly number[], training: boolean): StackPlan {
+    return this.cache.get(`${training ? 't' : 'i'}${inputShape.join('x')}`, () => new StackPlan(layers, inputShape, training));
+  }
+
+  clear(): void {
+    this.cache.clear();
   }
 }
