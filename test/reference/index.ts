@@ -31,3 +31,4 @@ export * as masking from './masking.js';
 export * as sequential from './sequential.js';
 export type { Activation, ElementwiseActivation } from './activations.js';
 export { maskFromLengths, tensor, type Mask, type Tensor, type TensorLike } from './tensor.js';
+export * as merge from './merge.js';
