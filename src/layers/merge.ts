@@ -238,16 +238,17 @@ const DOT = {
   className: 'Dot',
   prefix: 'dot',
   options: {
+    // Kept as given (one number or two), as Keras saves it.
     axes: {
-      parse(value: unknown): readonly [number, number] {
+      parse(value: unknown): number | readonly [number, number] {
         if (value === undefined) throw new OptionProblem('is required (the axis of each input to contract)');
         const pair = typeof value === 'number' ? [value, value] : value;
         if (!Array.isArray(pair) || pair.length !== 2 || !pair.every((a) => Number.isSafeInteger(a) && a !== 0)) {
           throw new OptionProblem(`must be a non-zero integer or two of them (not the batch axis), got ${describe(value)}`);
         }
-        return Object.freeze([pair[0], pair[1]]) as readonly [number, number];
+        return typeof value === 'number' ? value : (Object.freeze([pair[0], pair[1]]) as readonly [number, number]);
       },
-      toJSON: (value: readonly [number, number]) => [...value],
+      toJSON: (value: number | readonly [number, number]) => (typeof value === 'number' ? value : [...value]),
     },
     normalize: {
       parse(value: unknown): boolean {
@@ -283,8 +284,9 @@ export class Dot extends MultiInputLayer<typeof DOT.options> {
       throw new LayerInputError(this.name, 'inputs', `Dot takes two inputs of rank 2 or two of rank 3 (batch first), got ${formatShape(x)} and ${formatShape(y)}`);
     }
     const rank = x.length;
-    const [ax, ay] = this.settings.axes.map((a) => (a < 0 ? rank + a : a));
-    if (!(ax >= 1 && ax < rank && ay >= 1 && ay < rank)) throw new LayerInputError(this.name, 'axes', `axes ${formatShape([...this.settings.axes])} are not axes after the batch axis of inputs of rank ${rank}`);
+    const axes = this.settings.axes;
+    const [ax, ay] = (typeof axes === 'number' ? [axes, axes] : axes).map((a) => (a < 0 ? rank + a : a));
+    if (!(ax >= 1 && ax < rank && ay >= 1 && ay < rank)) throw new LayerInputError(this.name, 'axes', `axes ${JSON.stringify(axes)} are not axes after the batch axis of inputs of rank ${rank}`);
     if (x[ax] !== null && y[ay] !== null && x[ax] !== y[ay]) {
       throw new LayerInputError(this.name, 'inputs', `Dot contracts axis ${ax} of ${formatShape(x)} with axis ${ay} of ${formatShape(y)}: their sizes ${x[ax]} and ${y[ay]} differ`);
     }
