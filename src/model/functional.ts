@@ -92,6 +92,7 @@ export class Functional<Output extends Tensor | Tensor[] = Tensor | Tensor[]> ex
   /** Builds every layer not built yet for the shapes its first call in this graph sees. */
   private buildLayers(initialize: boolean): void {
     const shapes = propagateShapes(this.graph, this.graph.inputs.map((t) => t.shape));
+    for (const t of this.graph.inputs) if (!t.sourceLayer.built) t.sourceLayer.build(t.shape, null); // no weights
     for (const node of this.graph.nodes) {
       const layer = node.layer;
       const rng = initialize ? new Prng(this.seed).derive(`layer ${this.graph.layers.indexOf(layer)}`) : null;

@@ -268,7 +268,7 @@ export async function fit(model: Trainable, compiled: Compiled, x: unknown, y: u
 async function fitUnguarded(model: Trainable, compiled: Compiled, x: unknown, y: unknown, fitOptions: FitOptions | undefined): Promise<History> {
   const network = model.network;
   const owner = network.name;
-  const { source, y: targets, options } = datasetArguments<FitOptions>(owner, x, y, fitOptions, 'fit');
+  const { source, y: targets, options } = datasetArguments<FitOptions>(network, x, y, fitOptions, 'fit');
   const { epochs, batchSize, initialEpoch, shuffle, verbose, validationSplit: split } = readOptions(owner, options, FIT_OPTIONS);
   if (initialEpoch >= epochs) throw new ModelConfigError(owner, 'initialEpoch', `initialEpoch must be below epochs (${epochs}), got ${initialEpoch}`);
   if (split !== null && options.validationData !== undefined) {
@@ -376,7 +376,7 @@ async function fitUnguarded(model: Trainable, compiled: Compiled, x: unknown, y:
 
 /** The loss and metrics of a compiled model on [x, y] (or on a sync Dataset, each batch whole), as logs: { loss, accuracy, … }. */
 export function evaluate(network: Network, compiled: Compiled, x: unknown, y: unknown, evaluateOptions?: EvaluateOptions): Logs {
-  const { source, y: targets, options } = datasetArguments<EvaluateOptions>(network.name, x, y, evaluateOptions, 'evaluate');
+  const { source, y: targets, options } = datasetArguments<EvaluateOptions>(network, x, y, evaluateOptions, 'evaluate');
   const { batchSize } = readOptions(network.name, options, BATCH_OPTIONS);
   if (source && options.batchSize !== undefined) throw new ModelConfigError(network.name, 'batchSize', "a dataset's batches are evaluated whole; batchSize applies to x and y in memory");
   const totals = new Totals(logNames(network, compiled));
@@ -609,15 +609,22 @@ function isOptionsObject(value: unknown): value is object {
  * so options come second, `fit(batches, { epochs })` as TF.js's fitDataset (`(batches,
  * undefined, options)` works too).
  */
-function datasetArguments<O extends object>(owner: string, x: unknown, y: unknown, options: O | undefined, what: string): { source: BatchSource | undefined; y: unknown; options: O } {
+function datasetArguments<O extends object>(network: Network, x: unknown, y: unknown, options: O | undefined, what: string): { source: BatchSource | undefined; y: unknown; options: O } {
+  const owner = network.name;
   if (!isBatchSource(x)) {
-    if (isOptionsObject(y)) throw new ModelInputError(owner, 'y', `y must be the targets (nested arrays or { shape, data }), got an options object; in-memory data is ${what}(x, y, options)`);
+    if (isOptionsObject(y) && !isKeyedByOutput(network, y)) throw new ModelInputError(owner, 'y', `y must be the targets (nested arrays or { shape, data }), got an options object; in-memory data is ${what}(x, y, options)`);
     return { source: undefined, y, options: options === undefined ? ({} as O) : options };
   }
   if (y === undefined) return { source: x, y, options: options === undefined ? ({} as O) : options };
   // Checked by the caller's option table like any options object.
   if (options === undefined && isOptionsObject(y)) return { source: x, y: undefined, options: y as O };
   throw new ModelInputError(owner, 'y', `an iterable of batches carries its own targets ({ xs, ys }); give no y: ${what}(batches, options)`);
+}
+
+/** Targets given as an object keyed by output names (a model with several outputs), not options. */
+function isKeyedByOutput(network: Network, y: object): boolean {
+  const outputs = network.outputNames();
+  return outputs.length > 1 && Object.keys(y).some((key) => outputs.includes(key));
 }
 
 /** A Dataset argument of evaluateDataset / predictDataset, checked. */
