@@ -472,7 +472,7 @@ function functionalLayers(config: Record<string, unknown>, at: string): { layers
   const refs = (value: unknown, argument: string): TensorRef[] => {
     // Keras 3 saves a single input or output as one [layer, node, tensor] triple.
     const list = Array.isArray(value) && typeof value[0] === 'string' ? [value] : value;
-    if (!Array.isArray(list) || list.length === 0) throw loadError(argument, `expected a non-empty array of [layer, node, tensor] entries, got ${describe(value)}`);
+    if (!Array.isArray(list) || list.length === 0) throw loadError(argument, `${argument} must be a non-empty array of [layer, node, tensor] entries, got ${describe(value)}`);
     return list.map((ref, i) => tensorRef(ref, `${argument}[${i}]`));
   };
   const calls = nodes.reduce((sum, list) => sum + list.length, 0);
