@@ -25,7 +25,7 @@ import { Layer, type LayerOptions } from './layer.js';
 import { Masking, type MaskingOptions } from './masking.js';
 import { GRU, LSTM, SimpleRNN, type GruOptions, type LstmOptions, type RecurrentLayer, type SimpleRnnOptions } from './recurrent.js';
 import { TimeDistributed } from './time-distributed.js';
-import { Add, Average, Concatenate, Dot, Maximum, Multiply, Subtract, type ConcatenateOptions, type DotOptions } from './merge.js';
+import { Concatenate, Dot, ElementwiseMergeLayer, type ConcatenateOptions, type DotOptions } from './merge.js';
 
 /**
  * Densely connected layer: act(x·W + b) on the last axis (per timestep on sequences). `units`
@@ -173,7 +173,7 @@ export const concatenate = (options?: ConcatenateOptions): Concatenate => new Co
  * const residual = layers.add().apply([x, layers.dense({ units: 8 }).apply(x)]);
  * ```
  */
-export const add = (options?: LayerOptions): Add => new Add(options);
+export const add = (options?: LayerOptions): ElementwiseMergeLayer => new ElementwiseMergeLayer('Add', options);
 /**
  * Input 0 minus input 1 (two inputs of one shape).
  *
@@ -182,7 +182,7 @@ export const add = (options?: LayerOptions): Add => new Add(options);
  * const difference = layers.subtract().apply([a, b]);
  * ```
  */
-export const subtract = (options?: LayerOptions): Subtract => new Subtract(options);
+export const subtract = (options?: LayerOptions): ElementwiseMergeLayer => new ElementwiseMergeLayer('Subtract', options);
 /**
  * The element-wise product of two or more inputs of one shape.
  *
@@ -191,7 +191,7 @@ export const subtract = (options?: LayerOptions): Subtract => new Subtract(optio
  * const gated = layers.multiply().apply([values, gates]);
  * ```
  */
-export const multiply = (options?: LayerOptions): Multiply => new Multiply(options);
+export const multiply = (options?: LayerOptions): ElementwiseMergeLayer => new ElementwiseMergeLayer('Multiply', options);
 /**
  * The element-wise mean of two or more inputs of one shape.
  *
@@ -200,7 +200,7 @@ export const multiply = (options?: LayerOptions): Multiply => new Multiply(optio
  * const ensemble = layers.average().apply([first, second]);
  * ```
  */
-export const average = (options?: LayerOptions): Average => new Average(options);
+export const average = (options?: LayerOptions): ElementwiseMergeLayer => new ElementwiseMergeLayer('Average', options);
 /**
  * The element-wise maximum of two or more inputs of one shape.
  *
@@ -209,7 +209,7 @@ export const average = (options?: LayerOptions): Average => new Average(options)
  * const strongest = layers.maximum().apply([a, b, c]);
  * ```
  */
-export const maximum = (options?: LayerOptions): Maximum => new Maximum(options);
+export const maximum = (options?: LayerOptions): ElementwiseMergeLayer => new ElementwiseMergeLayer('Maximum', options);
 /**
  * The per-sample dot product of two inputs along `axes`: [B, k]·[B, k] → [B, 1]; sequences
  * [B, m, d]·[B, n, d] with axes [2, 2] → [B, m, n].
@@ -221,7 +221,7 @@ export const maximum = (options?: LayerOptions): Maximum => new Maximum(options)
  */
 export const dot = (options: DotOptions): Dot => new Dot(options);
 
-export { Add, Average, Concatenate, Dot, ElementwiseMergeLayer, Maximum, Multiply, Subtract } from './merge.js';
-export type { ConcatenateOptions, DotOptions } from './merge.js';
+export { Concatenate, Dot, ElementwiseMergeLayer } from './merge.js';
+export type { ConcatenateOptions, DotOptions, ElementwiseMerge } from './merge.js';
 export { MultiInputLayer, MultiInputPlan, SymbolicTensor } from './layer.js';
-export type { ApplyOptions, LayerNode, MultiInputPlanOptions, MultiInputForwardOptions } from './layer.js';
+export type { ApplyOptions, LayerNode, MultiInputPlanOptions, MultiInputForwardOptions, SymbolicInput } from './layer.js';

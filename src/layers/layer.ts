@@ -474,7 +474,7 @@ export abstract class Layer<S extends OptionTable = OptionTable> {
    * const y = layers.dense({ units: 1 }).apply(h);
    * ```
    */
-  apply(inputs: SymbolicTensor | readonly SymbolicTensor[], options: ApplyOptions = {}): SymbolicTensor | SymbolicTensor[] {
+  apply(inputs: SymbolicInput, options: ApplyOptions = {}): SymbolicTensor | SymbolicTensor[] {
     this.assertLive();
     const given = symbolicList(this.name, inputs, 'inputs');
     const initialState = options.initialState === undefined ? [] : symbolicList(this.name, options.initialState, 'initialState');
@@ -661,6 +661,43 @@ export interface PlanSetup {
   readonly inputGradient: boolean;
 }
 
+/** @internal What every plan shares (single- and multi-input): its layer, its buffers and their release. */
+export abstract class PlanBase {
+  /** The layer this plan runs. */
+  readonly layer: Layer;
+  /** Made with { training: true }: dropout active, what backward() needs kept. */
+  readonly training: boolean;
+  protected readonly regions: Regions;
+  private disposed = false;
+
+  protected constructor(setup: { readonly layer: Layer; readonly training: boolean; readonly regions: Regions }) {
+    this.layer = setup.layer;
+    this.training = setup.training;
+    this.regions = setup.regions;
+  }
+
+  /** Frees this plan's buffers. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.regions.freeAll();
+    this.layer.forgetPlan(this);
+  }
+
+  /** Throws unless `region` is a live arena region of at least `floats` floats. */
+  protected checkRegion(argument: string, region: F32Region, floats: number): void {
+    try {
+      arena('layers').check(argument, region, floats);
+    } catch (error) {
+      throw new LayerInputError(this.layer.name, argument, (error as Error).message);
+    }
+  }
+
+  protected assertLive(): void {
+    if (this.disposed) throw new LayerStateError(this.layer.name, 'plan', 'this plan was disposed');
+  }
+}
+
 /**
  * One layer's buffers for one batch shape and the calls that use them. forward() reads the
  * input region, writes `output` (and `states`), and returns the mask for the next layer.
@@ -675,15 +712,11 @@ export interface PlanSetup {
  * plan.dispose();
  * ```
  */
-export abstract class LayerPlan {
-  /** The layer this plan runs. */
-  readonly layer: Layer;
+export abstract class LayerPlan extends PlanBase {
   /** The concrete input shape, batch first, that forward() takes. */
   readonly inputShape: readonly number[];
   /** The concrete output shape, batch first. */
   readonly outputShape: readonly number[];
-  /** Made with { training: true }: dropout active, what backward() needs kept. */
-  readonly training: boolean;
   /** Where forward() writes the output (outputShape values); overwritten by the next forward. */
   readonly output: F32Region;
   /** Gradient of the input; undefined when the plan was made without inputGradient, or the input has none (embedding ids). */
@@ -692,10 +725,8 @@ export abstract class LayerPlan {
   states: readonly F32Region[] = [];
   /** Gradients of the initial states after backward; like states. */
   dInitialState: readonly F32Region[] = [];
-  protected readonly regions: Regions;
   /** The input of the last training forward, which backward reads again. */
   protected input: F32Region | undefined;
-  private disposed = false;
 
   /**
    * Allocates `output` and (for training plans that want it) `dInput`, unless `buffers`
@@ -703,11 +734,9 @@ export abstract class LayerPlan {
    * has no gradient (embedding ids).
    */
   protected constructor(setup: PlanSetup, hasInputGradient = true, buffers?: { output: F32Region; dInput: F32Region | undefined }) {
-    this.layer = setup.layer;
+    super(setup);
     this.inputShape = setup.inputShape;
     this.outputShape = setup.outputShape;
-    this.training = setup.training;
-    this.regions = setup.regions;
     const wantsInputGradient = setup.training && setup.inputGradient && hasInputGradient;
     this.output = buffers?.output ?? setup.regions.alloc(sizeOf(setup.outputShape));
     this.dInput = buffers ? buffers.dInput : wantsInputGradient ? setup.regions.alloc(sizeOf(setup.inputShape)) : undefined;
@@ -757,27 +786,6 @@ export abstract class LayerPlan {
 
   protected abstract runForward(input: F32Region, options: ForwardOptions): Mask | undefined;
   protected abstract runBackward(input: F32Region, dOutput: F32Region, options: BackwardOptions): void;
-
-  /** Frees this plan's buffers. */
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    this.regions.freeAll();
-    this.layer.forgetPlan(this);
-  }
-
-  /** Throws unless `region` is a live arena region of at least `floats` floats. */
-  protected checkRegion(argument: string, region: F32Region, floats: number): void {
-    try {
-      arena('layers').check(argument, region, floats);
-    } catch (error) {
-      throw new LayerInputError(this.layer.name, argument, (error as Error).message);
-    }
-  }
-
-  private assertLive(): void {
-    if (this.disposed) throw new LayerStateError(this.layer.name, 'plan', 'this plan was disposed');
-  }
 }
 
 // ---- functional models: symbolic tensors and nodes ------------------------------------------
@@ -820,6 +828,13 @@ export class SymbolicTensor {
   }
 }
 
+/**
+ * What apply() and model() take: a tensor or a list of them. apply()'s own result (a tensor,
+ * or a recurrent layer's [output, ...states]) may be passed as it is; a list of more than one
+ * tensor inside a list is refused when the call runs.
+ */
+export type SymbolicInput = SymbolicTensor | readonly (SymbolicTensor | readonly SymbolicTensor[])[];
+
 /** One call of a layer in a functional model: its inputs, its initial states (recurrent layers) and its outputs. */
 export interface LayerNode {
   readonly layer: Layer;
@@ -840,7 +855,7 @@ export interface LayerNode {
  */
 export interface ApplyOptions {
   /** Recurrent layers: the tensors to start from, [h] or [h, c] (both directions' for bidirectional). */
-  initialState?: readonly SymbolicTensor[];
+  initialState?: readonly (SymbolicTensor | readonly SymbolicTensor[])[];
 }
 
 /** The shared part of apply(): checks, the new node, its outputs. */
@@ -850,9 +865,9 @@ function recordNode(layer: Layer, inputs: readonly SymbolicTensor[], initialStat
   return node.outputs;
 }
 
-/** The symbolic tensors of apply()'s argument, or a LayerInputError naming it. */
+/** The symbolic tensors of apply()'s argument (a one-tensor list inside it stands for its tensor), or a LayerInputError naming it. */
 function symbolicList(owner: string, value: unknown, argument: string): SymbolicTensor[] {
-  const list = Array.isArray(value) ? value : [value];
+  const list = (Array.isArray(value) ? value : [value]).map((t: unknown) => (Array.isArray(t) && t.length === 1 ? t[0] : t));
   if (list.length === 0 || !list.every((t) => t instanceof SymbolicTensor)) {
     throw new LayerInputError(owner, argument, `${argument} must be a symbolic tensor (from input() or another layer's apply()) or an array of them, got ${describe(value)}`);
   }
@@ -1022,25 +1037,19 @@ export interface MultiPlanSetup {
  * plan.backward(dy);             // plan.dInputs[0] [2, 3], plan.dInputs[1] [2, 5]
  * ```
  */
-export abstract class MultiInputPlan {
-  readonly layer: Layer;
+export abstract class MultiInputPlan extends PlanBase {
   readonly inputShapes: readonly (readonly number[])[];
   readonly outputShape: readonly number[];
-  readonly training: boolean;
   readonly output: F32Region;
   /** Input i's gradient after backward(); undefined when not wanted. */
   readonly dInputs: readonly (F32Region | undefined)[];
-  protected readonly regions: Regions;
   /** The inputs of the last training forward, which backward reads again. */
   protected inputs: readonly F32Region[] | undefined;
-  private disposed = false;
 
   protected constructor(setup: MultiPlanSetup) {
-    this.layer = setup.layer;
+    super(setup);
     this.inputShapes = setup.inputShapes;
     this.outputShape = setup.outputShape;
-    this.training = setup.training;
-    this.regions = setup.regions;
     this.output = setup.regions.alloc(sizeOf(setup.outputShape));
     this.dInputs = setup.inputShapes.map((shape, i) => (setup.inputGradients[i] ? setup.regions.alloc(sizeOf(shape)) : undefined));
   }
@@ -1077,26 +1086,6 @@ export abstract class MultiInputPlan {
 
   protected abstract runForward(inputs: readonly F32Region[], masks: readonly (Mask | undefined)[]): Mask | undefined;
   protected abstract runBackward(inputs: readonly F32Region[], dOutput: F32Region): void;
-
-  /** Frees this plan's buffers. */
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    this.regions.freeAll();
-    this.layer.forgetPlan(this);
-  }
-
-  private checkRegion(argument: string, region: F32Region, floats: number): void {
-    try {
-      arena('layers').check(argument, region, floats);
-    } catch (error) {
-      throw new LayerInputError(this.layer.name, argument, (error as Error).message);
-    }
-  }
-
-  private assertLive(): void {
-    if (this.disposed) throw new LayerStateError(this.layer.name, 'plan', 'this plan was disposed');
-  }
 }
 
 // ---- helpers ---------------------------------------------------------------------------

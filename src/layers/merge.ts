@@ -20,11 +20,20 @@ import { formatShape, MultiInputLayer, MultiInputPlan, sizeOf, type LayerKind, t
 import { flag, OptionProblem, type Option, type OptionTable } from './options.js';
 
 /** The element-wise merges, by Keras class name. */
-type ElementwiseMerge = 'Add' | 'Subtract' | 'Multiply' | 'Average' | 'Maximum';
+export type ElementwiseMerge = 'Add' | 'Subtract' | 'Multiply' | 'Average' | 'Maximum';
 
 const NO_OPTIONS = {} satisfies OptionTable;
 
-/** A merge layer applying one element-wise operation to inputs of the same shape. */
+/**
+ * A merge layer applying one element-wise operation to inputs of the same shape: Keras's
+ * Add, Subtract, Multiply, Average and Maximum (its className). Create it with
+ * {@link layers.add} and the other factories.
+ *
+ * @example
+ * ```ts
+ * const sum = layers.add();              // an ElementwiseMergeLayer whose className is 'Add'
+ * ```
+ */
 export class ElementwiseMergeLayer extends MultiInputLayer<typeof NO_OPTIONS> {
   protected readonly inputCount: readonly [number, number];
 
@@ -339,42 +348,5 @@ class DotPlan extends MultiInputPlan {
       if (!bT) batchMatmul(x, dOutput, dy, { batch, m: k, n, k: m, aT: !aT, bT: false });
       else batchMatmul(dOutput, x, dy, { batch, m: n, n: k, k: m, aT: true, bT: aT });
     }
-  }
-}
-
-// ---- factories' classes --------------------------------------------------------------------
-
-/** Keras `Add`: the element-wise sum of its inputs. */
-export class Add extends ElementwiseMergeLayer {
-  constructor(options?: LayerOptions) {
-    super('Add', options);
-  }
-}
-
-/** Keras `Subtract`: input 0 minus input 1. */
-export class Subtract extends ElementwiseMergeLayer {
-  constructor(options?: LayerOptions) {
-    super('Subtract', options);
-  }
-}
-
-/** Keras `Multiply`: the element-wise product of its inputs. */
-export class Multiply extends ElementwiseMergeLayer {
-  constructor(options?: LayerOptions) {
-    super('Multiply', options);
-  }
-}
-
-/** Keras `Average`: the element-wise mean of its inputs (their sum divided by their count). */
-export class Average extends ElementwiseMergeLayer {
-  constructor(options?: LayerOptions) {
-    super('Average', options);
-  }
-}
-
-/** Keras `Maximum`: the element-wise maximum of its inputs. */
-export class Maximum extends ElementwiseMergeLayer {
-  constructor(options?: LayerOptions) {
-    super('Maximum', options);
   }
 }

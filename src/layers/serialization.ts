@@ -13,7 +13,7 @@ import { Masking } from './masking.js';
 import { snakeToCamel } from './options.js';
 import { GRU, LSTM, RecurrentLayer, SimpleRNN } from './recurrent.js';
 import { TimeDistributed } from './time-distributed.js';
-import { Add, Average, Concatenate, Dot, Maximum, Multiply, Subtract } from './merge.js';
+import { Concatenate, Dot, ElementwiseMergeLayer } from './merge.js';
 
 type Options = Record<string, unknown>;
 
@@ -29,11 +29,11 @@ const CLASSES: Record<string, (options: Options, wrapped: Layer | undefined) => 
   TimeDistributed: (o, wrapped) => new TimeDistributed(wrapped!, o),
   Bidirectional: (o, wrapped) => new Bidirectional(wrapped as RecurrentLayer, o),
   Concatenate: (o) => new Concatenate(o),
-  Add: (o) => new Add(o),
-  Subtract: (o) => new Subtract(o),
-  Multiply: (o) => new Multiply(o),
-  Average: (o) => new Average(o),
-  Maximum: (o) => new Maximum(o),
+  Add: (o) => new ElementwiseMergeLayer('Add', o),
+  Subtract: (o) => new ElementwiseMergeLayer('Subtract', o),
+  Multiply: (o) => new ElementwiseMergeLayer('Multiply', o),
+  Average: (o) => new ElementwiseMergeLayer('Average', o),
+  Maximum: (o) => new ElementwiseMergeLayer('Maximum', o),
   Dot: (o) => new Dot(o as never),
 };
 

@@ -15,17 +15,16 @@
 // its own stream of the seed, chosen by the layer's position in `layers`. Training, saving
 // and loading go through the same loop (training/) and TF.js Layers files (io/) as Sequential.
 import { Embedding } from '../layers/embedding.js';
-import { formatShape, MultiInputLayer, SymbolicTensor, type Layer, type Shape } from '../layers/layer.js';
+import { formatShape, MultiInputLayer, SymbolicTensor, type Layer, type Shape, type SymbolicInput } from '../layers/layer.js';
 import type { SavedModel } from '../io/artifacts.js';
 import { writeArtifacts } from '../io/save.js';
 import type { Tensor } from '../tensor.js';
 import { Prng } from '../util/prng.js';
-import { describe, ModelConfigError, ModelInputError, ModelStateError } from './errors.js';
+import { describe, ModelConfigError, ModelInputError } from './errors.js';
 import { GraphPlan, InputLayer, nodeIndex, propagateShapes, traceGraph, type Graph } from './graph.js';
-import { Model, summaryTable, trainingConfig } from './model.js';
+import { Model, summaryTable, type SaveOptions } from './model.js';
 import type { BatchPlan } from './network.js';
-import { readOptions } from './options.js';
-import { denseActivation, SAVE_OPTIONS, type SaveOptions } from './sequential.js';
+import { denseActivation } from './sequential.js';
 import { PlanCache } from './stack.js';
 
 /**
@@ -38,9 +37,9 @@ import { PlanCache } from './stack.js';
  */
 export interface FunctionalOptions {
   /** The input() tensors, one or several (fit's x in this order, or keyed by their names). Required. */
-  inputs: SymbolicTensor | readonly SymbolicTensor[];
+  inputs: SymbolicInput;
   /** The output tensors, one or several (predict's results in this order). Required. */
-  outputs: SymbolicTensor | readonly SymbolicTensor[];
+  outputs: SymbolicInput;
   /** Default 'model', numbered like layer names. */
   name?: string;
   /** Seeds weight initialisation (of layers not built yet), shuffling and dropout. Default 0. */
@@ -220,23 +219,13 @@ export class Functional<Output extends Tensor | Tensor[] = Tensor | Tensor[]> ex
    * ```
    */
   save(options: SaveOptions = {}): SavedModel {
-    this.assertBuilt('save');
-    const includeOptimizer = readOptions(this.name, options, SAVE_OPTIONS).includeOptimizer ?? this.compiled !== undefined;
-    if (includeOptimizer && !this.compiled) throw new ModelStateError(this.name, 'includeOptimizer', 'includeOptimizer needs a compiled model');
-    const compiled = this.compiled;
     const at = (t: SymbolicTensor) => [t.sourceLayer.name, nodeIndex(this.graph, t.node), t.outputIndex];
-    return writeArtifacts({
-      name: this.name,
-      layers: this.graph.layers,
-      seed: this.seed,
-      graph: {
-        inboundNodes: (layer) => this.graph.nodes.filter((node) => node.layer === layer).map((node) => [...node.inputs, ...node.initialState].map((t) => [...at(t), {}])),
-        inputLayers: this.inputs.map(at),
-        outputLayers: this.outputs.map(at),
-      },
-      trainingConfig: compiled && trainingConfig(compiled, this.outputNames()),
-      optimizerState: includeOptimizer && compiled!.optimizer.iterations > 0 ? compiled!.optimizer.getState() : undefined,
-    });
+    const graph = {
+      inboundNodes: (layer: Layer) => this.graph.nodes.filter((node) => node.layer === layer).map((node) => [...node.inputs, ...node.initialState].map((t) => [...at(t), {}])),
+      inputLayers: this.inputs.map(at),
+      outputLayers: this.outputs.map(at),
+    };
+    return writeArtifacts({ name: this.name, layers: this.graph.layers, seed: this.seed, graph, ...this.trainingState(options) });
   }
 
   protected release(): void {
@@ -251,7 +240,7 @@ export class Functional<Output extends Tensor | Tensor[] = Tensor | Tensor[]> ex
 
 /** One symbolic tensor or a non-empty array of them, or a ModelConfigError naming the argument. */
 function tensorList(owner: string, value: unknown, argument: string): SymbolicTensor[] {
-  const list = Array.isArray(value) ? value : [value];
+  const list = (Array.isArray(value) ? value : [value]).map((t: unknown) => (Array.isArray(t) && t.length === 1 ? t[0] : t));
   if (list.length === 0 || !list.every((t) => t instanceof SymbolicTensor)) {
     throw new ModelConfigError(owner, argument, `${argument} must be a symbolic tensor (from input() or a layer's apply()) or a non-empty array of them, got ${describe(value)}`);
   }

@@ -16,6 +16,7 @@ import type { F32Region } from '../runtime/arena.js';
 import type { Prng } from '../util/prng.js';
 import { describe, ModelConfigError } from './errors.js';
 import type { BatchOutput, BatchPlan } from './network.js';
+import { KeptBuffers } from './stack.js';
 
 /**
  * Options of {@link input}.
@@ -193,7 +194,7 @@ export class GraphPlan implements BatchPlan {
   private readonly shapes = new Map<SymbolicTensor, readonly number[]>();
   private readonly gradients = new Map<SymbolicTensor, F32Region>();
   private readonly regions = new Regions();
-  private readonly buffers = new Map<string, F32Region>();
+  private readonly kept = new KeptBuffers(this.regions);
 
   constructor(
     private readonly graph: Graph,
@@ -299,12 +300,7 @@ export class GraphPlan implements BatchPlan {
   }
 
   buffer(name: string, floats: number): F32Region {
-    let region = this.buffers.get(name);
-    if (!region || region.length !== floats) {
-      region = this.regions.alloc(floats);
-      this.buffers.set(name, region);
-    }
-    return region;
+    return this.kept.get(name, floats);
   }
 
   dispose(): void {

@@ -2,7 +2,9 @@
 // the weights of all its layers in Keras order, and its life cycle. A kind (Sequential,
 // EncoderDecoder) adds how its layers connect: the Network methods.
 import { LayerError } from '../layers/errors.js';
-import type { SavedModel } from '../io/artifacts.js';
+import type { SavedModel, SavedWeight } from '../io/artifacts.js';
+import { flag, type Option } from '../layers/options.js';
+import { readOptions } from './options.js';
 import { finiteTensor, type Layer, type Shape } from '../layers/layer.js';
 import type { Tensor, TensorLike } from '../tensor.js';
 import { DEFAULT_SEED, Prng } from '../util/prng.js';
@@ -75,6 +77,23 @@ export interface CompileOptions {
 }
 
 /**
+ * Options of {@link Model.save}.
+ *
+ * @example
+ * ```ts
+ * const weightsOnly = model.save({ includeOptimizer: false });   // smaller, not resumable
+ * ```
+ */
+export interface SaveOptions {
+  /** Also save the optimizer's state (a checkpoint to resume training from). Default true once compiled and trained. */
+  includeOptimizer?: boolean;
+}
+
+/** Omitted: the default depends on the model (compiled and trained). */
+const optionalFlag: Option<boolean | undefined> = { parse: (value) => (value === undefined ? undefined : flag(false).parse(value)) };
+const SAVE_OPTIONS = { includeOptimizer: optionalFlag };
+
+/**
  * What every model kind shares ({@link Sequential}, {@link EncoderDecoder}): compile, fit,
  * evaluate, predict, the weights of all its layers in Keras order, and dispose(). Use it as
  * the type of "any model", e.g. what {@link loadModel} resolves to is a Sequential.
@@ -127,7 +146,19 @@ export abstract class Model<Output extends Tensor | Tensor[] = Tensor | Tensor[]
   abstract finalActivations(): (string | undefined)[];
 
   /** TF.js Layers artifacts of the model (also what modelCheckpoint saves). */
-  abstract save(): SavedModel;
+  abstract save(options?: SaveOptions): SavedModel;
+
+  /** What save() writes besides the layers: the training config once compiled, and the optimizer's state when asked for (by default once trained). */
+  protected trainingState(options: SaveOptions): { trainingConfig?: Record<string, unknown>; optimizerState?: readonly SavedWeight[] } {
+    this.assertBuilt('save');
+    const includeOptimizer = readOptions(this.name, options, SAVE_OPTIONS).includeOptimizer ?? this.compiled !== undefined;
+    const compiled = this.compiled;
+    if (includeOptimizer && !compiled) throw new ModelStateError(this.name, 'includeOptimizer', 'includeOptimizer needs a compiled model');
+    return {
+      trainingConfig: compiled && trainingConfig(compiled, this.outputNames()),
+      optimizerState: includeOptimizer && compiled!.optimizer.iterations > 0 ? compiled!.optimizer.getState() : undefined,
+    };
+  }
 
   /** @internal Trainable: the model as the training loop sees it. */
   get network(): Network {

@@ -26,12 +26,11 @@ import { Prng } from '../util/prng.js';
 import type { SavedModel } from '../io/artifacts.js';
 import { writeArtifacts } from '../io/save.js';
 import { describe, ModelConfigError, ModelInputError, ModelStateError } from './errors.js';
-import { asModelError, Model, summaryTable, trainingConfig } from './model.js';
+import { asModelError, Model, summaryTable, type SaveOptions } from './model.js';
 import { assertNotFitting, finiteTensorOf, unchecked } from '../training/training.js';
 import type { BatchPlan } from './network.js';
 import { StackPlanCache, type StackPlan } from './stack.js';
 import { readOptions } from './options.js';
-import { flag, type Option } from '../layers/options.js';
 
 /**
  * Options of {@link sequential} and the Sequential constructor.
@@ -64,24 +63,7 @@ export interface StepOptions {
   initialState?: readonly TensorLike[];
 }
 
-/**
- * Options of {@link Sequential.save}.
- *
- * @example
- * ```ts
- * const weightsOnly = model.save({ includeOptimizer: false });   // smaller, not resumable
- * ```
- */
-export interface SaveOptions {
-  /** Also save the optimizer's state (a checkpoint to resume training from). Default true once compiled and trained. */
-  includeOptimizer?: boolean;
-}
-
 const STEP_OPTIONS = { initialState: unchecked };
-/** Omitted: the default depends on the model (compiled and trained). */
-const optionalFlag: Option<boolean | undefined> = { parse: (value) => (value === undefined ? undefined : flag(false).parse(value)) };
-/** save()'s options (Sequential and Functional). */
-export const SAVE_OPTIONS = { includeOptimizer: optionalFlag };
 
 /**
  * A stack of layers, each feeding the next, with TF.js Layers' model API and Keras 3
@@ -390,17 +372,7 @@ export class Sequential extends Model<Tensor> {
    * ```
    */
   save(options: SaveOptions = {}): SavedModel {
-    this.assertBuilt('save');
-    const includeOptimizer = readOptions(this.name, options, SAVE_OPTIONS).includeOptimizer ?? this.compiled !== undefined;
-    if (includeOptimizer && !this.compiled) throw new ModelStateError(this.name, 'includeOptimizer', 'includeOptimizer needs a compiled model');
-    const compiled = this.compiled;
-    return writeArtifacts({
-      name: this.name,
-      layers: this.stack,
-      seed: this.seed,
-      trainingConfig: compiled && trainingConfig(compiled, this.outputNames()),
-      optimizerState: includeOptimizer && compiled!.optimizer.iterations > 0 ? compiled!.optimizer.getState() : undefined,
-    });
+    return writeArtifacts({ name: this.name, layers: this.stack, seed: this.seed, ...this.trainingState(options) });
   }
 
   protected release(): void {

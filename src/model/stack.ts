@@ -30,7 +30,7 @@ export class StackPlan {
   readonly input: F32Region;
   readonly plans: readonly LayerPlan[];
   private readonly regions = new Regions();
-  private readonly buffers = new Map<string, F32Region>();
+  private readonly kept = new KeptBuffers(this.regions);
   /** The mask that left the last layer in the last forward (a sequence output with padding). */
   outputMask: Mask | undefined;
 
@@ -88,17 +88,28 @@ export class StackPlan {
 
   /** A region kept with this plan (a model's targets and output gradient for this batch shape), allocated on first use. */
   buffer(name: string, floats: number): F32Region {
+    return this.kept.get(name, floats);
+  }
+
+  dispose(): void {
+    for (const plan of this.plans) plan.dispose();
+    this.regions.freeAll();
+  }
+}
+
+/** Named regions kept with a plan (a model's targets and output gradients for its batch shape), allocated on first use and freed with the plan's regions. */
+export class KeptBuffers {
+  private readonly buffers = new Map<string, F32Region>();
+
+  constructor(private readonly regions: Regions) {}
+
+  get(name: string, floats: number): F32Region {
     let region = this.buffers.get(name);
     if (!region || region.length !== floats) {
       region = this.regions.alloc(floats);
       this.buffers.set(name, region);
     }
     return region;
-  }
-
-  dispose(): void {
-    for (const plan of this.plans) plan.dispose();
-    this.regions.freeAll();
   }
 }
 
