@@ -13,6 +13,10 @@
 //
 // Shapes: `Shape` includes the batch dimension first, null where not fixed (TF.js style,
 // e.g. [null, 5, 26]); plans take concrete shapes ([32, 5, 26]).
+//
+// Functional models call layers on symbolic tensors (layer.apply, below); layers that take
+// several inputs (merges, later attention) follow the multi-input protocol of MultiInputLayer:
+// the same life with a list of shapes and regions.
 import { elementPath } from '../data/validate.js';
 import type { F32Region } from '../runtime/arena.js';
 import { arena } from '../runtime/module.js';
