@@ -105,3 +105,52 @@ export function batchMatmul(a: usize, b: usize, c: usize, batch: i32, m: i32, n:
     }
   }
 }
+
+/**
+ * L2 normalisation along the middle axis of [outer, length, inner] (Dot's normalize):
+ * y = x / sqrt(max(s, eps)) with s = Σ x² over the axis, summed in order in f32; `sums`
+ * (outer·inner floats) keeps each s for the backward pass.
+ */
+export function l2Normalize(src: usize, dst: usize, sums: usize, outer: i32, length: i32, inner: i32, eps: f32): void {
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const base = <usize>o * <usize>length * <usize>inner + <usize>i;
+      let s: f32 = 0;
+      for (let p = 0; p < length; p++) {
+        const v = load<f32>(src + ((base + <usize>p * <usize>inner) << 2));
+        s += v * v;
+      }
+      store<f32>(sums + ((<usize>o * <usize>inner + <usize>i) << 2), s);
+      const norm = sqrt<f32>(max<f32>(s, eps));
+      for (let p = 0; p < length; p++) {
+        const at = (base + <usize>p * <usize>inner) << 2;
+        store<f32>(dst + at, load<f32>(src + at) / norm);
+      }
+    }
+  }
+}
+
+/**
+ * The gradient of l2Normalize: dx = (dy − y·(y·dy)) / n where s > eps, else dy / n (the norm
+ * is the constant sqrt(eps) there), with y the normalised values and n = sqrt(max(s, eps)).
+ */
+export function l2NormalizeBackward(y: usize, dy: usize, sums: usize, dx: usize, outer: i32, length: i32, inner: i32, eps: f32): void {
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const base = <usize>o * <usize>length * <usize>inner + <usize>i;
+      const s = load<f32>(sums + ((<usize>o * <usize>inner + <usize>i) << 2));
+      const norm = sqrt<f32>(max<f32>(s, eps));
+      let projection: f32 = 0;
+      if (s > eps) {
+        for (let p = 0; p < length; p++) {
+          const at = (base + <usize>p * <usize>inner) << 2;
+          projection += load<f32>(y + at) * load<f32>(dy + at);
+        }
+      }
+      for (let p = 0; p < length; p++) {
+        const at = (base + <usize>p * <usize>inner) << 2;
+        store<f32>(dx + at, (load<f32>(dy + at) - load<f32>(y + at) * projection) / norm);
+      }
+    }
+  }
+}

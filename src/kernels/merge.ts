@@ -11,6 +11,8 @@ interface MergeExports {
   divideBy(src: number, dst: number, n: number, d: number): void;
   copyBlocks(src: number, srcStride: number, dst: number, dstStride: number, rows: number, width: number): void;
   batchMatmul(a: number, b: number, c: number, batch: number, m: number, n: number, k: number, aT: number, bT: number, accumulate: number): void;
+  l2Normalize(src: number, dst: number, sums: number, outer: number, length: number, inner: number, eps: number): void;
+  l2NormalizeBackward(y: number, dy: number, sums: number, dx: number, outer: number, length: number, inner: number, eps: number): void;
 }
 
 /**
@@ -129,4 +131,57 @@ export function batchMatmul(a: F32Region, b: F32Region, c: F32Region, shape: Bat
   apart(what, ['c', cOffset, batch * m * n], ['a', aOffset, batch * m * k]);
   apart(what, ['c', cOffset, batch * m * n], ['b', bOffset, batch * k * n]);
   exportsOf<MergeExports>(what).batchMatmul(aOffset, bOffset, cOffset, batch, m, n, k, shape.aT ? 1 : 0, shape.bT ? 1 : 0, shape.accumulate ? 1 : 0);
+}
+
+/** The layout of {@link l2Normalize}: values [outer, length, inner], normalised along `length`. */
+export interface NormalizeShape {
+  readonly outer: number;
+  readonly length: number;
+  readonly inner: number;
+  /** The floor of the sum of squares (Keras: 1e-12). */
+  readonly eps: number;
+}
+
+function normalizeOffsets(what: string, shape: NormalizeShape, values: Record<string, F32Region>, sums: F32Region): { offsets: number[]; sums: number } {
+  const { outer, length, inner, eps } = shape;
+  for (const [name, value] of Object.entries({ outer, length, inner })) dim(`${what}(${name})`, value, 0);
+  scalar(what, 'eps', eps);
+  const n = outer * length * inner;
+  const found = offsets(what, n, values);
+  const [sumsOffset] = offsets(what, outer * inner, { sums });
+  found.forEach((offset, i) => apart(what, ['sums', sumsOffset, outer * inner], [Object.keys(values)[i], offset, n]));
+  return { offsets: found, sums: sumsOffset };
+}
+
+/**
+ * dst = src / sqrt(max(Σ src², eps)) along the middle axis of [outer, length, inner]; each
+ * sum of squares is kept in `sums` (outer·inner floats) for l2NormalizeBackward.
+ *
+ * @example
+ * ```ts
+ * kernels.l2Normalize(x, xn, sums, { outer: B, length: D, inner: 1, eps: 1e-12 });   // rows of x [B, D]
+ * ```
+ */
+export function l2Normalize(src: F32Region, dst: F32Region, sums: F32Region, shape: NormalizeShape): void {
+  const what = 'l2Normalize';
+  const { offsets: [srcOffset, dstOffset], sums: sumsOffset } = normalizeOffsets(what, shape, { src, dst }, sums);
+  apart(what, ['dst', dstOffset, shape.outer * shape.length * shape.inner], ['src', srcOffset, shape.outer * shape.length * shape.inner]);
+  exportsOf<MergeExports>(what).l2Normalize(srcOffset, dstOffset, sumsOffset, shape.outer, shape.length, shape.inner, shape.eps);
+}
+
+/**
+ * The gradient of l2Normalize: dx from the normalised values y, their gradient dy and the kept sums.
+ *
+ * @example
+ * ```ts
+ * kernels.l2NormalizeBackward(xn, dxn, sums, dx, { outer: B, length: D, inner: 1, eps: 1e-12 });
+ * ```
+ */
+export function l2NormalizeBackward(y: F32Region, dy: F32Region, sums: F32Region, dx: F32Region, shape: NormalizeShape): void {
+  const what = 'l2NormalizeBackward';
+  const { offsets: [yOffset, dyOffset, dxOffset], sums: sumsOffset } = normalizeOffsets(what, shape, { y, dy, dx }, sums);
+  const n = shape.outer * shape.length * shape.inner;
+  apart(what, ['dx', dxOffset, n], ['y', yOffset, n]);
+  apart(what, ['dx', dxOffset, n], ['dy', dyOffset, n]);
+  exportsOf<MergeExports>(what).l2NormalizeBackward(yOffset, dyOffset, sumsOffset, dxOffset, shape.outer, shape.length, shape.inner, shape.eps);
 }

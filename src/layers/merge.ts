@@ -7,13 +7,14 @@
 // Maximum    y = max(x0, x1, …)       dxi = dy where xi is the first maximal input, else 0
 // Concatenate(axis)  y = [x0 | x1 | …] along axis; dxi = dy's slice of xi
 // Dot(axes)  [B, k]·[B, k] → [B, 1]; [B, m, ·]·[B, ·, n] contracting axes → [B, m, n] per sample
+//            (normalize: each input L2-normalised along its axis first, x / sqrt(max(Σx², 1e-12)))
 //
 // Inputs are summed, multiplied and compared in input order, left to right, as Keras does;
 // every kernel runs in Wasm (assembly/elementwise.ts and assembly/merge.ts). Masks: when the
 // inputs are sequences, the output's mask is the AND of the masks given (Concatenate along
 // time joins them); Dot returns none, as Keras.
 import { add, copy, mul, scale, sub } from '../kernels/elementwise.js';
-import { batchMatmul, copyBlocks, divideBy, maximum, routeToMaximum, type BatchMatmulShape } from '../kernels/merge.js';
+import { batchMatmul, copyBlocks, divideBy, l2Normalize, l2NormalizeBackward, maximum, routeToMaximum, type BatchMatmulShape, type NormalizeShape } from '../kernels/merge.js';
 import type { F32Region } from '../runtime/arena.js';
 import { describe, LayerInputError } from './errors.js';
 import { formatShape, MultiInputLayer, MultiInputPlan, sizeOf, type LayerKind, type LayerOptions, type Mask, type MultiPlanSetup, type Shape } from './layer.js';
@@ -239,7 +240,7 @@ class ConcatenatePlan extends MultiInputPlan {
 export interface DotOptions extends LayerOptions {
   /** The axis of each input to contract (one number: the same for both). Required. */
   axes: number | readonly [number, number];
-  /** L2-normalise both inputs along their axes first (cosine proximity). Only false. Default false. */
+  /** L2-normalise both inputs along their axes first (the cosine proximity), as Keras: x / sqrt(max(Σx², 1e-12)). Default false. */
   normalize?: boolean;
 }
 
@@ -259,13 +260,7 @@ const DOT = {
       },
       toJSON: (value: number | readonly [number, number]) => (typeof value === 'number' ? value : [...value]),
     },
-    normalize: {
-      parse(value: unknown): boolean {
-        const normalize = flag(false).parse(value);
-        if (normalize) throw new OptionProblem('true is not supported yet (cosine proximity); normalize the inputs before the layer');
-        return normalize;
-      },
-    },
+    normalize: flag(false),
   },
 } satisfies LayerKind<OptionTable>;
 
@@ -286,8 +281,8 @@ export class Dot extends MultiInputLayer<typeof DOT.options> {
     super(DOT, options);
   }
 
-  /** The batched product that computes the layer for inputs of these shapes. */
-  productFor(inputShapes: readonly Shape[]): { shape: BatchMatmulShape | undefined; output: Shape } {
+  /** The batched product that computes the layer for inputs of these shapes, and each input's layout around its axis (normalize). */
+  productFor(inputShapes: readonly Shape[]): { shape: BatchMatmulShape | undefined; output: Shape; normalize: NormalizeShape[] } {
     const [x, y] = inputShapes;
     if (x.length !== y.length || x.length < 2 || x.length > 3) {
       throw new LayerInputError(this.name, 'inputs', `Dot takes two inputs of rank 2 or two of rank 3 (batch first), got ${formatShape(x)} and ${formatShape(y)}`);
@@ -300,11 +295,14 @@ export class Dot extends MultiInputLayer<typeof DOT.options> {
       throw new LayerInputError(this.name, 'inputs', `Dot contracts axis ${ax} of ${formatShape(x)} with axis ${ay} of ${formatShape(y)}: their sizes ${x[ax]} and ${y[ay]} differ`);
     }
     const batch = x[0] ?? y[0];
-    if (rank === 2) return { output: [batch, 1], shape: known([batch, 1, 1, x[1] ?? y[1]], (b, m, n, k) => ({ batch: b, m, n, k, aT: false, bT: false })) };
+    // [outer, length, inner] around each input's axis; only read for concrete shapes.
+    const around = (shape: Shape, axis: number): NormalizeShape => ({ outer: sizeOf(shape.slice(0, axis) as number[]), length: shape[axis] as number, inner: sizeOf(shape.slice(axis + 1) as number[]), eps: 1e-12 });
+    const normalize = this.settings.normalize ? [around(x, ax), around(y, ay)] : [];
+    if (rank === 2) return { output: [batch, 1], normalize, shape: known([batch, 1, 1, x[1] ?? y[1]], (b, m, n, k) => ({ batch: b, m, n, k, aT: false, bT: false })) };
     // x [B, r, c] is op(A) = m×k when contracting c (ax 2), else its transpose; y likewise with k first.
     const m = ax === 2 ? x[1] : x[2];
     const n = ay === 1 ? y[2] : y[1];
-    return { output: [batch, m, n], shape: known([batch, m, n, x[ax] ?? y[ay]], (b, mm, nn, k) => ({ batch: b, m: mm, n: nn, k, aT: ax === 1, bT: ay === 2 })) };
+    return { output: [batch, m, n], normalize, shape: known([batch, m, n, x[ax] ?? y[ay]], (b, mm, nn, k) => ({ batch: b, m: mm, n: nn, k, aT: ax === 1, bT: ay === 2 })) };
   }
 
   protected outputShapeOf(inputShapes: readonly Shape[]): Shape {
@@ -312,7 +310,8 @@ export class Dot extends MultiInputLayer<typeof DOT.options> {
   }
 
   protected createMultiPlan(setup: MultiPlanSetup): MultiInputPlan {
-    return new DotPlan(setup, this.productFor(setup.inputShapes).shape!);
+    const { shape, normalize } = this.productFor(setup.inputShapes);
+    return new DotPlan(setup, shape!, normalize);
   }
 }
 
@@ -322,24 +321,37 @@ function known<T>(dims: readonly (number | null)[], make: (...dims: number[]) =>
 }
 
 class DotPlan extends MultiInputPlan {
+  /** normalize: the normalised inputs, their sums of squares, and (training) the gradients at the normalised inputs. */
+  private readonly normalized: F32Region[];
+  private readonly sums: F32Region[];
+  private readonly dNormalized: (F32Region | undefined)[];
+
   constructor(
     setup: MultiPlanSetup,
     private readonly product: BatchMatmulShape,
+    private readonly normalize: readonly NormalizeShape[],
   ) {
     super(setup);
+    this.normalized = normalize.map((_, i) => setup.regions.alloc(sizeOf(setup.inputShapes[i])));
+    this.sums = normalize.map((layout) => setup.regions.alloc(layout.outer * layout.inner));
+    this.dNormalized = normalize.map((_, i) => (this.dInputs[i] ? setup.regions.alloc(sizeOf(setup.inputShapes[i])) : undefined));
   }
 
   protected runForward(inputs: readonly F32Region[]): Mask | undefined {
-    batchMatmul(inputs[0], inputs[1], this.output, this.product);
+    this.normalize.forEach((layout, i) => l2Normalize(inputs[i], this.normalized[i], this.sums[i], layout));
+    const [a, b] = this.normalize.length > 0 ? this.normalized : inputs;
+    batchMatmul(a, b, this.output, this.product);
     return undefined;
   }
 
   // C = op(A)·op(B): dA and dB are products of dC with the other operand, the transpositions
-  // chosen so that each lands in its input's own layout.
+  // chosen so that each lands in its input's own layout; with normalize, A and B are the
+  // normalised inputs and their gradients go back through the normalisation.
   protected runBackward(inputs: readonly F32Region[], dOutput: F32Region): void {
     const { batch, m, n, k, aT, bT } = this.product;
-    const [x, y] = inputs;
-    const [dx, dy] = this.dInputs;
+    const normalized = this.normalize.length > 0;
+    const [x, y] = normalized ? this.normalized : inputs;
+    const [dx, dy] = normalized ? this.dNormalized : this.dInputs;
     if (dx) {
       if (!aT) batchMatmul(dOutput, y, dx, { batch, m, n: k, k: n, aT: false, bT: !bT });
       else batchMatmul(y, dOutput, dx, { batch, m: k, n: m, k: n, aT: bT, bT: true });
@@ -348,5 +360,9 @@ class DotPlan extends MultiInputPlan {
       if (!bT) batchMatmul(x, dOutput, dy, { batch, m: k, n, k: m, aT: !aT, bT: false });
       else batchMatmul(dOutput, x, dy, { batch, m: n, n: k, k: m, aT: true, bT: aT });
     }
+    this.normalize.forEach((layout, i) => {
+      const dInput = this.dInputs[i];
+      if (dInput) l2NormalizeBackward(this.normalized[i], this.dNormalized[i]!, this.sums[i], dInput, layout);
+    });
   }
 }

@@ -30,6 +30,8 @@ const cases: Case[] = [
   { name: 'dot of vectors', ours: () => layers.dot({ axes: 1 }), theirs: () => tf.layers.dot({ axes: 1 }), shapes: [[3, 6], [3, 6]] },
   { name: 'dot of sequences, axes [2, 2]', ours: () => layers.dot({ axes: [2, 2] }), theirs: () => tf.layers.dot({ axes: [2, 2] }), shapes: [[2, 3, 5], [2, 4, 5]] },
   { name: 'dot of sequences, axes [1, 1]', ours: () => layers.dot({ axes: [1, 1] }), theirs: () => tf.layers.dot({ axes: [1, 1] }), shapes: [[2, 4, 3], [2, 4, 2]] },
+  { name: 'dot of vectors, normalize', ours: () => layers.dot({ axes: 1, normalize: true }), theirs: () => tf.layers.dot({ axes: 1, normalize: true }), shapes: [[3, 6], [3, 6]] },
+  { name: 'dot of sequences, axes [2, 1], normalize', ours: () => layers.dot({ axes: [2, 1], normalize: true }), theirs: () => tf.layers.dot({ axes: [2, 1], normalize: true }), shapes: [[2, 3, 4], [2, 4, 5]] },
 ];
 
 describe('merge layers: TF.js parity', () => {

@@ -18,7 +18,7 @@ const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
 function layerOf(kind: Kind, options: ref.merge.MergeOptions): MultiInputLayer {
   if (kind === 'concatenate') return layers.concatenate({ axis: options.axis });
-  if (kind === 'dot') return layers.dot({ axes: options.axes! });
+  if (kind === 'dot') return layers.dot({ axes: options.axes!, normalize: options.normalize });
   return layers[kind]();
 }
 
@@ -75,6 +75,45 @@ describe('concatenate and dot against the float64 reference', () => {
     [[[3, 3, 5], [3, 5, 2]], [2, 1]],
     [[[1, 5, 3], [1, 4, 5]], [1, 2]],
   ])('dot %j with axes %j', (shapes, axes) => checkAgainstReference('dot', shapes, { axes: axes as [number, number] }));
+});
+
+describe('dot with normalize', () => {
+  it.each([
+    [[[3, 17], [3, 17]], [1, 1]],
+    [[[2, 3, 5], [2, 4, 5]], [2, 2]],
+    [[[2, 7, 3], [2, 7, 4]], [1, 1]],
+    [[[1, 5, 3], [1, 4, 5]], [1, 2]],
+  ])('%j with axes %j: forward against the reference, backward against its finite differences', (shapes, axes) => {
+    const options = { axes: axes as [number, number], normalize: true };
+    const random = randomFor(`dot normalize ${JSON.stringify(shapes)} ${axes}`);
+    const inputs = shapes.map((s) => uniform(random, size(s), -1.5, 1.5));
+    if (shapes[0].length === 2) inputs[0].fill(0, 0, shapes[0][1]); // a zero row: the norm's floor
+    const layer = layerOf('dot', options);
+    layer.buildInputs(shapes.map((s) => [null, ...s.slice(1)]), null);
+    const plan = layer.planInputs(shapes, { training: true });
+    plan.forward(inputs.map(region));
+    expectClose('dot normalize forward', plan.output.toArray(), ref.merge.forward('dot', inputs, shapes, options), 1e-5);
+    const dOutput = uniform(random, plan.output.length);
+    plan.backward(region(dOutput));
+    // Central differences of Σ dy·dot(normalize(x), normalize(y)) in float64.
+    const points = inputs.map((x) => Float64Array.from(x));
+    const loss = () => ref.merge.forward('dot', points, shapes, options).reduce((sum, v, i) => sum + v * dOutput[i], 0);
+    points.forEach((x, i) => {
+      const analytic = plan.dInputs[i]!.toArray();
+      for (let e = 0; e < x.length; e++) {
+        const saved = x[e];
+        x[e] = saved + 1e-6;
+        const up = loss();
+        x[e] = saved - 1e-6;
+        const down = loss();
+        x[e] = saved;
+        const numeric = (up - down) / 2e-6;
+        // A zero row sits on the norm's floor, where the gradient is dy/sqrt(eps): compare relatively.
+        expect(Math.abs(analytic[e] - numeric) / Math.max(1, Math.abs(numeric)), `dInputs[${i}][${e}]: ${analytic[e]} vs ${numeric} (${replay})`).toBeLessThan(1e-3);
+      }
+    });
+    layer.dispose();
+  });
 });
 
 describe("the reference merges' gradients", () => {
@@ -186,7 +225,6 @@ describe('masks and errors', () => {
     expect(() => layers.dot({ axes: [2, 2] }).computeOutputShapeOf([[null, 3, 2], [null, 3, 5]])).toThrow(/sizes 2 and 5 differ/);
     expect(() => layers.dot({ axes: 1 }).computeOutputShapeOf([[null, 3, 2], [null, 3]])).toThrow(/two inputs of rank 2 or two of rank 3/);
     expect(() => layers.concatenate({ axis: 0 })).toThrow(LayerConfigError);
-    expect(() => layers.dot({ axes: 1, normalize: true })).toThrow(/normalize/);
     expect(() => layers.add().build([null, 3], null)).toThrow(/takes a list of inputs/);
     const layer = layers.multiply();
     layer.buildInputs([[null, 2], [null, 2]], null);

@@ -10,6 +10,23 @@ export type MergeKind = 'add' | 'subtract' | 'multiply' | 'average' | 'maximum' 
 export interface MergeOptions {
   axis?: number;
   axes?: [number, number];
+  /** Dot: L2-normalise each input along its axis first, x / sqrt(max(Σx², 1e-12)). */
+  normalize?: boolean;
+}
+
+/** x / sqrt(max(Σx², 1e-12)) along `axis` of a row-major tensor of `shape`. */
+export function l2Normalize(x: ArrayLike<number>, shape: readonly number[], axis: number): Float64Array {
+  const inner = size(shape.slice(axis + 1));
+  const length = shape[axis];
+  const outer = size(shape.slice(0, axis));
+  const y = new Float64Array(x.length);
+  for (let o = 0; o < outer; o++) for (let i = 0; i < inner; i++) {
+    let s = 0;
+    for (let p = 0; p < length; p++) s += x[(o * length + p) * inner + i] ** 2;
+    const norm = Math.sqrt(Math.max(s, 1e-12));
+    for (let p = 0; p < length; p++) y[(o * length + p) * inner + i] = x[(o * length + p) * inner + i] / norm;
+  }
+  return y;
 }
 
 const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
@@ -44,7 +61,7 @@ export function forward(kind: MergeKind, inputs: readonly ArrayLike<number>[], s
     return y;
   }
   if (kind === 'dot') {
-    const [x, z] = inputs;
+    const [x, z] = options.normalize ? inputs.map((v, i) => l2Normalize(v, shapes[i], options.axes![i])) : inputs;
     const [xs, zs] = shapes;
     const [ax, ay] = options.axes!;
     const B = xs[0];
