@@ -11,6 +11,7 @@ export * from './linalg';
 export * from './conv1d';
 export * from './normalization';
 export * from './shape';
+export * from './merge';
 
 /** Bumped whenever an exported signature changes, so a stale .wasm is refused by the host. */
 export function abiVersion(): i32 {

@@ -22,6 +22,7 @@ import { layerFromConfig } from '../layers/serialization.js';
 import { TimeDistributed } from '../layers/time-distributed.js';
 import { joinChunks, readWithin, urlOf, type ReadLimits } from '../runtime/location.js';
 import { describe, ModelLoadError } from '../model/errors.js';
+import { InputLayer } from '../model/graph.js';
 import { checkedShape } from './save.js';
 
 /**
@@ -113,8 +114,21 @@ export type ModelJSON = {
   };
 };
 
+/** A tensor of a saved functional graph: the layer's name, its node (call) index and the tensor index. */
+export type TensorRef = readonly [layer: string, node: number, tensor: number];
+
+/** How a saved functional model's layers connect (parsed.layers[i]'s calls are nodes[i]). */
+export interface ParsedGraph {
+  /** Per layer (in parsed.layers order), each call's inbound tensors; a recurrent layer's initial states follow its input. */
+  nodes: TensorRef[][][];
+  inputs: TensorRef[];
+  outputs: TensorRef[];
+}
+
 export interface ParsedModel {
   name: string;
+  /** A functional model's connections (class Model / Functional); absent for a Sequential. */
+  graph?: ParsedGraph;
   /** The seed the model was saved with (userDefinedMetadata.seed), when it was saved by seqwasm. */
   seed?: number;
   /** Layer JSON {class_name, config} in order, ready for layerFromConfig; Keras InputLayer entries folded into the next layer's batch_input_shape. */
@@ -149,6 +163,8 @@ export const LIMITS = {
   depth: 64,
   /** Layers of the model (a wrapper and what it wraps count as one). */
   layers: 1024,
+  /** Calls of layers in a functional model (inbound nodes, all layers together): loading orders them in time quadratic in this. */
+  calls: 4096,
   /** Entries of the weights manifest, model and optimizer weights together. */
   weights: 16384,
   /** Weight files the manifest names. */
@@ -353,23 +369,25 @@ function parseModel(json: Record<string, unknown>, where: string, bytes: Uint8Ar
   const nested = topology.model_config !== undefined;
   const modelConfig = nested ? record(topology.model_config, `${where}.modelTopology.model_config`) : topology;
   const at = nested ? `${where}.modelTopology.model_config` : `${where}.modelTopology`;
-  if (modelConfig.class_name !== 'Sequential') {
-    throw loadError(`${at}.class_name`, `only Sequential models can be loaded, got class_name ${describe(modelConfig.class_name)}`);
+  const functional = modelConfig.class_name === 'Model' || modelConfig.class_name === 'Functional';
+  if (modelConfig.class_name !== 'Sequential' && !functional) {
+    throw loadError(`${at}.class_name`, `only Sequential and functional (Model, Functional) models can be loaded, got class_name ${describe(modelConfig.class_name)}`);
   }
   // Keras before 2.2.3 saved a Sequential's config as the bare list of layers.
   const config = Array.isArray(modelConfig.config) ? { layers: modelConfig.config } : record(modelConfig.config, `${at}.config`);
-  const name = config.name ?? 'sequential';
+  const name = config.name ?? (functional ? 'model' : 'sequential');
   if (typeof name !== 'string' || name === '') throw loadError(`${at}.config.name`, `the model name must be a non-empty string, got ${describe(name)}`);
   const trainingConfig = json.trainingConfig ?? topology.training_config ?? undefined;
   if (trainingConfig !== undefined && trainingConfig !== null) record(trainingConfig, `${where}.trainingConfig`);
   const metadata = json.userDefinedMetadata === undefined ? {} : record(json.userDefinedMetadata, `${where}.userDefinedMetadata`);
   const seed = metadata.seed;
   if (seed !== undefined && !Number.isSafeInteger(seed)) throw loadError(`${where}.userDefinedMetadata.seed`, `the saved seed must be a safe integer, got ${describe(seed)}`);
-  const layers = layerList(config, `${at}.config`);
+  const { layers, graph } = functional ? functionalLayers(config, `${at}.config`) : { layers: layerList(config, `${at}.config`), graph: undefined };
   if (isKeras3(topology.keras_version)) layers.forEach(readHardSigmoidAsKeras3);
   const { weights, optimizerWeights } = decodeWeights(manifestEntries(json, where), bytes);
   return {
     name,
+    ...(graph ? { graph } : {}),
     ...(seed !== undefined ? { seed: seed as number } : {}),
     layers,
     ...(trainingConfig ? { trainingConfig: trainingConfig as Record<string, unknown> } : {}),
@@ -419,6 +437,78 @@ function layerList(config: Record<string, unknown>, at: string): Record<string, 
   return layers;
 }
 
+/**
+ * A functional model's layers, each { class_name, config } (InputLayer entries kept, their
+ * Keras 3 batch_shape read as batch_input_shape), and how they connect: inbound_nodes in
+ * TF.js's and Keras 2's form ([[[layer, node, tensor, kwargs], …], …]) or Keras 3's
+ * ([{ args, kwargs }] with keras_history in each tensor, initial_state among the kwargs), and
+ * input_layers / output_layers. Names must be unique; every reference is checked for form here
+ * and resolved by loadModel.
+ */
+function functionalLayers(config: Record<string, unknown>, at: string): { layers: Record<string, unknown>[]; graph: ParsedGraph } {
+  const entries = config.layers;
+  if (!Array.isArray(entries)) throw loadError(`${at}.layers`, `expected an array of layers, got ${describe(entries)}`);
+  if (entries.length > LIMITS.layers) throw loadError(`${at}.layers`, `the model has ${entries.length} layers; at most ${LIMITS.layers} are loaded`);
+  if (entries.length === 0) throw loadError(`${at}.layers`, 'the model has no layers');
+  const names = new Set<string>();
+  const layers: Record<string, unknown>[] = [];
+  const nodes = entries.map((entry, i) => {
+    const argument = `${at}.layers[${i}]`;
+    const json = record(entry, argument);
+    const layerConfig = json.config === undefined ? {} : record(json.config, `${argument}.config`);
+    const name = json.name ?? layerConfig.name;
+    if (typeof name !== 'string' || name === '') throw loadError(`${argument}.name`, `a layer of a functional model needs a name, got ${describe(name)}`);
+    if (names.has(name)) throw loadError(`${argument}.name`, `two layers are named ${quoted(name)}`);
+    names.add(name);
+    const { batch_shape: batchShape, ...rest } = layerConfig;
+    const shaped = batchShape !== undefined && rest.batch_input_shape === undefined ? { ...rest, batch_input_shape: batchShape } : rest;
+    const { inbound_nodes: inbound, ...envelope } = json;
+    delete envelope.name;
+    layers.push({ ...envelope, config: { ...shaped, name } });
+    const list = inbound === undefined ? [] : inbound;
+    if (!Array.isArray(list)) throw loadError(`${argument}.inbound_nodes`, `inbound_nodes must be an array, got ${describe(list)}`);
+    return list.map((node, n) => inboundTensors(node, `${argument}.inbound_nodes[${n}]`));
+  });
+  const refs = (value: unknown, argument: string): TensorRef[] => {
+    // Keras 3 saves a single input or output as one [layer, node, tensor] triple.
+    const list = Array.isArray(value) && typeof value[0] === 'string' ? [value] : value;
+    if (!Array.isArray(list) || list.length === 0) throw loadError(argument, `${argument} must be a non-empty array of [layer, node, tensor] entries, got ${describe(value)}`);
+    return list.map((ref, i) => tensorRef(ref, `${argument}[${i}]`));
+  };
+  const calls = nodes.reduce((sum, list) => sum + list.length, 0);
+  if (calls > LIMITS.calls) throw loadError(`${at}.layers`, `the layers are called ${calls} times (inbound_nodes); at most ${LIMITS.calls} are loaded`);
+  return { layers, graph: { nodes, inputs: refs(config.input_layers, `${at}.input_layers`), outputs: refs(config.output_layers, `${at}.output_layers`) } };
+}
+
+/** One node's inbound tensors, in either saved form; a Keras 3 node's initial_state follows its input. */
+function inboundTensors(node: unknown, argument: string): TensorRef[] {
+  if (Array.isArray(node)) return node.map((ref, i) => tensorRef(ref, `${argument}[${i}]`));
+  const call = record(node, argument);
+  const args = call.args === undefined ? [] : call.args;
+  const kwargs = call.kwargs === undefined ? {} : record(call.kwargs, `${argument}.kwargs`);
+  if (!Array.isArray(args)) throw loadError(`${argument}.args`, `args must be an array, got ${describe(args)}`);
+  const tensors: TensorRef[] = [];
+  const collect = (value: unknown, at: string) => {
+    if (Array.isArray(value)) value.forEach((v, i) => collect(v, `${at}[${i}]`));
+    else if (typeof value === 'object' && value !== null && (value as Record<string, unknown>).class_name === '__keras_tensor__') {
+      const history = record((value as Record<string, unknown>).config, `${at}.config`).keras_history;
+      tensors.push(tensorRef(history, `${at}.config.keras_history`));
+    } else if (value !== null && value !== undefined && typeof value !== 'boolean') throw loadError(at, `expected a Keras tensor, got ${describe(value)}`);
+  };
+  collect(args, `${argument}.args`);
+  if (kwargs.initial_state !== undefined) collect(kwargs.initial_state, `${argument}.kwargs.initial_state`);
+  return tensors;
+}
+
+/** [layer name, node index, tensor index] (a fourth entry, Keras 2's kwargs, is ignored). */
+function tensorRef(value: unknown, argument: string): TensorRef {
+  const [layer, node, tensor] = Array.isArray(value) ? value : [];
+  if (typeof layer !== 'string' || !Number.isSafeInteger(node) || (node as number) < 0 || !Number.isSafeInteger(tensor) || (tensor as number) < 0 || (value as unknown[]).length > 4) {
+    throw loadError(argument, `expected [layer name, node index, tensor index], got ${describe(value)}`);
+  }
+  return [layer, node as number, tensor as number];
+}
+
 /** Keras 3 wrote this file ('3.x.y'); TF.js writes 'tfjs-layers …', Keras 2 '2.x.y', seqwasm 'seqwasm'. */
 function isKeras3(version: unknown): boolean {
   return typeof version === 'string' && /^3\./.test(version);
@@ -448,7 +538,7 @@ export function createLayers(parsed: Pick<ParsedModel, 'layers'>): Layer[] {
       const label = `layer ${i}${typeof config?.name === 'string' ? ` (${config.name})` : ''}`;
       let layer: Layer;
       try {
-        layer = layerFromConfig(json);
+        layer = json.class_name === 'InputLayer' ? inputLayerFrom(config ?? {}) : layerFromConfig(json);
       } catch (error) {
         if (error instanceof LayerConfigError) throw loadError(`layers[${i}]`, `${label}: ${error.message}`);
         throw error;
@@ -464,6 +554,18 @@ export function createLayers(parsed: Pick<ParsedModel, 'layers'>): Layer[] {
   return created;
 }
 
+/** A functional model's InputLayer from its saved config (batch_input_shape, dtype, name; sparse and ragged only false). */
+function inputLayerFrom(config: Record<string, unknown>): Layer {
+  if (config.ragged === true) throw new LayerConfigError('InputLayer', 'ragged', 'ragged inputs are not supported');
+  const dtype = config.dtype === null || isFloat32(config.dtype) ? undefined : config.dtype;
+  return new InputLayer({ name: config.name, batchInputShape: config.batch_input_shape, dtype, sparse: config.sparse ?? undefined });
+}
+
+/** 'float32', or Keras 3's DTypePolicy of it. */
+function isFloat32(value: unknown): boolean {
+  return value === undefined || value === 'float32' || (typeof value === 'object' && value !== null && (value as { config?: { name?: unknown } }).config?.name === 'float32');
+}
+
 /**
  * Every size the layers declare, checked before anything is allocated: the input shape and
  * each layer's output shape stay within LIMITS.rank and LIMITS.dimension, the weights all
@@ -473,10 +575,8 @@ export function createLayers(parsed: Pick<ParsedModel, 'layers'>): Layer[] {
  */
 export function checkDeclaredSizes(layers: readonly Layer[], inputShape: Shape, saved: readonly SavedWeight[]): void {
   checkDims(inputShape, 'layers[0]', 'its batch_input_shape');
-  const unmatched = new Map<string, number>();
-  for (const w of saved) unmatched.set(formatShape(w.shape), (unmatched.get(formatShape(w.shape)) ?? 0) + 1);
+  const budget = new WeightBudget(saved);
   let shape = inputShape;
-  let declared = 0;
   layers.forEach((layer, i) => {
     const argument = `layers[${i}]`;
     const layerInput = shape;
@@ -489,18 +589,51 @@ export function checkDeclaredSizes(layers: readonly Layer[], inputShape: Shape, 
       throw error;
     }
     checkDims(shape, argument, `${quoted(layer.name)}'s output shape`);
-    for (const weightShape of shapes) {
-      declared += sizeOf(weightShape);
-      if (declared > LIMITS.parameters) throw loadError(argument, `the layers up to ${quoted(layer.name)} declare more than ${LIMITS.parameters} weight values`);
-      const key = formatShape(weightShape);
-      const left = unmatched.get(key) ?? 0;
-      if (left === 0) {
-        const other = unmatched.has(key) ? 'other ' : '';
-        throw loadError(argument, `${quoted(layer.name)} (input shape ${formatShape(layerInput)}) needs a weight of shape ${key} by its config, but the file has no ${other}saved weight of that shape (its ${saved.length} weights hold ${saved.reduce((sum, w) => sum + w.data.length, 0)} values)`);
-      }
-      unmatched.set(key, left - 1);
-    }
+    budget.take(layer, argument, formatShape(layerInput), shapes);
   });
+}
+
+/**
+ * checkDeclaredSizes for a functional model, whose calls are already traced (no memory yet):
+ * every tensor's shape, and each layer's weights for the input shapes of its first call.
+ */
+export function checkGraphSizes(layers: readonly { layer: Layer; argument: string; inputShapes: readonly Shape[]; outputShapes: readonly Shape[]; weightShapes: () => (readonly number[])[] }[], saved: readonly SavedWeight[]): void {
+  const budget = new WeightBudget(saved);
+  for (const { layer, argument, inputShapes, outputShapes, weightShapes } of layers) {
+    for (const shape of [...inputShapes, ...outputShapes]) checkDims(shape, argument, `a shape of ${quoted(layer.name)}`);
+    let shapes: (readonly number[])[];
+    try {
+      shapes = weightShapes();
+    } catch (error) {
+      if (error instanceof LayerError) throw loadError(argument, `${quoted(layer.name)}: ${error.message}`);
+      throw error;
+    }
+    budget.take(layer, argument, inputShapes.map(formatShape).join(', '), shapes);
+  }
+}
+
+/** The weights layers declare, counted against LIMITS.parameters and matched by shape with the saved weights not yet taken. */
+class WeightBudget {
+  private readonly unmatched = new Map<string, number>();
+  private declared = 0;
+
+  constructor(private readonly saved: readonly SavedWeight[]) {
+    for (const w of saved) this.unmatched.set(formatShape(w.shape), (this.unmatched.get(formatShape(w.shape)) ?? 0) + 1);
+  }
+
+  take(layer: Layer, argument: string, layerInput: string, shapes: readonly (readonly number[])[]): void {
+    for (const weightShape of shapes) {
+      this.declared += sizeOf(weightShape);
+      if (this.declared > LIMITS.parameters) throw loadError(argument, `the layers up to ${quoted(layer.name)} declare more than ${LIMITS.parameters} weight values`);
+      const key = formatShape(weightShape);
+      const left = this.unmatched.get(key) ?? 0;
+      if (left === 0) {
+        const other = this.unmatched.has(key) ? 'other ' : '';
+        throw loadError(argument, `${quoted(layer.name)} (input shape ${layerInput}) needs a weight of shape ${key} by its config, but the file has no ${other}saved weight of that shape (its ${this.saved.length} weights hold ${this.saved.reduce((sum, w) => sum + w.data.length, 0)} values)`);
+      }
+      this.unmatched.set(key, left - 1);
+    }
+  }
 }
 
 function checkDims(shape: Shape, argument: string, what: string): void {

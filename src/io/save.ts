@@ -9,14 +9,24 @@ import { describe, ModelStateError } from '../model/errors.js';
 
 const WEIGHTS_FILE = 'weights.bin';
 
+/** How a functional model's layers connect, as TF.js and Keras 2 save it. */
+export interface SavedGraph {
+  /** Each call of `layer`: its inbound tensors, [layer, node, tensor, kwargs] (a recurrent layer's initial states after its input). */
+  inboundNodes(layer: Layer): (string | number | Record<string, never>)[][][];
+  inputLayers: (string | number)[][];
+  outputLayers: (string | number)[][];
+}
+
 /**
  * Serialises a Sequential: topology {class_name: 'Sequential', config: {name, layers}} (the
- * first layer's config carries batch_input_shape, as TF.js writes it), the weights of every
- * layer in order, then the optimizer state as weights of group 'optimizer', all in one
- * little-endian float32 buffer. Every layer must be built and every value finite (a file we
- * could not load again is refused here, naming the weight).
+ * first layer's config carries batch_input_shape, as TF.js writes it), or with `graph` a
+ * functional model: {class_name: 'Model', config: {name, layers (each with name and
+ * inbound_nodes), input_layers, output_layers}}; then the weights of every layer in order,
+ * then the optimizer state as weights of group 'optimizer', all in one little-endian float32
+ * buffer. Every layer must be built and every value finite (a file we could not load again is
+ * refused here, naming the weight).
  */
-export function writeArtifacts(model: { name: string; seed?: number; layers: readonly Layer[]; trainingConfig?: Record<string, unknown>; optimizerState?: readonly SavedWeight[] }): SavedModel {
+export function writeArtifacts(model: { name: string; seed?: number; layers: readonly Layer[]; graph?: SavedGraph; trainingConfig?: Record<string, unknown>; optimizerState?: readonly SavedWeight[] }): SavedModel {
   const owner = model.name;
   const unbuilt = model.layers.find((layer) => !layer.built);
   if (unbuilt) throw new ModelStateError(owner, 'save', `save() needs every layer built; ${unbuilt.name} is not (build the model or fit it first)`);
@@ -43,15 +53,20 @@ export function writeArtifacts(model: { name: string; seed?: number; layers: rea
     if (bad >= 0) throw new ModelStateError(owner, 'save', `weight '${w.name}'${elementPath(w.shape, bad)} is ${w.data[bad]}; a model with non-finite values cannot be saved`);
     for (let i = 0; i < w.data.length; i++, offset += 4) out.setFloat32(offset, w.data[i], true);
   }
+  const graph = model.graph;
   const layers = model.layers.map((layer, i) => {
     const json = layer.toJSON();
+    if (graph) return { name: layer.name, ...json, inbound_nodes: graph.inboundNodes(layer) };
     // A model built by fit() or build() may have no declared input shape; the file needs one.
     if (i === 0 && json.config.batch_input_shape === undefined) json.config.batch_input_shape = [...layer.builtInputShape!];
     return json;
   });
   const manifest = (list: readonly SavedWeight[], group: 'model' | 'optimizer') => list.map((w): ManifestEntry => ({ name: w.name, shape: [...w.shape], dtype: 'float32', group }));
+  const topology = graph
+    ? { class_name: 'Model', config: { name: model.name, layers, input_layers: graph.inputLayers, output_layers: graph.outputLayers } }
+    : { class_name: 'Sequential', config: { name: model.name, layers } };
   const modelJSON: ModelJSON = {
-    modelTopology: { class_name: 'Sequential', config: { name: model.name, layers }, keras_version: 'seqwasm', backend: 'seqwasm' },
+    modelTopology: { ...topology, keras_version: 'seqwasm', backend: 'seqwasm' },
     weightsManifest: [{ paths: [WEIGHTS_FILE], weights: [...manifest(weights, 'model'), ...manifest(optimizer, 'optimizer')] }],
     format: 'layers-model',
     generatedBy: 'seqwasm',

@@ -23,3 +23,4 @@ export * from './recurrent.js';
 export * from './optimizers.js';
 export * from './losses.js';
 export * from './linalg.js';
+export * from './merge.js';

@@ -96,6 +96,10 @@ export class Bidirectional extends Layer<typeof BIDIRECTIONAL.options> {
     return [...this.forwardLayer.computeStateShapes(inputShape), ...this.backwardLayer.computeStateShapes(inputShape)];
   }
 
+  initialStateShapes(inputShape: Shape): Shape[] {
+    return [...this.forwardLayer.initialStateShapes(inputShape), ...this.backwardLayer.initialStateShapes(inputShape)];
+  }
+
   protected weightSpecs(): WeightSpec[] {
     return [];
   }

@@ -30,6 +30,7 @@ import { GlobalPooling1D, Pooling1D, type GlobalPooling1DOptions, type Pooling1D
 import { Flatten, Permute, RepeatVector, Reshape, type FlattenOptions, type PermuteOptions, type RepeatVectorOptions, type ReshapeOptions } from './reshape.js';
 import { LayerNormalization, type LayerNormalizationOptions } from './normalization.js';
 import { PositionEmbedding, type PositionEmbeddingOptions } from './position-embedding.js';
+import { Concatenate, Dot, ElementwiseMergeLayer, type ConcatenateOptions, type DotOptions } from './merge.js';
 
 /**
  * Densely connected layer: act(x·W + b) on the last axis (per timestep on sequences). `units`
@@ -260,3 +261,75 @@ export { initializers, Initializer } from './initializers.js';
 export type { InitializerSpec, InitializerJSON, SeedOption, FanMode, Distribution } from './initializers.js';
 export { layerFromConfig } from './serialization.js';
 export { LayerError, LayerConfigError, LayerInputError, LayerStateError } from './errors.js';
+
+// ---- merge layers (several inputs; functional models) ----------------------------------------
+
+/**
+ * Joins its inputs along `axis` (default -1, the features); the other dimensions must agree.
+ *
+ * @example
+ * ```ts
+ * const joined = layers.concatenate().apply([textFeatures, numbers]);
+ * ```
+ */
+export const concatenate = (options?: ConcatenateOptions): Concatenate => new Concatenate(options);
+/**
+ * The element-wise sum of two or more inputs of one shape.
+ *
+ * @example
+ * ```ts
+ * const residual = layers.add().apply([x, layers.dense({ units: 8 }).apply(x)]);
+ * ```
+ */
+export const add = (options?: LayerOptions): ElementwiseMergeLayer => new ElementwiseMergeLayer('Add', options);
+/**
+ * Input 0 minus input 1 (two inputs of one shape).
+ *
+ * @example
+ * ```ts
+ * const difference = layers.subtract().apply([a, b]);
+ * ```
+ */
+export const subtract = (options?: LayerOptions): ElementwiseMergeLayer => new ElementwiseMergeLayer('Subtract', options);
+/**
+ * The element-wise product of two or more inputs of one shape.
+ *
+ * @example
+ * ```ts
+ * const gated = layers.multiply().apply([values, gates]);
+ * ```
+ */
+export const multiply = (options?: LayerOptions): ElementwiseMergeLayer => new ElementwiseMergeLayer('Multiply', options);
+/**
+ * The element-wise mean of two or more inputs of one shape.
+ *
+ * @example
+ * ```ts
+ * const ensemble = layers.average().apply([first, second]);
+ * ```
+ */
+export const average = (options?: LayerOptions): ElementwiseMergeLayer => new ElementwiseMergeLayer('Average', options);
+/**
+ * The element-wise maximum of two or more inputs of one shape.
+ *
+ * @example
+ * ```ts
+ * const strongest = layers.maximum().apply([a, b, c]);
+ * ```
+ */
+export const maximum = (options?: LayerOptions): ElementwiseMergeLayer => new ElementwiseMergeLayer('Maximum', options);
+/**
+ * The per-sample dot product of two inputs along `axes`: [B, k]·[B, k] → [B, 1]; sequences
+ * [B, m, d]·[B, n, d] with axes [2, 2] → [B, m, n].
+ *
+ * @example
+ * ```ts
+ * const scores = layers.dot({ axes: [2, 2] }).apply([decoderStates, encoderStates]);
+ * ```
+ */
+export const dot = (options: DotOptions): Dot => new Dot(options);
+
+export { Concatenate, Dot, ElementwiseMergeLayer } from './merge.js';
+export type { ConcatenateOptions, DotOptions, ElementwiseMerge } from './merge.js';
+export { MultiInputLayer, MultiInputPlan, SymbolicTensor } from './layer.js';
+export type { ApplyOptions, LayerNode, MultiInputPlanOptions, MultiInputForwardOptions, SymbolicInput } from './layer.js';

@@ -13,6 +13,10 @@
 //
 // Shapes: `Shape` includes the batch dimension first, null where not fixed (TF.js style,
 // e.g. [null, 5, 26]); plans take concrete shapes ([32, 5, 26]).
+//
+// Functional models call layers on symbolic tensors (layer.apply, below); layers that take
+// several inputs (merges, later attention) follow the multi-input protocol of MultiInputLayer:
+// the same life with a list of shapes and regions.
 import { elementPath } from '../data/validate.js';
 import type { F32Region } from '../runtime/arena.js';
 import { arena } from '../runtime/module.js';
@@ -227,8 +231,7 @@ export abstract class Layer<S extends OptionTable = OptionTable> {
   readonly className: string;
   /** This layer's own options, validated, defaults filled in. */
   readonly settings: Settings<S>;
-  /** false: optimizers leave this layer's weights alone (the `trainable` option, default true). */
-  readonly trainable: boolean;
+  private trainableFlag: boolean;
   /** [batch or null, ...inputShape] when given by inputShape / batchInputShape / batchSize. */
   readonly batchInputShape: Shape | undefined;
   private shapeBuiltFor: Shape | undefined;
@@ -240,7 +243,9 @@ export abstract class Layer<S extends OptionTable = OptionTable> {
   private weightScope: string;
   private ownWeights: LayerWeight[] = [];
   private readonly weightRegions = new Regions();
-  private readonly plans = new Set<LayerPlan>();
+  private readonly plans = new Set<{ dispose(): void }>();
+  /** Where apply() has called this layer (functional models): node k is Keras's node index k. */
+  private readonly nodes: LayerNode[] = [];
   private disposed = false;
 
   /**
@@ -262,11 +267,27 @@ export abstract class Layer<S extends OptionTable = OptionTable> {
     this.name = owner;
     this.weightScope = owner;
     this.className = kind.className;
-    this.trainable = all.trainable;
+    this.trainableFlag = all.trainable;
     this.batchInputShape = batchInputShape;
     const own: Record<string, unknown> = {};
     for (const key of Object.keys(kind.options)) own[key] = (all as Record<string, unknown>)[key];
     this.settings = Object.freeze(own) as Settings<S>;
+  }
+
+  /**
+   * false: optimizers leave this layer's weights alone (the `trainable` option, default true).
+   * Setting it freezes or unfreezes the layer (and the layers it wraps) for fine-tuning, as in
+   * Keras; compile() again afterwards so that the optimizer sees the change.
+   */
+  get trainable(): boolean {
+    return this.trainableFlag;
+  }
+
+  set trainable(value: boolean) {
+    if (typeof value !== 'boolean') throw new LayerInputError(this.name, 'trainable', `trainable must be true or false, got ${describe(value)}`);
+    this.trainableFlag = value;
+    this.ownWeights = this.ownWeights.map((w) => ({ ...w, trainable: value }));
+    for (const child of this.children()) child.trainable = value;
   }
 
   // ---- shapes --------------------------------------------------------------------------
@@ -346,11 +367,18 @@ export abstract class Layer<S extends OptionTable = OptionTable> {
       }
       return;
     }
-    if (rng !== null && !(rng instanceof Prng)) throw new LayerInputError(this.name, 'rng', `expected a Prng or null, got ${describe(rng)}`);
     this.computeOutputShape(shape); // validates the shape for this layer
-    const specs = this.weightSpecs(shape);
-    // Every value is computed before anything is allocated, and allocation failures free what
-    // was taken, so a failed build leaves the layer unbuilt and the arena as it was.
+    this.createWeights(shape, this.weightSpecs(shape), rng);
+  }
+
+  /**
+   * Initialises and allocates the weights `specs` describe, then the children and own
+   * buffers; `shape` is recorded as the built input shape. Every value is computed before
+   * anything is allocated, and allocation failures free what was taken, so a failed build
+   * leaves the layer unbuilt and the arena as it was.
+   */
+  protected createWeights(shape: Shape, specs: readonly WeightSpec[], rng: Prng | null): void {
+    if (rng !== null && !(rng instanceof Prng)) throw new LayerInputError(this.name, 'rng', `expected a Prng or null, got ${describe(rng)}`);
     const values = specs.map((spec) =>
       rng === null ? undefined : reportingTo(this.name, () => {
         try {
@@ -444,6 +472,66 @@ export abstract class Layer<S extends OptionTable = OptionTable> {
     return this.weights.reduce((sum, w) => sum + w.shape.reduce((a, b) => a * b, 1), 0);
   }
 
+  // ---- functional models ---------------------------------------------------------------
+
+  /**
+   * Calls the layer on symbolic tensors (functional models): one tensor, or a list for a
+   * multi-input layer. Returns the output tensor, or [output, ...states] for a recurrent
+   * layer with returnState. Applying a layer again shares its weights.
+   *
+   * @example
+   * ```ts
+   * const x = input({ shape: [null, 3] });
+   * const [seq, h, c] = layers.lstm({ units: 8, returnSequences: true, returnState: true }).apply(x) as SymbolicTensor[];
+   * const y = layers.dense({ units: 1 }).apply(h);
+   * ```
+   */
+  apply(inputs: SymbolicInput, options: ApplyOptions = {}): SymbolicTensor | SymbolicTensor[] {
+    this.assertLive();
+    const given = symbolicList(this.name, inputs, 'inputs');
+    const initialState = options.initialState === undefined ? [] : symbolicList(this.name, options.initialState, 'initialState');
+    let outputShapes: Shape[];
+    if (this instanceof MultiInputLayer) {
+      if (initialState.length > 0) throw new LayerInputError(this.name, 'initialState', 'initialState is for recurrent layers');
+      outputShapes = [this.computeOutputShapeOf(given.map((t) => t.shape))];
+    } else {
+      if (given.length !== 1) throw new LayerInputError(this.name, 'inputs', `takes one input, got a list of ${given.length}`);
+      const shape = this.checkShape(given[0].shape, 'inputs');
+      outputShapes = [this.computeOutputShape(shape), ...this.computeStateShapes(shape)];
+      this.checkInitialState(shape, initialState.map((t) => t.shape));
+    }
+    const outputs = recordNode(this, given, initialState, outputShapes);
+    this.nodes.push(outputs[0].node);
+    return outputs.length === 1 ? outputs[0] : outputs;
+  }
+
+  /** The calls apply() has recorded, in order (Keras's inbound nodes). */
+  get inboundNodes(): readonly LayerNode[] {
+    return this.nodes;
+  }
+
+  /** @internal Network: the node an input layer is created with. */
+  protected recordInputNode(shape: Shape): SymbolicTensor {
+    const [tensor] = recordNode(this, [], [], [shape]);
+    this.nodes.push(tensor.node);
+    return tensor;
+  }
+
+  /** Checks apply()'s initialState shapes against initialStateShapes(). */
+  private checkInitialState(inputShape: Shape, stateShapes: readonly Shape[]): void {
+    if (stateShapes.length === 0) return;
+    const expected = this.initialStateShapes(inputShape);
+    if (expected.length === 0) throw new LayerInputError(this.name, 'initialState', `initialState is for recurrent layers; '${this.name}' (${this.className}) has no states`);
+    const fits = stateShapes.length === expected.length && stateShapes.every((s, i) => s.length === expected[i].length && s.every((d, axis) => d === null || expected[i][axis] === null || d === expected[i][axis]));
+    if (!fits) throw new LayerInputError(this.name, 'initialState', `initialState must be ${expected.length} tensors of shapes ${expected.map(formatShape).join(', ')}, got ${stateShapes.map(formatShape).join(', ') || 'none'}`);
+  }
+
+  /** The shapes of the initial states the layer can start from (recurrent layers: [h] or [h, c]); [] for none. */
+  initialStateShapes(inputShape: Shape): Shape[] {
+    void inputShape;
+    return [];
+  }
+
   // ---- config --------------------------------------------------------------------------
 
   /** The layer's Keras `config` (snake_case, as saved in model.json): enough to create it again. */
@@ -496,8 +584,13 @@ export abstract class Layer<S extends OptionTable = OptionTable> {
 
   protected abstract createPlan(setup: PlanSetup): LayerPlan;
 
+  /** Registers a plan made outside plan() (a multi-input layer's), disposed with the layer. */
+  protected trackPlan(plan: { dispose(): void }): void {
+    this.plans.add(plan);
+  }
+
   /** @internal called by LayerPlan.dispose */
-  forgetPlan(plan: LayerPlan): void {
+  forgetPlan(plan: { dispose(): void }): void {
     this.plans.delete(plan);
   }
 
@@ -543,7 +636,7 @@ export abstract class Layer<S extends OptionTable = OptionTable> {
     return d;
   }
 
-  private checkShape(shape: unknown, argument: string): Shape {
+  protected checkShape(shape: unknown, argument: string): Shape {
     if (!Array.isArray(shape) || !shape.every((d) => d === null || (Number.isSafeInteger(d) && d >= 1))) {
       throw new LayerInputError(this.name, argument, `${argument} must be an array of positive integers (or null), got ${Array.isArray(shape) ? formatShape(shape) : describe(shape)}`);
     }
@@ -580,6 +673,43 @@ export interface PlanSetup {
   readonly inputGradient: boolean;
 }
 
+/** @internal What every plan shares (single- and multi-input): its layer, its buffers and their release. */
+export abstract class PlanBase {
+  /** The layer this plan runs. */
+  readonly layer: Layer;
+  /** Made with { training: true }: dropout active, what backward() needs kept. */
+  readonly training: boolean;
+  protected readonly regions: Regions;
+  private disposed = false;
+
+  protected constructor(setup: { readonly layer: Layer; readonly training: boolean; readonly regions: Regions }) {
+    this.layer = setup.layer;
+    this.training = setup.training;
+    this.regions = setup.regions;
+  }
+
+  /** Frees this plan's buffers. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.regions.freeAll();
+    this.layer.forgetPlan(this);
+  }
+
+  /** Throws unless `region` is a live arena region of at least `floats` floats. */
+  protected checkRegion(argument: string, region: F32Region, floats: number): void {
+    try {
+      arena('layers').check(argument, region, floats);
+    } catch (error) {
+      throw new LayerInputError(this.layer.name, argument, (error as Error).message);
+    }
+  }
+
+  protected assertLive(): void {
+    if (this.disposed) throw new LayerStateError(this.layer.name, 'plan', 'this plan was disposed');
+  }
+}
+
 /**
  * One layer's buffers for one batch shape and the calls that use them. forward() reads the
  * input region, writes `output` (and `states`), and returns the mask for the next layer.
@@ -594,15 +724,11 @@ export interface PlanSetup {
  * plan.dispose();
  * ```
  */
-export abstract class LayerPlan {
-  /** The layer this plan runs. */
-  readonly layer: Layer;
+export abstract class LayerPlan extends PlanBase {
   /** The concrete input shape, batch first, that forward() takes. */
   readonly inputShape: readonly number[];
   /** The concrete output shape, batch first. */
   readonly outputShape: readonly number[];
-  /** Made with { training: true }: dropout active, what backward() needs kept. */
-  readonly training: boolean;
   /** Where forward() writes the output (outputShape values); overwritten by the next forward. */
   readonly output: F32Region;
   /** Gradient of the input; undefined when the plan was made without inputGradient, or the input has none (embedding ids). */
@@ -611,10 +737,8 @@ export abstract class LayerPlan {
   states: readonly F32Region[] = [];
   /** Gradients of the initial states after backward; like states. */
   dInitialState: readonly F32Region[] = [];
-  protected readonly regions: Regions;
   /** The input of the last training forward, which backward reads again. */
   protected input: F32Region | undefined;
-  private disposed = false;
 
   /**
    * Allocates `output` and (for training plans that want it) `dInput`, unless `buffers`
@@ -622,11 +746,9 @@ export abstract class LayerPlan {
    * has no gradient (embedding ids).
    */
   protected constructor(setup: PlanSetup, hasInputGradient = true, buffers?: { output: F32Region; dInput: F32Region | undefined }) {
-    this.layer = setup.layer;
+    super(setup);
     this.inputShape = setup.inputShape;
     this.outputShape = setup.outputShape;
-    this.training = setup.training;
-    this.regions = setup.regions;
     const wantsInputGradient = setup.training && setup.inputGradient && hasInputGradient;
     this.output = buffers?.output ?? setup.regions.alloc(sizeOf(setup.outputShape));
     this.dInput = buffers ? buffers.dInput : wantsInputGradient ? setup.regions.alloc(sizeOf(setup.inputShape)) : undefined;
@@ -676,27 +798,306 @@ export abstract class LayerPlan {
 
   protected abstract runForward(input: F32Region, options: ForwardOptions): Mask | undefined;
   protected abstract runBackward(input: F32Region, dOutput: F32Region, options: BackwardOptions): void;
+}
 
-  /** Frees this plan's buffers. */
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    this.regions.freeAll();
-    this.layer.forgetPlan(this);
+// ---- functional models: symbolic tensors and nodes ------------------------------------------
+//
+// layer.apply(x) records a call of the layer on symbolic tensors (an `input()` or another
+// layer's output) and returns the symbolic outputs; `model({ inputs, outputs })` collects
+// the nodes between them, builds the layers and plans them (src/model/graph.ts). A layer
+// applied twice is one layer with two nodes: both use the same weights, and the gradients of
+// both calls add into the same grads. Recurrent layers with returnState return
+// [output, ...states]; `apply(x, { initialState: [h, c] })` starts them from other tensors.
+
+/**
+ * A placeholder for a tensor in a functional model: its shape (batch first, null where open)
+ * and the call (node) that produces it. Returned by `input()` and by `layer.apply()`.
+ *
+ * @example
+ * ```ts
+ * const x = input({ shape: [10, 3] });
+ * const h = layers.lstm({ units: 8 }).apply(x) as SymbolicTensor;   // h.shape: [null, 8]
+ * ```
+ */
+export class SymbolicTensor {
+  constructor(
+    /** Batch first, null where open. */
+    readonly shape: Shape,
+    /** The call that produces this tensor. */
+    readonly node: LayerNode,
+    /** Which of the node's outputs this is (0: the output; 1…: a recurrent layer's states). */
+    readonly outputIndex: number,
+  ) {}
+
+  /** The layer whose call produces this tensor. */
+  get sourceLayer(): Layer {
+    return this.node.layer;
   }
 
-  /** Throws unless `region` is a live arena region of at least `floats` floats. */
-  protected checkRegion(argument: string, region: F32Region, floats: number): void {
-    try {
-      arena('layers').check(argument, region, floats);
-    } catch (error) {
-      throw new LayerInputError(this.layer.name, argument, (error as Error).message);
+  /** Keras's name of the tensor: the layer's name, with the output index after a second output. */
+  get name(): string {
+    return this.outputIndex === 0 ? this.node.layer.name : `${this.node.layer.name}/${this.outputIndex}`;
+  }
+}
+
+/**
+ * What apply() and model() take: a tensor or a list of them. apply()'s own result (a tensor,
+ * or a recurrent layer's [output, ...states]) may be passed as it is; a list of more than one
+ * tensor inside a list is refused when the call runs.
+ */
+export type SymbolicInput = SymbolicTensor | readonly (SymbolicTensor | readonly SymbolicTensor[])[];
+
+/** One call of a layer in a functional model: its inputs, its initial states (recurrent layers) and its outputs. */
+export interface LayerNode {
+  readonly layer: Layer;
+  /** The tensors the layer is called on: one, or several for a multi-input layer; none for an input. */
+  readonly inputs: readonly SymbolicTensor[];
+  /** Recurrent layers: the tensors the initial states come from (Keras passes them as further inbound tensors). */
+  readonly initialState: readonly SymbolicTensor[];
+  readonly outputs: readonly SymbolicTensor[];
+}
+
+/**
+ * Options of {@link Layer.apply}.
+ *
+ * @example
+ * ```ts
+ * decoderLstm.apply(decoderInputs, { initialState: [h, c] });
+ * ```
+ */
+export interface ApplyOptions {
+  /** Recurrent layers: the tensors to start from, [h] or [h, c] (both directions' for bidirectional). */
+  initialState?: readonly (SymbolicTensor | readonly SymbolicTensor[])[];
+}
+
+/** The shared part of apply(): checks, the new node, its outputs. */
+function recordNode(layer: Layer, inputs: readonly SymbolicTensor[], initialState: readonly SymbolicTensor[], outputShapes: readonly Shape[]): SymbolicTensor[] {
+  const node: { layer: Layer; inputs: readonly SymbolicTensor[]; initialState: readonly SymbolicTensor[]; outputs: SymbolicTensor[] } = { layer, inputs, initialState, outputs: [] };
+  node.outputs = outputShapes.map((shape, i) => new SymbolicTensor(Object.freeze([...shape]), node, i));
+  return node.outputs;
+}
+
+/** The symbolic tensors of apply()'s argument (a one-tensor list inside it stands for its tensor), or a LayerInputError naming it. */
+function symbolicList(owner: string, value: unknown, argument: string): SymbolicTensor[] {
+  const list = (Array.isArray(value) ? value : [value]).map((t: unknown) => (Array.isArray(t) && t.length === 1 ? t[0] : t));
+  if (list.length === 0 || !list.every((t) => t instanceof SymbolicTensor)) {
+    throw new LayerInputError(owner, argument, `${argument} must be a symbolic tensor (from input() or another layer's apply()) or an array of them, got ${describe(value)}`);
+  }
+  return list as SymbolicTensor[];
+}
+
+// ---- several inputs ----------------------------------------------------------------------
+//
+// The multi-input protocol. A layer that takes several tensors (the merge layers; later
+// attention: query, value[, key]) extends MultiInputLayer. Everything a single-input layer
+// does with one shape or region it does with a list, in the order apply() was given them:
+//
+//   computeOutputShapeOf(shapes)       the output shape; throws LayerInputError for shapes it cannot take
+//   weightSpecsOf(shapes)              its weights (none for merges); built by buildInputs(shapes, rng),
+//                                      which records shapes[0] as builtInputShape
+//   planInputs(shapes, options)        a MultiInputPlan: `output`, and `dInputs[i]` for each input
+//                                      whose gradient is wanted (options.inputGradients[i], default all)
+//   plan.forward(regions, { masks })   masks[i] is input i's incoming mask or undefined; returns
+//                                      the output's mask (Keras: merges AND the given masks when
+//                                      their inputs are sequences, Dot returns none)
+//   plan.backward(dOutput)             writes every dInputs[i], adds weight gradients into grads
+//
+// The single-input methods (computeOutputShape, build, plan) refuse a multi-input layer with a
+// LayerInputError that says to pass a list. Functional graphs (src/model/graph.ts) drive both
+// kinds the same way: by node, in topological order forward and in reverse backward.
+
+/** Options of {@link MultiInputLayer.planInputs}. */
+export interface MultiInputPlanOptions {
+  /** Plan for training (backward possible). Default false. */
+  training?: boolean;
+  /** Which inputs get a gradient in backward; default all (of a training plan). */
+  inputGradients?: readonly boolean[];
+}
+
+/** Options of {@link MultiInputPlan.forward}. */
+export interface MultiInputForwardOptions {
+  /** Each input's incoming mask [B, T] (undefined: none). */
+  masks?: readonly (Mask | undefined)[];
+  /** Randomness for this call (layers that drop anything). */
+  rng?: Prng;
+}
+
+/**
+ * The base of layers that take several inputs (merge layers). See the multi-input protocol
+ * above; a functional model drives it for you.
+ *
+ * @example
+ * ```ts
+ * const sum = layers.add();
+ * sum.buildInputs([[null, 4], [null, 4]], null);
+ * const plan = sum.planInputs([[2, 4], [2, 4]]);
+ * plan.forward([a, b]);                          // plan.output = a + b
+ * ```
+ */
+export abstract class MultiInputLayer<S extends OptionTable = OptionTable> extends Layer<S> {
+  private shapesBuiltFor: readonly Shape[] | undefined;
+
+  /** How many inputs the layer takes: [at least, at most]. */
+  protected abstract readonly inputCount: readonly [number, number];
+
+  /** The output shape for these input shapes (batch first). */
+  protected abstract outputShapeOf(inputShapes: readonly Shape[]): Shape;
+
+  /** The weights for these input shapes, in Keras order (merges: none). */
+  protected weightSpecsOf(inputShapes: readonly Shape[]): WeightSpec[] {
+    void inputShapes;
+    return [];
+  }
+
+  protected abstract createMultiPlan(setup: MultiPlanSetup): MultiInputPlan;
+
+  /** The output shape for these input shapes; a LayerInputError names a wrong count, rank or size. */
+  computeOutputShapeOf(inputShapes: readonly Shape[]): Shape {
+    const [least, most] = this.inputCount;
+    if (!Array.isArray(inputShapes) || inputShapes.length < least || inputShapes.length > most) {
+      const expected = least === most ? `${least}` : most === Infinity ? `${least} or more` : `${least} to ${most}`;
+      throw new LayerInputError(this.name, 'inputs', `takes a list of ${expected} inputs, got ${Array.isArray(inputShapes) ? `${inputShapes.length}` : describe(inputShapes)}`);
     }
+    inputShapes.forEach((shape, i) => {
+      if (!Array.isArray(shape) || !shape.every((d) => d === null || (Number.isSafeInteger(d) && d >= 1))) {
+        throw new LayerInputError(this.name, `inputShapes[${i}]`, `inputShapes[${i}] must be an array of positive integers (or null), got ${describe(shape)}`);
+      }
+    });
+    return this.outputShapeOf(inputShapes);
   }
 
-  private assertLive(): void {
-    if (this.disposed) throw new LayerStateError(this.layer.name, 'plan', 'this plan was disposed');
+  /** A multi-input layer has no single input shape: this always throws. */
+  computeOutputShape(inputShape: Shape): Shape {
+    throw new LayerInputError(this.name, 'inputShape', `takes a list of inputs (apply([a, b]), buildInputs([...]), planInputs([...])), got one shape ${Array.isArray(inputShape) ? formatShape(inputShape) : describe(inputShape)}`);
   }
+
+  protected weightSpecs(inputShape: Shape): WeightSpec[] {
+    return this.weightSpecsOf([inputShape]);
+  }
+
+  /** The input shapes buildInputs() was given; undefined before. */
+  get builtInputShapes(): readonly Shape[] | undefined {
+    return this.shapesBuiltFor;
+  }
+
+  /** The shapes of the weights buildInputs(inputShapes) creates, without allocating (loadModel's checks). */
+  weightShapesOf(inputShapes: readonly Shape[]): (readonly number[])[] {
+    this.computeOutputShapeOf(inputShapes);
+    return this.weightSpecsOf(inputShapes).map((spec) => spec.shape);
+  }
+
+  /** Creates the weights for these input shapes (none for merges); building again with the same shapes does nothing. */
+  buildInputs(inputShapes: readonly Shape[], rng: Prng | null): void {
+    this.computeOutputShapeOf(inputShapes);
+    if (this.shapesBuiltFor) {
+      if (!(this.shapesBuiltFor.length === inputShapes.length && this.shapesBuiltFor.every((s, i) => sameShape(s, inputShapes[i])))) {
+        throw new LayerInputError(this.name, 'inputShapes', `already built for inputs ${this.shapesBuiltFor.map(formatShape).join(', ')}, cannot build again for ${inputShapes.map(formatShape).join(', ')}`);
+      }
+      return;
+    }
+    const shapes = Object.freeze(inputShapes.map((s) => Object.freeze([...s])));
+    this.createWeights(shapes[0], this.weightSpecsOf(shapes), rng);
+    this.shapesBuiltFor = shapes;
+  }
+
+  /** Buffers for calls on inputs of these concrete shapes: output, and each wanted input gradient. */
+  planInputs(inputShapes: readonly (readonly number[])[], options: MultiInputPlanOptions = {}): MultiInputPlan {
+    this.assertBuilt('planInputs');
+    if (inputShapes.some((shape) => !Array.isArray(shape) || shape.some((d) => d === null))) {
+      throw new LayerInputError(this.name, 'inputShapes', `a plan needs every dimension of every input, got ${inputShapes.map((s) => (Array.isArray(s) ? formatShape(s) : describe(s))).join(', ')}`);
+    }
+    const outputShape = this.computeOutputShapeOf(inputShapes) as readonly number[];
+    const training = options.training ?? false;
+    const wanted = inputShapes.map((_, i) => training && (options.inputGradients?.[i] ?? true));
+    const regions = new Regions();
+    let plan: MultiInputPlan;
+    try {
+      plan = this.createMultiPlan({ layer: this, inputShapes, outputShape, regions, training, inputGradients: wanted });
+    } catch (error) {
+      regions.freeAll();
+      throw error;
+    }
+    this.trackPlan(plan);
+    return plan;
+  }
+
+  protected createPlan(setup: PlanSetup): LayerPlan {
+    throw new LayerInputError(this.name, 'inputShape', `takes a list of inputs: use planInputs([...]) for ${formatShape(setup.inputShape)}`);
+  }
+}
+
+/** What MultiInputLayer.planInputs hands createMultiPlan. */
+export interface MultiPlanSetup {
+  readonly layer: Layer;
+  readonly inputShapes: readonly (readonly number[])[];
+  readonly outputShape: readonly number[];
+  readonly regions: Regions;
+  readonly training: boolean;
+  /** Per input: allocate its gradient. */
+  readonly inputGradients: readonly boolean[];
+}
+
+/**
+ * A multi-input layer's buffers for one set of concrete input shapes: forward() reads the
+ * input regions and writes `output`; backward() (after a forward on a training plan) writes
+ * each wanted `dInputs[i]`.
+ *
+ * @example
+ * ```ts
+ * const plan = layers.concatenate().planInputs([[2, 3], [2, 5]], { training: true });
+ * plan.forward([a, b]);          // plan.output [2, 8]
+ * plan.backward(dy);             // plan.dInputs[0] [2, 3], plan.dInputs[1] [2, 5]
+ * ```
+ */
+export abstract class MultiInputPlan extends PlanBase {
+  readonly inputShapes: readonly (readonly number[])[];
+  readonly outputShape: readonly number[];
+  readonly output: F32Region;
+  /** Input i's gradient after backward(); undefined when not wanted. */
+  readonly dInputs: readonly (F32Region | undefined)[];
+  /** The inputs of the last training forward, which backward reads again. */
+  protected inputs: readonly F32Region[] | undefined;
+
+  protected constructor(setup: MultiPlanSetup) {
+    super(setup);
+    this.inputShapes = setup.inputShapes;
+    this.outputShape = setup.outputShape;
+    this.output = setup.regions.alloc(sizeOf(setup.outputShape));
+    this.dInputs = setup.inputShapes.map((shape, i) => (setup.inputGradients[i] ? setup.regions.alloc(sizeOf(shape)) : undefined));
+  }
+
+  /** Runs the layer on `inputs` (one region per input shape); returns the output's mask, if any. */
+  forward(inputs: readonly F32Region[], options: MultiInputForwardOptions = {}): Mask | undefined {
+    this.assertLive();
+    if (!Array.isArray(inputs) || inputs.length !== this.inputShapes.length) {
+      throw new LayerInputError(this.layer.name, 'inputs', `expected ${this.inputShapes.length} input regions, got ${describe(inputs)}`);
+    }
+    inputs.forEach((region, i) => this.checkRegion(`inputs[${i}]`, region, sizeOf(this.inputShapes[i])));
+    const masks = options.masks ?? [];
+    masks.forEach((mask, i) => {
+      if (mask === undefined) return;
+      const shape = this.inputShapes[i];
+      if (shape.length < 3 || !(mask instanceof Uint8Array) || mask.length !== shape[0] * shape[1]) {
+        throw new LayerInputError(this.layer.name, `masks[${i}]`, `masks[${i}] must be a Uint8Array of [batch, time] steps of a sequence input, got ${describe(mask)} for input shape ${formatShape(shape)}`);
+      }
+    });
+    this.inputs = undefined;
+    const mask = this.runForward(inputs, masks);
+    if (this.training) this.inputs = inputs;
+    return mask;
+  }
+
+  /** Backpropagates `dOutput` (outputShape values) through the last training forward. */
+  backward(dOutput: F32Region): void {
+    this.assertLive();
+    if (!this.training) throw new LayerStateError(this.layer.name, 'backward', 'backward() needs a plan made with { training: true }');
+    if (this.inputs === undefined) throw new LayerStateError(this.layer.name, 'backward', 'backward() needs a forward() on this plan first');
+    this.checkRegion('dOutput', dOutput, sizeOf(this.outputShape));
+    this.runBackward(this.inputs, dOutput);
+  }
+
+  protected abstract runForward(inputs: readonly F32Region[], masks: readonly (Mask | undefined)[]): Mask | undefined;
+  protected abstract runBackward(inputs: readonly F32Region[], dOutput: F32Region): void;
 }
 
 // ---- helpers ---------------------------------------------------------------------------

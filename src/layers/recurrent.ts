@@ -179,7 +179,11 @@ export abstract class RecurrentLayer extends Layer<RecurrentTable> {
   }
 
   computeStateShapes(inputShape: Shape): Shape[] {
-    return this.settings.returnState ? Array.from({ length: this.stateCount }, () => [inputShape[0], this.units]) : [];
+    return this.settings.returnState ? this.initialStateShapes(inputShape) : [];
+  }
+
+  initialStateShapes(inputShape: Shape): Shape[] {
+    return Array.from({ length: this.stateCount }, () => [inputShape[0], this.units]);
   }
 
   protected weightSpecs(inputShape: Shape): WeightSpec[] {

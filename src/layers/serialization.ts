@@ -18,6 +18,7 @@ import { GlobalPooling1D, Pooling1D } from './pooling.js';
 import { Flatten, Permute, RepeatVector, Reshape } from './reshape.js';
 import { LayerNormalization } from './normalization.js';
 import { PositionEmbedding } from './position-embedding.js';
+import { Concatenate, Dot, ElementwiseMergeLayer } from './merge.js';
 
 type Options = Record<string, unknown>;
 
@@ -43,6 +44,13 @@ const CLASSES: Record<string, (options: Options, wrapped: Layer | undefined) => 
   Permute: (o) => new Permute(o as never),
   LayerNormalization: (o) => new LayerNormalization(o),
   PositionEmbedding: (o) => new PositionEmbedding(o as never),
+  Concatenate: (o) => new Concatenate(o),
+  Add: (o) => new ElementwiseMergeLayer('Add', o),
+  Subtract: (o) => new ElementwiseMergeLayer('Subtract', o),
+  Multiply: (o) => new ElementwiseMergeLayer('Multiply', o),
+  Average: (o) => new ElementwiseMergeLayer('Average', o),
+  Maximum: (o) => new ElementwiseMergeLayer('Maximum', o),
+  Dot: (o) => new Dot(o as never),
 };
 
 const WRAPPERS = new Set(['TimeDistributed', 'Bidirectional']);

@@ -1,7 +1,11 @@
-// The escape hatch for what one stack cannot express: an encoder–decoder (seq2seq), as in
-// the Keras translation example. Two Sequential models joined by states: the encoder's last
-// layer is recurrent with returnState, and its final states become the initial states of the
-// decoder's first recurrent layer. Trained together with teacher forcing:
+// An encoder–decoder (seq2seq), as in the Keras translation example, made from two Sequential
+// models joined by states: the encoder's last layer is recurrent with returnState, and its
+// final states become the initial states of the decoder's first recurrent layer. It is an
+// ordinary functional model over the two models' layers (so it trains with the common loop
+// and saves as one file), built like this:
+//
+//   encoder_input → encoder layers → [output, ...states]
+//   decoder_input → decoder layers, the first recurrent one called with initialState: states → y
 //
 //   const encoder = sequential({ layers: [layers.lstm({ units: 64, returnState: true, inputShape: [null, 12] })] });
 //   const decoder = sequential({ layers: [layers.lstm({ units: 64, returnSequences: true, inputShape: [null, 13] }),
@@ -11,19 +15,16 @@
 //   await model.fit([sources, decoderInputs], decoderTargets, { epochs: 50 });
 //   // inference: states = model.encode(source); then decoder.step(token, { initialState: states }), …
 //
-// forward  encoder(x_enc) → states → decoder(x_dec, initial states) → y
-// backward decoder(dy) → gradient at its initial states → encoder(dStates)
-import { fill } from '../kernels/elementwise.js';
-import type { Layer, Shape } from '../layers/layer.js';
+// The two Sequential models keep sharing the layers: decoder.step() generates with the
+// trained weights. Each part's weights come from its own seed, as when it is built alone.
+import type { Layer, SymbolicTensor } from '../layers/layer.js';
 import { RecurrentLayer } from '../layers/recurrent.js';
 import type { Tensor, TensorLike } from '../tensor.js';
-import type { SavedModel } from '../io/artifacts.js';
-import { describe, ModelConfigError, ModelStateError } from './errors.js';
-import { Model } from './model.js';
-import type { BatchPlan } from './network.js';
+import { describe, ModelConfigError } from './errors.js';
+import { Functional } from './functional.js';
+import { input } from './graph.js';
 import { Sequential } from './sequential.js';
-import { StackPlanCache } from './stack.js';
-import { forEachBatch, type PredictOptions } from '../training/training.js';
+import type { PredictOptions } from '../training/training.js';
 
 /**
  * Options of {@link encoderDecoder}.
@@ -44,11 +45,14 @@ export interface EncoderDecoderOptions {
   name?: string;
 }
 
+const KIND = 'encoder_decoder';
+
 /**
  * Two Sequential models joined by states (seq2seq, as in the Keras translation example): the
  * encoder's final states become the initial states of the decoder's first recurrent layer,
- * and both train together with teacher forcing. fit/evaluate/predict take the inputs as
- * `[encoderInput, decoderInput]`. Create it with {@link encoderDecoder}.
+ * and both train together with teacher forcing. A functional model with two inputs,
+ * `[encoderInput, decoderInput]`; save() writes it as one file (loadModel reads it back as
+ * a functional model). Create it with {@link encoderDecoder}.
  *
  * @example
  * ```ts
@@ -58,109 +62,24 @@ export interface EncoderDecoderOptions {
  * const states = model.encode(newSources);       // then decoder.step(token, { initialState: states })
  * ```
  */
-export class EncoderDecoder extends Model {
+export class EncoderDecoder extends Functional<Tensor> {
   /** The encoding model (owned: dispose() frees it). */
   readonly encoder: Sequential;
   /** The decoding model (owned: dispose() frees it); use its step() for generation. */
   readonly decoder: Sequential;
-  private readonly encoderPlans = new StackPlanCache();
-  private readonly decoderPlans = new StackPlanCache();
+  /** From the encoder input to the encoder's final states (encode()), sharing the layers. */
+  private readonly encoding: Functional;
 
   constructor(options: EncoderDecoderOptions) {
-    if (typeof options !== 'object' || options === null) throw new ModelConfigError('encoder_decoder', 'options', `options must be { encoder, decoder }, got ${describe(options)}`);
+    if (typeof options !== 'object' || options === null) throw new ModelConfigError(KIND, 'options', `options must be { encoder, decoder }, got ${describe(options)}`);
     const { encoder, decoder, seed, name, ...rest } = options;
     const unknown = Object.keys(rest)[0];
-    if (unknown !== undefined) throw new ModelConfigError('encoder_decoder', unknown, `${unknown} is not an option of encoderDecoder() (encoder, decoder, seed, name)`);
-    for (const [key, part] of [['encoder', encoder], ['decoder', decoder]] as const) {
-      if (!(part instanceof Sequential)) throw new ModelConfigError('encoder_decoder', key, `${key} must be a Sequential model, got ${describe(part)}`);
-    }
-    super('encoder_decoder', name, seed);
+    if (unknown !== undefined) throw new ModelConfigError(KIND, unknown, `${unknown} is not an option of encoderDecoder() (encoder, decoder, seed, name)`);
+    const graph = joined(typeof name === 'string' ? name : KIND, encoder, decoder);
+    super({ inputs: graph.inputs, outputs: graph.output, seed, name }, 'initialize', KIND);
     this.encoder = encoder;
     this.decoder = decoder;
-    const last = encoder.layers[encoder.layers.length - 1];
-    if (!(last instanceof RecurrentLayer) || !last.settings.returnState) {
-      throw new ModelConfigError(this.name, 'encoder', `the encoder's last layer must be recurrent with returnState: true (its final states start the decoder), got ${last ? `'${last.name}'` : 'no layers'}`);
-    }
-    const receiver = this.receiver();
-    if (receiver === undefined) throw new ModelConfigError(this.name, 'decoder', 'the decoder needs a recurrent layer to receive the encoder states');
-    const [, target] = receiver;
-    if (target.cell !== last.cell || target.units !== last.units) {
-      throw new ModelConfigError(this.name, 'decoder', `'${target.name}' (${target.className}, ${target.units} units) cannot start from the states of '${last.name}' (${last.className}, ${last.units} units): the cells and units must match`);
-    }
-  }
-
-  /** The decoder's first recurrent layer, which starts from the encoder's states, and its index. */
-  private receiver(): [number, RecurrentLayer] | undefined {
-    const index = this.decoder.layers.findIndex((layer) => layer instanceof RecurrentLayer);
-    return index < 0 ? undefined : [index, this.decoder.layers[index] as RecurrentLayer];
-  }
-
-  /** The encoder's layers, then the decoder's. */
-  get layers(): readonly Layer[] {
-    return [...this.encoder.layers, ...this.decoder.layers];
-  }
-
-  /** Whether both models are built. */
-  get built(): boolean {
-    return this.encoder.built && this.decoder.built;
-  }
-
-  /** @internal Network */
-  inputLayers(): readonly (Layer | undefined)[] {
-    return [...this.encoder.inputLayers(), ...this.decoder.inputLayers()];
-  }
-
-  /** @internal Network */
-  inputShapes(): Shape[] {
-    return [...this.encoder.inputShapes(), ...this.decoder.inputShapes()];
-  }
-
-  /** @internal Network */
-  outputShape(shapes: readonly Shape[]): Shape {
-    return this.decoder.outputShape([shapes[1]]);
-  }
-
-  /** @internal Network */
-  ensureBuilt(shapes: readonly Shape[]): void {
-    this.encoder.ensureBuilt([shapes[0]]);
-    this.decoder.ensureBuilt([shapes[1]]);
-  }
-
-  /** @internal Network */
-  finalActivation(): string | undefined {
-    return this.decoder.finalActivation();
-  }
-
-  /** @internal Network */
-  plan(shapes: readonly (readonly number[])[], training: boolean): BatchPlan {
-    if (shapes[0][0] !== shapes[1][0]) throw new ModelStateError(this.name, 'x', `the encoder and decoder inputs need the same number of samples, got ${shapes[0][0]} and ${shapes[1][0]}`);
-    const encoder = this.encoderPlans.get(this.encoder.layers, shapes[0], training);
-    const decoder = this.decoderPlans.get(this.decoder.layers, shapes[1], training);
-    const [receiverIndex] = this.receiver()!;
-    const encoderStates = () => encoder.plans[encoder.plans.length - 1].states;
-    return {
-      inputs: [encoder.input, decoder.input],
-      output: decoder.output,
-      outputShape: decoder.outputShape,
-      get outputMask() {
-        return decoder.outputMask;
-      },
-      forward(rng) {
-        encoder.forward({ rng: rng?.derive('encoder') });
-        decoder.forward({ rng: rng?.derive('decoder'), initialStates: new Map([[receiverIndex, encoderStates()]]) });
-      },
-      backward(dOutput, preActivation) {
-        decoder.backward(dOutput, { preActivation });
-        // The encoder learns only through its states: its own output gets no gradient.
-        const zeros = encoder.buffer('zeros', encoder.output.length);
-        fill(zeros, 0);
-        encoder.backward(zeros, { dStates: decoder.plans[receiverIndex].dInitialState });
-      },
-      buffer: (name, floats) => decoder.buffer(name, floats),
-      get finalStates() {
-        return decoder.plans[decoder.plans.length - 1].states;
-      },
-    };
+    this.encoding = new Functional({ inputs: graph.inputs[0], outputs: graph.states, name: `${this.name}_encoder` });
   }
 
   /**
@@ -174,31 +93,53 @@ export class EncoderDecoder extends Model {
    */
   encode(x: TensorLike, options: PredictOptions = {}): Tensor[] {
     this.assertLive();
-    let states: Tensor[] = [];
-    forEachBatch(this.encoder, x, options, (plan, start, count, samples) => {
-      const finals = plan.finalStates;
-      if (start === 0) states = finals.map((s) => ({ shape: [samples, s.length / count], data: new Float32Array(samples * (s.length / count)) }));
-      finals.forEach((s, k) => states[k].data.set(s.view().subarray(0, s.length), start * (s.length / count)));
-    });
-    return states;
-  }
-
-  /**
-   * An encoder–decoder is saved as its two models: encoder.save() and decoder.save().
-   *
-   * @example
-   * ```ts
-   * const encoderFiles = model.encoder.save(), decoderFiles = model.decoder.save();
-   * ```
-   */
-  save(): SavedModel {
-    throw new ModelStateError(this.name, 'save', 'save the two parts on their own: encoder.save() and decoder.save() (each loads with loadModel)');
+    const states = this.encoding.predict(x, options);
+    return Array.isArray(states) ? states : [states];
   }
 
   protected release(): void {
-    this.encoderPlans.clear();
-    this.decoderPlans.clear();
+    super.release();
+    this.encoding.releasePlans();
+    this.encoder.dispose();
+    this.decoder.dispose();
   }
+}
+
+/** The functional graph of an encoder and a decoder joined by states; a ModelConfigError says what does not fit. */
+function joined(owner: string, encoder: unknown, decoder: unknown): { inputs: SymbolicTensor[]; output: SymbolicTensor; states: SymbolicTensor[] } {
+  for (const [key, part] of [['encoder', encoder], ['decoder', decoder]] as const) {
+    if (!(part instanceof Sequential)) throw new ModelConfigError(owner, key, `${key} must be a Sequential model, got ${describe(part)}`);
+  }
+  const [enc, dec] = [encoder as Sequential, decoder as Sequential];
+  const last = enc.layers[enc.layers.length - 1];
+  if (!(last instanceof RecurrentLayer) || !last.settings.returnState) {
+    throw new ModelConfigError(owner, 'encoder', `the encoder's last layer must be recurrent with returnState: true (its final states start the decoder), got ${last ? `'${last.name}'` : 'no layers'}`);
+  }
+  const receiver = dec.layers.findIndex((layer) => layer instanceof RecurrentLayer);
+  if (receiver < 0) throw new ModelConfigError(owner, 'decoder', 'the decoder needs a recurrent layer to receive the encoder states');
+  const target = dec.layers[receiver] as RecurrentLayer;
+  if (target.cell !== last.cell || target.units !== last.units) {
+    throw new ModelConfigError(owner, 'decoder', `'${target.name}' (${target.className}, ${target.units} units) cannot start from the states of '${last.name}' (${last.className}, ${last.units} units): the cells and units must match`);
+  }
+  const inputs = [enc, dec].map((part, i) => {
+    const [shape] = part.inputShapes();
+    if (shape.length === 0) throw new ModelConfigError(owner, i === 0 ? 'encoder' : 'decoder', `the ${i === 0 ? 'encoder' : 'decoder'}'s first layer must declare its input shape (e.g. inputShape: [null, 12])`);
+    part.ensureBuilt([shape]); // its weights from its own seed, as when it is used alone
+    return input({ batchShape: shape });
+  });
+  const encoded = chain(enc.layers, inputs[0]) as SymbolicTensor[];
+  const states = encoded.slice(1);
+  const output = chain(dec.layers, inputs[1], receiver, states) as SymbolicTensor;
+  return { inputs, output, states };
+}
+
+/** Applies `layers` in order to `x`, the layer at `receiver` starting from `states`. */
+function chain(layers: readonly Layer[], x: SymbolicTensor, receiver = -1, states: readonly SymbolicTensor[] = []): SymbolicTensor | SymbolicTensor[] {
+  let t: SymbolicTensor | SymbolicTensor[] = x;
+  layers.forEach((layer, i) => {
+    t = layer.apply(t as SymbolicTensor, i === receiver ? { initialState: states } : {});
+  });
+  return t;
 }
 
 /**

@@ -2,17 +2,21 @@
 // the weights of all its layers in Keras order, and its life cycle. A kind (Sequential,
 // EncoderDecoder) adds how its layers connect: the Network methods.
 import { LayerError } from '../layers/errors.js';
-import type { SavedModel } from '../io/artifacts.js';
+import type { SavedModel, SavedWeight } from '../io/artifacts.js';
+import { isDestination, saveToDestination } from '../io/save.js';
+import type { IOHandler, SaveResult } from '../io/storage.js';
+import { flag, type Option } from '../layers/options.js';
+import { readOptions } from './options.js';
 import { finiteTensor, type Layer, type Shape } from '../layers/layer.js';
 import type { Tensor, TensorLike } from '../tensor.js';
 import { DEFAULT_SEED, Prng } from '../util/prng.js';
 import { describe, ModelConfigError, ModelInputError, ModelStateError } from './errors.js';
 import type { Logs } from '../training/callbacks.js';
 import { lossFrom, type Loss, type LossIdentifier } from '../training/losses.js';
-import { metricFrom, type Metric, type MetricIdentifier } from '../training/metrics.js';
+import { metricFrom, type MetricIdentifier } from '../training/metrics.js';
 import type { BatchPlan, Network } from './network.js';
 import { optimizerFrom, type Optimizer, type OptimizerName } from '../training/optimizers.js';
-import { assertNotFitting, evaluate, evaluateDataset, fit, predict, predictDataset, type BatchLike, type Compiled, type Dataset, type EvaluateOptions, type FitOptions, type History, type ModelInput, type PredictOptions, type Trainable } from '../training/training.js';
+import { assertNotFitting, evaluate, evaluateDataset, fit, predict, predictDataset, type BatchLike, type Compiled, type Dataset, type EvaluateOptions, type FitOptions, type History, type ModelInput, type ModelTargets, type PredictOptions, type Trainable } from '../training/training.js';
 
 /**
  * An optimizer by name: ours, or Keras's class name (any case works at run time).
@@ -40,6 +44,12 @@ export interface SerializedConfig {
   readonly config?: unknown;
 }
 
+/** One loss: a name, one from `losses`, or a saved { class_name, config }. */
+export type LossSpec = LossIdentifier | Loss | SerializedConfig;
+
+/** One metric: a name or a saved { class_name, config }. */
+export type MetricSpec = MetricIdentifier | SerializedConfig;
+
 /**
  * What {@link Model.compile} takes: the optimizer and the loss are required, metrics optional.
  *
@@ -52,11 +62,38 @@ export interface SerializedConfig {
 export interface CompileOptions {
   /** 'sgd', 'rmsprop', 'adam', 'adamw', 'adagrad' (or Keras's class name), an optimizer from `optimizers`, or a saved { class_name, config }. */
   optimizer: OptimizerIdentifier | Optimizer | SerializedConfig;
-  /** A loss name ('categoricalCrossentropy', 'mse', 'categorical_crossentropy', …), one from `losses`, or a saved { class_name, config }. */
-  loss: LossIdentifier | Loss | SerializedConfig;
-  /** Metric names ('accuracy', 'mae', 'mse', …) or saved { class_name, config } objects. */
-  metrics?: readonly (MetricIdentifier | SerializedConfig)[];
+  /**
+   * A loss name ('categoricalCrossentropy', 'mse', 'categorical_crossentropy', …), one from
+   * `losses`, or a saved { class_name, config }; for a model with several outputs one for all,
+   * an array (output order) or an object keyed by output name.
+   */
+  loss: LossSpec | readonly LossSpec[] | { readonly [outputName: string]: LossSpec };
+  /**
+   * Metric names ('accuracy', 'mae', 'mse', …) or saved { class_name, config } objects; with
+   * several outputs a flat list applies to every output, or give one list per output (an
+   * array of lists or an object keyed by output name).
+   */
+  metrics?: readonly MetricSpec[] | readonly (readonly MetricSpec[])[] | { readonly [outputName: string]: MetricSpec | readonly MetricSpec[] };
+  /** Several outputs: each output's weight in the total loss (an array or an object keyed by output name). Default 1 each. */
+  lossWeights?: readonly number[] | { readonly [outputName: string]: number };
 }
+
+/**
+ * Options of {@link Model.save}.
+ *
+ * @example
+ * ```ts
+ * const weightsOnly = model.save({ includeOptimizer: false });   // smaller, not resumable
+ * ```
+ */
+export interface SaveOptions {
+  /** Also save the optimizer's state (a checkpoint to resume training from). Default true once compiled and trained. */
+  includeOptimizer?: boolean;
+}
+
+/** Omitted: the default depends on the model (compiled and trained). */
+const optionalFlag: Option<boolean | undefined> = { parse: (value) => (value === undefined ? undefined : flag(false).parse(value)) };
+const SAVE_OPTIONS = { includeOptimizer: optionalFlag };
 
 /**
  * What every model kind shares ({@link Sequential}, {@link EncoderDecoder}): compile, fit,
@@ -70,7 +107,7 @@ export interface CompileOptions {
  * }
  * ```
  */
-export abstract class Model implements Network, Trainable {
+export abstract class Model<Output extends Tensor | Tensor[] = Tensor | Tensor[]> implements Network, Trainable {
   /** The model's name, used in errors and saved files: the `name` option, or 'sequential', 'sequential_1', … */
   readonly name: string;
   /** Seeds weight initialisation, shuffling and dropout. */
@@ -98,16 +135,60 @@ export abstract class Model implements Network, Trainable {
   /** @internal Network */
   abstract inputShapes(): Shape[];
   /** @internal Network */
-  abstract outputShape(shapes: readonly Shape[]): Shape;
+  abstract inputNames(): readonly string[];
+  /** @internal Network */
+  abstract outputNames(): readonly string[];
+  /** @internal Network */
+  abstract outputShapes(shapes: readonly Shape[]): Shape[];
   /** @internal Network */
   abstract ensureBuilt(shapes: readonly Shape[]): void;
   /** @internal Network */
   abstract plan(shapes: readonly (readonly number[])[], training: boolean): BatchPlan;
   /** @internal Network */
-  abstract finalActivation(): string | undefined;
+  abstract finalActivations(): (string | undefined)[];
 
-  /** TF.js Layers artifacts of the model (also what modelCheckpoint saves). */
-  abstract save(): SavedModel;
+  /**
+   * TF.js Layers artifacts: model.json (topology, weights manifest, training config) and one
+   * float32 weights buffer, which {@link loadModel} (or TF.js) reads back bit-exactly. Given a
+   * destination, writes them there and resolves to TF.js's SaveResult: 'file://dir' (Node; the
+   * folder is created, with model.json and weights.bin), 'indexeddb://name',
+   * 'localstorage://name' (TF.js's layouts: TF.js loads them too), 'downloads://name'
+   * (name.json and name.weights.bin), or an {@link IOHandler} with save().
+   *
+   * @example
+   * ```ts
+   * const { modelJSON, weightData } = model.save();
+   * await writeFile('model/model.json', JSON.stringify(modelJSON));
+   * await writeFile('model/weights.bin', new Uint8Array(weightData));
+   * await model.save('file://saved/model');         // Node; 'indexeddb://model' in a page
+   * ```
+   */
+  save(options?: SaveOptions): SavedModel;
+  save(destination: string | IOHandler, options?: SaveOptions): Promise<SaveResult>;
+  save(first: SaveOptions | string | IOHandler = {}, options: SaveOptions = {}): SavedModel | Promise<SaveResult> {
+    if (!isDestination(first)) return this.artifacts(first);
+    try {
+      // The weights as they are now; the write happens after.
+      return saveToDestination(this.name, this.artifacts(options), first);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** The TF.js Layers artifacts save() returns or writes: each kind of model writes its own topology. */
+  protected abstract artifacts(options: SaveOptions): SavedModel;
+
+  /** What save() writes besides the layers: the training config once compiled, and the optimizer's state when asked for (by default once trained). */
+  protected trainingState(options: SaveOptions): { trainingConfig?: Record<string, unknown>; optimizerState?: readonly SavedWeight[] } {
+    this.assertBuilt('save');
+    const includeOptimizer = readOptions(this.name, options, SAVE_OPTIONS).includeOptimizer ?? this.compiled !== undefined;
+    const compiled = this.compiled;
+    if (includeOptimizer && !compiled) throw new ModelStateError(this.name, 'includeOptimizer', 'includeOptimizer needs a compiled model');
+    return {
+      trainingConfig: compiled && trainingConfig(compiled, this.outputNames()),
+      optimizerState: includeOptimizer && compiled!.optimizer.iterations > 0 ? compiled!.optimizer.getState() : undefined,
+    };
+  }
 
   /** @internal Trainable: the model as the training loop sees it. */
   get network(): Network {
@@ -133,7 +214,7 @@ export abstract class Model implements Network, Trainable {
   compile(options: CompileOptions): void {
     this.assertLive();
     assertNotFitting(this.name, this.layers, 'compile');
-    this.compiled = compileOptions(this.name, options, this.compiled);
+    this.compiled = compileOptions(this.name, this.outputNames(), options, this.compiled);
   }
 
   /** The compiled optimizer (its learningRate can be read and set); throws a ModelStateError before compile(). */
@@ -141,9 +222,9 @@ export abstract class Model implements Network, Trainable {
     return this.assertCompiled('optimizer').optimizer;
   }
 
-  /** The compiled loss, or undefined before compile(). */
+  /** The compiled loss (the first output's), or undefined before compile(). */
   get loss(): Loss | undefined {
-    return this.compiled?.loss;
+    return this.compiled?.losses[0];
   }
 
   /**
@@ -160,10 +241,10 @@ export abstract class Model implements Network, Trainable {
    * history.history.loss;     // one value per epoch
    * ```
    */
-  fit(x: ModelInput, y: TensorLike, options?: FitOptions): Promise<History>;
+  fit(x: ModelInput, y: ModelTargets, options?: FitOptions): Promise<History>;
   fit(dataset: Dataset, options?: FitOptions): Promise<History>;
   fit(dataset: Dataset, y: undefined, options?: FitOptions): Promise<History>;
-  async fit(x: ModelInput | Dataset, y?: TensorLike | FitOptions, options?: FitOptions): Promise<History> {
+  async fit(x: ModelInput | Dataset, y?: ModelTargets | FitOptions, options?: FitOptions): Promise<History> {
     this.assertLive();
     return fit(this, this.assertCompiled('fit'), x, y, options);
   }
@@ -177,9 +258,9 @@ export abstract class Model implements Network, Trainable {
    * const { loss, accuracy } = model.evaluate(xTest, yTest);
    * ```
    */
-  evaluate(x: ModelInput, y: TensorLike, options?: EvaluateOptions): Logs;
+  evaluate(x: ModelInput, y: ModelTargets, options?: EvaluateOptions): Logs;
   evaluate(dataset: Iterable<BatchLike>): Logs;
-  evaluate(x: ModelInput | Iterable<BatchLike>, y?: TensorLike, options?: EvaluateOptions): Logs {
+  evaluate(x: ModelInput | Iterable<BatchLike>, y?: ModelTargets, options?: EvaluateOptions): Logs {
     this.assertLive();
     return evaluate(this, this.assertCompiled('evaluate'), x, y, options);
   }
@@ -208,9 +289,9 @@ export abstract class Model implements Network, Trainable {
    * argMax(probs);                            // the predicted class of every sample
    * ```
    */
-  predict(x: ModelInput | Iterable<BatchLike>, options?: PredictOptions): Tensor {
+  predict(x: ModelInput | Iterable<BatchLike>, options?: PredictOptions): Output {
     this.assertLive();
-    return predict(this, x, options);
+    return this.oneOrAll(predict(this, x, options));
   }
 
   /**
@@ -221,9 +302,14 @@ export abstract class Model implements Network, Trainable {
    * const outputs = await model.predictDataset(data.batches(x, undefined, { batchSize: 256 }));
    * ```
    */
-  async predictDataset(dataset: Dataset, options?: PredictOptions): Promise<Tensor> {
+  async predictDataset(dataset: Dataset, options?: PredictOptions): Promise<Output> {
     this.assertLive();
-    return predictDataset(this, dataset, options);
+    return this.oneOrAll(await predictDataset(this, dataset, options));
+  }
+
+  /** The output of a model with one output, all of them (in output order) otherwise, as Keras returns them. */
+  private oneOrAll(outputs: Tensor[]): Output {
+    return (outputs.length === 1 ? outputs[0] : outputs) as Output;
   }
 
   // ---- weights -------------------------------------------------------------------------
@@ -328,29 +414,90 @@ function nextModelName(kind: string): string {
   return count === 0 ? kind : `${kind}_${count}`;
 }
 
-/** compile()'s options checked and resolved; the previous optimizer (if any) is freed. */
-function compileOptions(owner: string, options: CompileOptions, previous: Compiled | undefined): Compiled {
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new ModelConfigError(owner, 'options', `compile() takes { optimizer, loss, metrics }, got ${describe(options)}`);
-  const { optimizer, loss, metrics = [], ...rest } = options;
+/** compile()'s options checked and resolved (one loss and metric list per output); the previous optimizer (if any) is freed. */
+function compileOptions(owner: string, outputs: readonly string[], options: CompileOptions, previous: Compiled | undefined): Compiled {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new ModelConfigError(owner, 'options', `compile() takes { optimizer, loss, metrics, lossWeights }, got ${describe(options)}`);
+  const { optimizer, loss, metrics = [], lossWeights, ...rest } = options;
   const unknown = Object.keys(rest)[0];
-  if (unknown !== undefined) throw new ModelConfigError(owner, unknown, `${unknown} is not an option of compile() (optimizer, loss, metrics)`);
+  if (unknown !== undefined) throw new ModelConfigError(owner, unknown, `${unknown} is not an option of compile() (optimizer, loss, metrics, lossWeights)`);
   if (optimizer === undefined) throw new ModelConfigError(owner, 'optimizer', "compile() needs an optimizer, e.g. 'adam'");
   if (loss === undefined) throw new ModelConfigError(owner, 'loss', "compile() needs a loss, e.g. 'categoricalCrossentropy'");
-  if (!Array.isArray(metrics)) throw new ModelConfigError(owner, 'metrics', `metrics must be an array of metric names, got ${describe(metrics)}`);
-  const resolvedLoss = lossFrom(loss, 'loss');
-  const resolvedMetrics: Metric[] = metrics.map((m, i) => metricFrom(m, resolvedLoss, `metrics[${i}]`));
+  const losses = perOutput(owner, outputs, loss, 'loss', (value) => !Array.isArray(value) && !isNameMap(value, outputs)).map(([spec, at]) => lossFrom(spec as LossSpec, at));
+  if (typeof metrics !== 'object' || metrics === null) throw new ModelConfigError(owner, 'metrics', `metrics must be an array of metric names, got ${describe(metrics)}`);
+  // A flat list (no inner lists) applies to every output, as Keras 2 applies it.
+  const flat = Array.isArray(metrics) && !metrics.some((m) => Array.isArray(m));
+  const metricLists = perOutput(owner, outputs, metrics, 'metrics', () => flat).map(([list, at], k) => {
+    const specs = (Array.isArray(list) ? list : [list]) as MetricSpec[];
+    return specs.map((m, i) => metricFrom(m, losses[k], `${at}[${i}]`));
+  });
+  const weights = lossWeights === undefined ? outputs.map(() => 1) : perOutput(owner, outputs, lossWeights, 'lossWeights', () => false).map(([w, at]) => {
+    if (typeof w !== 'number' || !Number.isFinite(w) || w < 0) throw new ModelConfigError(owner, at, `${at} must be a finite number >= 0, got ${describe(w)}`);
+    return w;
+  });
   const resolvedOptimizer = optimizerFrom(optimizer, 'optimizer');
   if (previous && previous.optimizer !== resolvedOptimizer) previous.optimizer.dispose();
-  return { loss: resolvedLoss, metrics: resolvedMetrics, optimizer: resolvedOptimizer };
+  return { losses, lossWeights: weights, metrics: metricLists, optimizer: resolvedOptimizer };
 }
 
-/** What model.json's trainingConfig holds (Keras snake_case). */
-export function trainingConfig(compiled: Compiled): Record<string, unknown> {
+/** An object whose keys are output names (a per-output map rather than a { class_name, config }). */
+function isNameMap(value: unknown, outputs: readonly string[]): boolean {
+  if (typeof value !== 'object' || value === null || Object.getPrototypeOf(value) !== Object.prototype || 'class_name' in value) return false;
+  const keys = Object.keys(value);
+  return keys.length > 0 && keys.every((key) => outputs.includes(key));
+}
+
+/**
+ * One entry per output, with the argument name to report: `value` itself for every output
+ * when `shared(value)`; else an array in output order or an object keyed by output name.
+ */
+function perOutput(owner: string, outputs: readonly string[], value: unknown, argument: string, shared: (value: unknown) => boolean): [unknown, string][] {
+  if (shared(value)) return outputs.map(() => [value, argument]);
+  if (Array.isArray(value)) {
+    if (value.length !== outputs.length) throw new ModelConfigError(owner, argument, `${argument} has ${value.length} entries but the model has ${outputs.length} outputs (${outputs.join(', ')})`);
+    return value.map((v, k) => [v, `${argument}[${k}]`]);
+  }
+  if (isNameMap(value, outputs)) {
+    const given = value as Record<string, unknown>;
+    return outputs.map((name) => {
+      if (!Object.hasOwn(given, name)) throw new ModelConfigError(owner, argument, `${argument} has no entry for output '${name}'`);
+      return [given[name], `${argument}.${name}`];
+    });
+  }
+  throw new ModelConfigError(owner, argument, `${argument} must give each of the ${outputs.length} outputs (${outputs.join(', ')}) its own, as an array or an object keyed by output name, got ${describe(value)}`);
+}
+
+/** What model.json's trainingConfig holds (Keras snake_case): one loss and metric list, or one per output. */
+export function trainingConfig(compiled: Compiled, outputs: readonly string[]): Record<string, unknown> {
+  const optimizer_config = { class_name: compiled.optimizer.className, config: compiled.optimizer.getConfig() };
+  if (compiled.losses.length === 1) return { loss: compiled.losses[0].toJSON(), metrics: compiled.metrics[0].map((m) => m.name), optimizer_config };
+  const byOutput = <T>(values: readonly T[]) => Object.fromEntries(outputs.map((name, k) => [name, values[k]]));
   return {
-    loss: compiled.loss.toJSON(),
-    metrics: compiled.metrics.map((m) => m.name),
-    optimizer_config: { class_name: compiled.optimizer.className, config: compiled.optimizer.getConfig() },
+    loss: byOutput(compiled.losses.map((loss) => loss.toJSON())),
+    metrics: byOutput(compiled.metrics.map((list) => list.map((m) => m.name))),
+    loss_weights: byOutput(compiled.lossWeights),
+    optimizer_config,
   };
+}
+
+/**
+ * Keras's summary table: a row per layer (a cell left undefined is the layer's parameter
+ * count, the third column, right-aligned), then the totals.
+ */
+export function summaryTable(name: string, headers: readonly string[], widths: readonly number[], rows: readonly { layer: Layer; cells: readonly (string | undefined)[] }[]): string[] {
+  const row = (cells: readonly string[]) => cells.map((c, i) => (i === 2 ? c.padStart(widths[i] - 2).padEnd(widths[i]) : ` ${c}`.padEnd(widths[i]))).join('');
+  const rule = (ch: string) => ch.repeat(widths.reduce((a, b) => a + b, 0));
+  const lines = [`Model: "${name}"`, rule('_'), row(headers), rule('=')];
+  let total = 0;
+  let trainable = 0;
+  rows.forEach(({ layer, cells }, i) => {
+    const count = layer.countParams();
+    total += count;
+    if (layer.trainable) trainable += count;
+    lines.push(row(cells.map((c) => c ?? count.toLocaleString('en-US'))));
+    lines.push(i === rows.length - 1 ? rule('=') : '');
+  });
+  lines.push(`Total params: ${total.toLocaleString('en-US')}`, `Trainable params: ${trainable.toLocaleString('en-US')}`, `Non-trainable params: ${(total - trainable).toLocaleString('en-US')}`, rule('_'));
+  return lines;
 }
 
 /** Layer errors raised on a model's behalf become ModelInputErrors of the model. */

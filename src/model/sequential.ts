@@ -24,15 +24,13 @@ import { arena } from '../runtime/module.js';
 import type { Tensor, TensorLike } from '../tensor.js';
 import { Prng } from '../util/prng.js';
 import type { SavedModel } from '../io/artifacts.js';
-import { isDestination, saveToDestination, writeArtifacts } from '../io/save.js';
-import type { IOHandler, SaveResult } from '../io/storage.js';
+import { writeArtifacts } from '../io/save.js';
 import { describe, ModelConfigError, ModelInputError, ModelStateError } from './errors.js';
-import { asModelError, Model, trainingConfig } from './model.js';
+import { asModelError, Model, summaryTable, type SaveOptions } from './model.js';
 import { assertNotFitting, finiteTensorOf, unchecked } from '../training/training.js';
 import type { BatchPlan } from './network.js';
 import { StackPlanCache, type StackPlan } from './stack.js';
 import { readOptions } from './options.js';
-import { flag, type Option } from '../layers/options.js';
 
 /**
  * Options of {@link sequential} and the Sequential constructor.
@@ -65,23 +63,7 @@ export interface StepOptions {
   initialState?: readonly TensorLike[];
 }
 
-/**
- * Options of {@link Sequential.save}.
- *
- * @example
- * ```ts
- * const weightsOnly = model.save({ includeOptimizer: false });   // smaller, not resumable
- * ```
- */
-export interface SaveOptions {
-  /** Also save the optimizer's state (a checkpoint to resume training from). Default true once compiled and trained. */
-  includeOptimizer?: boolean;
-}
-
 const STEP_OPTIONS = { initialState: unchecked };
-/** Omitted: the default depends on the model (compiled and trained). */
-const optionalFlag: Option<boolean | undefined> = { parse: (value) => (value === undefined ? undefined : flag(false).parse(value)) };
-const SAVE_OPTIONS = { includeOptimizer: optionalFlag };
 
 /**
  * A stack of layers, each feeding the next, with TF.js Layers' model API and Keras 3
@@ -100,7 +82,7 @@ const SAVE_OPTIONS = { includeOptimizer: optionalFlag };
  * const probs = model.predict(x);                 // { shape: [21, 26], data: Float32Array }
  * ```
  */
-export class Sequential extends Model {
+export class Sequential extends Model<Tensor> {
   private readonly stack: Layer[] = [];
   private readonly plans = new StackPlanCache();
   /** step(): each recurrent layer's carried states, by layer index, for batches of stepBatch. */
@@ -152,6 +134,25 @@ export class Sequential extends Model {
     this.stack.push(layer);
     // As in Keras, a model whose first layer declares its input shape is built at once.
     if (this.stack.length === 1 && layer.batchInputShape) this.ensureBuilt([layer.batchInputShape]);
+  }
+
+  /**
+   * Removes the last layer (Keras's pop()): its weights stay with it (dispose() it when it is
+   * no longer needed); the model's plans are rebuilt on the next call.
+   *
+   * @example
+   * ```ts
+   * const head = model.pop();              // drop the classifier, keep the features
+   * model.add(layers.dense({ units: 3, activation: 'softmax' }));
+   * ```
+   */
+  pop(): Layer {
+    this.assertLive();
+    assertNotFitting(this.name, this.stack, 'pop');
+    const layer = this.stack.pop();
+    if (!layer) throw new ModelStateError(this.name, 'pop', 'pop() needs a model with layers; this one has none');
+    this.release();
+    return layer;
   }
 
   /** Whether every layer has its weights (the input shape is known). */
@@ -216,9 +217,19 @@ export class Sequential extends Model {
     return [shape ?? []];
   }
 
+  /** @internal Network: as Keras names a Sequential's input. */
+  inputNames(): readonly string[] {
+    return [`${this.stack[0]?.name ?? this.name}_input`];
+  }
+
   /** @internal Network */
-  outputShape(shapes: readonly Shape[]): Shape {
-    return this.outputShapeOf(shapes[0]);
+  outputNames(): readonly string[] {
+    return [this.stack[this.stack.length - 1]?.name ?? this.name];
+  }
+
+  /** @internal Network */
+  outputShapes(shapes: readonly Shape[]): Shape[] {
+    return [this.outputShapeOf(shapes[0])];
   }
 
   private outputShapeOf(shape: Shape): Shape {
@@ -232,8 +243,8 @@ export class Sequential extends Model {
   }
 
   /** @internal Network */
-  finalActivation(): string | undefined {
-    return denseActivation(this.stack[this.stack.length - 1]);
+  finalActivations(): (string | undefined)[] {
+    return [denseActivation(this.stack[this.stack.length - 1])];
   }
 
   // ---- streaming -----------------------------------------------------------------------
@@ -350,48 +361,9 @@ export class Sequential extends Model {
 
   // ---- saving --------------------------------------------------------------------------
 
-  /**
-   * TF.js Layers artifacts: model.json (topology, weights manifest, training config) and one
-   * float32 weights buffer, which {@link loadModel} (or TF.js) reads back bit-exactly. Given a
-   * destination, writes them there and resolves to TF.js's SaveResult: 'file://dir' (Node; the
-   * folder is created, with model.json and weights.bin), 'indexeddb://name',
-   * 'localstorage://name' (TF.js's layouts: TF.js loads them too), 'downloads://name'
-   * (name.json and name.weights.bin), or an {@link IOHandler} with save().
-   *
-   * @example
-   * ```ts
-   * const { modelJSON, weightData } = model.save();
-   * await writeFile('model/model.json', JSON.stringify(modelJSON));
-   * await writeFile('model/weights.bin', new Uint8Array(weightData));
-   * await model.save('file://saved/model');         // Node; 'indexeddb://model' in a page
-   * ```
-   */
-  save(options?: SaveOptions): SavedModel;
-  save(destination: string | IOHandler, options?: SaveOptions): Promise<SaveResult>;
-  save(first: SaveOptions | string | IOHandler = {}, options: SaveOptions = {}): SavedModel | Promise<SaveResult> {
-    if (isDestination(first)) {
-      try {
-        // The weights as they are now; the write happens after.
-        return saveToDestination(this.name, this.save(options), first);
-      } catch (error) {
-        return Promise.reject(error);
-      }
-    }
-    return this.artifacts(first);
-  }
-
-  private artifacts(options: SaveOptions): SavedModel {
-    this.assertBuilt('save');
-    const includeOptimizer = readOptions(this.name, options, SAVE_OPTIONS).includeOptimizer ?? this.compiled !== undefined;
-    if (includeOptimizer && !this.compiled) throw new ModelStateError(this.name, 'includeOptimizer', 'includeOptimizer needs a compiled model');
-    const compiled = this.compiled;
-    return writeArtifacts({
-      name: this.name,
-      layers: this.stack,
-      seed: this.seed,
-      trainingConfig: compiled && trainingConfig(compiled),
-      optimizerState: includeOptimizer && compiled!.optimizer.iterations > 0 ? compiled!.optimizer.getState() : undefined,
-    });
+  /** A Sequential topology: the layers in order, the first carrying batch_input_shape. */
+  protected artifacts(options: SaveOptions): SavedModel {
+    return writeArtifacts({ name: this.name, layers: this.stack, seed: this.seed, ...this.trainingState(options) });
   }
 
   protected release(): void {
@@ -417,49 +389,31 @@ export function sequential(layersOrOptions?: readonly Layer[] | SequentialOption
 
 // ---- helpers -------------------------------------------------------------------------------
 
-/** A StackPlan as the training loop's BatchPlan (one input). */
+/** A StackPlan as the training loop's BatchPlan (one input, one output). */
 function stackBatchPlan(plan: StackPlan): BatchPlan {
   return {
     inputs: [plan.input],
-    get output() {
-      return plan.output;
-    },
-    outputShape: plan.outputShape,
-    get outputMask() {
-      return plan.outputMask;
+    get outputs() {
+      return [{ region: plan.output, shape: plan.outputShape, mask: plan.outputMask }];
     },
     forward: (rng) => plan.forward({ rng }),
-    backward: (dOutput, preActivation) => plan.backward(dOutput, { preActivation }),
+    backward: (dOutputs, preActivation) => plan.backward(dOutputs[0], { preActivation: preActivation[0] }),
     buffer: (name, floats) => plan.buffer(name, floats),
-    get finalStates() {
-      return plan.plans[plan.plans.length - 1].states;
-    },
   };
 }
 
 /** The activation of a final Dense layer (also inside TimeDistributed), which a loss may fuse with. */
-function denseActivation(layer: Layer | undefined): string | undefined {
+export function denseActivation(layer: Layer | undefined): string | undefined {
   const inner = layer instanceof TimeDistributed ? layer.layer : layer;
   return inner instanceof Dense ? inner.settings.activation : undefined;
 }
 
 /** Keras's summary table. */
 function summaryLines(name: string, stack: readonly Layer[]): string[] {
-  const widths = [33, 26, 12];
-  const row = (cells: string[]) => cells.map((c, i) => (i === 2 ? c.padStart(widths[i] - 2).padEnd(widths[i]) : ` ${c}`.padEnd(widths[i]))).join('');
-  const rule = (ch: string) => ch.repeat(widths.reduce((a, b) => a + b, 0));
-  const lines = [`Model: "${name}"`, rule('_'), row(['Layer (type)', 'Output Shape', 'Param #']), rule('=')];
   let shape = stack[0].builtInputShape!;
-  let total = 0;
-  let trainable = 0;
-  stack.forEach((layer, i) => {
+  const rows = stack.map((layer) => {
     shape = layer.computeOutputShape(shape);
-    const count = layer.countParams();
-    total += count;
-    if (layer.trainable) trainable += count;
-    lines.push(row([`${layer.name} (${layer.className})`, `(${shape.map((d) => (d === null ? 'None' : String(d))).join(', ')})`, count.toLocaleString('en-US')]));
-    lines.push(i === stack.length - 1 ? rule('=') : '');
+    return { layer, cells: [`${layer.name} (${layer.className})`, `(${shape.map((d) => (d === null ? 'None' : String(d))).join(', ')})`, undefined] };
   });
-  lines.push(`Total params: ${total.toLocaleString('en-US')}`, `Trainable params: ${trainable.toLocaleString('en-US')}`, `Non-trainable params: ${(total - trainable).toLocaleString('en-US')}`, rule('_'));
-  return lines;
+  return summaryTable(name, ['Layer (type)', 'Output Shape', 'Param #'], [33, 26, 12], rows);
 }

@@ -30,7 +30,7 @@ export class StackPlan {
   readonly input: F32Region;
   readonly plans: readonly LayerPlan[];
   private readonly regions = new Regions();
-  private readonly buffers = new Map<string, F32Region>();
+  private readonly kept = new KeptBuffers(this.regions);
   /** The mask that left the last layer in the last forward (a sequence output with padding). */
   outputMask: Mask | undefined;
 
@@ -88,12 +88,7 @@ export class StackPlan {
 
   /** A region kept with this plan (a model's targets and output gradient for this batch shape), allocated on first use. */
   buffer(name: string, floats: number): F32Region {
-    let region = this.buffers.get(name);
-    if (!region || region.length !== floats) {
-      region = this.regions.alloc(floats);
-      this.buffers.set(name, region);
-    }
-    return region;
+    return this.kept.get(name, floats);
   }
 
   dispose(): void {
@@ -102,21 +97,36 @@ export class StackPlan {
   }
 }
 
-/** Plans by input shape, the most recent few kept (training and inference, a last short batch). */
-export class StackPlanCache {
-  private readonly entries = new Map<string, StackPlan>();
+/** Named regions kept with a plan (a model's targets and output gradients for its batch shape), allocated on first use and freed with the plan's regions. */
+export class KeptBuffers {
+  private readonly buffers = new Map<string, F32Region>();
+
+  constructor(private readonly regions: Regions) {}
+
+  get(name: string, floats: number): F32Region {
+    let region = this.buffers.get(name);
+    if (!region || region.length !== floats) {
+      region = this.regions.alloc(floats);
+      this.buffers.set(name, region);
+    }
+    return region;
+  }
+}
+
+/** Plans by key (training or not, input shapes), the most recent few kept (training and inference, a last short batch). */
+export class PlanCache<P extends { dispose(): void }> {
+  private readonly entries = new Map<string, P>();
 
   constructor(private readonly limit = 4) {}
 
-  get(layers: readonly Layer[], inputShape: readonly number[], training: boolean): StackPlan {
-    const key = `${training ? 't' : 'i'}${inputShape.join('x')}`;
+  get(key: string, create: () => P): P {
     let plan = this.entries.get(key);
     if (plan) {
       this.entries.delete(key); // re-inserted below: Map order is least recently used first
     } else {
-      plan = new StackPlan(layers, inputShape, training);
+      plan = create();
       if (this.entries.size >= this.limit) {
-        const [oldestKey, oldest] = this.entries.entries().next().value as [string, StackPlan];
+        const [oldestKey, oldest] = this.entries.entries().next().value as [string, P];
         oldest.dispose();
         this.entries.delete(oldestKey);
       }
@@ -128,5 +138,18 @@ export class StackPlanCache {
   clear(): void {
     for (const plan of this.entries.values()) plan.dispose();
     this.entries.clear();
+  }
+}
+
+/** A stack's plans by input shape. */
+export class StackPlanCache {
+  private readonly cache = new PlanCache<StackPlan>();
+
+  get(layers: readonly Layer[], inputShape: readonly number[], training: boolean): StackPlan {
+    return this.cache.get(`${training ? 't' : 'i'}${inputShape.join('x')}`, () => new StackPlan(layers, inputShape, training));
+  }
+
+  clear(): void {
+    this.cache.clear();
   }
 }

@@ -3,7 +3,7 @@
 import { earlyStopping, modelCheckpoint, reduceLROnPlateau, terminateOnNaN } from './callbacks.js';
 import { exponentialDecay, piecewiseConstantDecay } from './schedules.js';
 export { History } from './training.js';
-export type { FitOptions, EvaluateOptions, PredictOptions, ModelInput, BatchLike, Dataset, CallbackList } from './training.js';
+export type { FitOptions, EvaluateOptions, PredictOptions, ModelInput, ModelTargets, BatchLike, Dataset, CallbackList } from './training.js';
 export { losses, Loss } from './losses.js';
 export type { LossName, LossIdentifier, CrossentropyOptions, HuberOptions } from './losses.js';
 export { metrics } from './metrics.js';

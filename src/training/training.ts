@@ -17,6 +17,7 @@ import { DataError } from '../data/errors.js';
 import { Embedding } from '../layers/embedding.js';
 import { flag, type Option } from '../layers/options.js';
 import type { F32Region } from '../runtime/arena.js';
+import { scale } from '../kernels/elementwise.js';
 import { concat, differByTrailingOne, shapeSize, toTensor, type Tensor, type TensorLike } from '../tensor.js';
 import type { Prng } from '../util/prng.js';
 import { startCallbacks, toCallbacks, type Callback, type CallbackHooks, type CallbackModel, type Logs, type TrainingParams } from './callbacks.js';
@@ -37,7 +38,18 @@ import type { Optimizer } from './optimizers.js';
  * const pair: ModelInput = [sources, decoderInputs];               // an encoder–decoder's two inputs
  * ```
  */
-export type ModelInput = TensorLike | readonly TensorLike[];
+export type ModelInput = TensorLike | readonly TensorLike[] | { readonly [inputName: string]: TensorLike };
+
+/**
+ * A model's targets: one tensor, or for a model with several outputs an array of them (in
+ * output order) or an object keyed by output name.
+ *
+ * @example
+ * ```ts
+ * const targets: ModelTargets = { category: labels, score: values };
+ * ```
+ */
+export type ModelTargets = TensorLike | readonly TensorLike[] | { readonly [outputName: string]: TensorLike };
 
 /**
  * One batch of a Dataset: TF.js's `{ xs, ys }` (what data.batches() and timeseriesWindows
@@ -54,13 +66,13 @@ export type BatchLike =
       /** The batch's inputs, samples first. */
       readonly xs: ModelInput;
       /** The batch's targets, samples first (not needed by predict). */
-      readonly ys?: TensorLike;
+      readonly ys?: ModelTargets;
     }
   | {
       /** The batch's inputs, samples first (the `{ x, y }` spelling). */
       readonly x: ModelInput;
       /** The batch's targets, samples first (not needed by predict). */
-      readonly y?: TensorLike;
+      readonly y?: ModelTargets;
     };
 
 /**
@@ -104,7 +116,7 @@ export interface FitOptions {
   /** Fraction of the samples, taken from the end before shuffling (as Keras), held out for validation. */
   validationSplit?: number;
   /** [x, y] to evaluate after every epoch (instead of validationSplit). */
-  validationData?: readonly [ModelInput, TensorLike];
+  validationData?: readonly [ModelInput, ModelTargets];
   /** Called at the start and end of training, epochs and batches (see {@link Callback}); none by default. */
   callbacks?: CallbackList;
   /** 0 silent, 1 progress bar (Node, on a terminal; one line per epoch otherwise), 2 one line per epoch. Default 1. */
@@ -166,13 +178,13 @@ export class History {
   }
 }
 
-/** Samples in memory: one tensor per model input, and the targets (absent for predict). */
+/** Samples in memory: one tensor per model input, and one of targets per output (absent for predict). */
 class Samples {
   readonly count: number;
 
   constructor(
     readonly inputs: readonly Tensor[],
-    readonly targets: Tensor | undefined,
+    readonly targets: readonly Tensor[] | undefined,
   ) {
     this.count = inputs[0].shape[0];
   }
@@ -183,7 +195,7 @@ class Samples {
       const row = rowSize(t);
       return { shape: [to - from, ...t.shape.slice(1)], data: t.data.subarray(from * row, to * row) };
     };
-    return new Samples(this.inputs.map(cut), this.targets && cut(this.targets));
+    return new Samples(this.inputs.map(cut), this.targets?.map(cut));
   }
 }
 
@@ -193,8 +205,8 @@ interface Batch {
   readonly shapes: readonly (readonly number[])[];
   /** Index of the first sample (in-memory batches in natural order; predict places outputs by it). */
   readonly start: number;
-  /** Copies the inputs into plan.inputs and, when `targets` is given, the targets into it. */
-  load(plan: BatchPlan, targets: F32Region | undefined): void;
+  /** Copies the inputs into plan.inputs and, when `targets` is given, each output's targets into its region. */
+  load(plan: BatchPlan, targets: readonly F32Region[] | undefined): void;
 }
 
 /** Anything: checked where it is used (validation data, callbacks, step's initialState). */
@@ -215,8 +227,12 @@ const FIT_OPTIONS = {
 
 /** The compiled parts of a model and what the loop reports to. */
 export interface Compiled {
-  readonly loss: Loss;
-  readonly metrics: readonly Metric[];
+  /** One loss per output. */
+  readonly losses: readonly Loss[];
+  /** Each output's weight in the total loss. */
+  readonly lossWeights: readonly number[];
+  /** Each output's metrics. */
+  readonly metrics: readonly (readonly Metric[])[];
   readonly optimizer: Optimizer;
 }
 
@@ -252,7 +268,7 @@ export async function fit(model: Trainable, compiled: Compiled, x: unknown, y: u
 async function fitUnguarded(model: Trainable, compiled: Compiled, x: unknown, y: unknown, fitOptions: FitOptions | undefined): Promise<History> {
   const network = model.network;
   const owner = network.name;
-  const { source, y: targets, options } = datasetArguments<FitOptions>(owner, x, y, fitOptions, 'fit');
+  const { source, y: targets, options } = datasetArguments<FitOptions>(network, x, y, fitOptions, 'fit');
   const { epochs, batchSize, initialEpoch, shuffle, verbose, validationSplit: split } = readOptions(owner, options, FIT_OPTIONS);
   if (initialEpoch >= epochs) throw new ModelConfigError(owner, 'initialEpoch', `initialEpoch must be below epochs (${epochs}), got ${initialEpoch}`);
   if (split !== null && options.validationData !== undefined) {
@@ -264,7 +280,7 @@ async function fitUnguarded(model: Trainable, compiled: Compiled, x: unknown, y:
   if (source) {
     if (split !== null) throw new ModelConfigError(owner, 'validationSplit', 'cannot split an iterable of batches; give validationData');
   } else {
-    training = samplesOf(network, compiled.loss, x, targets, 'x', 'y');
+    training = samplesOf(network, compiled.losses, x, targets, 'x', 'y');
     if (split !== null) {
       const cut = Math.floor(training.count * (1 - split));
       if (cut < 1 || cut >= training.count) {
@@ -277,12 +293,12 @@ async function fitUnguarded(model: Trainable, compiled: Compiled, x: unknown, y:
   if (options.validationData !== undefined) {
     const pair = options.validationData;
     if (!Array.isArray(pair) || pair.length !== 2) throw new ModelInputError(owner, 'validationData', `validationData must be [x, y], got ${describe(pair)}`);
-    validation = samplesOf(network, compiled.loss, pair[0], pair[1], 'validationData[0]', 'validationData[1]');
+    validation = samplesOf(network, compiled.losses, pair[0], pair[1], 'validationData[0]', 'validationData[1]');
   }
   // Weights exist once the network is built: from x, or from the first batch of an iterable.
   let weights: readonly LayerWeight[] | undefined;
-  const fused = fusedActivation(network, compiled.loss);
-  const metricNames = logNames(compiled);
+  const fused = fusedActivations(network, compiled);
+  const metricNames = logNames(network, compiled);
   const params: TrainingParams = {
     epochs,
     initialEpoch,
@@ -308,7 +324,7 @@ async function fitUnguarded(model: Trainable, compiled: Compiled, x: unknown, y:
     for (const callback of callbacks) await callback.onEpochBegin(epoch, {});
     const epochRng = model.trainingRng.derive(`epoch ${epoch}`);
     const totals = new Totals(metricNames);
-    const batches = training ? inMemoryBatches(training, batchSize, shuffle ? epochRng.derive('shuffle') : undefined) : sourceBatches(network, compiled.loss, source!, epoch);
+    const batches = training ? inMemoryBatches(training, batchSize, shuffle ? epochRng.derive('shuffle') : undefined) : sourceBatches(network, compiled.losses, source!, epoch);
     let batch = 0;
     for await (const data of batches) {
       const logs: Logs = { batch, size: data.count };
@@ -318,21 +334,21 @@ async function fitUnguarded(model: Trainable, compiled: Compiled, x: unknown, y:
         compiled.optimizer.build(weights);
       }
       const plan = network.plan(data.shapes, true);
-      const target = targetBuffer(plan, compiled.loss);
-      data.load(plan, target);
+      const targets = targetBuffers(plan, compiled.losses);
+      data.load(plan, targets);
       plan.forward(epochRng.derive(batch));
-      const dOutput = plan.buffer('dOutput', plan.output.length);
-      const { values, rows } = lossAndMetrics(plan, compiled, target, dOutput, fused);
+      const dOutputs = plan.outputs.map((output, k) => plan.buffer(`dOutput ${k}`, output.region.length));
+      const { values, counts } = lossAndMetrics(plan, compiled, targets, dOutputs, fused);
       // A non-finite loss has no usable gradient: the batch is not applied, so the weights stay
       // as they were; terminateOnNaN (or any callback) may stop training, else fit throws below.
       const finiteLoss = Number.isFinite(values[0]);
       if (finiteLoss) {
         for (const layer of network.layers) layer.zeroGradients();
-        plan.backward(dOutput, fused);
+        plan.backward(dOutputs, fused);
         compiled.optimizer.apply(weights);
         for (const layer of network.layers) layer.weightsChanged();
       }
-      totals.add(values, data.count, rows);
+      totals.add(values, counts);
       Object.assign(logs, totals.means());
       for (const callback of callbacks) await callback.onBatchEnd(batch, logs);
       if (!finiteLoss && !model.stopTraining) {
@@ -360,50 +376,51 @@ async function fitUnguarded(model: Trainable, compiled: Compiled, x: unknown, y:
 
 /** The loss and metrics of a compiled model on [x, y] (or on a sync Dataset, each batch whole), as logs: { loss, accuracy, … }. */
 export function evaluate(network: Network, compiled: Compiled, x: unknown, y: unknown, evaluateOptions?: EvaluateOptions): Logs {
-  const { source, y: targets, options } = datasetArguments<EvaluateOptions>(network.name, x, y, evaluateOptions, 'evaluate');
+  const { source, y: targets, options } = datasetArguments<EvaluateOptions>(network, x, y, evaluateOptions, 'evaluate');
   const { batchSize } = readOptions(network.name, options, BATCH_OPTIONS);
   if (source && options.batchSize !== undefined) throw new ModelConfigError(network.name, 'batchSize', "a dataset's batches are evaluated whole; batchSize applies to x and y in memory");
-  const totals = new Totals(logNames(compiled));
-  if (!source) evaluateInto(totals, network, compiled, samplesOf(network, compiled.loss, x, targets, 'x', 'y'), batchSize);
-  else forEachSyncItem(network.name, source, 'evaluate', (item, where) => evaluateInto(totals, network, compiled, batchSamples(network, compiled.loss, item, where)));
+  const totals = new Totals(logNames(network, compiled));
+  if (!source) evaluateInto(totals, network, compiled, samplesOf(network, compiled.losses, x, targets, 'x', 'y'), batchSize);
+  else forEachSyncItem(network.name, source, 'evaluate', (item, where) => evaluateInto(totals, network, compiled, batchSamples(network, compiled.losses, item, where)));
   return totals.means();
 }
 
 /** evaluate() over a Dataset that may be async (TF.js evaluateDataset): each batch whole. */
 export async function evaluateDataset(network: Network, compiled: Compiled, dataset: unknown): Promise<Logs> {
-  const totals = new Totals(logNames(compiled));
-  await forEachItem(network.name, datasetOf(network.name, dataset), (item, where) => evaluateInto(totals, network, compiled, batchSamples(network, compiled.loss, item, where)));
+  const totals = new Totals(logNames(network, compiled));
+  await forEachItem(network.name, datasetOf(network.name, dataset), (item, where) => evaluateInto(totals, network, compiled, batchSamples(network, compiled.losses, item, where)));
   return totals.means();
 }
 
-/** The model's outputs for every sample of x (or of every batch of a sync Dataset, joined in order), computed batchSize samples at a time. */
-export function predict(network: Network, x: unknown, options: PredictOptions = {}): Tensor {
+/** The model's outputs (one tensor per output) for every sample of x (or of every batch of a sync Dataset, joined in order), computed batchSize samples at a time. */
+export function predict(network: Network, x: unknown, options: PredictOptions = {}): Tensor[] {
   const { batchSize } = readOptions(network.name, options, BATCH_OPTIONS);
   if (!isBatchSource(x)) return predictSamples(network, samplesOf(network, undefined, x, undefined, 'x', 'y'), batchSize);
-  const outputs: Tensor[] = [];
+  const outputs: Tensor[][] = [];
   forEachSyncItem(network.name, x, 'predict', (item, where) => outputs.push(predictSamples(network, batchSamples(network, undefined, item, where), batchSize)));
   return joinOutputs(network.name, outputs);
 }
 
 /** predict() over a Dataset that may be async: the outputs of every batch, joined in order. */
-export async function predictDataset(network: Network, dataset: unknown, options: PredictOptions = {}): Promise<Tensor> {
+export async function predictDataset(network: Network, dataset: unknown, options: PredictOptions = {}): Promise<Tensor[]> {
   const { batchSize } = readOptions(network.name, options, BATCH_OPTIONS);
-  const outputs: Tensor[] = [];
+  const outputs: Tensor[][] = [];
   await forEachItem(network.name, datasetOf(network.name, dataset), (item, where) => outputs.push(predictSamples(network, batchSamples(network, undefined, item, where), batchSize)));
   return joinOutputs(network.name, outputs);
 }
 
-function predictSamples(network: Network, samples: Samples, batchSize: number): Tensor {
-  let result: Tensor | undefined;
+function predictSamples(network: Network, samples: Samples, batchSize: number): Tensor[] {
+  let results: Tensor[] | undefined;
   visitBatches(network, samples, batchSize, (plan, start, count) => {
-    const perSample = plan.output.length / count;
-    result ??= { shape: [samples.count, ...plan.outputShape.slice(1)], data: new Float32Array(samples.count * perSample) };
-    result.data.set(plan.output.view().subarray(0, plan.output.length), start * perSample);
+    results ??= plan.outputs.map(({ region, shape }) => ({ shape: [samples.count, ...shape.slice(1)], data: new Float32Array(samples.count * (region.length / count)) }));
+    plan.outputs.forEach(({ region }, k) => results![k].data.set(region.view().subarray(0, region.length), start * (region.length / count)));
   });
-  // Finite weights and inputs can still overflow float32 (a corrupt file's 1e38 weight): say so rather than return it.
-  const bad = result!.data.findIndex((v) => !Number.isFinite(v));
-  if (bad >= 0) throw new ModelStateError(network.name, 'predict', `predict() output${elementPath(result!.shape, bad)} is ${result!.data[bad]}: the model's weights or the input overflow float32`);
-  return result!;
+  for (const result of results!) {
+    // Finite weights and inputs can still overflow float32 (a corrupt file's 1e38 weight): say so rather than return it.
+    const bad = result.data.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) throw new ModelStateError(network.name, 'predict', `predict() output${elementPath(result.shape, bad)} is ${result.data[bad]}: the model's weights or the input overflow float32`);
+  }
+  return results!;
 }
 
 /** Runs the network's inference plans over x, batchSize samples at a time, in order; `visit` reads each batch's results from the plan. */
@@ -422,61 +439,79 @@ function visitBatches(network: Network, samples: Samples, batchSize: number, vis
   }
 }
 
-/** The outputs of a Dataset's batches as one tensor, samples in order; their other dimensions must agree. */
-function joinOutputs(owner: string, outputs: readonly Tensor[]): Tensor {
-  const [first] = outputs;
-  const rest = first.shape.slice(1);
-  outputs.forEach((t, i) => {
-    if (t.shape.length !== first.shape.length || rest.some((d, axis) => d !== t.shape[axis + 1])) {
-      throw new ModelInputError(owner, 'x', `batch ${i} gives outputs of shape ${formatShape(t.shape)} and batch 0 ${formatShape(first.shape)}; predict() joins the batches along the samples axis, so the other dimensions must agree`);
-    }
+/** The outputs of a Dataset's batches, each output as one tensor, samples in order; their other dimensions must agree. */
+function joinOutputs(owner: string, batches: readonly Tensor[][]): Tensor[] {
+  return batches[0].map((first, k) => {
+    const rest = first.shape.slice(1);
+    const parts = batches.map((outputs) => outputs[k]);
+    parts.forEach((t, i) => {
+      if (t.shape.length !== first.shape.length || rest.some((d, axis) => d !== t.shape[axis + 1])) {
+        throw new ModelInputError(owner, 'x', `batch ${i} gives outputs of shape ${formatShape(t.shape)} and batch 0 ${formatShape(first.shape)}; predict() joins the batches along the samples axis, so the other dimensions must agree`);
+      }
+    });
+    return concat(parts);
   });
-  return concat(outputs);
 }
 
 // ---- one batch -------------------------------------------------------------------------
 
-/** The plan's region for the batch's targets (the loss's target shape for this output). */
-function targetBuffer(plan: BatchPlan, loss: Loss): F32Region {
-  return plan.buffer('targets', shapeSize(loss.targetShape(plan.outputShape)));
-}
-
-function outputRows(plan: BatchPlan): number {
-  return plan.output.length / plan.outputShape[plan.outputShape.length - 1];
+/** The plan's region for each output's targets (its loss's target shape for that output). */
+function targetBuffers(plan: BatchPlan, losses: readonly Loss[]): F32Region[] {
+  return plan.outputs.map((output, k) => plan.buffer(`targets ${k}`, shapeSize(losses[k].targetShape(output.shape))));
 }
 
 /**
- * The batch's mean loss (its gradient into dOutput when given) and every metric's sum, all
- * from Wasm, with the rows they cover: a sequence output whose input had padding counts only
- * its real steps (Keras applies the mask to losses and metrics).
+ * The batch's losses and every metric's sum, all from Wasm, each with the count it is a
+ * total over (the logs are sums over counts): the total loss (Σ lossWeight·loss, the
+ * gradients into dOutputs when given, scaled by the weights), then with several outputs
+ * each output's loss, then each output's metrics over the rows they cover: a sequence output
+ * whose input had padding counts only its real steps (Keras applies the mask to losses and metrics).
  */
-function lossAndMetrics(plan: BatchPlan, compiled: Compiled, target: F32Region, dOutput: F32Region | undefined, fused: boolean): { values: number[]; rows: number } {
-  const width = plan.outputShape[plan.outputShape.length - 1];
-  const rows = outputRows(plan);
-  const mask = plan.outputMask && plan.outputShape.length === 3 ? plan.buffer('mask', rows) : undefined;
-  let valid = rows;
-  if (mask) {
-    const view = mask.view();
-    valid = 0;
-    plan.outputMask!.forEach((m, i) => (valid += view[i] = m ? 1 : 0));
-  }
-  const loss = compiled.loss.compute(plan.output, target, rows, width, dOutput, fused, mask);
-  return { values: [loss, ...compiled.metrics.map((metric) => metric.sum(plan.output, target, rows, width, mask))], rows: valid };
+function lossAndMetrics(plan: BatchPlan, compiled: Compiled, targets: readonly F32Region[], dOutputs: readonly F32Region[] | undefined, fused: readonly boolean[]): { values: number[]; counts: number[] } {
+  const samples = plan.outputs[0].shape[0];
+  const losses: number[] = [];
+  const metricValues: number[] = [];
+  const metricCounts: number[] = [];
+  plan.outputs.forEach((output, k) => {
+    const width = output.shape[output.shape.length - 1];
+    const rows = output.region.length / width;
+    const mask = output.mask && output.shape.length === 3 ? plan.buffer(`mask ${k}`, rows) : undefined;
+    let valid = rows;
+    if (mask) {
+      const view = mask.view();
+      valid = 0;
+      output.mask!.forEach((m, i) => (valid += view[i] = m ? 1 : 0));
+    }
+    const dOutput = dOutputs?.[k];
+    losses.push(compiled.losses[k].compute(output.region, targets[k], rows, width, dOutput, fused[k], mask));
+    if (dOutput && compiled.lossWeights[k] !== 1) scale(compiled.lossWeights[k], dOutput);
+    for (const metric of compiled.metrics[k]) {
+      metricValues.push(metric.sum(output.region, targets[k], rows, width, mask));
+      metricCounts.push(valid);
+    }
+  });
+  const total = losses.reduce((sum, loss, k) => sum + compiled.lossWeights[k] * loss, 0);
+  const lossValues = losses.length === 1 ? [total] : [total, ...losses];
+  return { values: [...lossValues.map((loss) => loss * samples), ...metricValues], counts: [...lossValues.map(() => samples), ...metricCounts] };
 }
 
-/** Whether the loss fuses with the final activation (softmax + crossentropy): backward then starts at the logits. */
-function fusedActivation(network: Network, loss: Loss): boolean {
-  const activation = network.finalActivation();
-  return activation !== undefined && loss.fusesWith(activation);
+/** Per output: whether its loss fuses with its final activation (softmax + crossentropy): backward then starts at the logits. */
+function fusedActivations(network: Network, compiled: Compiled): boolean[] {
+  return network.finalActivations().map((activation, k) => activation !== undefined && compiled.losses[k].fusesWith(activation));
 }
 
-/** The names of the logs: 'loss', then every metric's. */
-function logNames(compiled: Compiled): string[] {
-  return ['loss', ...compiled.metrics.map((m) => m.name)];
+/**
+ * The names of the logs as Keras names them: 'loss' and every metric's name for one output;
+ * with several, 'loss', '<output>_loss' for each, then '<output>_<metric>'.
+ */
+function logNames(network: Network, compiled: Compiled): string[] {
+  if (compiled.losses.length === 1) return ['loss', ...compiled.metrics[0].map((m) => m.name)];
+  const outputs = network.outputNames();
+  return ['loss', ...outputs.map((name) => `${name}_loss`), ...compiled.metrics.flatMap((metrics, k) => metrics.map((m) => `${outputs[k]}_${m.name}`))];
 }
 
 function evaluateSamples(network: Network, compiled: Compiled, samples: Samples, batchSize: number): Logs {
-  const totals = new Totals(logNames(compiled));
+  const totals = new Totals(logNames(network, compiled));
   evaluateInto(totals, network, compiled, samples, batchSize);
   return totals.means();
 }
@@ -485,34 +520,34 @@ function evaluateSamples(network: Network, compiled: Compiled, samples: Samples,
 function evaluateInto(totals: Totals, network: Network, compiled: Compiled, samples: Samples, batchSize = samples.count): void {
   for (const data of inMemoryBatches(samples, batchSize, undefined)) {
     const plan = network.plan(data.shapes, false);
-    const target = targetBuffer(plan, compiled.loss);
-    data.load(plan, target);
+    const targets = targetBuffers(plan, compiled.losses);
+    data.load(plan, targets);
     plan.forward();
-    const { values, rows } = lossAndMetrics(plan, compiled, target, undefined, false);
-    totals.add(values, data.count, rows);
+    const { values, counts } = lossAndMetrics(plan, compiled, targets, undefined, []);
+    totals.add(values, counts);
   }
 }
 
-/** Running sums over an epoch: the loss weighted by samples (Keras averages batch means by batch size), metrics per output row. */
+/** Running sums over an epoch, each log over its own count: losses by samples (Keras averages batch means by batch size), metrics per output row. */
 class Totals {
   private readonly sums: number[];
-  private samples = 0;
-  private rows = 0;
+  private readonly counts: number[];
 
   constructor(private readonly names: readonly string[]) {
     this.sums = names.map(() => 0);
+    this.counts = names.map(() => 0);
   }
 
-  add(values: readonly number[], samples: number, rows: number): void {
-    this.sums[0] += values[0] * samples;
-    for (let i = 1; i < values.length; i++) this.sums[i] += values[i];
-    this.samples += samples;
-    this.rows += rows;
+  add(values: readonly number[], counts: readonly number[]): void {
+    values.forEach((value, i) => {
+      this.sums[i] += value;
+      this.counts[i] += counts[i];
+    });
   }
 
   means(): Logs {
     const logs: Logs = {};
-    this.names.forEach((name, i) => (logs[name] = i === 0 ? this.sums[0] / this.samples : this.sums[i] / this.rows));
+    this.names.forEach((name, i) => (logs[name] = this.sums[i] / this.counts[i]));
     return logs;
   }
 }
@@ -530,7 +565,7 @@ function* inMemoryBatches(samples: Samples, batchSize: number, rng: Prng | undef
       shapes: samples.inputs.map((t) => [count, ...t.shape.slice(1)]),
       load(plan, targets) {
         samples.inputs.forEach((t, i) => gatherRows(t, order, start, count, plan.inputs[i]));
-        if (targets && samples.targets) gatherRows(samples.targets, order, start, count, targets);
+        if (targets && samples.targets) samples.targets.forEach((t, k) => gatherRows(t, order, start, count, targets[k]));
       },
     };
   }
@@ -574,15 +609,22 @@ function isOptionsObject(value: unknown): value is object {
  * so options come second, `fit(batches, { epochs })` as TF.js's fitDataset (`(batches,
  * undefined, options)` works too).
  */
-function datasetArguments<O extends object>(owner: string, x: unknown, y: unknown, options: O | undefined, what: string): { source: BatchSource | undefined; y: unknown; options: O } {
+function datasetArguments<O extends object>(network: Network, x: unknown, y: unknown, options: O | undefined, what: string): { source: BatchSource | undefined; y: unknown; options: O } {
+  const owner = network.name;
   if (!isBatchSource(x)) {
-    if (isOptionsObject(y)) throw new ModelInputError(owner, 'y', `y must be the targets (nested arrays or { shape, data }), got an options object; in-memory data is ${what}(x, y, options)`);
+    if (isOptionsObject(y) && !isKeyedByOutput(network, y)) throw new ModelInputError(owner, 'y', `y must be the targets (nested arrays or { shape, data }), got an options object; in-memory data is ${what}(x, y, options)`);
     return { source: undefined, y, options: options === undefined ? ({} as O) : options };
   }
   if (y === undefined) return { source: x, y, options: options === undefined ? ({} as O) : options };
   // Checked by the caller's option table like any options object.
   if (options === undefined && isOptionsObject(y)) return { source: x, y: undefined, options: y as O };
   throw new ModelInputError(owner, 'y', `an iterable of batches carries its own targets ({ xs, ys }); give no y: ${what}(batches, options)`);
+}
+
+/** Targets given as an object keyed by output names (a model with several outputs), not options. */
+function isKeyedByOutput(network: Network, y: object): boolean {
+  const outputs = network.outputNames();
+  return outputs.length > 1 && Object.keys(y).some((key) => outputs.includes(key));
 }
 
 /** A Dataset argument of evaluateDataset / predictDataset, checked. */
@@ -614,62 +656,89 @@ function noBatches(owner: string, what: string, dataset: boolean): ModelInputErr
 }
 
 /** The batches of one pass over a source, each checked like fit's x and y. */
-async function* sourceBatches(network: Network, loss: Loss, source: BatchSource, epoch: number): AsyncGenerator<Batch> {
+async function* sourceBatches(network: Network, losses: readonly Loss[], source: BatchSource, epoch: number): AsyncGenerator<Batch> {
   let index = 0;
   for await (const item of source as AsyncIterable<unknown>) {
-    const samples = batchSamples(network, loss, item, `batch ${index} of epoch ${epoch}`);
+    const samples = batchSamples(network, losses, item, `batch ${index} of epoch ${epoch}`);
     yield* inMemoryBatches(samples, samples.count, undefined);
     index++;
   }
 }
 
 /** One batch of a Dataset as samples: `{ xs, ys }` (TF.js) first, else `{ x, y }`; the targets are checked when there is a loss. */
-function batchSamples(network: Network, loss: Loss | undefined, item: unknown, where: string): Samples {
+function batchSamples(network: Network, losses: readonly Loss[] | undefined, item: unknown, where: string): Samples {
   if (typeof item === 'object' && item !== null && !Array.isArray(item)) {
     const batch = item as { xs?: unknown; ys?: unknown; x?: unknown; y?: unknown };
-    if ('xs' in batch) return samplesOf(network, loss, batch.xs, batch.ys, `${where}.xs`, `${where}.ys`);
-    if ('x' in batch) return samplesOf(network, loss, batch.x, batch.y, `${where}.x`, `${where}.y`);
+    if ('xs' in batch) return samplesOf(network, losses, batch.xs, batch.ys, `${where}.xs`, `${where}.ys`);
+    if ('x' in batch) return samplesOf(network, losses, batch.x, batch.y, `${where}.x`, `${where}.y`);
   }
   throw new ModelInputError(network.name, 'x', `${where}: each batch must be { xs, ys } (or { x, y }), got ${describe(item)}`);
 }
 
 // ---- checking data ---------------------------------------------------------------------
 
-/** x (one tensor, or one per input) and y, checked against the network (built from x's shape if needed) and the loss. */
-function samplesOf(network: Network, loss: Loss | undefined, x: unknown, y: unknown, xName: string, yName: string): Samples {
+/**
+ * `value` as one entry per name: a single value when there is one name; else an array in
+ * order, or an object keyed by the names (every name present, no other key).
+ */
+function byName(owner: string, value: unknown, names: readonly string[], argument: string, what: string): { values: unknown[]; labels: string[] } {
+  if (names.length === 1) return { values: [value], labels: [argument] };
+  if (Array.isArray(value) && value.length === names.length && !isNumberList(value)) return { values: value, labels: names.map((_, i) => `${argument}[${i}]`) };
+  if (isOptionsObject(value)) {
+    const given = value as Record<string, unknown>;
+    const extra = Object.keys(given).find((key) => !names.includes(key));
+    if (extra !== undefined) throw new ModelInputError(owner, argument, `${argument} has a key '${extra}' that is not one of the model's ${what} (${names.join(', ')})`);
+    const missing = names.find((name) => !Object.hasOwn(given, name));
+    if (missing !== undefined) throw new ModelInputError(owner, argument, `${argument} has no entry for ${what.slice(0, -1)} '${missing}'`);
+    return { values: names.map((name) => given[name]), labels: names.map((name) => `${argument}.${name}`) };
+  }
+  throw new ModelInputError(owner, argument, `expected ${names.length} ${what} (${names.join(', ')}) as an array or an object keyed by name, got ${describe(value)}`);
+}
+
+/** A flat list of numbers (one sample's values), not a list of tensors. */
+function isNumberList(value: readonly unknown[]): boolean {
+  return value.every((v) => typeof v === 'number');
+}
+
+/** x (one tensor, or one per input) and y (one per output), checked against the network (built from x's shape if needed) and the losses. */
+function samplesOf(network: Network, losses: readonly Loss[] | undefined, x: unknown, y: unknown, xName: string, yName: string): Samples {
   const owner = network.name;
   const declared = network.inputShapes();
-  let given: unknown[];
-  if (declared.length === 1) given = [x];
-  else if (Array.isArray(x) && x.length === declared.length) given = x;
-  else throw new ModelInputError(owner, xName, `expected ${declared.length} inputs [${declared.map(formatShape).join(', ')}], got ${describe(x)}`);
-  const inputs = given.map((value, i) => samplesTensor(owner, value, declared.length === 1 ? xName : `${xName}[${i}]`));
+  const { values: given, labels } = byName(owner, x, network.inputNames(), xName, 'inputs');
+  const inputs = given.map((value, i) => samplesTensor(owner, value, labels[i]));
   const count = inputs[0].shape[0];
   inputs.forEach((t, i) => {
-    const name = declared.length === 1 ? xName : `${xName}[${i}]`;
+    const name = labels[i];
     const shape = declared[i];
     const known = shape.length > 0; // [] until a model without a declared input shape has seen data
     if (known && (t.shape.length !== shape.length || shape.some((d, axis) => d !== null && axis > 0 && d !== t.shape[axis]))) {
       throw new ModelInputError(owner, name, `${name} must have shape ${formatShape([null, ...shape.slice(1)])} (samples first), got ${formatShape(t.shape)}`);
     }
     if (t.shape[0] < 1) throw new ModelInputError(owner, name, `${name} has no samples`);
-    if (t.shape[0] !== count) throw new ModelInputError(owner, name, `${name} has ${t.shape[0]} samples but ${xName}[0] has ${count}`);
+    if (t.shape[0] !== count) throw new ModelInputError(owner, name, `${name} has ${t.shape[0]} samples but ${labels[0]} has ${count}`);
   });
   network.ensureBuilt(inputs.map((t) => openShape(t.shape)));
   network.inputLayers().forEach((layer, i) => {
-    if (layer instanceof Embedding) asModelError(owner, () => layer.checkIds(inputs[i], declared.length === 1 ? xName : `${xName}[${i}]`));
+    if (layer instanceof Embedding) asModelError(owner, () => layer.checkIds(inputs[i], labels[i]));
   });
-  if (!loss) return new Samples(inputs, undefined);
+  if (!losses) return new Samples(inputs, undefined);
   if (y === undefined) throw new ModelInputError(owner, yName, `${yName} (the targets) is required`);
-  const labels = samplesTensor(owner, y, yName);
-  const outputShape = network.outputShape(inputs.map((t) => t.shape)) as readonly number[];
-  const expected = loss.targetShape(outputShape);
-  // Keras squeezes or expands a trailing axis of 1: binary labels [N] for outputs [N, 1], sparse labels [N, 1] for ids [N].
-  const targets = differByTrailingOne(labels.shape, expected) ? { shape: expected, data: labels.data } : labels;
-  if (targets.shape.length !== expected.length || expected.some((d, axis) => d !== targets.shape[axis])) {
-    throw new ModelInputError(owner, yName, `${yName} must have shape ${formatShape(expected)} for outputs of shape ${formatShape(outputShape)} and loss ${loss.name}, got ${formatShape(targets.shape)}`);
-  }
-  loss.checkTargets(targets.data, outputShape[outputShape.length - 1], owner, yName);
+  const outputShapes = network.outputShapes(inputs.map((t) => t.shape)) as (readonly number[])[];
+  const { values: givenTargets, labels: targetLabels } = byName(owner, y, network.outputNames(), yName, 'outputs');
+  const targets = givenTargets.map((value, k) => {
+    const label = targetLabels[k];
+    const labels = samplesTensor(owner, value, label);
+    const loss = losses[k];
+    const outputShape = outputShapes[k];
+    const expected = loss.targetShape(outputShape);
+    // Keras squeezes or expands a trailing axis of 1: binary labels [N] for outputs [N, 1], sparse labels [N, 1] for ids [N].
+    const target = differByTrailingOne(labels.shape, expected) ? { shape: expected, data: labels.data } : labels;
+    if (target.shape.length !== expected.length || expected.some((d, axis) => d !== target.shape[axis])) {
+      throw new ModelInputError(owner, label, `${label} must have shape ${formatShape(expected)} for outputs of shape ${formatShape(outputShape)} and loss ${loss.name}, got ${formatShape(target.shape)}`);
+    }
+    loss.checkTargets(target.data, outputShape[outputShape.length - 1], owner, label);
+    return target;
+  });
   return new Samples(inputs, targets);
 }
 

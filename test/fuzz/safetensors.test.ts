@@ -1,7 +1,7 @@
 // A safetensors fuzzer: the PyTorch fixtures, mutated in their header (JSON edits: numbers,
 // dtypes, shapes and offsets changed; entries dropped or duplicated) and byte by byte (the
 // length prefix, the header text, the data), then parsed. Every case must end in tensors that
-// match their header or a ModelLoadError, never another error, within 100 ms.
+// match their header or a ModelLoadError, never another error, within a second.
 // 2,000 cases in CI, 50,000 with SEQWASM_LONG=1; SEQWASM_TEST_SEED=<seed> replays a run.
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -80,7 +80,7 @@ describe(`safetensors fuzzing (seed ${seed})`, () => {
         if (!(error instanceof ModelLoadError)) throw new Error(`case seed ${caseSeed}: ${(error as Error)?.stack ?? error}`);
         outcomes.refused++;
       }
-      expect(performance.now() - started, `case seed ${caseSeed}`).toBeLessThan(100);
+      expect(performance.now() - started, `case seed ${caseSeed}`).toBeLessThan(1000);
     }
     // Both outcomes occur, or the mutations are not testing anything.
     expect(outcomes.parsed).toBeGreaterThan(CASES / 50);

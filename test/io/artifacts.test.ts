@@ -350,8 +350,10 @@ describe('what loading refuses', () => {
     const { modelJSON, weightData } = small();
     const topology = modelJSON.modelTopology as Record<string, unknown>;
     expect((await loadError(() => readArtifacts({ modelJSON: { ...modelJSON, format: 'graph-model' }, weightData }))).message).toMatch(/graph models \(tf.loadGraphModel\) cannot be loaded/);
-    expect((await loadError(() => readArtifacts({ modelJSON: { ...modelJSON, modelTopology: { ...topology, class_name: 'Functional' } }, weightData }))).message).toMatch(/only Sequential models can be loaded, got class_name "Functional"/);
-    expect((await loadError(() => readArtifacts({ modelJSON: { ...modelJSON, modelTopology: { model_config: { ...topology, class_name: 'Model' } } }, weightData }))).argument).toBe('modelJSON.modelTopology.model_config.class_name');
+    // A Sequential's config read as a functional model's lacks the connections.
+    expect((await loadError(() => readArtifacts({ modelJSON: { ...modelJSON, modelTopology: { ...topology, class_name: 'Functional' } }, weightData }))).message).toMatch(/input_layers must be a non-empty array of \[layer, node, tensor\] entries/);
+    expect((await loadError(() => readArtifacts({ modelJSON: { ...modelJSON, modelTopology: { ...topology, class_name: 'Graph' } }, weightData }))).message).toMatch(/only Sequential and functional \(Model, Functional\) models can be loaded, got class_name "Graph"/);
+    expect((await loadError(() => readArtifacts({ modelJSON: { ...modelJSON, modelTopology: { model_config: { ...topology, class_name: 'Graph' } } }, weightData }))).argument).toBe('modelJSON.modelTopology.model_config.class_name');
     const config = topology.config as { layers: unknown[] };
     const input = { class_name: 'InputLayer', config: { batch_input_shape: [null, 3, 2] } };
     const withInput = (layerList: unknown[]) => ({ modelJSON: { ...modelJSON, modelTopology: { ...topology, config: { ...config, layers: layerList } } }, weightData });

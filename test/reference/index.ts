@@ -36,3 +36,4 @@ export * as pooling from './pooling.js';
 export * as rearrange from './rearrange.js';
 export * as layerNormalization from './layer-normalization.js';
 export * as positionEmbedding from './position-embedding.js';
+export * as merge from './merge.js';

@@ -211,7 +211,7 @@ m('compile: loss 5', (s) => s.compile({ optimizer: 'adam', loss: 5 as never }), 
 m('compile: metrics "accuracy"', (s) => s.compile({ optimizer: 'adam', loss: 'mse', metrics: 'accuracy' as never }), ModelConfigError, 'metrics');
 m('compile: metrics ["acc2"]', (s) => s.compile({ optimizer: 'adam', loss: 'mse', metrics: ['acc2' as never] }), ModelConfigError, 'metrics[0]');
 m('compile: metrics [5]', (s) => s.compile({ optimizer: 'adam', loss: 'mse', metrics: [5 as never] }), ModelConfigError, 'metrics[0]');
-m('compile: unknown option', (s) => s.compile({ optimizer: 'adam', loss: 'mse', lossWeights: [1] } as never), ModelConfigError, 'lossWeights');
+m('compile: unknown option', (s) => s.compile({ optimizer: 'adam', loss: 'mse', weightedMetrics: ['mae'] } as never), ModelConfigError, 'weightedMetrics');
 
 const fitRows: [string, unknown, unknown, unknown, ErrorClass, string][] = [
   ['x null', null, Y, {}, ModelInputError, 'x'],
