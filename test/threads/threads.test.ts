@@ -23,6 +23,9 @@ interface ChildReport {
   gemm: string;
   hash: string;
   conformanceThreadedCalls: number;
+  recurrent: string;
+  training: string;
+  recurrentThreadedCalls: number;
   afterReset: { info: Info; gemm: string; memoryBytes: number };
   afterStop: { info: Info; gemm: string };
 }
@@ -34,7 +37,7 @@ async function run(threads: number, ...flags: string[]): Promise<ChildReport> {
 }
 
 describe('init({ threads })', () => {
-  it('gives the conformance hash and the single-thread GEMM bits (odd shapes 1…513) with 1, 2 and 4 threads, also after reset()', async () => {
+  it('gives the conformance hash, the single-thread GEMM bits (odd shapes 1…513) and recurrent layers\' bits (batches 1, 3, 17; units 1, 3, 129; training LSTM, GRU, SimpleRNN, Bidirectional, masked) with 1, 2 and 4 threads, also after reset()', async () => {
     const [one, two, four] = await Promise.all([run(1), run(2), run(4)]);
     expect(one.info).toMatchObject({ threads: 1, threadsRequested: 1, sharedMemory: false, threadedCalls: 0 });
     expect(one.hash).toBe(expectedHash);
@@ -45,6 +48,10 @@ describe('init({ threads })', () => {
       expect(report.info.threadedCalls).toBeGreaterThan(10);
       expect(report.gemm).toBe(one.gemm);
       expect(report.hash).toBe(expectedHash);
+      // Recurrent layers split by samples and gradient columns (recurrent-digest.ts), with the plain module's bits.
+      expect(report.recurrentThreadedCalls).toBeGreaterThan(100);
+      expect(report.recurrent).toBe(one.recurrent);
+      expect(report.training).toBe(one.training);
       expect(report.afterReset.info.threads).toBe(threads);
       expect(report.afterReset.gemm).toBe(one.gemm);
       expect(report.afterReset.memoryBytes).toBeLessThan(16 << 20);
