@@ -1,14 +1,16 @@
 // npm run bench:kernels [-- --json]: GEMM (NN/NT/TN, packed), activations and the
-// register-only peak probe, with TF.js wasm matMul as the peer, all in this one process.
+// register-only peak probe, with TF.js wasm matMul as the peer, all in this one process; then
+// GEMM 512³ on 2 threads against 1 (bench/threads.ts, in child processes).
 // Also the "kernels" suite of npm run bench; assumes init() was awaited when imported.
 import { readFileSync } from 'node:fs';
 import { init } from '../src/node.js';
 import { isMain, report, type Row, type SuiteOptions } from './harness.js';
 import { gemmRows } from './kernels/gemm.js';
 import { activationRows } from './kernels/activations.js';
+import { threadRows } from './threads.js';
 
 export async function kernelRows(options: SuiteOptions = {}): Promise<Row[]> {
-  return [...(await gemmRows(options)), ...(await activationRows(options))];
+  return [...(await gemmRows(options)), ...(await activationRows(options)), ...(await threadRows(options))];
 }
 
 if (isMain(import.meta.url)) {

@@ -68,8 +68,8 @@ export async function kernelDigest(api: Api): Promise<string> {
       dKernel: zeros(size(shapes.kernel)), dRecurrentKernel: zeros(size(shapes.recurrentKernel)), ...(shapes.bias && { dBias: zeros(size(shapes.bias)) }),
     };
     kernels.recurrentBackward(c.spec, { x, packed, tape, ...masks, ...upstream, ...gradients });
-    for (const region of [...Object.values(inferred), ...Object.values(trained), ...Object.values(gradients)]) outputs.push(region.toArray());
-    for (const region of [...made, x, packed.region, ...Object.values(weights), ...Object.values(states), ...Object.values(upstream)]) regions.free(region);
+    for (const region of [...Object.values(inferred), ...Object.values(trained), ...Object.values(gradients)] as Seqwasm.F32Region[]) outputs.push(region.toArray());
+    for (const region of [...made, x, packed.region, ...Object.values(weights), ...Object.values(states), ...Object.values(upstream)] as Seqwasm.F32Region[]) regions.free(region);
     if (masks.inputDropoutMask) regions.free(masks.inputDropoutMask);
     if (masks.recurrentDropoutMask) regions.free(masks.recurrentDropoutMask);
   }
