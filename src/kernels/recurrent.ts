@@ -21,7 +21,7 @@
 //   recurrentBackward(spec, { x, packed, tape, dSequence, dx, dKernel, dRecurrentKernel, dBias });
 import type { F32Region } from '../runtime/arena.js';
 import { arena, threadPool, wasm } from '../runtime/module.js';
-import type { PoolJob, ThreadPool } from '../runtime/threads.js';
+import { MAX_CHUNKS, type PoolJob, type ThreadPool } from '../runtime/threads.js';
 import { dim } from './validate.js';
 
 /**
@@ -572,8 +572,15 @@ export function recurrentBackward(spec: RecurrentSpec, buffers: RecurrentBackwar
  */
 const PARALLEL_MIN_WORK = 1 << 19;
 
-/** Shares per thread: threads claim shares as they go, so a descheduled thread holds up little. */
-const SHARES_PER_THREAD = 2;
+/**
+ * Shares of the batch per thread: threads claim shares as they go, so a descheduled thread
+ * holds up little. A share costs little: the recurrent weights are streamed once per 4-row
+ * tile whatever the share size.
+ */
+const BATCH_SHARES_PER_THREAD = 4;
+
+/** Shares of the gradient columns per thread: each transposes x and h for itself, so fewer. */
+const COLUMN_SHARES_PER_THREAD = 2;
 
 /** Rows per GEMM micro-tile (TILE_ROWS in assembly/gemm.ts): shares of large batches are whole tiles. */
 const TILE_ROWS = 4;
@@ -585,7 +592,7 @@ const PANEL_COLUMNS = 8;
 function batchSplit(r: Resolved): { pool: ThreadPool; shares: Array<[number, number]>; widest: number } | undefined {
   const pool = threadPool();
   if (!pool || r.B < 2 || r.B * r.T * r.gates * r.U * (r.F + r.U) < PARALLEL_MIN_WORK) return undefined;
-  const wanted = Math.min(pool.threads * SHARES_PER_THREAD, r.B);
+  const wanted = Math.min(pool.threads * BATCH_SHARES_PER_THREAD, r.B, MAX_CHUNKS);
   const unit = r.B >= TILE_ROWS * wanted ? TILE_ROWS : 1;
   const shares = evenShares(Math.ceil(r.B / unit), wanted, unit, r.B);
   return { pool, shares, widest: Math.max(...shares.map(([b0, b1]) => b1 - b0)) };
@@ -594,7 +601,7 @@ function batchSplit(r: Resolved): { pool: ThreadPool; shares: Array<[number, num
 /** Column ranges [j0, j1) of the gU gradient columns, in whole panels. */
 function columnShares(pool: ThreadPool, gu: number): Array<[number, number]> {
   const panels = Math.ceil(gu / PANEL_COLUMNS);
-  return evenShares(panels, Math.min(pool.threads * SHARES_PER_THREAD, panels), PANEL_COLUMNS, gu);
+  return evenShares(panels, Math.min(pool.threads * COLUMN_SHARES_PER_THREAD, panels, MAX_CHUNKS), PANEL_COLUMNS, gu);
 }
 
 /** `parts` ranges of `units` units of `size`, as even as whole units allow, the last ending at `end`. */

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type * as Seqwasm from '../../src/index.js';
 import { conformance } from '../runtimes/conformance.js';
-import { kernelDigest, trainingDigest } from './recurrent-digest.js';
+import { kernelDigest, sha256, trainingDigest } from './recurrent-digest.js';
 
 const threads = Number(process.argv[2]);
 const flags = new Set(process.argv.slice(3));
@@ -44,13 +44,7 @@ async function gemmDigest(): Promise<string> {
     outputs.push(c.toArray());
     for (const region of [a, b, bias, c, packed]) regions.free(region);
   });
-  const all = new Uint8Array(outputs.reduce((bytes, c) => bytes + c.byteLength, 0));
-  let at = 0;
-  for (const c of outputs) {
-    all.set(new Uint8Array(c.buffer, c.byteOffset, c.byteLength), at);
-    at += c.byteLength;
-  }
-  return Buffer.from(await crypto.subtle.digest('SHA-256', all)).toString('hex');
+  return sha256(outputs);
 }
 
 const gemm = await gemmDigest();

@@ -105,7 +105,8 @@ export async function trainingDigest(api: Api): Promise<string> {
   return sha256(outputs);
 }
 
-async function sha256(parts: Float32Array[]): Promise<string> {
+/** SHA-256 (hex) of the arrays' bytes, one after another. */
+export async function sha256(parts: Float32Array[]): Promise<string> {
   const all = new Uint8Array(parts.reduce((bytes, p) => bytes + p.byteLength, 0));
   let at = 0;
   for (const p of parts) {
