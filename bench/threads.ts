@@ -13,10 +13,13 @@
 //
 // The ratio is the speed-up of 2 threads over 1 (median of per-round ratios); the machine's
 // load average is printed with the table, since a busy machine leaves a second core to others.
+// A second row per workload compares the CPU time per call of all the process's threads: about
+// 1× when splitting adds no work, so that 2 threads take half the time wherever a second core
+// is free, whatever this run's load let the wall time show.
 import { availableParallelism, loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import type * as Seqwasm from '../src/index.js';
-import { compareInRounds, isMain, medianCallMs, report, type Contestant, type Row, type SuiteOptions } from './harness.js';
+import { compareInRounds, isMain, median, medianCallMs, report, stats, type Contestant, type Row, type SuiteOptions } from './harness.js';
 import { threadedSeqwasm, type ThreadedRequest } from './peers/seqwasm-threads.js';
 
 /** What the kernels suite of npm run bench compares; run alone, this file compares every workload. */
@@ -85,8 +88,11 @@ async function serve(threads: number): Promise<void> {
     const request = JSON.parse(line) as ThreadedRequest;
     try {
       const call = await workload(request.workload);
-      const ms = await medianCallMs(call, request.budgetMs, request.minCalls);
-      process.stdout.write(`${JSON.stringify({ ms, info: api.runtimeInfo() })}\n`);
+      let calls = 0;
+      const cpu = process.cpuUsage();
+      const ms = await medianCallMs(() => (calls++, call()), request.budgetMs, request.minCalls);
+      const used = process.cpuUsage(cpu);
+      process.stdout.write(`${JSON.stringify({ ms, cpuMs: (used.user + used.system) / 1000 / calls, info: api.runtimeInfo() })}\n`);
     } catch (error) {
       process.stdout.write(`${JSON.stringify({ error: (error as Error).message })}\n`);
     }
@@ -99,12 +105,20 @@ export async function threadRows(options: SuiteOptions & { all?: boolean } = {})
   const loads = [loadavg()[0]];
   try {
     for (const workload of options.quick ? QUICK_WORKLOADS : options.all ? ALL_WORKLOADS : SUITE_WORKLOADS) {
+      const cpuMs = children.map((): number[] => []);
       const [two, one] = children.map((child, i): Contestant => ({
         label: `${2 - i} thread${i ? '' : 's'}`,
         warmUp: () => child.warm(workload, BUDGET_MS / 2),
-        measure: () => child.callMs(workload, BUDGET_MS),
+        measure: async () => {
+          const { ms, cpuMs: cpu } = await child.measure(workload, BUDGET_MS);
+          cpuMs[i].push(cpu);
+          return ms;
+        },
       }));
       rows.push(...(await compareInRounds({ name: `${workload}, 2 threads`, unit: 'ms', higherIsBetter: false }, [two, one], options.quick ? 1 : ROUNDS)));
+      const [cpuTwo, cpuOne] = cpuMs.map(stats);
+      const ratio = median(cpuMs[1].map((v, round) => v / cpuMs[0][round]));
+      rows.push({ name: `${workload}, 2 threads, CPU time`, unit: 'ms', value: cpuTwo.median, min: cpuTwo.min, max: cpuTwo.max, peer: '1 thread', peerValue: cpuOne.median, peerMin: cpuOne.min, peerMax: cpuOne.max, ratio });
       loads.push(loadavg()[0]);
     }
   } finally {
