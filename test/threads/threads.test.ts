@@ -30,9 +30,12 @@ interface ChildReport {
   afterStop: { info: Info; gemm: string };
 }
 
+/** A child's time limit: three run at once, on a machine that may be busy. */
+const CHILD_MS = 150_000;
+
 /** Runs the child; a pool worker that kept the process alive would end this in the timeout. */
 async function run(threads: number, ...flags: string[]): Promise<ChildReport> {
-  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', child, String(threads), ...flags], { timeout: 120_000 });
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', child, String(threads), ...flags], { timeout: CHILD_MS });
   return JSON.parse(stdout) as ChildReport;
 }
 
@@ -58,7 +61,7 @@ describe('init({ threads })', () => {
       expect(report.afterStop.info).toMatchObject({ threads: 1, threadsRequested: threads, threadsFallback: 'the workers were stopped by stopThreads()' });
       expect(report.afterStop.gemm).toBe(one.gemm);
     }
-  });
+  }, CHILD_MS + 10_000);
 
   it('falls back to one thread, with the same bits, where the runtime has no Web Workers or no shared memory, or the threads fail to start', async () => {
     const [reference, fetchEntry, noShared, missing] = await Promise.all([run(1), run(2, '--fetch-entry'), run(3, '--no-shared-memory'), run(2, '--missing-threads-module')]);
@@ -72,7 +75,7 @@ describe('init({ threads })', () => {
       expect(report.hash).toBe(expectedHash);
       expect(report.gemm).toBe(reference.gemm);
     }
-  });
+  }, CHILD_MS + 10_000);
 
   it('refuses a bad thread count or an unknown option by name, even after init()', async () => {
     await expect(init({ threads: 0 })).rejects.toThrow('init(options): threads: expected an integer from 1 to 64, got 0');
