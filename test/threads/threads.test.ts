@@ -30,7 +30,7 @@ interface ChildReport {
   afterStop: { info: Info; gemm: string };
 }
 
-/** A child's time limit: three run at once, on a machine that may be busy. */
+/** A child's time limit (a test's children run at once, on a machine that may be busy). */
 const CHILD_MS = 150_000;
 
 /** Runs the child; a pool worker that kept the process alive would end this in the timeout. */
