@@ -13,6 +13,10 @@
 // The ONNX model is our model written by exportONNX (src/io/onnx.ts). Before any timing
 // every peer's answers on the batch are compared with ours: a peer more than 1e-5 away is not
 // timed, and its row says so.
+//
+// Each workload also gets a row "… 2T": seqwasm with init({ threads: 2 }) in a child process
+// (bench/peers/seqwasm-threads.ts; the same model and input) against the ONNX Runtime peers
+// and seqwasm on one thread, in rounds of their own.
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
@@ -21,6 +25,7 @@ import { exportONNX, init, layers, Prng, sequential, type Sequential } from '../
 import { compareInRounds, isMain, medianCallMs, PEER_THREADS, report, type Contestant, type Row, type SuiteOptions } from './harness.js';
 import { BRAIN_INFER_NOTE, brainSequences, brainTimeStep, brainTrain } from './peers/brain.js';
 import { ortNodePeer, ortWebPeer, type OnnxPeer } from './peers/onnxruntime.js';
+import { threadedSeqwasm } from './peers/seqwasm-threads.js';
 import { startTorch, type TorchStart } from './peers/torch.js';
 import { mnistLike, prefix, SEED, tfjsModel, type CellName } from './workloads.js';
 
@@ -42,18 +47,29 @@ export interface InferenceSuiteOptions extends SuiteOptions {
   torch?: TorchStart;
 }
 
-/** Our model with small random biases, so the export's gate and bias order is really checked. */
-function model(cell: 'LSTM' | 'GRU'): Sequential {
-  const m = sequential({ seed: SEED });
+/** The part of seqwasm's API that builds the model: this copy's, or the built one a threaded child loads. */
+type ModelApi = { sequential: typeof sequential; layers: typeof layers };
+
+/**
+ * Our model with small random biases, so the export's gate and bias order is really checked
+ * (also built by bench/threads.ts's children).
+ */
+export function inferenceModel(cell: 'LSTM' | 'GRU', api: ModelApi = { sequential, layers }): Sequential {
+  const m = api.sequential({ seed: SEED });
   const options = { units: UNITS, inputShape: [STEPS, FEATURES] };
-  m.add(cell === 'LSTM' ? layers.lstm(options) : layers.gru(options));
-  m.add(layers.dense({ units: CLASSES, activation: 'softmax' }));
+  m.add(cell === 'LSTM' ? api.layers.lstm(options) : api.layers.gru(options));
+  m.add(api.layers.dense({ units: CLASSES, activation: 'softmax' }));
   m.build();
   const rng = new Prng(SEED).derive('inference biases');
   const weights = m.getWeights();
   for (const index of [2, 4]) weights[index].data.forEach((v, i, data) => (data[i] = v + 0.2 * rng.float() - 0.1));
   m.setWeights(weights);
   return m;
+}
+
+/** The first `batch` sequences every contestant answers. */
+export function inferenceInput(batch: number): { data: Float32Array; shape: number[] } {
+  return prefix(mnistLike(Math.max(...BATCHES)).x, batch);
 }
 
 function maxDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -74,9 +90,10 @@ export async function inferenceRows({ quick = false, torch }: InferenceSuiteOpti
   const data = mnistLike(Math.max(...BATCHES));
   const rows: Row[] = [];
   const onnxPeers: OnnxPeer[] = [];
+  const twoThreads = threadedSeqwasm(2);
   try {
     for (const cell of ['LSTM', 'GRU'] as const) {
-      const ours = model(cell);
+      const ours = inferenceModel(cell);
       const onnx = await exportONNX(ours);
       await Promise.all(onnxPeers.splice(0).map((p) => p.close()));
       for (const threads of PEER_THREADS) onnxPeers.push(await ortWebPeer(onnx, threads), await ortNodePeer(onnx, threads));
@@ -99,7 +116,7 @@ export async function inferenceRows({ quick = false, torch }: InferenceSuiteOpti
       brainTrain(brainNet, brainSequences(data.x.data, 1, STEPS, FEATURES));
 
       for (const batch of BATCHES) {
-        const x = prefix(data.x, batch);
+        const x = inferenceInput(batch);
         const expected = ours.predict(x, { batchSize: batch }).data;
         const perBatch = batch === 1;
         const workload = { name: `infer ${cell}(${UNITS}) ${STEPS} steps b${batch}`, unit: perBatch ? 'ms' : 'seq/s', higherIsBetter: !perBatch };
@@ -156,10 +173,23 @@ export async function inferenceRows({ quick = false, torch }: InferenceSuiteOpti
         rows.push(...compared, ...refused.map((r) => untimed(r.peer, r.note)));
         if (cell === 'GRU') rows.push(untimed('tfjs', 'not run: TF.js has no resetAfter GRU (Keras 3 default)'));
         if ('skipped' in pytorch) rows.push(untimed('pytorch', pytorch.skipped));
+
+        // The same with 2 threads, against the warm ONNX Runtime peers and ourselves on one.
+        const name = workload.name;
+        const threaded: Contestant = {
+          label: 'seqwasm 2T',
+          measure: async () => value(await twoThreads.callMs(name, budgetMs, minCalls)),
+          warmUp: warmupMs ? () => twoThreads.warm(name, warmupMs) : undefined,
+        };
+        const again = (c: Contestant, label = c.label): Contestant => ({ ...c, label, warmUp: undefined });
+        const onnxLabels = new Set(onnxPeers.map((p) => p.label));
+        const peers = [again(list[0], 'seqwasm 1T'), ...list.filter((c) => onnxLabels.has(c.label)).map((c) => again(c))];
+        rows.push(...(await compareInRounds({ ...workload, name: `${name} 2T` }, [threaded, ...peers], rounds, progress)));
       }
       tfjsPeers.forEach((m) => m.dispose());
     }
   } finally {
+    twoThreads.close();
     await Promise.all(onnxPeers.map((p) => p.close()));
     if (ownTorch && 'peer' in pytorch) pytorch.peer.close();
   }

@@ -21,6 +21,10 @@
 // each ratio the median of the per-round ratios (harness.ts compareInRounds). PyTorch trains its
 // own initial weights (the speed does not depend on them) on the same data; its GRU is
 // Keras's resetAfter form, ours here resetAfter: false. Inference is bench/inference.ts.
+//
+// The recurrent workloads also get a row "… 2T": seqwasm with init({ threads: 2 }) in a child
+// process (bench/peers/seqwasm-threads.ts; same model, data and fit() calls) against PyTorch
+// with 1 and 2 threads and against seqwasm on one thread, in rounds of their own.
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
@@ -28,6 +32,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { init, type Tensor } from '../src/node.js';
 import { compareInRounds, isMain, PEER_THREADS, report, type Contestant, type Row, type SuiteOptions } from './harness.js';
 import { BRAIN_ALPHABET_NOTE, BRAIN_TRAIN_NOTE, brainAlphabet, brainSequences, brainTimeStep, brainTrain } from './peers/brain.js';
+import { threadedSeqwasm, type ThreadedSeqwasm } from './peers/seqwasm-threads.js';
 import { startTorch, type TorchStart } from './peers/torch.js';
 import { alphabet, mnistLike, ourModel, prefix, tfjsModel, type Architecture, type CellName } from './workloads.js';
 
@@ -61,7 +66,8 @@ export interface TrainSuiteOptions extends SuiteOptions {
 }
 
 const mnist = mnistLike(1000);
-const recurrent = (cell: CellName): Workload => ({
+/** train LSTM(128) | GRU(128) | SimpleRNN(128) 28x28 b100 (also built by bench/threads.ts's children). */
+export const recurrentWorkload = (cell: CellName): Workload => ({
   name: `train ${cell}(128) 28x28 b100`,
   architecture: { cell, units: 128, inputShape: [28, 28], classes: 10, optimizer: 'adam' },
   batchSize: 100,
@@ -70,9 +76,9 @@ const recurrent = (cell: CellName): Workload => ({
   peerSamples: { wasm: 200, cpu: 100, brain: 10 },
 });
 const WORKLOADS: Workload[] = [
-  recurrent('LSTM'),
-  recurrent('GRU'),
-  recurrent('SimpleRNN'),
+  recurrentWorkload('LSTM'),
+  recurrentWorkload('GRU'),
+  recurrentWorkload('SimpleRNN'),
   // 21 windows × 32 = 672 samples: 21 full batches of 32.
   {
     name: 'train alphabet LSTM(8) 5x26 b32',
@@ -169,17 +175,36 @@ export async function trainRows({ quick = false, torch }: TrainSuiteOptions = {}
   const { rounds, minMs, warmupMs } = quick ? QUICK : { rounds: ROUNDS, minMs: MIN_MS, warmupMs: WARMUP_MS };
   const ownTorch = torch === undefined;
   const pytorch = torch ?? (await startTorch());
+  const twoThreads = threadedSeqwasm(2);
   const rows: Row[] = [];
+  const compare = async (name: string, list: Contestant[]) => {
+    rows.push(...(await compareInRounds({ name, unit: 'samples/s', higherIsBetter: true }, list, rounds, progress)));
+    if ('skipped' in pytorch) rows.push({ name, unit: 'samples/s', value: rows[rows.length - 1].value, peer: 'pytorch', note: pytorch.skipped });
+  };
   try {
     for (const w of quick ? WORKLOADS.filter((w) => QUICK_WORKLOADS.includes(w.name)) : WORKLOADS) {
       const list = await contestants(w, pytorch, { minMs, warmupMs }, quick);
-      rows.push(...(await compareInRounds({ name: w.name, unit: 'samples/s', higherIsBetter: true }, list, rounds, progress)));
-      if ('skipped' in pytorch) rows.push({ name: w.name, unit: 'samples/s', value: rows[rows.length - 1].value, peer: 'pytorch', note: pytorch.skipped });
+      await compare(w.name, list);
+      if (w.architecture.units < 128) continue;
+      // The same contestants are warm already.
+      const again = (c: Contestant, label = c.label): Contestant => ({ ...c, label, warmUp: undefined });
+      await compare(`${w.name} 2T`, [threaded(twoThreads, w, { minMs, warmupMs }), again(list[0], 'seqwasm 1T'), ...list.filter((c) => c.label.startsWith('pytorch')).map((c) => again(c))]);
     }
   } finally {
+    twoThreads.close();
     if (ownTorch && 'peer' in pytorch) pytorch.peer.close();
   }
   return rows;
+}
+
+/** seqwasm in a threaded child process, training the workload's model by the same fit() calls. */
+function threaded(child: ThreadedSeqwasm, w: Workload, { minMs, warmupMs }: Timing): Contestant {
+  const samples = w.x.shape[0] * w.epochs;
+  return {
+    label: `seqwasm ${child.threads}T`,
+    measure: async () => (samples / (await child.callMs(w.name, minMs, 1))) * 1000,
+    warmUp: warmupMs ? () => child.warm(w.name, warmupMs) : undefined,
+  };
 }
 
 if (isMain(import.meta.url)) {

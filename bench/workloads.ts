@@ -4,6 +4,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { layers, Prng, sequential, type Sequential, type Tensor } from '../src/node.js';
 
+/** The part of seqwasm's API that builds models: this copy's, or the built one a threaded child loads. */
+type ModelApi = { sequential: typeof sequential; layers: typeof layers };
+
 export const SEED = 1;
 
 // ---- data ------------------------------------------------------------------------------
@@ -35,9 +38,9 @@ export function alphabet(copies: number): { x: Tensor; y: Tensor } {
 // ---- models ----------------------------------------------------------------------------
 
 export const CELLS = {
-  LSTM: { ours: layers.lstm, tfjs: tf.layers.lstm, options: {} },
-  GRU: { ours: layers.gru, tfjs: tf.layers.gru, options: { resetAfter: false } },
-  SimpleRNN: { ours: layers.simpleRNN, tfjs: tf.layers.simpleRNN, options: {} },
+  LSTM: { ours: 'lstm', tfjs: tf.layers.lstm, options: {} },
+  GRU: { ours: 'gru', tfjs: tf.layers.gru, options: { resetAfter: false } },
+  SimpleRNN: { ours: 'simpleRNN', tfjs: tf.layers.simpleRNN, options: {} },
 } as const;
 export type CellName = keyof typeof CELLS;
 
@@ -49,11 +52,11 @@ export interface Architecture {
   optimizer: 'adam' | 'rmsprop';
 }
 
-export function ourModel(a: Architecture): Sequential {
-  const model = sequential({ seed: SEED });
+export function ourModel(a: Architecture, api: ModelApi = { sequential, layers }): Sequential {
+  const model = api.sequential({ seed: SEED });
   const cell = CELLS[a.cell];
-  model.add(cell.ours({ units: a.units, inputShape: a.inputShape, ...cell.options }));
-  model.add(layers.dense({ units: a.classes, activation: 'softmax' }));
+  model.add(api.layers[cell.ours]({ units: a.units, inputShape: a.inputShape, ...cell.options }));
+  model.add(api.layers.dense({ units: a.classes, activation: 'softmax' }));
   model.compile({ optimizer: a.optimizer, loss: 'categoricalCrossentropy' });
   model.build();
   return model;

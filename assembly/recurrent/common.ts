@@ -64,6 +64,9 @@ export class Plan {
   /** gates·U: the width of G and of the kernels. */
   static GU: i32 = 0;
   static flags: i32 = 0;
+  /** The samples this call computes, [b0, b1): all B on one thread, a share of them per pool thread. */
+  static b0: i32 = 0;
+  static b1: i32 = 0;
   static act: i32 = TANH;
   static rec: i32 = SIGMOID;
 
@@ -361,12 +364,13 @@ export function addMaskedStrided(src: usize, srcLd: i32, m: usize, dst: usize, r
 }
 
 /**
- * dst [T][B][F] = x [B][T][F] ⊙ m [B][F] (m = 0: a plain copy), with padded steps (Plan.mask)
- * zero: whatever the caller left there (even NaN) never reaches the weight gradients.
+ * dst [T][B][F] = x [B][T][F] ⊙ m [B][F] (m = 0: a plain copy) for samples b0 … b1−1, with
+ * padded steps (Plan.mask) zero: whatever the caller left there (even NaN) never reaches the
+ * weight gradients.
  */
-export function toTimeMajor(x: usize, m: usize, dst: usize, B: i32, T: i32, F: i32): void {
+export function toTimeMajor(x: usize, m: usize, dst: usize, b0: i32, b1: i32, B: i32, T: i32, F: i32): void {
   const rowBytes = <usize>F << 2;
-  for (let b = 0; b < B; b++) {
+  for (let b = b0; b < b1; b++) {
     const mb = m + <usize>b * rowBytes;
     for (let t = 0; t < T; t++) {
       const src = x + (<usize>b * T + t) * rowBytes;
@@ -495,13 +499,13 @@ export function gatherRow(b: i32, s: i32): void {
  * step beyond maxSteps real steps from the end kills the sample (its carried gradients become
  * 0); a padded step passes its carried gradients on, gathering dhIn and (without
  * ZERO_MASKED_OUTPUT) dY here; live samples gather in gatherRow, which the cells call. Returns
- * how many samples are dead.
+ * how many of the samples b0 … b1−1 are dead.
  */
 export function gatherStep(s: i32, t: i32): i32 {
-  const B = Plan.B, U = Plan.U;
+  const U = Plan.U;
   const rowBytes = <usize>U << 2;
   let dead = 0;
-  for (let b = 0; b < B; b++) {
+  for (let b = Plan.b0; b < Plan.b1; b++) {
     let mode = modeOf(b);
     if (mode != DEAD) {
       const real = isReal(b, t);
@@ -526,4 +530,28 @@ export function gatherStep(s: i32, t: i32): i32 {
     if (mode == DEAD) dead++;
   }
   return dead;
+}
+
+/**
+ * The processing step at which gatherStep finds every sample dead (backward stops there), or
+ * −1: a sample dies at its real step with maxSteps real steps after it, so that is the
+ * smallest such step over the samples (−1 if one has no more than maxSteps real steps).
+ */
+export function allDeadStep(): i32 {
+  if (Plan.maxSteps <= 0) return -1;
+  let stop = Plan.T;
+  for (let b = 0; b < Plan.B; b++) {
+    let death = -1;
+    let count = 0;
+    for (let s = Plan.T - 1; s >= 0; s--) {
+      if (!isReal(b, timeOf(s))) continue;
+      if (count == Plan.maxSteps) {
+        death = s;
+        break;
+      }
+      count++;
+    }
+    stop = min(stop, death);
+  }
+  return stop;
 }

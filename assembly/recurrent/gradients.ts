@@ -63,46 +63,52 @@ export function layoutChunk(work: usize): void {
   }
 }
 
-/** Adds the contributions of processing steps sLow … sHigh (their dG final) to the weight gradients. */
-export function flushChunk(sHigh: i32, sLow: i32): void {
+/**
+ * Adds the contributions of processing steps sLow … sHigh (their dG final) to the weight
+ * gradients' columns j0 … j1−1 of gU (all of them: 0, gU). Each column's sums do not depend on
+ * the columns beside it, so pool threads may share the columns out.
+ */
+export function flushChunk(sHigh: i32, sLow: i32, j0: i32, j1: i32): void {
   const B = Plan.B, F = Plan.F, U = Plan.U, GU = Plan.GU;
   const K = (sHigh - sLow + 1) * B;
   const gru = Plan.cell == GRU;
   const after = (Plan.flags & RESET_AFTER) != 0;
-  const n1 = GU;
+  // p1 packs dG's columns j0 … j1−1. GRU: dRecurrent's columns 2U … 3U−1 multiply another
+  // operand (p2, its columns h0 … h1−1), and the columns below 2U multiply p1 (n1zr of them).
+  const n1 = j1 - j0;
+  const n1zr = gru ? max(0, min(j1, 2 * U) - j0) : n1;
+  const h0 = gru ? max(j0, 2 * U) - 2 * U : 0;
+  const n2 = gru ? max(0, j1 - 2 * U - h0) : 0;
   const kBytes = <usize>K << 2;
+  const column = <usize>j0 << 2;
   zeroBiasRows(Chunk.p1, n1, K);
-  if (gru) zeroBiasRows(Chunk.p2, U, K);
+  if (n2) zeroBiasRows(Chunk.p2, n2, K);
   for (let s = sLow; s <= sHigh; s++) {
     const t = timeOf(s);
     const r0 = (s - sLow) * B;
     const c0 = <usize>r0 << 2;
     for (let b = 0; b < B; b++) {
       const g = gateRow(b, t);
-      packRow(Chunk.p1, n1, K, r0 + b, g);
-      if (gru) packRow(Chunk.p2, U, K, r0 + b, after ? seqRow(Plan.aux1, b, t) : g + (<usize>(2 * U) << 2));
+      packRow(Chunk.p1, n1, K, r0 + b, g + column);
+      if (n2) packRow(Chunk.p2, n2, K, r0 + b, (after ? seqRow(Plan.aux1, b, t) : g + (<usize>(2 * U) << 2)) + (<usize>h0 << 2));
     }
     if (Chunk.dKernel) transposeInto(Chunk.x + (<usize>t * B * F << 2), <usize>F << 2, B, F, Chunk.xT + c0, kBytes);
     if (Chunk.dRecurrent) {
       transposeInto(seqRow(Plan.hIn, 0, t), <usize>U << 2, B, U, Chunk.hT + c0, kBytes);
-      if (gru && !after) transposeInto(seqRow(Plan.aux1, 0, t), <usize>U << 2, B, U, Chunk.qT + c0, kBytes);
+      if (n2 && !after) transposeInto(seqRow(Plan.aux1, 0, t), <usize>U << 2, B, U, Chunk.qT + c0, kBytes);
     }
   }
-  if (Chunk.dKernel) gemmPacked(F, GU, K, Chunk.xT, K, Chunk.p1, Chunk.dKernel, GU, true);
+  if (Chunk.dKernel) gemmPacked(F, n1, K, Chunk.xT, K, Chunk.p1, Chunk.dKernel + column, GU, true);
   if (Chunk.dRecurrent) {
-    if (gru) {
-      gemmPacked(U, 2 * U, K, Chunk.hT, K, Chunk.p1, Chunk.dRecurrent, GU, true);
-      gemmPacked(U, U, K, after ? Chunk.hT : Chunk.qT, K, Chunk.p2, Chunk.dRecurrent + (<usize>(2 * U) << 2), GU, true);
-    } else {
-      gemmPacked(U, GU, K, Chunk.hT, K, Chunk.p1, Chunk.dRecurrent, GU, true);
-    }
+    if (n1zr) gemmPacked(U, n1zr, K, Chunk.hT, K, Chunk.p1, Chunk.dRecurrent + column, GU, true);
+    if (n2) gemmPacked(U, n2, K, after ? Chunk.hT : Chunk.qT, K, Chunk.p2, Chunk.dRecurrent + (<usize>(2 * U + h0) << 2), GU, true);
   }
   if (Chunk.dBias) {
-    panelColumnSums(Chunk.p1, GU, K, Chunk.dBias);
+    panelColumnSums(Chunk.p1, n1, K, Chunk.dBias + column);
     if (gru && after) {
       const recurrentBias = Chunk.dBias + (<usize>GU << 2);
-      panelColumnSums(Chunk.p1, 2 * U, K, recurrentBias);
-      panelColumnSums(Chunk.p2, U, K, recurrentBias + (<usize>(2 * U) << 2));
+      if (n1zr) panelColumnSums(Chunk.p1, n1zr, K, recurrentBias + column);
+      if (n2) panelColumnSums(Chunk.p2, n2, K, recurrentBias + (<usize>(2 * U + h0) << 2));
     }
   }
 }

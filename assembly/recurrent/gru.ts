@@ -14,29 +14,29 @@ import {
 
 /** Forward step at processing step s, time t. */
 export function gruForwardStep(s: i32, t: i32): void {
-  const B = Plan.B, U = Plan.U;
+  const rows = Plan.b1 - Plan.b0, U = Plan.U;
   const ldG = 3 * U;
-  const hIn = seqRow(Plan.hIn, 0, t), aux = seqRow(Plan.aux1, 0, t);
+  const hIn = seqRow(Plan.hIn, Plan.b0, t), aux = seqRow(Plan.aux1, Plan.b0, t);
   const ldSeq = U;
   const after = (Plan.flags & RESET_AFTER) != 0;
   // x_zr += hIn·U_zr (+ b_rzr)
-  stepGemm(B, 2 * U, U, hIn, ldSeq, Plan.pu, gateRow(0, t), ldG, true);
+  stepGemm(rows, 2 * U, U, hIn, ldSeq, Plan.pu, gateRow(Plan.b0, t), ldG, true);
   const gate = <usize>U << 2;
   if (after) {
-    stepGemm(B, U, U, hIn, ldSeq, Plan.pu2, aux, ldSeq, false);
+    stepGemm(rows, U, U, hIn, ldSeq, Plan.pu2, aux, ldSeq, false);
   } else {
     // r first, then x_h += (r ⊙ hIn)·U_h. Every sample: padding rows are computed and ignored.
-    for (let b = 0; b < B; b++) {
+    for (let b = Plan.b0; b < Plan.b1; b++) {
       const gr = gateRow(b, t) + gate, x = seqRow(Plan.hIn, b, t), q = seqRow(Plan.aux1, b, t);
       activateRow(Plan.rec, gr, U);
       let j = 0;
       for (; j + 4 <= U; j += 4) resetUnits(gr, x, q, j, 4);
       if (j < U) resetUnits(gr, x, q, j, U - j);
     }
-    stepGemm(B, U, U, aux, ldSeq, Plan.pu2, gateRow(0, t) + 2 * gate, ldG, true);
+    stepGemm(rows, U, U, aux, ldSeq, Plan.pu2, gateRow(Plan.b0, t) + 2 * gate, ldG, true);
   }
   const act = Plan.act;
-  for (let b = 0; b < B; b++) {
+  for (let b = Plan.b0; b < Plan.b1; b++) {
     if (!isReal(b, t)) {
       emitKeptRow(b, s);
       continue;
@@ -89,13 +89,13 @@ export function gruForwardStep(s: i32, t: i32): void {
  * G_t becomes [dz' dr' dĥ'] (and aux1 d(aux1) with resetAfter); rows not live become 0.
  */
 export function gruBackwardStep(s: i32, t: i32): void {
-  const B = Plan.B, U = Plan.U;
+  const rows = Plan.b1 - Plan.b0, U = Plan.U;
   const act = Plan.act, rec = Plan.rec;
   const ldG = 3 * U;
   const ldSeq = U;
   const after = (Plan.flags & RESET_AFTER) != 0;
   const rowBytes = <usize>U << 2;
-  for (let b = 0; b < B; b++) {
+  for (let b = Plan.b0; b < Plan.b1; b++) {
     const g = gateRow(b, t), aux = seqRow(Plan.aux1, b, t);
     if (modeOf(b) != LIVE) {
       memory.fill(g, 0, 3 * rowBytes);
@@ -110,12 +110,12 @@ export function gruBackwardStep(s: i32, t: i32): void {
     if (j < U) backwardUnits(act, rec, g, dh, hPrev, aux, after, j, U - j);
   }
   if (after) {
-    stepGemm(B, U, 2 * U, gateRow(0, t), ldG, Plan.puT, Plan.dhIn, U, false);
-    stepGemm(B, U, U, seqRow(Plan.aux1, 0, t), ldSeq, Plan.puT2, Plan.dhIn, U, true);
+    stepGemm(rows, U, 2 * U, gateRow(Plan.b0, t), ldG, Plan.puT, stateRow(Plan.dhIn, Plan.b0), U, false);
+    stepGemm(rows, U, U, seqRow(Plan.aux1, Plan.b0, t), ldSeq, Plan.puT2, stateRow(Plan.dhIn, Plan.b0), U, true);
     return;
   }
-  stepGemm(B, U, U, gateRow(0, t) + 2 * rowBytes, ldG, Plan.puT2, Plan.dq, U, false);
-  for (let b = 0; b < B; b++) {
+  stepGemm(rows, U, U, gateRow(Plan.b0, t) + 2 * rowBytes, ldG, Plan.puT2, stateRow(Plan.dq, Plan.b0), U, false);
+  for (let b = Plan.b0; b < Plan.b1; b++) {
     const dhIn = stateRow(Plan.dhIn, b);
     if (modeOf(b) == LIVE) {
       const gr = gateRow(b, t) + rowBytes, dq = stateRow(Plan.dq, b), hIn = seqRow(Plan.hIn, b, t);
@@ -126,7 +126,7 @@ export function gruBackwardStep(s: i32, t: i32): void {
       memory.fill(dhIn, 0, rowBytes);
     }
   }
-  stepGemm(B, U, 2 * U, gateRow(0, t), ldG, Plan.puT, Plan.dhIn, U, true);
+  stepGemm(rows, U, 2 * U, gateRow(Plan.b0, t), ldG, Plan.puT, stateRow(Plan.dhIn, Plan.b0), U, true);
 }
 
 // @ts-ignore: decorator

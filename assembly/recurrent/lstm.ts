@@ -10,9 +10,9 @@ import {
 
 /** Forward step at processing step s, time t: G_t += Hin_t·U, then the fused gate update per sample. */
 export function lstmForwardStep(s: i32, t: i32): void {
-  const B = Plan.B, U = Plan.U;
-  stepGemm(B, 4 * U, U, seqRow(Plan.hIn, 0, t), U, Plan.pu, gateRow(0, t), 4 * U, true);
-  for (let b = 0; b < B; b++) {
+  const rows = Plan.b1 - Plan.b0, U = Plan.U;
+  stepGemm(rows, 4 * U, U, seqRow(Plan.hIn, Plan.b0, t), U, Plan.pu, gateRow(Plan.b0, t), 4 * U, true);
+  for (let b = Plan.b0; b < Plan.b1; b++) {
     if (!isReal(b, t)) {
       emitKeptRow(b, s);
       continue;
@@ -62,9 +62,9 @@ export function lstmForwardStep(s: i32, t: i32): void {
  *   do = dh⊙act(c_t)⊙σ'(o);  carried dc = dĉ ⊙ f, dh = 0;  dhIn = dG_t·Uᵀ.
  */
 export function lstmBackwardStep(s: i32, t: i32): void {
-  const B = Plan.B, U = Plan.U;
+  const rows = Plan.b1 - Plan.b0, U = Plan.U;
   const act = Plan.act, rec = Plan.rec, gate = <usize>U << 2;
-  for (let b = 0; b < B; b++) {
+  for (let b = Plan.b0; b < Plan.b1; b++) {
     const g = gateRow(b, t);
     if (modeOf(b) != LIVE) {
       memory.fill(g, 0, <usize>U << 4);
@@ -78,7 +78,7 @@ export function lstmBackwardStep(s: i32, t: i32): void {
     else backwardPasses(act, rec, U, g, gate, dh, dc, cPrev, tc);
     memory.fill(dh, 0, <usize>U << 2);
   }
-  stepGemm(B, U, 4 * U, gateRow(0, t), 4 * U, Plan.puT, Plan.dhIn, U, false);
+  stepGemm(rows, U, 4 * U, gateRow(Plan.b0, t), 4 * U, Plan.puT, stateRow(Plan.dhIn, Plan.b0), U, false);
 }
 
 // @ts-ignore: decorator

@@ -8,9 +8,9 @@ import {
 
 /** Forward step at processing step s, time t: G_t += Hin_t·U, then h = act(G_t) per sample. */
 export function simpleRnnForwardStep(s: i32, t: i32): void {
-  const B = Plan.B, U = Plan.U;
-  stepGemm(B, U, U, seqRow(Plan.hIn, 0, t), U, Plan.pu, gateRow(0, t), U, true);
-  for (let b = 0; b < B; b++) {
+  const rows = Plan.b1 - Plan.b0, U = Plan.U;
+  stepGemm(rows, U, U, seqRow(Plan.hIn, Plan.b0, t), U, Plan.pu, gateRow(Plan.b0, t), U, true);
+  for (let b = Plan.b0; b < Plan.b1; b++) {
     if (!isReal(b, t)) {
       emitKeptRow(b, s);
       continue;
@@ -33,8 +33,8 @@ export function simpleRnnForwardStep(s: i32, t: i32): void {
 
 /** Backward step s (time t): dG_t = dh ⊙ act'(h_t) (0 unless live), dh carried = 0, dhIn = dG_t·Uᵀ. */
 export function simpleRnnBackwardStep(s: i32, t: i32): void {
-  const B = Plan.B, U = Plan.U, act = Plan.act;
-  for (let b = 0; b < B; b++) {
+  const rows = Plan.b1 - Plan.b0, U = Plan.U, act = Plan.act;
+  for (let b = Plan.b0; b < Plan.b1; b++) {
     const g = gateRow(b, t);
     if (modeOf(b) != LIVE) {
       memory.fill(g, 0, <usize>U << 2);
@@ -46,7 +46,7 @@ export function simpleRnnBackwardStep(s: i32, t: i32): void {
     for (; j + 4 <= U; j += 4) backwardUnits(act, g, dh, j, 4);
     if (j < U) backwardUnits(act, g, dh, j, U - j);
   }
-  stepGemm(B, U, U, gateRow(0, t), U, Plan.puT, Plan.dhIn, U, false);
+  stepGemm(rows, U, U, gateRow(Plan.b0, t), U, Plan.puT, stateRow(Plan.dhIn, Plan.b0), U, false);
 }
 
 // @ts-ignore: decorator

@@ -20,7 +20,8 @@
 //   recurrentForward(spec, { x, packed, sequence, finalH, tape });
 //   recurrentBackward(spec, { x, packed, tape, dSequence, dx, dKernel, dRecurrentKernel, dBias });
 import type { F32Region } from '../runtime/arena.js';
-import { arena, wasm } from '../runtime/module.js';
+import { arena, threadPool, wasm } from '../runtime/module.js';
+import { MAX_CHUNKS, type PoolJob, type ThreadPool } from '../runtime/threads.js';
 import { dim } from './validate.js';
 
 /**
@@ -222,6 +223,7 @@ interface RecurrentExports {
     dy: number, dhT: number, dcT: number,
     dx: number, dh0: number, dc0: number, dKernel: number, dRecurrent: number, dBias: number, work: number,
   ): void;
+  rnnChunkWorkSize(cell: number, batch: number, steps: number, features: number, units: number): number;
 }
 
 // Codes and flags of assembly/recurrent/common.ts.
@@ -446,13 +448,16 @@ export function recurrentForward(spec: RecurrentSpec, buffers: RecurrentForwardB
   const maskAt = masks.lengths ? scratch.take(B * T) : masks.mask;
   const hAt = hOut || scratch.take(state);
   const cAt = r.cell === 'lstm' ? cOut || scratch.take(state) : 0;
+  const split = batchSplit(r);
   regions.withScratch(what, scratch.floats, (base) => {
     if (masks.lengths) writeLengths(regions, base + maskAt, masks.lengths, B, T);
-    exports.rnnForward(
+    const args = [
       r.code, B, T, F, U, flags, ACTIVATIONS[r.activation], ACTIVATIONS[r.recurrentActivation],
       x, packed, h0, c0, masks.lengths ? base + maskAt : maskAt, masks.inputDropout, masks.recurrentDropout,
       y, hOut || base + hAt, r.cell === 'lstm' ? cOut || base + cAt : 0, tape, base + work,
-    );
+    ];
+    if (split) split.pool.run(split.shares.map(([b0, b1]): PoolJob => ({ kernel: 'rnnForwardRows', args: [...args, b0, b1] })));
+    else exports.rnnForward(...(args as Parameters<RecurrentExports['rnnForward']>));
   });
   if (buffers.tape) {
     const block = buffers.tape.block;
@@ -519,16 +524,89 @@ export function recurrentBackward(spec: RecurrentSpec, buffers: RecurrentBackwar
   const scratch = new Scratch();
   const work = scratch.take(exports.rnnWorkSize(r.code, B, T, F, U, flags | TRAINING));
   const maskAt = masks.lengths ? scratch.take(B * T) : 0;
+  const split = batchSplit(r);
+  // Each thread's workspace: its shares' dG_t·Wᵀ rows, then the chunk buffers of the weight gradients.
+  const threadFloats = split ? Math.ceil(Math.max(split.widest * Math.ceil(F / 8) * 8, exports.rnnChunkWorkSize(r.code, B, T, F, U)) / 16) * 16 : 0;
+  const threadWork = split ? scratch.take(split.pool.threads * threadFloats) : 0;
   regions.withScratch(what, scratch.floats, (base) => {
     if (masks.lengths) writeLengths(regions, base + maskAt, masks.lengths, B, T);
-    exports.rnnBackward(
-      r.code, B, T, F, U, flags, ACTIVATIONS[r.activation], ACTIVATIONS[r.recurrentActivation], r.maxSteps,
-      x, packed, masks.lengths ? base + maskAt : masks.mask, masks.inputDropout, masks.recurrentDropout, tape,
-      dy, dhT, dcT, dx, dh0, dc0, dKernel, dRecurrent, dBias, base + work,
-    );
+    const mask = masks.lengths ? base + maskAt : masks.mask;
+    const activations = [ACTIVATIONS[r.activation], ACTIVATIONS[r.recurrentActivation]];
+    if (!split) {
+      exports.rnnBackward(
+        r.code, B, T, F, U, flags, activations[0], activations[1], r.maxSteps,
+        x, packed, mask, masks.inputDropout, masks.recurrentDropout, tape,
+        dy, dhT, dcT, dx, dh0, dc0, dKernel, dRecurrent, dBias, base + work,
+      );
+      return;
+    }
+    // Gate gradients, dx, dh0 and dc0 by shares of the batch; then, once every sample's dG is
+    // final, the weight gradients by shares of their columns: together rnnBackward's bits.
+    const scratchOf = (argument: number) => ({ argument, stride: 4 * threadFloats });
+    split.pool.run(split.shares.map(([b0, b1]): PoolJob => ({
+      kernel: 'rnnBackwardRows',
+      args: [r.code, B, T, F, U, flags, ...activations, r.maxSteps, x, packed, mask, masks.inputDropout, masks.recurrentDropout, tape, dy, dhT, dcT, dx, dh0, dc0, base + work, b0, b1, base + threadWork],
+      scratch: scratchOf(24),
+    })));
+    if (!dKernel && !dRecurrent && !dBias) return;
+    split.pool.run(columnShares(split.pool, gu).map(([j0, j1]): PoolJob => ({
+      kernel: 'rnnWeightGradients',
+      args: [r.code, B, T, F, U, flags, r.maxSteps, x, mask, masks.inputDropout, tape, base + work, dKernel, dRecurrent, dBias, j0, j1, base + threadWork],
+      scratch: scratchOf(17),
+    })));
   });
   // The tape now holds gradients: a second backward needs a fresh forward.
   tapes.get(buffers.tape.block)?.delete(tape);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Threads (runtime/threads.ts). A sample's forward and backward through the time loop touch
+// only its own rows, so pool threads each run the whole loop over a share of the batch, with
+// no barrier per step; the weight gradients (sums over samples and steps) are shared out by
+// their columns instead. GEMM rows and columns are computed independently of the rows and
+// columns beside them, so every thread count gives the bits of one thread.
+
+/**
+ * Below this many multiply-adds in the layer's forward (B·T·gU·(F + U)) it stays on one thread:
+ * a pool call costs some microseconds of Atomics traffic (the GEMMs' threshold, kernels/gemm.ts).
+ */
+const PARALLEL_MIN_WORK = 1 << 19;
+
+/**
+ * Shares of the batch per thread: threads claim shares as they go, so a descheduled thread
+ * holds up little. A share costs little: the recurrent weights are streamed once per 4-row
+ * tile whatever the share size.
+ */
+const BATCH_SHARES_PER_THREAD = 4;
+
+/** Shares of the gradient columns per thread: each transposes x and h for itself, so fewer. */
+const COLUMN_SHARES_PER_THREAD = 2;
+
+/** Rows per GEMM micro-tile (TILE_ROWS in assembly/gemm.ts): shares of large batches are whole tiles. */
+const TILE_ROWS = 4;
+
+/** Columns per packed panel (PANEL_COLUMNS in assembly/gemm.ts). */
+const PANEL_COLUMNS = 8;
+
+/** Sample ranges [b0, b1) for the pool when threads run and the layer is worth splitting. */
+function batchSplit(r: Resolved): { pool: ThreadPool; shares: Array<[number, number]>; widest: number } | undefined {
+  const pool = threadPool();
+  if (!pool || r.B < 2 || r.B * r.T * r.gates * r.U * (r.F + r.U) < PARALLEL_MIN_WORK) return undefined;
+  const wanted = Math.min(pool.threads * BATCH_SHARES_PER_THREAD, r.B, MAX_CHUNKS);
+  const unit = r.B >= TILE_ROWS * wanted ? TILE_ROWS : 1;
+  const shares = evenShares(Math.ceil(r.B / unit), wanted, unit, r.B);
+  return { pool, shares, widest: Math.max(...shares.map(([b0, b1]) => b1 - b0)) };
+}
+
+/** Column ranges [j0, j1) of the gU gradient columns, in whole panels. */
+function columnShares(pool: ThreadPool, gu: number): Array<[number, number]> {
+  const panels = Math.ceil(gu / PANEL_COLUMNS);
+  return evenShares(panels, Math.min(pool.threads * COLUMN_SHARES_PER_THREAD, panels, MAX_CHUNKS), PANEL_COLUMNS, gu);
+}
+
+/** `parts` ranges of `units` units of `size`, as even as whole units allow, the last ending at `end`. */
+function evenShares(units: number, parts: number, size: number, end: number): Array<[number, number]> {
+  return Array.from({ length: parts }, (_, i): [number, number] => [size * Math.floor((i * units) / parts), Math.min(end, size * Math.floor(((i + 1) * units) / parts))]);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -42,8 +42,8 @@ export interface InitOptions {
    * threads over a shared Wasm memory: in Node, and in a Web Worker of a cross-origin isolated
    * page (a page's main thread may not block). Elsewhere (Deno and Bun for now, workerd, pages
    * without isolation), or when the workers fail to start, seqwasm runs on one thread, silently,
-   * and runtimeInfo() says why. Large GEMMs are split by output columns, so results are
-   * bit-identical for every thread count.
+   * and runtimeInfo() says why. Large GEMMs are split by output columns, recurrent layers by
+   * samples and gradient columns, so results are bit-identical for every thread count.
    */
   threads?: number;
   /** The threaded module (seqwasm-threads.wasm); omitted: beside the JS. */
@@ -75,7 +75,7 @@ export interface RuntimeInfo {
   readonly simd: boolean;
   /** Why fewer threads than requested run, when they do. */
   readonly threadsFallback?: string;
-  /** Kernel calls split across the threads so far (only large GEMMs are: see kernels.gemm). */
+  /** Kernel calls split across the threads so far (large GEMMs and recurrent layers at batch ≥ 2). */
   readonly threadedCalls: number;
   /** Whether the relaxed-SIMD module runs (init({ relaxedSimd: true }) and the engine accepted it): results may differ by machine. */
   readonly relaxedSimd: boolean;

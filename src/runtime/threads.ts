@@ -14,7 +14,7 @@
 // quit; then one 128-byte row per chunk: [kernel id, scratch argument, scratch stride, args …].
 
 /** The kernels a worker may run: exported by the threaded module, allocating nothing. */
-export const POOL_KERNELS = ['gemm', 'gemmPacked'] as const;
+export const POOL_KERNELS = ['gemm', 'gemmPacked', 'rnnForwardRows', 'rnnBackwardRows', 'rnnWeightGradients'] as const;
 export type PoolKernel = (typeof POOL_KERNELS)[number];
 
 /** One chunk of a parallel call: a kernel and its (non-negative integer) arguments. */
@@ -54,7 +54,7 @@ const COMPLETED = 1;
 const FAILED = 2;
 const QUIT = 3;
 const FIRST_ROW = 16; // the counters get a cache line of their own
-const ROW_WORDS = 32; // two cache lines per chunk: gemm takes 14 arguments
+const ROW_WORDS = 32; // two cache lines per chunk: rnnBackwardRows takes 25 arguments
 const ROW_ARGS = 3; // kernel id, scratch argument, scratch stride
 /** Most chunks in one call (the 8 bits of STATE's chunk count allow 255). */
 export const MAX_CHUNKS = 64;

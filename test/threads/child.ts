@@ -1,10 +1,12 @@
 // Run by threads.test.ts in a fresh Node process (init() happens once per process): loads the
 // built package entry, inits with the thread count in argv, and prints one JSON line with
-// runtimeInfo(), the conformance hash and a digest of GEMM results on odd shapes.
+// runtimeInfo(), the conformance hash and digests of GEMM results on odd shapes, of the
+// recurrent kernels and of models trained with fit() (recurrent-digest.ts).
 //   tsx test/threads/child.ts <threads> [--fetch-entry | --no-shared-memory | --missing-threads-module]
 import { readFileSync } from 'node:fs';
 import type * as Seqwasm from '../../src/index.js';
 import { conformance } from '../runtimes/conformance.js';
+import { kernelDigest, sha256, trainingDigest } from './recurrent-digest.js';
 
 const threads = Number(process.argv[2]);
 const flags = new Set(process.argv.slice(3));
@@ -42,19 +44,17 @@ async function gemmDigest(): Promise<string> {
     outputs.push(c.toArray());
     for (const region of [a, b, bias, c, packed]) regions.free(region);
   });
-  const all = new Uint8Array(outputs.reduce((bytes, c) => bytes + c.byteLength, 0));
-  let at = 0;
-  for (const c of outputs) {
-    all.set(new Uint8Array(c.buffer, c.byteOffset, c.byteLength), at);
-    at += c.byteLength;
-  }
-  return Buffer.from(await crypto.subtle.digest('SHA-256', all)).toString('hex');
+  return sha256(outputs);
 }
 
 const gemm = await gemmDigest();
 const info = seqwasm.runtimeInfo();
 const hash = await conformance(seqwasm);
 const conformanceThreadedCalls = seqwasm.runtimeInfo().threadedCalls - info.threadedCalls;
+// The fallbacks run the plain module: their recurrent bits are the 1-thread run's by construction.
+const recurrent = flags.size ? undefined : await kernelDigest(seqwasm);
+const training = flags.size ? undefined : await trainingDigest(seqwasm);
+const recurrentThreadedCalls = seqwasm.runtimeInfo().threadedCalls - info.threadedCalls - conformanceThreadedCalls;
 // After reset() (a fresh shared memory) and after stopThreads(), the same bits.
 const block = seqwasm.arena().allocF32(16 << 20);
 seqwasm.arena().free(block);
@@ -62,4 +62,4 @@ const { memoryBytes } = await seqwasm.reset();
 const afterReset = { info: seqwasm.runtimeInfo(), gemm: await gemmDigest(), memoryBytes };
 await seqwasm.stopThreads();
 const afterStop = { info: seqwasm.runtimeInfo(), gemm: await gemmDigest() };
-console.log(JSON.stringify({ info, gemm, hash, conformanceThreadedCalls, afterReset, afterStop }));
+console.log(JSON.stringify({ info, gemm, hash, conformanceThreadedCalls, recurrent, training, recurrentThreadedCalls, afterReset, afterStop }));

@@ -23,18 +23,24 @@ interface ChildReport {
   gemm: string;
   hash: string;
   conformanceThreadedCalls: number;
+  recurrent: string;
+  training: string;
+  recurrentThreadedCalls: number;
   afterReset: { info: Info; gemm: string; memoryBytes: number };
   afterStop: { info: Info; gemm: string };
 }
 
+/** A child's time limit (a test's children run at once, on a machine that may be busy). */
+const CHILD_MS = 150_000;
+
 /** Runs the child; a pool worker that kept the process alive would end this in the timeout. */
 async function run(threads: number, ...flags: string[]): Promise<ChildReport> {
-  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', child, String(threads), ...flags], { timeout: 120_000 });
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', child, String(threads), ...flags], { timeout: CHILD_MS });
   return JSON.parse(stdout) as ChildReport;
 }
 
 describe('init({ threads })', () => {
-  it('gives the conformance hash and the single-thread GEMM bits (odd shapes 1…513) with 1, 2 and 4 threads, also after reset()', async () => {
+  it('gives the conformance hash, the single-thread GEMM bits (odd shapes 1…513) and recurrent layers\' bits (batches 1, 3, 17; units 1, 3, 129; training LSTM, GRU, SimpleRNN, Bidirectional, masked) with 1, 2 and 4 threads, also after reset()', async () => {
     const [one, two, four] = await Promise.all([run(1), run(2), run(4)]);
     expect(one.info).toMatchObject({ threads: 1, threadsRequested: 1, sharedMemory: false, threadedCalls: 0 });
     expect(one.hash).toBe(expectedHash);
@@ -45,13 +51,17 @@ describe('init({ threads })', () => {
       expect(report.info.threadedCalls).toBeGreaterThan(10);
       expect(report.gemm).toBe(one.gemm);
       expect(report.hash).toBe(expectedHash);
+      // Recurrent layers split by samples and gradient columns (recurrent-digest.ts), with the plain module's bits.
+      expect(report.recurrentThreadedCalls).toBeGreaterThan(100);
+      expect(report.recurrent).toBe(one.recurrent);
+      expect(report.training).toBe(one.training);
       expect(report.afterReset.info.threads).toBe(threads);
       expect(report.afterReset.gemm).toBe(one.gemm);
       expect(report.afterReset.memoryBytes).toBeLessThan(16 << 20);
       expect(report.afterStop.info).toMatchObject({ threads: 1, threadsRequested: threads, threadsFallback: 'the workers were stopped by stopThreads()' });
       expect(report.afterStop.gemm).toBe(one.gemm);
     }
-  });
+  }, CHILD_MS + 10_000);
 
   it('falls back to one thread, with the same bits, where the runtime has no Web Workers or no shared memory, or the threads fail to start', async () => {
     const [reference, fetchEntry, noShared, missing] = await Promise.all([run(1), run(2, '--fetch-entry'), run(3, '--no-shared-memory'), run(2, '--missing-threads-module')]);
@@ -65,7 +75,7 @@ describe('init({ threads })', () => {
       expect(report.hash).toBe(expectedHash);
       expect(report.gemm).toBe(reference.gemm);
     }
-  });
+  }, CHILD_MS + 10_000);
 
   it('refuses a bad thread count or an unknown option by name, even after init()', async () => {
     await expect(init({ threads: 0 })).rejects.toThrow('init(options): threads: expected an integer from 1 to 64, got 0');
