@@ -15,7 +15,7 @@ export * from './merge';
 
 /** Bumped whenever an exported signature changes, so a stale .wasm is refused by the host. */
 export function abiVersion(): i32 {
-  return 4;
+  return 5;
 }
 
 /** First byte after the module's static data; the host arena starts above it. */
