@@ -60,7 +60,7 @@ export async function main({ quick = false, verbose = false }: LessonOptions = {
 
   const encoder = sequential({
     seed: 1,
-    layers: [layers.embedding({ inputDim: letters.size, outputDim: 32, maskZero: true }), layers.lstm({ units: settings.units, returnState: true })],
+    layers: [layers.embedding({ inputDim: letters.size, outputDim: 32, maskZero: true, inputShape: [null] }), layers.lstm({ units: settings.units, returnState: true })],
   });
   const decoder = sequential({
     seed: 2,
