@@ -361,12 +361,11 @@ export async function main(options: DemoOptions = {}): Promise<DemoResult> {
   const co2 = await co2Story(quick, fitVerbose, log);
   const seconds = (performance.now() - started) / 1000;
 
-  const format = decimal;
   const checks = [
-    checkTarget('alphabet: next letters right (of 21)', alphabet.right, 21, { format }),
-    checkTarget('names: held-out next-character accuracy', names.accuracy, quick ? names.baselineAccuracy : 0.3, { format }),
-    checkTarget('names: new names among 200 at temperature 1', names.samples[1].novel, quick ? 50 : 100, { format }),
-    checkTarget('CO2: model MAE ÷ seasonal-naive MAE', co2.modelMae / co2.seasonalNaiveMae, quick ? 1 : 0.5, { compare: '≤', format }),
+    checkTarget('alphabet: next letters right (of 21)', alphabet.right, 21, { format: decimal }),
+    checkTarget('names: held-out next-character accuracy', names.accuracy, quick ? names.baselineAccuracy : 0.3, { format: decimal }),
+    checkTarget('names: new names among 200 at temperature 1', names.samples[1].novel, quick ? 50 : 100, { format: decimal }),
+    checkTarget('CO2: model MAE ÷ seasonal-naive MAE', co2.modelMae / co2.seasonalNaiveMae, quick ? 1 : 0.5, { compare: '≤', format: decimal }),
   ];
   const outPath = resolve(options.out ?? join(tmpdir(), 'seqwasm-demo', 'report.html'));
   const intro = `<p>Three small recurrent networks, trained by <b>seqwasm</b> in WebAssembly SIMD in ${seconds.toFixed(1)} s
