@@ -16,7 +16,7 @@
 // Target: precision ≥ 0.8 and recall ≥ 0.8 (quick: both ≥ 0.5).
 import { readFile } from 'node:fs/promises';
 import { data, init, layers, optimizers, prng, sequential, type Prng } from '../dist/node.js';
-import { runIfMain, target, type ExampleOptions, type TargetResult } from './demo/targets.js';
+import { checkTarget, decimal, runWhenStarted, type LessonOptions, type TargetCheck } from './lesson.js';
 
 const CHUNK = 72; // hours per training sequence
 const TRAIN_HOURS = 24 * 212; // January … July
@@ -43,7 +43,7 @@ export interface AnomalyResult {
   threshold: number;
   streamHours: number;
   msPerStep: number;
-  targets: TargetResult[];
+  checks: TargetCheck[];
 }
 
 /** A zero-mean, roughly normal draw with standard deviation 1 (the sum of 12 uniforms, minus 6). */
@@ -74,8 +74,8 @@ function injectAnomalies(readings: Float64Array, count: number, rng: Prng): Anom
   return out;
 }
 
-export async function main(options: ExampleOptions = {}): Promise<AnomalyResult> {
-  const { quick = false, verbose = 1, log = console.log } = options;
+export async function main(options: LessonOptions = {}): Promise<AnomalyResult> {
+  const { quick = false, verbose = false, log = console.log } = options;
   await init();
 
   const csv = await readFile(new URL('../node_modules/vega-datasets/data/seattle-weather-hourly-normals.csv', import.meta.url), 'utf8');
@@ -103,7 +103,7 @@ export async function main(options: ExampleOptions = {}): Promise<AnomalyResult>
   });
   model.compile({ optimizer: optimizers.adam(0.01), loss: 'meanSquaredError' });
   log(`${starts.length} training sequences of ${CHUNK} hours`);
-  await model.fit(x, y, { epochs: quick ? 4 : 20, batchSize: 32, verbose });
+  await model.fit(x, y, { epochs: quick ? 4 : 20, batchSize: 32, verbose: verbose ? 1 : 0 });
 
   /** Streams `values` (standardised) through the model; returns |reading − forecast made for it| in °C for each hour after the first. */
   const std = scaler.scale![0];
@@ -151,8 +151,11 @@ export async function main(options: ExampleOptions = {}): Promise<AnomalyResult>
   for (const [kind, [hit, all]] of Object.entries(byKind)) log(`  ${kind.padEnd(12)} ${hit}/${all} found`);
   log(`  ${flagged.length} flags, ${correctFlags} on an anomaly: precision ${precision.toFixed(3)}, recall ${recall.toFixed(3)}`);
 
-  const targets = [target('anomaly: precision of the flags', precision, 'min', quick ? 0.5 : 0.8), target('anomaly: recall of the injected anomalies', recall, 'min', quick ? 0.5 : 0.8)];
-  return { anomalies: anomalies.length, detected, flags: flagged.length, correctFlags, precision, recall, byKind, threshold, streamHours: streamScaled.length, msPerStep, targets };
+  const checks = [
+    checkTarget('anomaly: precision of the flags', precision, quick ? 0.5 : 0.8, { format: decimal }),
+    checkTarget('anomaly: recall of the injected anomalies', recall, quick ? 0.5 : 0.8, { format: decimal }),
+  ];
+  return { anomalies: anomalies.length, detected, flags: flagged.length, correctFlags, precision, recall, byKind, threshold, streamHours: streamScaled.length, msPerStep, checks };
 }
 
-await runIfMain(import.meta.url, main);
+await runWhenStarted(import.meta.url, main);

@@ -20,9 +20,9 @@ import { dirname, join, resolve } from 'node:path';
 import { concat, data, init, layers, optimizers, prng, sample, sequential, slice, type Sequential } from '../dist/node.js';
 import { isMain } from '../bench/harness.js';
 import { escapeHtml, heatmaps, lineChart, page, table, type Section } from './demo/report.js';
-import { runIfMain, target, type ExampleOptions, type TargetResult } from './demo/targets.js';
+import { checkTarget, decimal, describeTarget, runWhenStarted, type LessonOptions, type TargetCheck } from './lesson.js';
 
-export interface DemoOptions extends ExampleOptions {
+export interface DemoOptions extends LessonOptions {
   /** Where to write the report; the OS temp folder by default. */
   out?: string;
 }
@@ -31,7 +31,7 @@ export interface DemoResult {
   alphabet: { right: number; total: number };
   names: { accuracy: number; baselineAccuracy: number; samples: { temperature: number; names: string[]; novel: number; finished: number }[] };
   co2: { modelMae: number; seasonalNaiveMae: number; lastMonthMae: number; testMonths: number };
-  targets: TargetResult[];
+  checks: TargetCheck[];
   reportPath: string;
   seconds: number;
 }
@@ -350,26 +350,27 @@ ${lineChart(
 
 /** Runs the three stories, writes the report and returns every figure with its target. */
 export async function main(options: DemoOptions = {}): Promise<DemoResult> {
-  const { quick = false, verbose = 1, log = console.log } = options;
+  const { quick = false, verbose = false, log = console.log } = options;
+  const fitVerbose = verbose ? 1 : 0;
   const started = performance.now();
   await init(); // loads seqwasm.wasm once
   log(`seqwasm demo${quick ? ' (quick mode: less data, fewer epochs)' : ''} — three small recurrent networks trained here, in WebAssembly`);
 
   const alphabet = await alphabetLesson(log);
-  const names = await namesStory(quick, verbose, log);
-  const co2 = await co2Story(quick, verbose, log);
+  const names = await namesStory(quick, fitVerbose, log);
+  const co2 = await co2Story(quick, fitVerbose, log);
   const seconds = (performance.now() - started) / 1000;
 
-  const targets = [
-    target('alphabet: next letters right (of 21)', alphabet.right, 'min', 21),
-    target('names: held-out next-character accuracy', names.accuracy, 'min', quick ? names.baselineAccuracy : 0.3),
-    target('names: new names among 200 at temperature 1', names.samples[1].novel, 'min', quick ? 50 : 100),
-    target('CO2: model MAE ÷ seasonal-naive MAE', co2.modelMae / co2.seasonalNaiveMae, 'max', quick ? 1 : 0.5),
+  const checks = [
+    checkTarget('alphabet: next letters right (of 21)', alphabet.right, 21, { format: decimal }),
+    checkTarget('names: held-out next-character accuracy', names.accuracy, quick ? names.baselineAccuracy : 0.3, { format: decimal }),
+    checkTarget('names: new names among 200 at temperature 1', names.samples[1].novel, quick ? 50 : 100, { format: decimal }),
+    checkTarget('CO2: model MAE ÷ seasonal-naive MAE', co2.modelMae / co2.seasonalNaiveMae, quick ? 1 : 0.5, { compare: '≤', format: decimal }),
   ];
   const outPath = resolve(options.out ?? join(tmpdir(), 'seqwasm-demo', 'report.html'));
   const intro = `<p>Three small recurrent networks, trained by <b>seqwasm</b> in WebAssembly SIMD in ${seconds.toFixed(1)} s
 (${quick ? 'quick mode: less data and fewer epochs' : 'full mode'}; Node ${escapeHtml(process.version)}). Every number and picture below came from this run.</p>
-<p class="figures">${targets.map((t) => `${t.met ? '✔' : '✘'} ${escapeHtml(t.name)}: ${Number.isInteger(t.value) ? t.value : t.value.toFixed(3)} (target ${t.kind === 'min' ? '≥' : '≤'} ${Number.isInteger(t.target) ? t.target : t.target.toFixed(3)})`).join('<br>')}</p>`;
+<p class="figures">${checks.map((check) => escapeHtml(describeTarget(check))).join('<br>')}</p>`;
   await mkdir(dirname(outPath), { recursive: true });
   await writeFile(outPath, page('seqwasm demo: recurrent networks, trained in WebAssembly', intro, [alphabet.section, names.section, co2.section]));
   log(`\nDone in ${seconds.toFixed(1)} s. The report (loss curves, names, the forecast, the LSTM's gates):\n  ${outPath}`);
@@ -378,7 +379,7 @@ export async function main(options: DemoOptions = {}): Promise<DemoResult> {
     alphabet: { right: alphabet.right, total: alphabet.total },
     names: { accuracy: names.accuracy, baselineAccuracy: names.baselineAccuracy, samples: names.samples },
     co2: { modelMae: co2.modelMae, seasonalNaiveMae: co2.seasonalNaiveMae, lastMonthMae: co2.lastMonthMae, testMonths: co2.testMonths },
-    targets,
+    checks,
     reportPath: outPath,
     seconds,
   };
@@ -388,5 +389,5 @@ if (isMain(import.meta.url) && process.argv.includes('--self-check')) {
   const { selfCheck } = await import('./demo/self-check.js');
   process.exitCode = (await selfCheck()) ? 1 : 0;
 } else {
-  await runIfMain<DemoOptions>(import.meta.url, main, (argv) => ({ out: argv.includes('--out') ? argv[argv.indexOf('--out') + 1] : undefined }));
+  await runWhenStarted<DemoOptions>(import.meta.url, main, (argv) => ({ out: argv.includes('--out') ? argv[argv.indexOf('--out') + 1] : undefined }));
 }

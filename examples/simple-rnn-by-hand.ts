@@ -7,7 +7,7 @@
 // then a 5-step sequence (the recurrence through U) and the Dense output on top.
 // Untrained, seeded weights: the arithmetic is the lesson. Quick and full mode are the same.
 import { init, layers, prng, sequential, type Tensor } from '../dist/node.js';
-import { checkTarget, runWhenStarted, type LessonResult } from './lesson.js';
+import { checkTarget, runWhenStarted, type LessonOptions, type LessonResult } from './lesson.js';
 
 const FEATURES = 3;
 const UNITS = 2;
@@ -38,10 +38,10 @@ function elman(steps: readonly Float32Array[], W: Tensor, U: Tensor, b: Tensor):
 const largestDifference = (a: ArrayLike<number>, b: ArrayLike<number>): number => Array.from(a, (v, i) => Math.abs(v - b[i])).reduce((m, d) => Math.max(m, d), 0);
 const scientific = (v: number): string => v.toExponential(1);
 
-export async function main(): Promise<LessonResult> {
+export async function main({ log = console.log }: LessonOptions = {}): Promise<LessonResult> {
   await init();
   const model = sequential({ seed: 3, layers: [layers.simpleRNN({ units: UNITS, inputShape: [null, FEATURES] }), layers.dense({ units: OUTPUTS })] });
-  model.summary();
+  model.summary(log);
   const [rnnParams, denseParams] = model.layers.map((layer) => layer.countParams());
 
   // getWeights() in Keras order: W [3, 2], U [2, 2], b [2], then V [2, 3], c [3]. The biases
@@ -50,7 +50,7 @@ export async function main(): Promise<LessonResult> {
   const b: Tensor = { shape: [UNITS], data: Float32Array.of(0.1, -0.2) };
   const c: Tensor = { shape: [OUTPUTS], data: Float32Array.of(0.3, 0, -0.1) };
   model.setWeights([W, U, b, V, c]);
-  console.log(`W = ${W.data.join(', ')}   U = ${U.data.join(', ')}   b = ${b.data.join(', ')}`);
+  log(`W = ${W.data.join(', ')}   U = ${U.data.join(', ')}   b = ${b.data.join(', ')}`);
 
   // The RNN layer alone, with the same weights: its output is the last h_t.
   const rnn = sequential({ layers: [layers.simpleRNN({ units: UNITS, inputShape: [null, FEATURES] })] });
@@ -64,10 +64,10 @@ export async function main(): Promise<LessonResult> {
   const h5 = rnn.predict(asInput(sequence)).data;
   const y = model.predict(asInput(sequence)).data;
   const yByHand = vecMat(byHand[4], V).map((v, j) => v + c.data[j]);
-  console.log(`x_1 = ${[...sequence[0]].map((v) => v.toFixed(4)).join(', ')}`);
-  console.log(`h_1 by hand = ${byHand[0].map((v) => v.toFixed(6)).join(', ')}   the layer: ${[...h1].map((v) => v.toFixed(6)).join(', ')}`);
-  console.log(`h_5 by hand = ${byHand[4].map((v) => v.toFixed(6)).join(', ')}   the layer: ${[...h5].map((v) => v.toFixed(6)).join(', ')}`);
-  console.log(`y   by hand = ${yByHand.map((v) => v.toFixed(6)).join(', ')}   the model: ${[...y].map((v) => v.toFixed(6)).join(', ')}`);
+  log(`x_1 = ${[...sequence[0]].map((v) => v.toFixed(4)).join(', ')}`);
+  log(`h_1 by hand = ${byHand[0].map((v) => v.toFixed(6)).join(', ')}   the layer: ${[...h1].map((v) => v.toFixed(6)).join(', ')}`);
+  log(`h_5 by hand = ${byHand[4].map((v) => v.toFixed(6)).join(', ')}   the layer: ${[...h5].map((v) => v.toFixed(6)).join(', ')}`);
+  log(`y   by hand = ${yByHand.map((v) => v.toFixed(6)).join(', ')}   the model: ${[...y].map((v) => v.toFixed(6)).join(', ')}`);
   model.dispose();
   rnn.dispose();
 

@@ -74,7 +74,7 @@ async function buildWorker(dir: string, saved: { modelJSON: unknown; weightData:
   return workerdConfig(dir, 'lesson');
 }
 
-export async function main({ quick = false }: LessonOptions = {}): Promise<LessonResult> {
+export async function main({ quick = false, log = console.log }: LessonOptions = {}): Promise<LessonResult> {
   await init();
   const epochs = quick ? 20 : 50;
   const { model, vocab, windows, x } = await trainAlphabet(epochs);
@@ -84,9 +84,9 @@ export async function main({ quick = false }: LessonOptions = {}): Promise<Lesso
     const config = await buildWorker(dir, model.save({ includeOptimizer: false }), vocab.toJSON());
     const { result, wallMs } = await runProcess('workerd', processCommand('workerd', dir, config), dir);
     const answers = result as unknown as WorkerAnswers;
-    answers.windows.forEach((w, i) => i % 5 === 0 && console.log(`  POST /predict ${w} → ${answers.predictions[i].next}`));
-    console.log(`  POST /predict ABC → HTTP ${answers.badRequest.status} ${JSON.stringify(answers.badRequest.body)}`);
-    console.log(`workerd answered in ${(wallMs / 1000).toFixed(1)} s (start, load the model, ${windows.length + 1} requests)`);
+    answers.windows.forEach((w, i) => i % 5 === 0 && log(`  POST /predict ${w} → ${answers.predictions[i].next}`));
+    log(`  POST /predict ABC → HTTP ${answers.badRequest.status} ${JSON.stringify(answers.badRequest.body)}`);
+    log(`workerd answered in ${(wallMs / 1000).toFixed(1)} s (start, load the model, ${windows.length + 1} requests)`);
     const right = answers.predictions.filter((p, i) => p.next === ALPHABET[i + WINDOW]).length / windows.length;
     const sameBits = answers.predictions.filter((p, i) => p.probabilities.every((v, j) => v === inNode[i * vocab.size + j])).length;
     const count = { format: String, compare: '=' } as const;

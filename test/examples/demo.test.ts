@@ -36,9 +36,9 @@ describe('npm run demo -- --quick', () => {
   it('trains the three stories, meets the quick targets and writes a self-contained HTML report', async () => {
     const lines: string[] = [];
     const out = join(folder, 'report.html');
-    const result = await demo({ quick: true, verbose: 0, log: (line) => lines.push(line), out });
+    const result = await demo({ quick: true, verbose: false, log: (line) => lines.push(line), out });
 
-    expect(result.targets.filter((t) => !t.met), JSON.stringify(result.targets)).toEqual([]);
+    expect(result.checks.filter((check) => !check.met), JSON.stringify(result.checks)).toEqual([]);
     expect(result.alphabet).toEqual({ right: 21, total: 21 });
     expect(result.names.accuracy).toBeGreaterThan(result.names.baselineAccuracy);
     for (const s of result.names.samples) {
@@ -89,16 +89,16 @@ describe('npm run demo -- --quick', () => {
 
 describe('examples in quick mode', () => {
   it('forecasting: 7 days of maximum temperature, better than persistence', async () => {
-    const result = await forecasting({ quick: true, verbose: 0, log: () => {} });
-    expect(result.targets.filter((t) => !t.met), JSON.stringify(result.targets)).toEqual([]);
+    const result = await forecasting({ quick: true, verbose: false, log: () => {} });
+    expect(result.checks.filter((check) => !check.met), JSON.stringify(result.checks)).toEqual([]);
     expect(result.modelMaeByDay).toHaveLength(7);
     expect(result.testWindows).toBeGreaterThan(300);
     expect(result.modelMae).toBeLessThan(result.persistenceMae);
   });
 
   it('anomaly: stateful step() over the stream flags the injected anomalies', async () => {
-    const result = await anomaly({ quick: true, verbose: 0, log: () => {} });
-    expect(result.targets.filter((t) => !t.met), JSON.stringify(result.targets)).toEqual([]);
+    const result = await anomaly({ quick: true, verbose: false, log: () => {} });
+    expect(result.checks.filter((check) => !check.met), JSON.stringify(result.checks)).toEqual([]);
     expect(result.anomalies).toBe(8);
     expect(result.correctFlags).toBeLessThanOrEqual(result.flags);
     expect(result.precision).toBeGreaterThanOrEqual(0.5);
@@ -108,6 +108,6 @@ describe('examples in quick mode', () => {
   it('the command line prints the targets and exits 0 when they are met', async () => {
     const script = fileURLToPath(new URL('../../examples/forecasting.ts', import.meta.url));
     const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', script, '--quick'], { timeout: 60_000 });
-    expect(stdout).toMatch(/Targets \(quick mode\):\n {2}ok {3}forecasting: model MAE ÷ persistence MAE/);
+    expect(stdout).toMatch(/\nTargets \(quick mode, [\d.]+ s\):\n {2}forecasting: model MAE ÷ persistence MAE \(7 days\): [\d.]+ \(target ≤ 0\.950\): met\n/);
   });
 });
