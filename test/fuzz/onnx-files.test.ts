@@ -101,10 +101,14 @@ function mutateTree(random: Random, root: Node[]): string {
     return 'field deleted';
   }
   if (roll < 0.5) {
-    // At most ~1 MiB of copies, so a case stays quick to make and read.
+    // At most ~1 MiB of copies and a file of at most ~4 MiB, so a case stays quick to make and
+    // read (repeating a field whose parent was repeated multiplies: unchecked, a case reached
+    // 75 MB, and past 2 GiB encode() itself threw).
     const size = encode([node]).length;
-    const copies = Math.min(pick(random, [1, 2, 100, 5000]), Math.max(1, Math.floor(2 ** 20 / size)));
-    list.splice(i, 0, ...Array.from({ length: copies }, () => node));
+    const room = Math.max(0, 4 * 2 ** 20 - encode(root).length);
+    const copies = Math.min(pick(random, [1, 2, 100, 5000]), Math.max(1, Math.floor(Math.min(2 ** 20, room) / size)));
+    // Copies, not the same object: a later mutation inside one copy must not change them all.
+    list.splice(i, 0, ...Array.from({ length: copies }, () => structuredClone(node)));
     return 'field repeated';
   }
   if (roll < 0.6 && node.bytes && !node.children) {
