@@ -138,8 +138,9 @@ describe('bidirectional: backward = finite differences', () => {
         const stateCount = layer.forward(x, w.forward, base).states.length;
         const initialState = k % 2 === 1 ? Array.from({ length: 2 * stateCount }, () => randomArray(random, B * U)) : undefined;
         const maskKind = (['lengths', 'holes', 'none'] as const)[(k + (returnSequences ? 1 : 0)) % 3];
-        const options = { ...base, mergeMode, returnSequences, initialState, ...maskOptions(random, maskKind) };
-        const label = `bidirectional(${name}) ${mergeMode} returnSequences=${returnSequences} mask=${maskKind}`;
+        const goBackwards = (k + (returnSequences ? 1 : 0)) % 2 === 1; // a goBackwards wrapped layer swaps the directions
+        const options = { ...base, mergeMode, returnSequences, goBackwards, initialState, ...maskOptions(random, maskKind) };
+        const label = `bidirectional(${name}) ${mergeMode} returnSequences=${returnSequences} goBackwards=${goBackwards} mask=${maskKind}`;
         gradCheck(label, random, k % 2 === 0, () => ref.bidirectional.forward(layer, x, w, options), (up) => {
           const g = ref.bidirectional.backward(layer, x, w, options, up);
           return [...rnnParams(x, w.forward, initialState, g, g.dWeights.forward, 'forward.'), ...weightParams(w.backward, g.dWeights.backward, 'backward.')];
