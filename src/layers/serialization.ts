@@ -5,7 +5,7 @@
 // everything else goes through the same validation as the layer factories.
 import { Bidirectional } from './bidirectional.js';
 import { Dense } from './dense.js';
-import { Dropout } from './dropout.js';
+import { Dropout, SpatialDropout1D } from './dropout.js';
 import { Embedding } from './embedding.js';
 import { closestName, describe, LayerConfigError } from './errors.js';
 import type { Layer } from './layer.js';
@@ -26,6 +26,7 @@ const CLASSES: Record<string, (options: Options, wrapped: Layer | undefined) => 
   Dense: (o) => new Dense(o as never),
   Embedding: (o) => new Embedding(o as never),
   Dropout: (o) => new Dropout(o as never),
+  SpatialDropout1D: (o) => new SpatialDropout1D(o as never),
   Masking: (o) => new Masking(o),
   SimpleRNN: (o) => new SimpleRNN(o as never),
   LSTM: (o) => new LSTM(o as never),

@@ -165,3 +165,20 @@ describe('TF.js parity on identical weights', () => {
     });
   }
 });
+
+describe('TF.js parity outside training', () => {
+  it('dropout with a noiseShape and spatialDropout1d are the identity at inference, as in TF.js', () => {
+    const x = uniform(randomFor('tfjs dropout inference'), B * T * F);
+    const pairs: [Layer, tf.layers.Layer][] = [
+      [layers.dropout({ rate: 0.5, noiseShape: [null, 1, F] }), tf.layers.dropout({ rate: 0.5, noiseShape: [B, 1, F] })],
+      [layers.spatialDropout1d({ rate: 0.5 }), tf.layers.spatialDropout1d({ rate: 0.5 })],
+    ];
+    for (const [ours, theirs] of pairs) {
+      const { plan } = planned(ours, [B, T, F], {});
+      plan.forward(region(x));
+      const output = tf.tidy(() => (theirs.apply(tf.tensor(x, [B, T, F])) as tf.Tensor).dataSync() as Float32Array);
+      expect(plan.output.toArray()).toEqual(output);
+      ours.dispose();
+    }
+  });
+});
