@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import * as layers from '../../src/layers/index.js';
 import { LayerError, LayerInputError, type ActivationName } from '../../src/layers/index.js';
 import { Prng } from '../../src/util/prng.js';
+import { sequential } from '../../src/model/index.js';
 import * as ref from '../reference/index.js';
 import { uniform } from '../util/random.js';
 import { dot, expectClose, expectFiniteDifferences, freeAll, planned, randomFor, region, weightValues } from './helpers.js';
@@ -278,5 +279,51 @@ describe('dropout noise shapes', () => {
     expect(spatial).toBeInstanceOf(layers.SpatialDropout1D);
     expect(spatial.getConfig()).toMatchObject({ rate: 0.25, seed: 2 });
     expect(layers.dropout({ rate: 0.1 }).getConfig()).toMatchObject({ noise_shape: null });
+  });
+});
+
+describe('embedding of integer ids', () => {
+  const [B, T, vocab] = [3, 5, 7];
+  const ids = Array.from({ length: B * T }, (_, i) => (i * 3 + 1) % vocab);
+  const model = () => {
+    const m = sequential([layers.embedding({ inputDim: vocab, outputDim: 4, inputLength: T, dtype: 'int32', maskZero: true }), layers.gru({ units: 3 }), layers.dense({ units: 1 })], { seed: 4 });
+    m.compile({ loss: 'meanSquaredError', optimizer: 'sgd' });
+    return m;
+  };
+
+  it('takes Int32Array, Uint16Array and Uint8Array ids, bit for bit as float ids, in predict and fit', async () => {
+    const y = { shape: [B, 1], data: Float32Array.of(0.1, -0.2, 0.3) };
+    const runs = [];
+    for (const Kind of [Float32Array, Int32Array, Uint16Array, Uint8Array]) {
+      const m = model();
+      const x = { shape: [B, T], data: Kind.from(ids) };
+      const before = m.predict(x).data;
+      const history = await m.fit(x, y, { epochs: 2, batchSize: 2, shuffle: false, verbose: 0 });
+      const after = m.predict(x).data;
+      m.dispose();
+      runs.push({ before, after, loss: history.history.loss });
+    }
+    for (const run of runs.slice(1)) expect(run).toEqual(runs[0]);
+  });
+
+  it('names an out-of-range or non-integer id with a typed error', () => {
+    const m = model();
+    for (const [bad, shown] of [[-1, '-1'], [vocab, String(vocab)], [2.5, '2.5']] as const) {
+      const data = bad === 2.5 ? Float32Array.from(ids) : Int32Array.from(ids);
+      data[7] = bad;
+      expect(() => m.predict({ shape: [B, T], data })).toThrow(new RegExp(`x\\[1\\]\\[2\\] is ${shown}, not an integer id in \\[0, ${vocab}\\)`));
+    }
+    expect(() => m.predict({ shape: [B, T], data: Int32Array.from(ids) })).not.toThrow(); // unchanged by the failed calls
+    m.dispose();
+  });
+
+  it("saves dtype 'int32' as Keras and TF.js write it, and refuses other dtypes and vocabularies float32 cannot index", () => {
+    const embedding = layers.embedding({ inputDim: vocab, outputDim: 2, dtype: 'int32' });
+    expect(embedding.getConfig()).toMatchObject({ dtype: 'int32', input_dim: vocab });
+    expect(layers.layerFromConfig(embedding.toJSON()).getConfig()).toMatchObject({ dtype: 'int32' });
+    expect(layers.embedding({ inputDim: vocab, outputDim: 2 }).getConfig()).toMatchObject({ dtype: 'float32' });
+    expect(() => layers.embedding({ inputDim: vocab, outputDim: 2, dtype: 'int64' as never })).toThrow(/dtype must be one of 'float32', 'int32', got "int64"/);
+    expect(() => layers.embedding({ inputDim: 2 ** 24 + 1, outputDim: 2 })).toThrow(/inputDim must be at most 2\^24 = 16777216 \(ids travel as float32, exact up to 2\^24\), got 16777217/);
+    expect(() => layers.dense({ units: 2, dtype: 'int32' as never })).toThrow(/dtype must be one of 'float32'/);
   });
 });

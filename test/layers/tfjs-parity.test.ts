@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as layers from '../../src/layers/index.js';
 import type { Layer } from '../../src/layers/index.js';
+import { sequential } from '../../src/model/index.js';
 import { uniform } from '../util/random.js';
 import { expectClose, freeAll, planned, randomFor, region } from './helpers.js';
 
@@ -180,5 +181,22 @@ describe('TF.js parity outside training', () => {
       expect(plan.output.toArray()).toEqual(output);
       ours.dispose();
     }
+  });
+});
+
+describe('Embedding takes integer ids, as TF.js does', () => {
+  it("an Embedding of dtype 'int32' fed an Int32Array predicts what TF.js predicts from an int32 tensor", () => {
+    const [vocab, steps] = [9, 4];
+    const ids = Int32Array.from({ length: B * steps }, (_, i) => (i * 5 + 2) % vocab);
+    const ours = sequential([layers.embedding({ inputDim: vocab, outputDim: 3, inputLength: steps, dtype: 'int32' }), layers.lstm({ units: 2, recurrentActivation: 'sigmoid' })]);
+    ours.setWeights(ours.getWeights().map((t) => ({ shape: t.shape, data: uniform(randomFor(`int32 ids ${t.shape}`), t.data.length, -0.8, 0.8) })));
+    const theirs = tf.sequential({ layers: [tf.layers.embedding({ inputDim: vocab, outputDim: 3, inputShape: [steps] }), tf.layers.lstm({ units: 2, recurrentActivation: 'sigmoid' })] });
+    const values = ours.getWeights().map((t) => tf.tensor(t.data, [...t.shape]));
+    theirs.setWeights(values);
+    const expected = tf.tidy(() => (theirs.predict(tf.tensor(ids, [B, steps], 'int32')) as tf.Tensor).dataSync() as Float32Array);
+    expectClose('output', ours.predict({ shape: [B, steps], data: ids }).data, expected, 1e-5);
+    tf.dispose(values);
+    theirs.dispose();
+    ours.dispose();
   });
 });
