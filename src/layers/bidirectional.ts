@@ -40,14 +40,24 @@ export type MergeMode = 'concat' | 'sum' | 'mul' | 'ave';
  * ```
  */
 export interface BidirectionalOptions extends LayerOptions {
-  /** How the two directions' outputs combine; default 'concat'. */
-  mergeMode?: MergeMode;
+  /**
+   * How the two directions' outputs combine; default 'concat'. null (Keras: both directions
+   * returned as two outputs) is accepted and saved, but no seqwasm model takes a layer's two
+   * outputs yet, so building it fails with a LayerInputError that says so.
+   */
+  mergeMode?: MergeMode | null;
 }
+
+const MERGE_MODES = choice<MergeMode>(['concat', 'sum', 'mul', 'ave'], 'concat');
 
 const BIDIRECTIONAL = {
   className: 'Bidirectional',
   prefix: 'bidirectional',
-  options: { mergeMode: choice<MergeMode>(['concat', 'sum', 'mul', 'ave'], 'concat') },
+  options: {
+    mergeMode: {
+      parse: (value: unknown): MergeMode | null => (value === null ? null : MERGE_MODES.parse(value)),
+    },
+  },
 } satisfies LayerKind<OptionTable>;
 
 /**
@@ -90,6 +100,9 @@ export class Bidirectional extends Layer<typeof BIDIRECTIONAL.options> {
   }
 
   computeOutputShape(inputShape: Shape): Shape {
+    if (this.settings.mergeMode === null) {
+      throw new LayerInputError(this.name, 'mergeMode', "mergeMode null returns the two directions as two outputs, and a sequential model passes one tensor between layers; use mergeMode 'concat' (the directions side by side on the last axis: forward units first)");
+    }
     const shape = this.forwardLayer.computeOutputShape(inputShape);
     const units = this.forwardLayer.units;
     return [...shape.slice(0, -1), this.settings.mergeMode === 'concat' ? 2 * units : units];
@@ -168,7 +181,7 @@ class BidirectionalPlan extends LayerPlan {
   ) {
     super(setup);
     const { regions, training } = setup;
-    this.mode = wrapper.settings.mergeMode;
+    this.mode = wrapper.settings.mergeMode!; // computeOutputShape refused null before any plan
     this.returnSequences = wrapper.forwardLayer.settings.returnSequences;
     this.units = wrapper.forwardLayer.units;
     this.rows = sizeOf(forwardPlan.outputShape) / this.units;

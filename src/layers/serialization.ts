@@ -90,11 +90,14 @@ export function layerFromConfig(json: unknown): Layer {
   return create(optionsOf(own), wrapped);
 }
 
+/** Config keys whose null is a choice, not the default (Bidirectional's merge_mode: both directions returned). */
+const NULL_IS_A_VALUE = new Set(['merge_mode']);
+
 /** Saved config keys → factory options: camelCase, inert and null entries dropped (null means the default). */
 function optionsOf(config: Options): Options {
   const options: Options = {};
   for (const [key, value] of Object.entries(config)) {
-    if (value === null || INERT_KEYS.has(key) || (value === false && INERT_WHEN_FALSE.has(key))) continue;
+    if ((value === null && !NULL_IS_A_VALUE.has(key)) || INERT_KEYS.has(key) || (value === false && INERT_WHEN_FALSE.has(key))) continue;
     if (key === 'dtype' && isFloat32Policy(value)) continue;
     options[snakeToCamel(key)] = value;
   }

@@ -319,3 +319,23 @@ describe('stacks pass masks like Keras', () => {
     stack.forEach((layer) => layer.dispose());
   });
 });
+
+describe('bidirectional options', () => {
+  it('keeps mergeMode null through save and load, and refuses to build it with an error that says why', () => {
+    const bi = layers.bidirectional(layers.lstm({ units: 2 }), { mergeMode: null });
+    expect(bi.getConfig()).toMatchObject({ merge_mode: null });
+    const loaded = layers.layerFromConfig(bi.toJSON()) as layers.Bidirectional;
+    expect(loaded.settings.mergeMode).toBeNull();
+    expect(() => loaded.build([null, T, F], new Prng(1))).toThrow(new LayerInputError(loaded.name, 'mergeMode', "mergeMode null returns the two directions as two outputs, and a sequential model passes one tensor between layers; use mergeMode 'concat' (the directions side by side on the last axis: forward units first)"));
+    expect(() => layers.bidirectional(layers.lstm({ units: 2 }), { mergeMode: 'max' as never })).toThrow(/mergeMode must be one of 'concat', 'sum', 'mul', 'ave'/);
+  });
+
+  it('forces zeroOutputForMask on both directions and flips goBackwards for the backward one', () => {
+    for (const goBackwards of [false, true]) {
+      const bi = layers.bidirectional(layers.gru({ units: 2, goBackwards, zeroOutputForMask: false }));
+      expect([bi.forwardLayer.settings.goBackwards, bi.backwardLayer.settings.goBackwards]).toEqual([goBackwards, !goBackwards]);
+      expect([bi.forwardLayer.settings.zeroOutputForMask, bi.backwardLayer.settings.zeroOutputForMask]).toEqual([true, true]);
+      expect(layers.layerFromConfig(bi.toJSON()).getConfig()).toEqual(bi.getConfig());
+    }
+  });
+});
