@@ -248,6 +248,12 @@ describe('saved configs', () => {
     layers.gru({ units: 3, resetAfter: false, goBackwards: true, biasInitializer: layers.initializers.constant({ value: 0.5 }) }),
     layers.bidirectional(layers.lstm({ units: 2, returnSequences: true }), { mergeMode: 'mul', inputShape: [5, 3] }),
     layers.timeDistributed(layers.dense({ units: 2, kernelInitializer: layers.initializers.varianceScaling({ scale: 2, mode: 'fanOut', distribution: 'uniform' }) })),
+    layers.dropout({ rate: 0.5, noiseShape: [null, 1, 4] }),
+    layers.spatialDropout1d({ rate: 0.2, seed: 4 }),
+    layers.embedding({ inputDim: 9, outputDim: 2, dtype: 'int32' }),
+    layers.lstm({ units: 2, returnSequences: true, zeroOutputForMask: true }),
+    layers.bidirectional(layers.gru({ units: 2, goBackwards: true, returnSequences: true })),
+    layers.bidirectional(layers.simpleRNN({ units: 2 }), { mergeMode: null }),
   ];
 
   it('reads back what getConfig writes, through JSON text', () => {
@@ -335,6 +341,21 @@ describe('saved configs', () => {
     expect((ours[1] as layers.LSTM).settings.recurrentActivation).toBe('hardSigmoid');
     expect((ours[2] as layers.Bidirectional).settings.mergeMode).toBe('sum');
     expect((ours[2] as layers.Bidirectional).forwardLayer.settings.resetAfter).toBe(false);
+    model.dispose();
+  });
+
+  it('reads noise_shape, SpatialDropout1D and a goBackwards Bidirectional as TF.js 4.22 saves them', () => {
+    const model = tf.sequential();
+    model.add(tf.layers.embedding({ inputDim: 10, outputDim: 4, inputLength: 5 }));
+    model.add(tf.layers.dropout({ rate: 0.3, noiseShape: [2, 1, 4], seed: 7 }));
+    model.add(tf.layers.spatialDropout1d({ rate: 0.2 }));
+    model.add(tf.layers.bidirectional({ layer: tf.layers.lstm({ units: 2, returnSequences: true, goBackwards: true }) as tf.RNN, mergeMode: 'concat' }));
+    const saved = (model.toJSON(null, false) as unknown as { config: { layers: unknown[] } }).config.layers;
+    const ours = saved.map((json) => layers.layerFromConfig(json));
+    expect(ours[1].getConfig()).toMatchObject({ noise_shape: [2, 1, 4], seed: 7 });
+    expect(ours[2]).toBeInstanceOf(layers.SpatialDropout1D);
+    expect((ours[3] as layers.Bidirectional).forwardLayer.settings.goBackwards).toBe(true);
+    expect((ours[3] as layers.Bidirectional).backwardLayer.settings.goBackwards).toBe(false);
     model.dispose();
   });
 
