@@ -326,8 +326,8 @@ describe('masking, goBackwards and Bidirectional semantics (exact)', () => {
       const x = randomInput(random, [B, T, F]);
       const mask = randomHoles(random, B, T);
       const options = { ...base, goBackwards, returnSequences: true, mask };
-      const zeroed = layer.forward(x, w, options);
-      const carried = layer.forward(x, w, { ...options, zeroOutputForMask: false });
+      const zeroed = layer.forward(x, w, { ...options, zeroOutputForMask: true });
+      const carried = layer.forward(x, w, options); // the default: zeroOutputForMask false
       expect(carried.states).toEqual(zeroed.states);
       for (let b = 0; b < B; b++) {
         const alone = layer.forward(compact(x, (t) => mask[b * T + t] === 1, b), w, { ...base, goBackwards, returnSequences: true });
