@@ -1,5 +1,6 @@
-// Bidirectional(layer): two copies of a recurrent layer, one reading the sequence forwards
-// ('forward_lstm') and one backwards ('backward_lstm', goBackwards), their outputs merged
+// Bidirectional(layer): two copies of a recurrent layer, one reading the sequence as the
+// template does ('forward_lstm') and one the other way ('backward_lstm', goBackwards flipped;
+// with a goBackwards template both halves come out in reversed time, as in Keras), merged
 // (concat, sum, mul or ave). Keras 3 semantics (test/reference/bidirectional.ts): the
 // backward copy reverses the whole padded time axis, its returned sequence is flipped back
 // to input time before merging, padded steps are zero in both halves, and states are
@@ -39,14 +40,24 @@ export type MergeMode = 'concat' | 'sum' | 'mul' | 'ave';
  * ```
  */
 export interface BidirectionalOptions extends LayerOptions {
-  /** How the two directions' outputs combine; default 'concat'. */
-  mergeMode?: MergeMode;
+  /**
+   * How the two directions' outputs combine; default 'concat'. null (Keras: both directions
+   * returned as two outputs) is accepted and saved, but no seqwasm model takes a layer's two
+   * outputs yet, so building it fails with a LayerInputError that says so.
+   */
+  mergeMode?: MergeMode | null;
 }
+
+const MERGE_MODES = choice<MergeMode>(['concat', 'sum', 'mul', 'ave'], 'concat');
 
 const BIDIRECTIONAL = {
   className: 'Bidirectional',
   prefix: 'bidirectional',
-  options: { mergeMode: choice<MergeMode>(['concat', 'sum', 'mul', 'ave'], 'concat') },
+  options: {
+    mergeMode: {
+      parse: (value: unknown): MergeMode | null => (value === null ? null : MERGE_MODES.parse(value)),
+    },
+  },
 } satisfies LayerKind<OptionTable>;
 
 /**
@@ -62,7 +73,7 @@ const BIDIRECTIONAL = {
 export class Bidirectional extends Layer<typeof BIDIRECTIONAL.options> {
   /** The forward direction, made from the template with the name `forward_<name>`. */
   readonly forwardLayer: RecurrentLayer;
-  /** The backward direction (goBackwards), named `backward_<name>`. */
+  /** The backward direction (the template's goBackwards flipped), named `backward_<name>`. */
   readonly backwardLayer: RecurrentLayer;
 
   /**
@@ -77,16 +88,21 @@ export class Bidirectional extends Layer<typeof BIDIRECTIONAL.options> {
     super(BIDIRECTIONAL, options, (_, declared) => {
       wrappable(layer, 'bidirectional');
       if (!(layer instanceof RecurrentLayer)) throw new OptionProblem(`must be a recurrent layer (simpleRNN, lstm, gru), got ${(layer as Layer).className}`, 'layer');
-      if (layer.settings.goBackwards) throw new OptionProblem(`${layer.name} has goBackwards: true; the wrapper makes the backward direction itself (as in Keras 3)`, 'layer');
       return declared ?? layer.batchInputShape;
     });
-    this.forwardLayer = layer.cloneWith({ name: `forward_${layer.name}` });
-    this.backwardLayer = layer.cloneWith({ name: `backward_${layer.name}`, goBackwards: true });
+    // Keras: the forward direction is the template as given, the backward one reads the other
+    // way (so a goBackwards template swaps them), and both output zeros at padded steps.
+    const { goBackwards } = layer.settings;
+    this.forwardLayer = layer.cloneWith({ name: `forward_${layer.name}`, zeroOutputForMask: true });
+    this.backwardLayer = layer.cloneWith({ name: `backward_${layer.name}`, goBackwards: !goBackwards, zeroOutputForMask: true });
     this.forwardLayer.setWeightScope(`${this.name}/${this.forwardLayer.name}`);
     this.backwardLayer.setWeightScope(`${this.name}/${this.backwardLayer.name}`);
   }
 
   computeOutputShape(inputShape: Shape): Shape {
+    if (this.settings.mergeMode === null) {
+      throw new LayerInputError(this.name, 'mergeMode', "mergeMode null returns the two directions as two outputs, and a sequential model passes one tensor between layers; use mergeMode 'concat' (the directions side by side on the last axis: forward units first)");
+    }
     const shape = this.forwardLayer.computeOutputShape(inputShape);
     const units = this.forwardLayer.units;
     return [...shape.slice(0, -1), this.settings.mergeMode === 'concat' ? 2 * units : units];
@@ -169,7 +185,7 @@ class BidirectionalPlan extends LayerPlan {
   ) {
     super(setup);
     const { regions, training } = setup;
-    this.mode = wrapper.settings.mergeMode;
+    this.mode = wrapper.settings.mergeMode!; // computeOutputShape refused null before any plan
     this.returnSequences = wrapper.forwardLayer.settings.returnSequences;
     this.units = wrapper.forwardLayer.units;
     this.rows = sizeOf(forwardPlan.outputShape) / this.units;

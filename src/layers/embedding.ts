@@ -1,4 +1,5 @@
-// Embedding: y[b][t] = E[ids[b][t]], the ids given as floats holding integers. With maskZero,
+// Embedding: y[b][t] = E[ids[b][t]], the ids given as integers in any typed array or as floats
+// holding integers (they travel as float32, exact for every id below inputDim ≤ 2^24). With maskZero,
 // id 0 is padding: it is looked up like any id (as in Keras) and the mask returned for the
 // next layers marks those steps as not real. embeddings (inputDim, outputDim); Keras count
 // inputDim·outputDim.
@@ -13,7 +14,10 @@ import type { Tensor } from '../tensor.js';
 import { LayerInputError } from './errors.js';
 import { initializerOption, type InitializerSpec } from './initializers.js';
 import { initializedWeight, Layer, LayerPlan, sizeOf, type LayerKind, type LayerOptions, type Mask, type PlanSetup, type Shape, type WeightSpec } from './layer.js';
-import { flag, optionalPositiveInteger, OptionProblem, positiveInteger, type OptionTable } from './options.js';
+import { choice, flag, optionalPositiveInteger, OptionProblem, positiveInteger, type OptionTable } from './options.js';
+
+/** Ids travel to the layer as float32, which holds every integer up to 2^24 exactly. */
+const MAX_INPUT_DIM = 2 ** 24;
 
 /**
  * Options of {@link layers.embedding}.
@@ -23,7 +27,7 @@ import { flag, optionalPositiveInteger, OptionProblem, positiveInteger, type Opt
  * layers.embedding({ inputDim: 5000, outputDim: 64, maskZero: true, inputLength: 100 });
  * ```
  */
-export interface EmbeddingOptions extends LayerOptions {
+export interface EmbeddingOptions extends Omit<LayerOptions, 'dtype'> {
   /** Vocabulary size: ids are integers in [0, inputDim). */
   inputDim: number;
   /** Length of each learned vector, an integer >= 1. Required. */
@@ -34,6 +38,13 @@ export interface EmbeddingOptions extends LayerOptions {
   maskZero?: boolean;
   /** The sequence length, when fixed (declares the input shape [inputLength]). */
   inputLength?: number;
+  /**
+   * The ids' type, as TF.js and Keras models declare the input of their first layer: 'int32'
+   * or 'float32' (default). Either way ids may come in any typed array (Int32Array,
+   * Uint16Array, …) or as floats, and must be integers in [0, inputDim); the embeddings are
+   * float32. Saved in the config as given.
+   */
+  dtype?: 'float32' | 'int32';
 }
 
 const EMBEDDING = {
@@ -45,6 +56,7 @@ const EMBEDDING = {
     embeddingsInitializer: initializerOption('randomUniform'),
     maskZero: flag(false),
     inputLength: optionalPositiveInteger(),
+    dtype: choice(['float32', 'int32'], 'float32'),
   },
 } satisfies LayerKind<OptionTable>;
 
@@ -60,7 +72,8 @@ const EMBEDDING = {
  */
 export class Embedding extends Layer<typeof EMBEDDING.options> {
   constructor(options: EmbeddingOptions) {
-    super(EMBEDDING, options, ({ inputLength }, declared) => {
+    super(EMBEDDING, options, ({ inputLength, inputDim }, declared) => {
+      if (inputDim > MAX_INPUT_DIM) throw new OptionProblem(`must be at most 2^24 = ${MAX_INPUT_DIM} (ids travel as float32, exact up to 2^24), got ${inputDim}`, 'inputDim');
       if (inputLength === undefined) return declared;
       if (!declared) return [null, inputLength];
       if (declared.length !== 2 || (declared[1] !== null && declared[1] !== inputLength)) {

@@ -19,7 +19,7 @@
  */
 import { Bidirectional, type BidirectionalOptions } from './bidirectional.js';
 import { Dense, type DenseOptions } from './dense.js';
-import { Dropout, type DropoutOptions } from './dropout.js';
+import { Dropout, SpatialDropout1D, type DropoutOptions, type SpatialDropout1dOptions } from './dropout.js';
 import { Embedding, type EmbeddingOptions } from './embedding.js';
 import { Layer, type LayerOptions } from './layer.js';
 import { Masking, type MaskingOptions } from './masking.js';
@@ -61,6 +61,16 @@ export const embedding = (options: EmbeddingOptions): Embedding => new Embedding
  * ```
  */
 export const dropout = (options: DropoutOptions): Dropout => new Dropout(options);
+/**
+ * Drops whole channels of each sample in training (Keras `SpatialDropout1D`, noise shape
+ * [batch, 1, channels]); identity otherwise. Input [batch, steps, channels].
+ *
+ * @example
+ * ```ts
+ * sequential([layers.embedding({ inputDim: 100, outputDim: 16, inputLength: 20 }), layers.spatialDropout1d({ rate: 0.2 }), layers.lstm({ units: 8 })]);
+ * ```
+ */
+export const spatialDropout1d = (options: SpatialDropout1dOptions): SpatialDropout1D => new SpatialDropout1D(options);
 /**
  * Marks steps whose features all equal maskValue (default 0) as padding, so the recurrent
  * layers after it skip them.
@@ -249,9 +259,9 @@ function wrapperArguments<O extends LayerOptions>(first: Layer | (O & { layer: L
 
 export { Layer, LayerPlan } from './layer.js';
 export type { Shape, Mask, LayerOptions, LayerWeight, PlanOptions, ForwardOptions, BackwardOptions } from './layer.js';
-export { Dense, Embedding, Dropout, Masking, SimpleRNN, LSTM, GRU, TimeDistributed, Bidirectional };
+export { Dense, Embedding, Dropout, SpatialDropout1D, Masking, SimpleRNN, LSTM, GRU, TimeDistributed, Bidirectional };
 export { RecurrentLayer } from './recurrent.js';
-export type { DenseOptions, EmbeddingOptions, DropoutOptions, MaskingOptions, SimpleRnnOptions, LstmOptions, GruOptions, BidirectionalOptions };
+export type { DenseOptions, EmbeddingOptions, DropoutOptions, SpatialDropout1dOptions, MaskingOptions, SimpleRnnOptions, LstmOptions, GruOptions, BidirectionalOptions };
 export type { RecurrentOptions, RecurrentActivationName } from './recurrent.js';
 export type { MergeMode } from './bidirectional.js';
 export { Conv1D, Pooling1D, GlobalPooling1D, RepeatVector, Reshape, Flatten, Permute, LayerNormalization, PositionEmbedding };

@@ -8,8 +8,9 @@
 //          weight gradients added into the layer's grads
 //
 // Semantics (Keras 3, see test/reference/rnn.ts): padded steps keep the state and get no
-// gradient, and their returned sequence outputs are zero (Keras's Bidirectional and cuDNN
-// behaviour; TF.js returns the carried h there). Dropout masks are drawn once per call, one
+// gradient. Their returned sequence outputs carry the last output (the carried h; Keras's and
+// TF.js's default zeroOutputForMask: false), or are zero with zeroOutputForMask (what Keras's
+// Bidirectional sets on its two directions, and cuDNN returns). Dropout masks are drawn once per call, one
 // per sample for every step and gate, like Keras 3. Weights: kernel (F, gU), recurrent_kernel
 // (U, gU), bias (gU), GRU resetAfter (2, 3U); gates LSTM i,f,c,o and GRU z,r,h.
 import { add, copy, fill } from '../kernels/elementwise.js';
@@ -68,6 +69,12 @@ export interface RecurrentOptions extends LayerOptions {
   goBackwards?: boolean;
   /** Keep the final states as the next call's initial states until resetStates(). Default false. */
   stateful?: boolean;
+  /**
+   * With a mask and returnSequences: the outputs of padded steps are 0 (true) or carry the last
+   * output, the carried h (false; before the first real step, the initial state, as TF.js).
+   * Default false, as Keras; {@link layers.bidirectional} sets true on its two directions.
+   */
+  zeroOutputForMask?: boolean;
 }
 
 /**
@@ -124,6 +131,7 @@ const RECURRENT_OPTIONS = {
   returnState: flag(false),
   goBackwards: flag(false),
   stateful: flag(false),
+  zeroOutputForMask: flag(false),
 };
 
 const GATE_ACTIVATION = { recurrentActivation: activationOption(RECURRENT_ACTIVATIONS, 'sigmoid') };
@@ -204,7 +212,7 @@ export abstract class RecurrentLayer extends Layer<RecurrentTable> {
 
   /** @internal the kernels' description of a call on [batch, steps, features] (1s for packing). */
   spec(batch = 1, steps = 1): RecurrentSpec {
-    const { units, activation, useBias, goBackwards } = this.settings;
+    const { units, activation, useBias, goBackwards, zeroOutputForMask } = this.settings;
     return {
       cell: this.cell,
       units,
@@ -216,6 +224,7 @@ export abstract class RecurrentLayer extends Layer<RecurrentTable> {
       useBias,
       resetAfter: this.cell === 'gru' ? this.settings.resetAfter : undefined,
       goBackwards,
+      zeroOutputForMask,
     };
   }
 

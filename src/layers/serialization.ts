@@ -5,7 +5,7 @@
 // everything else goes through the same validation as the layer factories.
 import { Bidirectional } from './bidirectional.js';
 import { Dense } from './dense.js';
-import { Dropout } from './dropout.js';
+import { Dropout, SpatialDropout1D } from './dropout.js';
 import { Embedding } from './embedding.js';
 import { closestName, describe, LayerConfigError } from './errors.js';
 import type { Layer } from './layer.js';
@@ -27,6 +27,7 @@ const CLASSES: Record<string, (options: Options, wrapped: Layer | undefined) => 
   Dense: (o) => new Dense(o as never),
   Embedding: (o) => new Embedding(o as never),
   Dropout: (o) => new Dropout(o as never),
+  SpatialDropout1D: (o) => new SpatialDropout1D(o as never),
   Masking: (o) => new Masking(o),
   SimpleRNN: (o) => new SimpleRNN(o as never),
   LSTM: (o) => new LSTM(o as never),
@@ -97,11 +98,14 @@ export function layerFromConfig(json: unknown): Layer {
   return create(optionsOf(own), wrapped);
 }
 
+/** Config keys whose null is a choice, not the default (Bidirectional's merge_mode: both directions returned). */
+const NULL_IS_A_VALUE = new Set(['merge_mode']);
+
 /** Saved config keys → factory options: camelCase, inert and null entries dropped (null means the default). */
 function optionsOf(config: Options): Options {
   const options: Options = {};
   for (const [key, value] of Object.entries(config)) {
-    if (value === null || INERT_KEYS.has(key) || (value === false && INERT_WHEN_FALSE.has(key))) continue;
+    if ((value === null && !NULL_IS_A_VALUE.has(key)) || INERT_KEYS.has(key) || (value === false && INERT_WHEN_FALSE.has(key))) continue;
     if (key === 'dtype' && isFloat32Policy(value)) continue;
     options[snakeToCamel(key)] = value;
   }

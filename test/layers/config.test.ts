@@ -55,7 +55,7 @@ describe('options', () => {
       [() => layers.dense({ units: 2, useBias: 1 as never }), /useBias must be true or false, got 1/],
       [() => layers.dropout({} as never), /rate is required/],
       [() => layers.dropout({ rate: 1 }), /rate must be a number in \[0, 1\), got 1/],
-      [() => layers.dropout({ rate: 0.5, noiseShape: [1, 2] as never }), /noiseShape is not supported/],
+      [() => layers.dropout({ rate: 0.5, noiseShape: [1, 2.5] }), /noiseShape\[1\] must be null or a positive integer, got 2.5/],
       [() => layers.lstm({ units: 2, recurrentDropout: -0.1 }), /recurrentDropout must be a number in \[0, 1\)/],
       [() => layers.masking({ maskValue: NaN }), /maskValue must be a finite number, got NaN/],
       [() => layers.dense({ units: 2, inputShape: [2, 0] }), /inputShape\[1\] must be a positive integer or null, got 0/],
@@ -76,7 +76,6 @@ describe('options', () => {
 
   it('checks what a wrapper wraps', () => {
     expect(errorOf(() => layers.bidirectional(layers.dense({ units: 2 }) as never)).message).toMatch(/layer must be a recurrent layer \(simpleRNN, lstm, gru\), got Dense/);
-    expect(errorOf(() => layers.bidirectional(layers.lstm({ units: 2, goBackwards: true }))).message).toMatch(/goBackwards: true; the wrapper makes the backward direction itself/);
     expect(errorOf(() => layers.timeDistributed(built(layers.dense({ units: 2 }), [null, 3])))).toBeInstanceOf(LayerConfigError);
     expect(errorOf(() => layers.timeDistributed({} as never)).message).toMatch(/layer must be a layer to wrap/);
   });
@@ -249,6 +248,12 @@ describe('saved configs', () => {
     layers.gru({ units: 3, resetAfter: false, goBackwards: true, biasInitializer: layers.initializers.constant({ value: 0.5 }) }),
     layers.bidirectional(layers.lstm({ units: 2, returnSequences: true }), { mergeMode: 'mul', inputShape: [5, 3] }),
     layers.timeDistributed(layers.dense({ units: 2, kernelInitializer: layers.initializers.varianceScaling({ scale: 2, mode: 'fanOut', distribution: 'uniform' }) })),
+    layers.dropout({ rate: 0.5, noiseShape: [null, 1, 4] }),
+    layers.spatialDropout1d({ rate: 0.2, seed: 4 }),
+    layers.embedding({ inputDim: 9, outputDim: 2, dtype: 'int32' }),
+    layers.lstm({ units: 2, returnSequences: true, zeroOutputForMask: true }),
+    layers.bidirectional(layers.gru({ units: 2, goBackwards: true, returnSequences: true })),
+    layers.bidirectional(layers.simpleRNN({ units: 2 }), { mergeMode: null }),
   ];
 
   it('reads back what getConfig writes, through JSON text', () => {
@@ -336,6 +341,21 @@ describe('saved configs', () => {
     expect((ours[1] as layers.LSTM).settings.recurrentActivation).toBe('hardSigmoid');
     expect((ours[2] as layers.Bidirectional).settings.mergeMode).toBe('sum');
     expect((ours[2] as layers.Bidirectional).forwardLayer.settings.resetAfter).toBe(false);
+    model.dispose();
+  });
+
+  it('reads noise_shape, SpatialDropout1D and a goBackwards Bidirectional as TF.js 4.22 saves them', () => {
+    const model = tf.sequential();
+    model.add(tf.layers.embedding({ inputDim: 10, outputDim: 4, inputLength: 5 }));
+    model.add(tf.layers.dropout({ rate: 0.3, noiseShape: [2, 1, 4], seed: 7 }));
+    model.add(tf.layers.spatialDropout1d({ rate: 0.2 }));
+    model.add(tf.layers.bidirectional({ layer: tf.layers.lstm({ units: 2, returnSequences: true, goBackwards: true }) as tf.RNN, mergeMode: 'concat' }));
+    const saved = (model.toJSON(null, false) as unknown as { config: { layers: unknown[] } }).config.layers;
+    const ours = saved.map((json) => layers.layerFromConfig(json));
+    expect(ours[1].getConfig()).toMatchObject({ noise_shape: [2, 1, 4], seed: 7 });
+    expect(ours[2]).toBeInstanceOf(layers.SpatialDropout1D);
+    expect((ours[3] as layers.Bidirectional).forwardLayer.settings.goBackwards).toBe(true);
+    expect((ours[3] as layers.Bidirectional).backwardLayer.settings.goBackwards).toBe(false);
     model.dispose();
   });
 

@@ -2,8 +2,9 @@
 // float64 reference (test/reference) and against finite differences of the layer itself.
 import { afterEach, describe, expect, it } from 'vitest';
 import * as layers from '../../src/layers/index.js';
-import { LayerInputError, type ActivationName } from '../../src/layers/index.js';
+import { LayerError, LayerInputError, type ActivationName } from '../../src/layers/index.js';
 import { Prng } from '../../src/util/prng.js';
+import { sequential } from '../../src/model/index.js';
 import * as ref from '../reference/index.js';
 import { uniform } from '../util/random.js';
 import { dot, expectClose, expectFiniteDifferences, freeAll, planned, randomFor, region, weightValues } from './helpers.js';
@@ -203,5 +204,126 @@ describe('masking', () => {
     plan.backward(region(dy));
     expectClose('dx', plan.dInput!.toArray(), ref.masking.backward(expected.mask, dy), 0);
     layer.dispose();
+  });
+});
+
+describe('dropout noise shapes', () => {
+  const [B, T, C] = [3, 40, 6];
+  const rate = 0.4;
+  const keep = Math.fround(1 / (1 - rate));
+
+  /** The reference: draws for the noise shape in row-major order from a clone of `rng`, each broadcast to the input. */
+  function expectedMask(rng: Prng, noise: number[]): Float32Array {
+    const draws = rng.clone();
+    const drawn = Array.from({ length: noise.reduce((a, b) => a * b) }, () => (draws.float32() < rate ? 0 : keep));
+    const mask = new Float32Array(B * T * C);
+    for (let b = 0; b < B; b++) {
+      for (let t = 0; t < T; t++) {
+        for (let c = 0; c < C; c++) mask[(b * T + t) * C + c] = drawn[((noise[0] === 1 ? 0 : b) * noise[1] + (noise[1] === 1 ? 0 : t)) * noise[2] + (noise[2] === 1 ? 0 : c)];
+      }
+    }
+    return mask;
+  }
+
+  const cases: [string, () => layers.Layer, number[]][] = [
+    ['noiseShape [null, 1, null] (same features at every step)', () => layers.dropout({ rate, noiseShape: [null, 1, null] }), [B, 1, C]],
+    ['noiseShape [1, T, 1] (same steps for every sample and feature)', () => layers.dropout({ rate, noiseShape: [1, T, 1] }), [1, T, 1]],
+    ['spatialDropout1d (whole channels per sample)', () => layers.spatialDropout1d({ rate }), [B, 1, C]],
+  ];
+  for (const [name, make, noise] of cases) {
+    it(`${name}: y = x·mask and dx = dy·mask, the mask broadcast from the noise shape`, () => {
+      const x = uniform(randomFor(`noise ${name}`), B * T * C, 0.5, 1);
+      const { layer, plan } = planned(make(), [B, T, C]);
+      const rng = new Prng(9);
+      const mask = expectedMask(rng, noise);
+      plan.forward(region(x), { rng });
+      expect(plan.output.toArray()).toEqual(x.map((v, i) => Math.fround(v * mask[i])));
+      const dy = uniform(randomFor(`noise dy ${name}`), B * T * C);
+      plan.backward(region(dy));
+      expect(plan.dInput!.toArray()).toEqual(dy.map((v, i) => Math.fround(v * mask[i])));
+      const zeros = mask.filter((m) => m === 0).length;
+      expect(zeros).toBeGreaterThan(0); // the test can see a dropped draw
+      expect(zeros).toBeLessThan(mask.length);
+      layer.dispose();
+    });
+  }
+
+  it('spatialDropout1d with a seed replays, and is the identity outside training', () => {
+    const x = uniform(randomFor('spatial seed'), B * T * C);
+    const runs = [1, 2].map(() => {
+      const { layer, plan } = planned(layers.spatialDropout1d({ rate, seed: 5 }), [B, T, C]);
+      plan.forward(region(x));
+      const y = plan.output.toArray();
+      layer.dispose();
+      return y;
+    });
+    expect(runs[0]).toEqual(runs[1]);
+    const { layer, plan } = planned(layers.spatialDropout1d({ rate }), [B, T, C], {});
+    plan.forward(region(x));
+    expect(plan.output.toArray()).toEqual(x);
+    layer.dispose();
+  });
+
+  it('refuses a noise shape that does not fit the input, and a spatialDropout1d on vectors', () => {
+    expect(() => planned(layers.dropout({ rate, noiseShape: [null, 2, null] }), [B, T, C])).toThrow(/noiseShape \[null, 2, null\] must have one entry per input axis, each null, 1 or the input's size; the input is \[null, 40, 6\]/);
+    expect(() => planned(layers.dropout({ rate, noiseShape: [null, 1] }), [B, T, C])).toThrow(/noiseShape \[null, 1\] must have one entry per input axis/);
+    expect(() => layers.dropout({ rate, noiseShape: [null, 0, 1] })).toThrow(/noiseShape\[1\] must be null or a positive integer, got 0/);
+    expect(() => layers.dropout({ rate, noiseShape: 3 as never })).toThrow(/noiseShape must be null or an array with one entry per input axis/);
+    expect(() => planned(layers.spatialDropout1d({ rate }), [B, C])).toThrow(LayerError);
+  });
+
+  it('saves and loads noise_shape and SpatialDropout1D as Keras writes them', () => {
+    const drop = layers.layerFromConfig({ class_name: 'Dropout', config: { name: 'd', rate: 0.5, noise_shape: [null, 1, 8], seed: 3, trainable: true, dtype: 'float32' } });
+    expect(drop.getConfig()).toMatchObject({ rate: 0.5, noise_shape: [null, 1, 8], seed: 3 });
+    const spatial = layers.layerFromConfig(layers.spatialDropout1d({ rate: 0.25, seed: 2 }).toJSON());
+    expect(spatial).toBeInstanceOf(layers.SpatialDropout1D);
+    expect(spatial.getConfig()).toMatchObject({ rate: 0.25, seed: 2 });
+    expect(layers.dropout({ rate: 0.1 }).getConfig()).toMatchObject({ noise_shape: null });
+  });
+});
+
+describe('embedding of integer ids', () => {
+  const [B, T, vocab] = [3, 5, 7];
+  const ids = Array.from({ length: B * T }, (_, i) => (i * 3 + 1) % vocab);
+  const model = () => {
+    const m = sequential([layers.embedding({ inputDim: vocab, outputDim: 4, inputLength: T, dtype: 'int32', maskZero: true }), layers.gru({ units: 3 }), layers.dense({ units: 1 })]);
+    m.compile({ loss: 'meanSquaredError', optimizer: 'sgd' });
+    return m;
+  };
+
+  it('takes Int32Array, Uint16Array and Uint8Array ids, bit for bit as float ids, in predict and fit', async () => {
+    const y = { shape: [B, 1], data: Float32Array.of(0.1, -0.2, 0.3) };
+    const runs = [];
+    for (const Kind of [Float32Array, Int32Array, Uint16Array, Uint8Array]) {
+      const m = model();
+      const x = { shape: [B, T], data: Kind.from(ids) };
+      const before = m.predict(x).data;
+      const history = await m.fit(x, y, { epochs: 2, batchSize: 2, shuffle: false, verbose: 0 });
+      const after = m.predict(x).data;
+      m.dispose();
+      runs.push({ before, after, loss: history.history.loss });
+    }
+    for (const run of runs.slice(1)) expect(run).toEqual(runs[0]);
+  });
+
+  it('names an out-of-range or non-integer id with a typed error', () => {
+    const m = model();
+    for (const [bad, shown] of [[-1, '-1'], [vocab, String(vocab)], [2.5, '2.5']] as const) {
+      const data = bad === 2.5 ? Float32Array.from(ids) : Int32Array.from(ids);
+      data[7] = bad;
+      expect(() => m.predict({ shape: [B, T], data })).toThrow(new RegExp(`x\\[1\\]\\[2\\] is ${shown}, not an integer id in \\[0, ${vocab}\\)`));
+    }
+    expect(() => m.predict({ shape: [B, T], data: Int32Array.from(ids) })).not.toThrow(); // unchanged by the failed calls
+    m.dispose();
+  });
+
+  it("saves dtype 'int32' as Keras and TF.js write it, and refuses other dtypes and vocabularies float32 cannot index", () => {
+    const embedding = layers.embedding({ inputDim: vocab, outputDim: 2, dtype: 'int32' });
+    expect(embedding.getConfig()).toMatchObject({ dtype: 'int32', input_dim: vocab });
+    expect(layers.layerFromConfig(embedding.toJSON()).getConfig()).toMatchObject({ dtype: 'int32' });
+    expect(layers.embedding({ inputDim: vocab, outputDim: 2 }).getConfig()).toMatchObject({ dtype: 'float32' });
+    expect(() => layers.embedding({ inputDim: vocab, outputDim: 2, dtype: 'int64' as never })).toThrow(/dtype must be one of 'float32', 'int32', got "int64"/);
+    expect(() => layers.embedding({ inputDim: 2 ** 24 + 1, outputDim: 2 })).toThrow(/inputDim must be at most 2\^24 = 16777216 \(ids travel as float32, exact up to 2\^24\), got 16777217/);
+    expect(() => layers.dense({ units: 2, dtype: 'int32' as never })).toThrow(/dtype must be one of 'float32'/);
   });
 });

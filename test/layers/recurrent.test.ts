@@ -52,6 +52,8 @@ interface Case {
 const cases: Case[] = [
   { name: 'last output', options: {} },
   { name: 'sequence, mask with holes', options: { returnSequences: true }, mask: 'holes' },
+  { name: 'sequence, mask with holes, zeroOutputForMask', options: { returnSequences: true, zeroOutputForMask: true }, mask: 'holes' },
+  { name: 'goBackwards sequence, padded, zeroOutputForMask', options: { returnSequences: true, goBackwards: true, zeroOutputForMask: true }, mask: 'lengths', initialState: true },
   { name: 'goBackwards sequence, padded, initial and returned states', options: { returnSequences: true, goBackwards: true, returnState: true }, mask: 'lengths', initialState: true },
   { name: 'goBackwards last output, returned states', options: { goBackwards: true, returnState: true }, mask: 'holes' },
   { name: 'dropout and recurrentDropout', options: { returnSequences: true, dropout: 0.3, recurrentDropout: 0.4 }, mask: 'lengths' },
@@ -203,10 +205,11 @@ describe('bidirectional = the reference', () => {
   const modes: layers.MergeMode[] = ['concat', 'sum', 'mul', 'ave'];
   for (const [cell, make, reference] of [['lstm', layers.lstm, ref.lstm], ['gru', layers.gru, ref.gru]] as const) {
     for (const mergeMode of modes) {
-      for (const returnSequences of [true, false]) {
-        it(`${cell} ${mergeMode}${returnSequences ? ' sequence' : ''}, masked, with states`, () => {
-          const random = randomFor(`bidirectional ${cell} ${mergeMode} ${returnSequences}`);
-          const { layer, plan } = planned(layers.bidirectional(make({ units: U, returnSequences, returnState: true }), { mergeMode }), [B, T, F]);
+      for (const [returnSequences, goBackwards] of [[true, false], [false, false], [true, true], [false, true]]) {
+        if (goBackwards && mergeMode !== 'concat' && mergeMode !== 'mul') continue;
+        it(`${cell} ${mergeMode}${returnSequences ? ' sequence' : ''}${goBackwards ? ' of a goBackwards layer' : ''}, masked, with states`, () => {
+          const random = randomFor(`bidirectional ${cell} ${mergeMode} ${returnSequences} ${goBackwards}`);
+          const { layer, plan } = planned(layers.bidirectional(make({ units: U, returnSequences, returnState: true, goBackwards }), { mergeMode }), [B, T, F]);
           randomizeWeights(layer, random);
           const values = weightValues(layer);
           const half = values.length / 2;
@@ -216,7 +219,7 @@ describe('bidirectional = the reference', () => {
           const mask = makeMask(random, 'lengths');
           const n = cell === 'lstm' ? 2 : 1;
           const initialState = Array.from({ length: 2 * n }, () => uniform(random, B * U));
-          const options = { mergeMode, returnSequences, mask, initialState };
+          const options = { mergeMode, returnSequences, goBackwards, mask, initialState };
           plan.forward(region(x), { mask, initialState: initialState.map(region) });
           const expected = ref.bidirectional.forward(reference as RefLayer, { shape: [B, T, F], data: x }, w, options);
           expectClose('output', plan.output.toArray(), expected.output.data, OUTPUT_TOLERANCE);
@@ -314,5 +317,25 @@ describe('stacks pass masks like Keras', () => {
     expectClose('dx', plans[0].dInput!.toArray(), g.dx, GRADIENT_TOLERANCE);
     stack.forEach((layer, i) => layer.weights.forEach((w, k) => expectClose(w.name, w.grad.toArray(), g.dWeights[i][k], GRADIENT_TOLERANCE)));
     stack.forEach((layer) => layer.dispose());
+  });
+});
+
+describe('bidirectional options', () => {
+  it('keeps mergeMode null through save and load, and refuses to build it with an error that says why', () => {
+    const bi = layers.bidirectional(layers.lstm({ units: 2 }), { mergeMode: null });
+    expect(bi.getConfig()).toMatchObject({ merge_mode: null });
+    const loaded = layers.layerFromConfig(bi.toJSON()) as layers.Bidirectional;
+    expect(loaded.settings.mergeMode).toBeNull();
+    expect(() => loaded.build([null, T, F], new Prng(1))).toThrow(new LayerInputError(loaded.name, 'mergeMode', "mergeMode null returns the two directions as two outputs, and a sequential model passes one tensor between layers; use mergeMode 'concat' (the directions side by side on the last axis: forward units first)"));
+    expect(() => layers.bidirectional(layers.lstm({ units: 2 }), { mergeMode: 'max' as never })).toThrow(/mergeMode must be one of 'concat', 'sum', 'mul', 'ave'/);
+  });
+
+  it('forces zeroOutputForMask on both directions and flips goBackwards for the backward one', () => {
+    for (const goBackwards of [false, true]) {
+      const bi = layers.bidirectional(layers.gru({ units: 2, goBackwards, zeroOutputForMask: false }));
+      expect([bi.forwardLayer.settings.goBackwards, bi.backwardLayer.settings.goBackwards]).toEqual([goBackwards, !goBackwards]);
+      expect([bi.forwardLayer.settings.zeroOutputForMask, bi.backwardLayer.settings.zeroOutputForMask]).toEqual([true, true]);
+      expect(layers.layerFromConfig(bi.toJSON()).getConfig()).toEqual(bi.getConfig());
+    }
   });
 });

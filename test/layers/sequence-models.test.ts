@@ -128,6 +128,21 @@ const stacks: { name: string; ours: () => Layer[]; theirs: () => tf.layers.Layer
     ],
   },
   {
+    name: 'lstm → spatialDropout1d → dropout(noiseShape) → bidirectional(goBackwards gru)',
+    ours: () => [
+      layers.lstm({ units: 3, returnSequences: true, recurrentActivation: 'sigmoid', inputShape: [T, F] }),
+      layers.spatialDropout1d({ rate: 0.3 }),
+      layers.dropout({ rate: 0.2, noiseShape: [null, 1, 3] }),
+      layers.bidirectional(layers.gru({ units: 2, goBackwards: true, resetAfter: false, recurrentActivation: 'sigmoid' })),
+    ],
+    theirs: () => [
+      tf.layers.lstm({ units: 3, returnSequences: true, recurrentActivation: 'sigmoid', inputShape: [T, F] }),
+      tf.layers.spatialDropout1d({ rate: 0.3 }),
+      tf.layers.dropout({ rate: 0.2, noiseShape: [B, 1, 3] }),
+      tf.layers.bidirectional({ layer: tf.layers.gru({ units: 2, goBackwards: true, recurrentActivation: 'sigmoid' }) as tf.RNN }),
+    ],
+  },
+  {
     name: 'dense → globalAveragePooling1d → dense',
     ours: () => [layers.dense({ units: 3, inputShape: [T, F] }), layers.globalAveragePooling1d(), layers.dense({ units: 2 })],
     theirs: () => [tf.layers.dense({ units: 3, inputShape: [T, F] }), tf.layers.globalAveragePooling1d(), tf.layers.dense({ units: 2 })],

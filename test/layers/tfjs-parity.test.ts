@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as layers from '../../src/layers/index.js';
 import type { Layer } from '../../src/layers/index.js';
+import { sequential } from '../../src/model/index.js';
 import { uniform } from '../util/random.js';
 import { expectClose, freeAll, planned, randomFor, region } from './helpers.js';
 
@@ -25,6 +26,8 @@ interface Case {
   ids?: number;
   /** Why only the output is compared (a gradient TF.js lacks or gets wrong; the reference checks ours). */
   forwardOnly?: string;
+  /** Pass a [B, T] mask with holes and fully padded rows (TF.js carries the last output at padded steps). */
+  masked?: boolean;
 }
 
 const [B, T, F] = [3, 5, 4];
@@ -56,6 +59,28 @@ const cases: Case[] = [
     name: 'bidirectional lstm concat',
     ours: () => layers.bidirectional(layers.lstm({ units: 3, recurrentActivation: 'sigmoid', returnSequences: true })),
     theirs: () => tf.layers.bidirectional({ layer: tf.layers.lstm({ units: 3, recurrentActivation: 'sigmoid', returnSequences: true }) as tf.RNN, mergeMode: 'concat' }),
+    shape: [B, T, F],
+  },
+  // Keras's default zeroOutputForMask: false, TF.js's only behaviour: padded steps carry the last output.
+  { name: 'simpleRNN sequence, masked', ours: () => layers.simpleRNN({ units: 4, returnSequences: true }), theirs: () => tf.layers.simpleRNN({ units: 4, returnSequences: true }), shape: [B, T, F], masked: true },
+  {
+    name: 'lstm goBackwards sequence, masked',
+    ours: () => layers.lstm({ units: 3, recurrentActivation: 'sigmoid', goBackwards: true, returnSequences: true }),
+    theirs: () => tf.layers.lstm({ units: 3, recurrentActivation: 'sigmoid', goBackwards: true, returnSequences: true }),
+    shape: [B, T, F],
+    masked: true,
+  },
+  {
+    name: 'gru sequence, masked',
+    ours: () => layers.gru({ units: 4, recurrentActivation: 'hardSigmoid', resetAfter: false, returnSequences: true }),
+    theirs: () => tf.layers.gru({ units: 4, recurrentActivation: 'hardSigmoid', returnSequences: true }),
+    shape: [B, T, F],
+    masked: true,
+  },
+  {
+    name: 'bidirectional of a goBackwards lstm, sequence',
+    ours: () => layers.bidirectional(layers.lstm({ units: 3, recurrentActivation: 'sigmoid', returnSequences: true, goBackwards: true }), { mergeMode: 'mul' }),
+    theirs: () => tf.layers.bidirectional({ layer: tf.layers.lstm({ units: 3, recurrentActivation: 'sigmoid', returnSequences: true, goBackwards: true }) as tf.RNN, mergeMode: 'mul' }),
     shape: [B, T, F],
   },
   {
@@ -102,7 +127,9 @@ describe('TF.js parity on identical weights', () => {
       const x = c.ids ? Float32Array.from({ length: size }, () => Math.floor(random() * c.ids!)) : uniform(random, size);
       const { layer, plan } = planned(c.ours(), c.shape);
       layer.setWeights(layer.getWeights().map((t) => ({ shape: t.shape, data: uniform(random, t.data.length, -0.8, 0.8) })));
-      plan.forward(region(x));
+      // Sample 0 has holes, sample 1 is all padding, sample 2 is padded at the end.
+      const mask = c.masked ? Uint8Array.from({ length: B * T }, (_, i) => [[1, 0, 1, 0, 1], [0, 0, 0, 0, 0], [1, 1, 1, 0, 0]][Math.floor(i / T)][i % T]) : undefined;
+      plan.forward(region(x), { mask });
       const dy = uniform(random, plan.output.length);
       plan.backward(region(dy));
 
@@ -114,16 +141,17 @@ describe('TF.js parity on identical weights', () => {
       const values = layer.getWeights().map((t) => tf.tensor(t.data, [...t.shape]));
       theirs.setWeights(values);
       tf.dispose(values);
+      const theirMask = () => (mask ? { mask: tf.tensor(mask, [B, T], 'bool') } : {});
       const input = c.ids ? tf.tensor(Int32Array.from(x), c.shape, 'int32') : tf.variable(tf.tensor(x, c.shape), true, `parity_${c.name}`);
       if (c.forwardOnly) {
-        const output = tf.tidy(() => (theirs.apply(input) as tf.Tensor).dataSync() as Float32Array);
+        const output = tf.tidy(() => (theirs.apply(input, theirMask()) as tf.Tensor).dataSync() as Float32Array);
         expectClose('output', plan.output.toArray(), output, 1e-5);
         tf.dispose(input);
       } else {
         const weightVariables = theirs.trainableWeights.map((w) => w.read() as tf.Variable);
         const outputs: Float32Array[] = [];
         const { value, grads } = tf.variableGrads(() => {
-          const y = theirs.apply(input) as tf.Tensor;
+          const y = theirs.apply(input, theirMask()) as tf.Tensor;
           outputs.push(y.dataSync() as Float32Array);
           return tf.sum(tf.mul(y, tf.tensor(dy, y.shape))) as tf.Scalar;
         }, c.ids ? weightVariables : [input as tf.Variable, ...weightVariables]);
@@ -137,4 +165,38 @@ describe('TF.js parity on identical weights', () => {
       layer.dispose();
     });
   }
+});
+
+describe('TF.js parity outside training', () => {
+  it('dropout with a noiseShape and spatialDropout1d are the identity at inference, as in TF.js', () => {
+    const x = uniform(randomFor('tfjs dropout inference'), B * T * F);
+    const pairs: [Layer, tf.layers.Layer][] = [
+      [layers.dropout({ rate: 0.5, noiseShape: [null, 1, F] }), tf.layers.dropout({ rate: 0.5, noiseShape: [B, 1, F] })],
+      [layers.spatialDropout1d({ rate: 0.5 }), tf.layers.spatialDropout1d({ rate: 0.5 })],
+    ];
+    for (const [ours, theirs] of pairs) {
+      const { plan } = planned(ours, [B, T, F], {});
+      plan.forward(region(x));
+      const output = tf.tidy(() => (theirs.apply(tf.tensor(x, [B, T, F])) as tf.Tensor).dataSync() as Float32Array);
+      expect(plan.output.toArray()).toEqual(output);
+      ours.dispose();
+    }
+  });
+});
+
+describe('Embedding takes integer ids, as TF.js does', () => {
+  it("an Embedding of dtype 'int32' fed an Int32Array predicts what TF.js predicts from an int32 tensor", () => {
+    const [vocab, steps] = [9, 4];
+    const ids = Int32Array.from({ length: B * steps }, (_, i) => (i * 5 + 2) % vocab);
+    const ours = sequential([layers.embedding({ inputDim: vocab, outputDim: 3, inputLength: steps, dtype: 'int32' }), layers.lstm({ units: 2, recurrentActivation: 'sigmoid' })]);
+    ours.setWeights(ours.getWeights().map((t) => ({ shape: t.shape, data: uniform(randomFor(`int32 ids ${t.shape}`), t.data.length, -0.8, 0.8) })));
+    const theirs = tf.sequential({ layers: [tf.layers.embedding({ inputDim: vocab, outputDim: 3, inputShape: [steps] }), tf.layers.lstm({ units: 2, recurrentActivation: 'sigmoid' })] });
+    const values = ours.getWeights().map((t) => tf.tensor(t.data, [...t.shape]));
+    theirs.setWeights(values);
+    const expected = tf.tidy(() => (theirs.predict(tf.tensor(ids, [B, steps], 'int32')) as tf.Tensor).dataSync() as Float32Array);
+    expectClose('output', ours.predict({ shape: [B, steps], data: ids }).data, expected, 1e-5);
+    tf.dispose(values);
+    theirs.dispose();
+    ours.dispose();
+  });
 });

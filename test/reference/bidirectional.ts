@@ -5,7 +5,9 @@
 // returnSequences the backward outputs are flipped back to input time before merging, and
 // both copies run with zeroOutputForMask, which Keras forces when returning sequences,
 // so padded positions are zero in both halves. States are [...forward, ...backward], and
-// an initialState list splits the same way.
+// an initialState list splits the same way. A goBackwards layer makes the forward copy read
+// backwards and the backward copy forwards (TF.js and Keras 2: go_backwards flipped); the
+// backward outputs are still flipped, so both halves come out in reversed time.
 import type { RecurrentLayer, RnnBackward, RnnGradients, RnnOptions, RnnOutput, RnnUpstream, RnnWeights } from './rnn.js';
 import { checkLength, type TensorLike } from './tensor.js';
 
@@ -16,17 +18,16 @@ export interface BidirectionalWeights {
   backward: RnnWeights;
 }
 
-export type BidirectionalOptions<O extends RnnOptions> = Omit<O, 'goBackwards' | 'zeroOutputForMask'> & {
+export type BidirectionalOptions<O extends RnnOptions> = Omit<O, 'zeroOutputForMask'> & {
   mergeMode?: MergeMode; // default concat
 };
 
 function directions<O extends RnnOptions>(options: BidirectionalOptions<O>): [O, O] {
-  if ('goBackwards' in options) throw new Error('bidirectional: goBackwards is set by the wrapper (Keras 3 rejects a backwards forward layer)');
   const half = (options.initialState?.length ?? 0) / 2;
   const common = { ...options, zeroOutputForMask: options.returnSequences ?? false } as unknown as O;
   return [
     { ...common, initialState: options.initialState?.slice(0, half) },
-    { ...common, goBackwards: true, initialState: options.initialState?.slice(half) },
+    { ...common, goBackwards: !options.goBackwards, initialState: options.initialState?.slice(half) },
   ];
 }
 

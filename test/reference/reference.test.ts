@@ -138,8 +138,9 @@ describe('bidirectional: backward = finite differences', () => {
         const stateCount = layer.forward(x, w.forward, base).states.length;
         const initialState = k % 2 === 1 ? Array.from({ length: 2 * stateCount }, () => randomArray(random, B * U)) : undefined;
         const maskKind = (['lengths', 'holes', 'none'] as const)[(k + (returnSequences ? 1 : 0)) % 3];
-        const options = { ...base, mergeMode, returnSequences, initialState, ...maskOptions(random, maskKind) };
-        const label = `bidirectional(${name}) ${mergeMode} returnSequences=${returnSequences} mask=${maskKind}`;
+        const goBackwards = (k + (returnSequences ? 1 : 0)) % 2 === 1; // a goBackwards wrapped layer swaps the directions
+        const options = { ...base, mergeMode, returnSequences, goBackwards, initialState, ...maskOptions(random, maskKind) };
+        const label = `bidirectional(${name}) ${mergeMode} returnSequences=${returnSequences} goBackwards=${goBackwards} mask=${maskKind}`;
         gradCheck(label, random, k % 2 === 0, () => ref.bidirectional.forward(layer, x, w, options), (up) => {
           const g = ref.bidirectional.backward(layer, x, w, options, up);
           return [...rnnParams(x, w.forward, initialState, g, g.dWeights.forward, 'forward.'), ...weightParams(w.backward, g.dWeights.backward, 'backward.')];
@@ -325,8 +326,8 @@ describe('masking, goBackwards and Bidirectional semantics (exact)', () => {
       const x = randomInput(random, [B, T, F]);
       const mask = randomHoles(random, B, T);
       const options = { ...base, goBackwards, returnSequences: true, mask };
-      const zeroed = layer.forward(x, w, options);
-      const carried = layer.forward(x, w, { ...options, zeroOutputForMask: false });
+      const zeroed = layer.forward(x, w, { ...options, zeroOutputForMask: true });
+      const carried = layer.forward(x, w, options); // the default: zeroOutputForMask false
       expect(carried.states).toEqual(zeroed.states);
       for (let b = 0; b < B; b++) {
         const alone = layer.forward(compact(x, (t) => mask[b * T + t] === 1, b), w, { ...base, goBackwards, returnSequences: true });

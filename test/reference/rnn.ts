@@ -8,9 +8,9 @@
 //   goBackwards. A sequence output is stored by processing order, so with goBackwards the
 //   returned sequence is reversed, as in Keras.
 // - A masked step (mask[b][t] false, or t ≥ lengths[b]) leaves every state unchanged and
-//   gets no gradient. Its sequence output is zero when zeroOutputForMask (default true: what
-//   issue 3 asks, what Keras's Bidirectional forces and what cuDNN returns); otherwise it is
-//   the carried h, as in TF.js and Keras's own default (zero_output_for_mask=False). Before
+//   gets no gradient. Its sequence output is zero when zeroOutputForMask (what Keras's
+//   Bidirectional forces and what cuDNN returns); otherwise (the default, Keras's
+//   zero_output_for_mask=False) it is the carried h, as in TF.js and Keras. Before
 //   the first real step the carried h is the initial state (TF.js; Keras's TF backend
 //   starts from zeros there, which differs only with a non-zero initialState). Without
 //   returnSequences the output is the final h, the state after the last real step, whatever
@@ -46,7 +46,7 @@ export interface RnnOptions {
   initialState?: ArrayLike<number>[]; // [h] or [h, c], each [B][U]; default zeros
   mask?: Mask; // [B][T]
   lengths?: ArrayLike<number>; // [B]: steps t < lengths[b] are real (instead of mask)
-  zeroOutputForMask?: boolean; // default true
+  zeroOutputForMask?: boolean; // default false
   inputDropoutMask?: ArrayLike<number>; // [B][F]
   recurrentDropoutMask?: ArrayLike<number>; // [B][U]
   maxSteps?: number; // backward only; default: full BPTT
@@ -145,7 +145,7 @@ function run<Cache>(cell: Cell<Cache>, x: TensorLike, w: RnnWeights, o: RnnOptio
   const { B, T, F, U } = dims;
   const isReal = realSteps(o, B, T);
   const time = (s: number): number => (o.goBackwards ? T - 1 - s : s);
-  const zeroOutputForMask = o.zeroOutputForMask ?? true;
+  const zeroOutputForMask = o.zeroOutputForMask ?? false;
   const steps: Trace<Cache>['steps'] = new Array(B * T);
   const output = new Float64Array(o.returnSequences ? B * T * U : B * U);
   const states = Array.from({ length: cell.stateCount }, () => new Float64Array(B * U));
@@ -180,7 +180,7 @@ function run<Cache>(cell: Cell<Cache>, x: TensorLike, w: RnnWeights, o: RnnOptio
 function backwardThrough<Cache>(cell: Cell<Cache>, x: TensorLike, w: RnnWeights, o: RnnOptions, up: RnnUpstream): RnnBackward {
   const { dims, isReal, time, steps } = run(cell, x, w, o);
   const { B, T, F, U } = dims;
-  const zeroOutputForMask = o.zeroOutputForMask ?? true;
+  const zeroOutputForMask = o.zeroOutputForMask ?? false;
   if (up.dOutput !== undefined) checkLength('rnn dOutput', up.dOutput, o.returnSequences ? B * T * U : B * U);
   up.dStates?.forEach((d, i) => d !== undefined && checkLength(`rnn dStates[${i}]`, d, B * U));
   const g: RnnGradients = {

@@ -87,6 +87,7 @@ for (const name of ['lstm', 'gru', 'simpleRNN'] as const) {
   row(`layers.${name}: returnSequences 1`, () => make({ units: 2, returnSequences: 1 }), LayerConfigError, 'returnSequences');
   row(`layers.${name}: kernelInitializer 'zeroes'`, () => make({ units: 2, kernelInitializer: 'zeroes' }), LayerConfigError, 'kernelInitializer');
   row(`layers.${name}: goBackwards 'no'`, () => make({ units: 2, goBackwards: 'no' }), LayerConfigError, 'goBackwards');
+  row(`layers.${name}: zeroOutputForMask 1`, () => make({ units: 2, zeroOutputForMask: 1 }), LayerConfigError, 'zeroOutputForMask');
 }
 row('layers.dense: activation 5', () => layers.dense({ units: 2, activation: 5 as never }), LayerConfigError, 'activation');
 row('layers.dense: useBias null', () => layers.dense({ units: 2, useBias: null as never }), LayerConfigError, 'useBias');
@@ -106,6 +107,16 @@ row('layers.masking: maskValue "0"', () => layers.masking({ maskValue: '0' as ne
 row('layers.embedding: inputLength 0', () => layers.embedding({ inputDim: 3, outputDim: 2, inputLength: 0 }), LayerConfigError, 'inputLength');
 row('layers.bidirectional(dense)', () => layers.bidirectional(layers.dense({ units: 2 }) as never), LayerConfigError, 'layer');
 row('layers.bidirectional: mergeMode "avg"', () => layers.bidirectional(layers.lstm({ units: 2 }), { mergeMode: 'avg' as never }), LayerConfigError, 'mergeMode');
+row('layers.dropout: noiseShape [null, 0]', () => layers.dropout({ rate: 0.5, noiseShape: [null, 0] }), LayerConfigError, 'noiseShape[1]');
+row('layers.dropout: noiseShape "1"', () => layers.dropout({ rate: 0.5, noiseShape: '1' as never }), LayerConfigError, 'noiseShape');
+row('dropout.build(noiseShape of another rank)', () => layers.dropout({ rate: 0.5, noiseShape: [null, 1] }).build([null, 3, 2], null), LayerInputError, 'noiseShape');
+row('dropout.build(noiseShape 2 on an axis of 3)', () => layers.dropout({ rate: 0.5, noiseShape: [null, 2, 1] }).build([null, 3, 2], null), LayerInputError, 'noiseShape');
+row('layers.spatialDropout1d: rate 1', () => layers.spatialDropout1d({ rate: 1 }), LayerConfigError, 'rate');
+row('layers.spatialDropout1d: noiseShape (not an option)', () => layers.spatialDropout1d({ rate: 0.5, noiseShape: [null, 1, 2] } as never), LayerConfigError, 'noiseShape');
+row('spatialDropout1d.build(rank 2)', () => layers.spatialDropout1d({ rate: 0.5 }).build([null, 3], null), LayerInputError, 'inputShape');
+row("layers.embedding: dtype 'int64'", () => layers.embedding({ inputDim: 3, outputDim: 2, dtype: 'int64' as never }), LayerConfigError, 'dtype');
+row('layers.embedding: inputDim 2^24 + 1', () => layers.embedding({ inputDim: 2 ** 24 + 1, outputDim: 2 }), LayerConfigError, 'inputDim');
+row('bidirectional(mergeMode null).build', () => layers.bidirectional(layers.lstm({ units: 2 }), { mergeMode: null }).build([null, 3, 2], null), LayerInputError, 'mergeMode');
 row('layers.timeDistributed(null)', () => layers.timeDistributed(null as never), LayerConfigError, 'layer');
 
 // ---- layers: build and plan --------------------------------------------------------------
