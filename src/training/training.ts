@@ -87,6 +87,18 @@ export type Dataset = Iterable<BatchLike> | AsyncIterable<BatchLike>;
 export type CallbackList = Callback | CallbackHooks | readonly (Callback | CallbackHooks)[];
 
 /**
+ * Weights of the classes for fit()'s and evaluate()'s `classWeight`: class index → weight
+ * (finite, >= 0). A class left out weighs 1, as Keras.
+ *
+ * @example
+ * ```ts
+ * const weights: ClassWeight = { 0: 1, 1: 9 };    // class 1 is 9 times rarer
+ * await model.fit(x, y, { classWeight: weights });
+ * ```
+ */
+export type ClassWeight = Readonly<Record<number, number>>;
+
+/**
  * Options of {@link Model.fit} (TF.js names, Keras defaults).
  *
  * @example
@@ -103,8 +115,21 @@ export interface FitOptions {
   shuffle?: boolean;
   /** Fraction of the samples, taken from the end before shuffling (as Keras), held out for validation. */
   validationSplit?: number;
-  /** [x, y] to evaluate after every epoch (instead of validationSplit). */
-  validationData?: readonly [ModelInput, TensorLike];
+  /** [x, y] or [x, y, sampleWeight] to evaluate after every epoch (instead of validationSplit). */
+  validationData?: readonly [ModelInput, TensorLike] | readonly [ModelInput, TensorLike, TensorLike];
+  /**
+   * A weight per sample ([N]; [N, T] for a sequence output: one per step), finite and >= 0,
+   * multiplying that sample's loss and gradient (Keras `sample_weight`: the batch loss is
+   * Σ weight·loss over the batch's rows divided by their count, masked steps left out).
+   * Metrics stay unweighted, as Keras's compile metrics. Not with classWeight (Keras 3).
+   */
+  sampleWeight?: TensorLike;
+  /**
+   * Class index → weight ({@link ClassWeight}): each target row weighs its class's weight (the
+   * class id for sparse targets, the argmax of a one-hot row, the rounded label of a single
+   * binary output). Applies to the training data, not to validation data (Keras).
+   */
+  classWeight?: ClassWeight;
   /** Called at the start and end of training, epochs and batches (see {@link Callback}); none by default. */
   callbacks?: CallbackList;
   /** 0 silent, 1 progress bar (Node, on a terminal; one line per epoch otherwise), 2 one line per epoch. Default 1. */
@@ -124,6 +149,10 @@ export interface FitOptions {
 export interface EvaluateOptions {
   /** Samples per internal batch; the loss is the mean over all samples either way. Default 32. */
   batchSize?: number;
+  /** A weight per sample (or per step), as fit()'s sampleWeight. */
+  sampleWeight?: TensorLike;
+  /** Class index → weight, as fit()'s classWeight. */
+  classWeight?: ClassWeight;
 }
 
 /**
@@ -166,13 +195,15 @@ export class History {
   }
 }
 
-/** Samples in memory: one tensor per model input, and the targets (absent for predict). */
+/** Samples in memory: one tensor per model input, the targets (absent for predict) and their loss weights. */
 class Samples {
   readonly count: number;
 
   constructor(
     readonly inputs: readonly Tensor[],
     readonly targets: Tensor | undefined,
+    /** One weight per output row: [N, rows per sample] (from sampleWeight or classWeight), or none. */
+    readonly weights: Tensor | undefined = undefined,
   ) {
     this.count = inputs[0].shape[0];
   }
@@ -183,7 +214,7 @@ class Samples {
       const row = rowSize(t);
       return { shape: [to - from, ...t.shape.slice(1)], data: t.data.subarray(from * row, to * row) };
     };
-    return new Samples(this.inputs.map(cut), this.targets && cut(this.targets));
+    return new Samples(this.inputs.map(cut), this.targets && cut(this.targets), this.weights && cut(this.weights));
   }
 }
 
@@ -193,8 +224,12 @@ interface Batch {
   readonly shapes: readonly (readonly number[])[];
   /** Index of the first sample (in-memory batches in natural order; predict places outputs by it). */
   readonly start: number;
+  /** Whether the batch carries loss weights (loaded by loadWeights). */
+  readonly weighted: boolean;
   /** Copies the inputs into plan.inputs and, when `targets` is given, the targets into it. */
   load(plan: BatchPlan, targets: F32Region | undefined): void;
+  /** Copies the batch's row weights into `weights` (rows floats). */
+  loadWeights(weights: F32Region): void;
 }
 
 /** Anything: checked where it is used (validation data, callbacks, step's initialState). */
@@ -211,7 +246,11 @@ const FIT_OPTIONS = {
   validationSplit: optional(numberIn(0, 0, 1)),
   validationData: unchecked,
   callbacks: unchecked,
+  sampleWeight: unchecked,
+  classWeight: unchecked,
 };
+
+const EVALUATE_OPTIONS = { ...BATCH_OPTIONS, sampleWeight: unchecked, classWeight: unchecked };
 
 /** The compiled parts of a model and what the loop reports to. */
 export interface Compiled {
@@ -261,23 +300,28 @@ async function fitUnguarded(model: Trainable, compiled: Compiled, x: unknown, y:
 
   let training: Samples | undefined;
   let validation: Samples | undefined;
+  const weighting = weightingOf(owner, options);
   if (source) {
     if (split !== null) throw new ModelConfigError(owner, 'validationSplit', 'cannot split an iterable of batches; give validationData');
+    if (options.sampleWeight !== undefined) throw new ModelConfigError(owner, 'sampleWeight', 'sampleWeight applies to x and y in memory; an iterable of batches is weighted by classWeight only');
   } else {
-    training = samplesOf(network, compiled.loss, x, targets, 'x', 'y');
+    training = samplesOf(network, compiled.loss, x, targets, 'x', 'y', weighting);
     if (split !== null) {
       const cut = Math.floor(training.count * (1 - split));
       if (cut < 1 || cut >= training.count) {
         throw new ModelConfigError(owner, 'validationSplit', `validationSplit ${split} of ${training.count} samples leaves ${cut} for training and ${training.count - cut} for validation; both need at least one`);
       }
       validation = training.slice(cut, training.count);
+      // Keras splits sampleWeight with the data; class weights weigh the training part only.
+      if (weighting?.classWeight) validation = new Samples(validation.inputs, validation.targets);
       training = training.slice(0, cut);
     }
   }
   if (options.validationData !== undefined) {
     const pair = options.validationData;
-    if (!Array.isArray(pair) || pair.length !== 2) throw new ModelInputError(owner, 'validationData', `validationData must be [x, y], got ${describe(pair)}`);
-    validation = samplesOf(network, compiled.loss, pair[0], pair[1], 'validationData[0]', 'validationData[1]');
+    if (!Array.isArray(pair) || (pair.length !== 2 && pair.length !== 3)) throw new ModelInputError(owner, 'validationData', `validationData must be [x, y] or [x, y, sampleWeight], got ${describe(pair)}`);
+    const validationWeighting = pair.length === 3 ? { sampleWeight: pair[2], name: 'validationData[2]' } : undefined;
+    validation = samplesOf(network, compiled.loss, pair[0], pair[1], 'validationData[0]', 'validationData[1]', validationWeighting);
   }
   // Weights exist once the network is built: from x, or from the first batch of an iterable.
   let weights: readonly LayerWeight[] | undefined;
@@ -308,7 +352,7 @@ async function fitUnguarded(model: Trainable, compiled: Compiled, x: unknown, y:
     for (const callback of callbacks) await callback.onEpochBegin(epoch, {});
     const epochRng = model.trainingRng.derive(`epoch ${epoch}`);
     const totals = new Totals(metricNames);
-    const batches = training ? inMemoryBatches(training, batchSize, shuffle ? epochRng.derive('shuffle') : undefined) : sourceBatches(network, compiled.loss, source!, epoch);
+    const batches = training ? inMemoryBatches(training, batchSize, shuffle ? epochRng.derive('shuffle') : undefined) : sourceBatches(network, compiled.loss, source!, epoch, weighting);
     let batch = 0;
     for await (const data of batches) {
       const logs: Logs = { batch, size: data.count };
@@ -317,21 +361,8 @@ async function fitUnguarded(model: Trainable, compiled: Compiled, x: unknown, y:
         weights = network.layers.flatMap((layer) => layer.weights);
         compiled.optimizer.build(weights);
       }
-      const plan = network.plan(data.shapes, true);
-      const target = targetBuffer(plan, compiled.loss);
-      data.load(plan, target);
-      plan.forward(epochRng.derive(batch));
-      const dOutput = plan.buffer('dOutput', plan.output.length);
-      const { values, rows } = lossAndMetrics(plan, compiled, target, dOutput, fused);
-      // A non-finite loss has no usable gradient: the batch is not applied, so the weights stay
-      // as they were; terminateOnNaN (or any callback) may stop training, else fit throws below.
+      const { values, rows } = trainStep(network, compiled, data, epochRng.derive(batch), weights, fused);
       const finiteLoss = Number.isFinite(values[0]);
-      if (finiteLoss) {
-        for (const layer of network.layers) layer.zeroGradients();
-        plan.backward(dOutput, fused);
-        compiled.optimizer.apply(weights);
-        for (const layer of network.layers) layer.weightsChanged();
-      }
       totals.add(values, data.count, rows);
       Object.assign(logs, totals.means());
       for (const callback of callbacks) await callback.onBatchEnd(batch, logs);
@@ -358,14 +389,37 @@ async function fitUnguarded(model: Trainable, compiled: Compiled, x: unknown, y:
   return history;
 }
 
+/**
+ * One gradient step on one batch: forward (dropout from `rng`), loss and metrics, backward and
+ * the optimizer's update. A non-finite loss has no usable gradient: the update is not applied,
+ * so the weights stay as they were (the caller decides whether that is an error).
+ */
+function trainStep(network: Network, compiled: Compiled, data: Batch, rng: Prng, weights: readonly LayerWeight[], fused: boolean): { values: number[]; rows: number } {
+  const plan = network.plan(data.shapes, true);
+  const target = targetBuffer(plan, compiled.loss);
+  data.load(plan, target);
+  plan.forward(rng);
+  const dOutput = plan.buffer('dOutput', plan.output.length);
+  const result = lossAndMetrics(plan, compiled, target, dOutput, fused, data);
+  if (Number.isFinite(result.values[0])) {
+    for (const layer of network.layers) layer.zeroGradients();
+    plan.backward(dOutput, fused);
+    compiled.optimizer.apply(weights);
+    for (const layer of network.layers) layer.weightsChanged();
+  }
+  return result;
+}
+
 /** The loss and metrics of a compiled model on [x, y] (or on a sync Dataset, each batch whole), as logs: { loss, accuracy, … }. */
 export function evaluate(network: Network, compiled: Compiled, x: unknown, y: unknown, evaluateOptions?: EvaluateOptions): Logs {
   const { source, y: targets, options } = datasetArguments<EvaluateOptions>(network.name, x, y, evaluateOptions, 'evaluate');
-  const { batchSize } = readOptions(network.name, options, BATCH_OPTIONS);
+  const { batchSize } = readOptions(network.name, options, EVALUATE_OPTIONS);
   if (source && options.batchSize !== undefined) throw new ModelConfigError(network.name, 'batchSize', "a dataset's batches are evaluated whole; batchSize applies to x and y in memory");
+  const weighting = weightingOf(network.name, options);
+  if (source && options.sampleWeight !== undefined) throw new ModelConfigError(network.name, 'sampleWeight', 'sampleWeight applies to x and y in memory; an iterable of batches is weighted by classWeight only');
   const totals = new Totals(logNames(compiled));
-  if (!source) evaluateInto(totals, network, compiled, samplesOf(network, compiled.loss, x, targets, 'x', 'y'), batchSize);
-  else forEachSyncItem(network.name, source, 'evaluate', (item, where) => evaluateInto(totals, network, compiled, batchSamples(network, compiled.loss, item, where)));
+  if (!source) evaluateInto(totals, network, compiled, samplesOf(network, compiled.loss, x, targets, 'x', 'y', weighting), batchSize);
+  else forEachSyncItem(network.name, source, 'evaluate', (item, where) => evaluateInto(totals, network, compiled, batchSamples(network, compiled.loss, item, where, weighting)));
   return totals.means();
 }
 
@@ -450,7 +504,7 @@ function outputRows(plan: BatchPlan): number {
  * from Wasm, with the rows they cover: a sequence output whose input had padding counts only
  * its real steps (Keras applies the mask to losses and metrics).
  */
-function lossAndMetrics(plan: BatchPlan, compiled: Compiled, target: F32Region, dOutput: F32Region | undefined, fused: boolean): { values: number[]; rows: number } {
+function lossAndMetrics(plan: BatchPlan, compiled: Compiled, target: F32Region, dOutput: F32Region | undefined, fused: boolean, data: Batch): { values: number[]; rows: number } {
   const width = plan.outputShape[plan.outputShape.length - 1];
   const rows = outputRows(plan);
   const mask = plan.outputMask && plan.outputShape.length === 3 ? plan.buffer('mask', rows) : undefined;
@@ -460,7 +514,12 @@ function lossAndMetrics(plan: BatchPlan, compiled: Compiled, target: F32Region, 
     valid = 0;
     plan.outputMask!.forEach((m, i) => (valid += view[i] = m ? 1 : 0));
   }
-  const loss = compiled.loss.compute(plan.output, target, rows, width, dOutput, fused, mask);
+  let weights: F32Region | undefined;
+  if (data.weighted) {
+    weights = plan.buffer('sampleWeights', rows);
+    data.loadWeights(weights);
+  }
+  const loss = compiled.loss.compute(plan.output, target, rows, width, dOutput, fused, mask, weights);
   return { values: [loss, ...compiled.metrics.map((metric) => metric.sum(plan.output, target, rows, width, mask))], rows: valid };
 }
 
@@ -488,7 +547,7 @@ function evaluateInto(totals: Totals, network: Network, compiled: Compiled, samp
     const target = targetBuffer(plan, compiled.loss);
     data.load(plan, target);
     plan.forward();
-    const { values, rows } = lossAndMetrics(plan, compiled, target, undefined, false);
+    const { values, rows } = lossAndMetrics(plan, compiled, target, undefined, false, data);
     totals.add(values, data.count, rows);
   }
 }
@@ -528,9 +587,13 @@ function* inMemoryBatches(samples: Samples, batchSize: number, rng: Prng | undef
       count,
       start,
       shapes: samples.inputs.map((t) => [count, ...t.shape.slice(1)]),
+      weighted: samples.weights !== undefined,
       load(plan, targets) {
         samples.inputs.forEach((t, i) => gatherRows(t, order, start, count, plan.inputs[i]));
         if (targets && samples.targets) gatherRows(samples.targets, order, start, count, targets);
+      },
+      loadWeights(weights) {
+        if (samples.weights) gatherRows(samples.weights, order, start, count, weights);
       },
     };
   }
@@ -614,21 +677,21 @@ function noBatches(owner: string, what: string, dataset: boolean): ModelInputErr
 }
 
 /** The batches of one pass over a source, each checked like fit's x and y. */
-async function* sourceBatches(network: Network, loss: Loss, source: BatchSource, epoch: number): AsyncGenerator<Batch> {
+async function* sourceBatches(network: Network, loss: Loss, source: BatchSource, epoch: number, weighting: Weighting | undefined): AsyncGenerator<Batch> {
   let index = 0;
   for await (const item of source as AsyncIterable<unknown>) {
-    const samples = batchSamples(network, loss, item, `batch ${index} of epoch ${epoch}`);
+    const samples = batchSamples(network, loss, item, `batch ${index} of epoch ${epoch}`, weighting);
     yield* inMemoryBatches(samples, samples.count, undefined);
     index++;
   }
 }
 
 /** One batch of a Dataset as samples: `{ xs, ys }` (TF.js) first, else `{ x, y }`; the targets are checked when there is a loss. */
-function batchSamples(network: Network, loss: Loss | undefined, item: unknown, where: string): Samples {
+function batchSamples(network: Network, loss: Loss | undefined, item: unknown, where: string, weighting?: Weighting): Samples {
   if (typeof item === 'object' && item !== null && !Array.isArray(item)) {
     const batch = item as { xs?: unknown; ys?: unknown; x?: unknown; y?: unknown };
-    if ('xs' in batch) return samplesOf(network, loss, batch.xs, batch.ys, `${where}.xs`, `${where}.ys`);
-    if ('x' in batch) return samplesOf(network, loss, batch.x, batch.y, `${where}.x`, `${where}.y`);
+    if ('xs' in batch) return samplesOf(network, loss, batch.xs, batch.ys, `${where}.xs`, `${where}.ys`, weighting);
+    if ('x' in batch) return samplesOf(network, loss, batch.x, batch.y, `${where}.x`, `${where}.y`, weighting);
   }
   throw new ModelInputError(network.name, 'x', `${where}: each batch must be { xs, ys } (or { x, y }), got ${describe(item)}`);
 }
@@ -636,7 +699,7 @@ function batchSamples(network: Network, loss: Loss | undefined, item: unknown, w
 // ---- checking data ---------------------------------------------------------------------
 
 /** x (one tensor, or one per input) and y, checked against the network (built from x's shape if needed) and the loss. */
-function samplesOf(network: Network, loss: Loss | undefined, x: unknown, y: unknown, xName: string, yName: string): Samples {
+function samplesOf(network: Network, loss: Loss | undefined, x: unknown, y: unknown, xName: string, yName: string, weighting?: Weighting): Samples {
   const owner = network.name;
   const declared = network.inputShapes();
   let given: unknown[];
@@ -670,7 +733,77 @@ function samplesOf(network: Network, loss: Loss | undefined, x: unknown, y: unkn
     throw new ModelInputError(owner, yName, `${yName} must have shape ${formatShape(expected)} for outputs of shape ${formatShape(outputShape)} and loss ${loss.name}, got ${formatShape(targets.shape)}`);
   }
   loss.checkTargets(targets.data, outputShape[outputShape.length - 1], owner, yName);
-  return new Samples(inputs, targets);
+  return new Samples(inputs, targets, weighting && rowWeights(owner, loss, targets, outputShape, weighting));
+}
+
+// ---- loss weights ------------------------------------------------------------------------
+
+/** How a call weights its samples: sampleWeight (with the argument name errors give) or classWeight. */
+interface Weighting {
+  readonly sampleWeight?: unknown;
+  readonly name?: string;
+  readonly classWeight?: ReadonlyMap<number, number>;
+}
+
+/** fit/evaluate's sampleWeight and classWeight, checked (the values against the data later, in rowWeights); undefined when neither is given. */
+function weightingOf(owner: string, options: { sampleWeight?: unknown; classWeight?: unknown }): Weighting | undefined {
+  const { sampleWeight, classWeight } = options;
+  if (sampleWeight !== undefined && classWeight !== undefined) throw new ModelConfigError(owner, 'classWeight', 'give sampleWeight or classWeight, not both (as Keras 3); fold the class weights into sampleWeight');
+  if (sampleWeight !== undefined) return { sampleWeight, name: 'sampleWeight' };
+  if (classWeight === undefined) return undefined;
+  if (typeof classWeight !== 'object' || classWeight === null || Array.isArray(classWeight) || ArrayBuffer.isView(classWeight)) {
+    throw new ModelConfigError(owner, 'classWeight', `classWeight must be an object of class index → weight, e.g. { 0: 1, 1: 5 }, got ${describe(classWeight)}`);
+  }
+  const byClass = new Map<number, number>();
+  for (const [key, weight] of Object.entries(classWeight)) {
+    const index = Number(key);
+    if (!(Number.isSafeInteger(index) && index >= 0 && String(index) === key)) throw new ModelConfigError(owner, 'classWeight', `classWeight's keys must be class indices (integers >= 0), got '${key}'`);
+    if (!(typeof weight === 'number' && Number.isFinite(weight) && weight >= 0)) throw new ModelConfigError(owner, 'classWeight', `classWeight[${key}] must be a finite number >= 0, got ${describe(weight)}`);
+    byClass.set(index, weight);
+  }
+  return { classWeight: byClass };
+}
+
+/**
+ * One loss weight per output row, [N, rows per sample]: sampleWeight ([N], or the output's
+ * leading axes [N, T] for a sequence output; a trailing axis of 1 is dropped) repeated over a
+ * sample's rows, or each target row's class weight (1 for a class classWeight leaves out).
+ */
+function rowWeights(owner: string, loss: Loss, targets: Tensor, outputShape: readonly number[], weighting: Weighting): Tensor {
+  const count = outputShape[0];
+  const width = outputShape[outputShape.length - 1];
+  const rowShape = outputShape.slice(0, -1);
+  const perSample = shapeSize(rowShape) / count;
+  const data = new Float32Array(count * perSample);
+  if (weighting.classWeight) {
+    const sparse = loss.name === 'sparseCategoricalCrossentropy';
+    for (let row = 0; row < data.length; row++) {
+      const label = sparse ? targets.data[row] : width === 1 ? Math.round(targets.data[row]) : firstArgmax(targets.data, row * width, width);
+      data[row] = weighting.classWeight.get(label) ?? 1;
+    }
+    return { shape: [count, perSample], data };
+  }
+  const name = weighting.name ?? 'sampleWeight';
+  const given = finiteTensorOf(owner, weighting.sampleWeight, name);
+  const perStep = given.shape.length === rowShape.length && rowShape.every((d, axis) => d === given.shape[axis]);
+  const perSampleOnly = given.shape.length >= 1 && given.shape[0] === count && shapeSize(given.shape) === count;
+  if (!perStep && !perSampleOnly) {
+    const stepShape = rowShape.length > 1 ? ` or ${formatShape(rowShape)} (one per step)` : '';
+    throw new ModelInputError(owner, name, `${name} must have shape [${count}] (one weight per sample)${stepShape}, got ${formatShape(given.shape)}`);
+  }
+  for (let i = 0; i < given.data.length; i++) {
+    if (given.data[i] < 0) throw new ModelInputError(owner, name, `${name}${elementPath(given.shape, i)} is ${given.data[i]}; weights must be >= 0`);
+  }
+  if (perStep) data.set(given.data);
+  else for (let sample = 0; sample < count; sample++) data.fill(given.data[sample], sample * perSample, (sample + 1) * perSample);
+  return { shape: [count, perSample], data };
+}
+
+/** The index of the first maximum of `width` values from `start` (Keras's argmax of a one-hot row). */
+function firstArgmax(values: Float32Array, start: number, width: number): number {
+  let best = 0;
+  for (let j = 1; j < width; j++) if (values[start + j] > values[start + best]) best = j;
+  return best;
 }
 
 /** finiteTensorOf for data with samples first (not a scalar). */
