@@ -12,7 +12,7 @@ import { lossFrom, type Loss, type LossIdentifier } from '../training/losses.js'
 import { metricFrom, type Metric, type MetricIdentifier } from '../training/metrics.js';
 import type { BatchPlan, Network } from './network.js';
 import { optimizerFrom, type Optimizer, type OptimizerName } from '../training/optimizers.js';
-import { assertNotFitting, evaluate, evaluateDataset, fit, predict, predictDataset, type BatchLike, type Compiled, type Dataset, type EvaluateOptions, type FitOptions, type History, type ModelInput, type PredictOptions, type Trainable } from '../training/training.js';
+import { assertNotFitting, datasetOf, evaluate, evaluateDataset, fit, predict, predictDataset, testOnBatch, trainOnBatch, type BatchLike, type BatchOptions, type Compiled, type Dataset, type DatasetLike, type EvaluateOptions, type FitOptions, type History, type ModelInput, type PredictOptions, type Trainable } from '../training/training.js';
 
 /**
  * An optimizer by name: ours, or Keras's class name (any case works at run time).
@@ -192,7 +192,7 @@ export abstract class Model implements Network, Trainable {
    * const logs = await model.evaluateDataset(data.batches(xTest, yTest, { batchSize: 64 }));
    * ```
    */
-  async evaluateDataset(dataset: Dataset): Promise<Logs> {
+  async evaluateDataset(dataset: Dataset | DatasetLike): Promise<Logs> {
     this.assertLive();
     return evaluateDataset(this, this.assertCompiled('evaluateDataset'), dataset);
   }
@@ -221,9 +221,64 @@ export abstract class Model implements Network, Trainable {
    * const outputs = await model.predictDataset(data.batches(x, undefined, { batchSize: 256 }));
    * ```
    */
-  async predictDataset(dataset: Dataset, options?: PredictOptions): Promise<Tensor> {
+  async predictDataset(dataset: Dataset | DatasetLike, options?: PredictOptions): Promise<Tensor> {
     this.assertLive();
     return predictDataset(this, dataset, options);
+  }
+
+  /**
+   * fit() over a Dataset or a TF.js-style dataset (`iterator()`, as tf.data.Dataset): TF.js's
+   * fitDataset. Each batch is used whole; fit's options (epochs, validationData, callbacks,
+   * classWeight, …) apply.
+   *
+   * @example
+   * ```ts
+   * await model.fitDataset(tf.data.zip({ xs: tf.data.array(xs), ys: tf.data.array(ys) }).batch(32), { epochs: 5 });
+   * ```
+   */
+  async fitDataset(dataset: Dataset | DatasetLike, options?: FitOptions): Promise<History> {
+    this.assertLive();
+    return fit(this, this.assertCompiled('fitDataset'), datasetOf(this.name, dataset), undefined, options);
+  }
+
+  /**
+   * One gradient step on x and y taken whole (Keras train_on_batch, TF.js trainOnBatch): the
+   * loss before the update, or [loss, ...metrics] when compiled with metrics.
+   *
+   * @example
+   * ```ts
+   * const loss = model.trainOnBatch(xBatch, yBatch, { sampleWeight: weights });
+   * ```
+   */
+  trainOnBatch(x: ModelInput, y: TensorLike, options?: BatchOptions): number | number[] {
+    this.assertLive();
+    return trainOnBatch(this, this.assertCompiled('trainOnBatch'), x, y, options);
+  }
+
+  /**
+   * The loss on x and y taken whole, or [loss, ...metrics] when compiled with metrics (Keras test_on_batch).
+   *
+   * @example
+   * ```ts
+   * const [loss, accuracy] = model.testOnBatch(xBatch, yBatch) as number[];
+   * ```
+   */
+  testOnBatch(x: ModelInput, y: TensorLike, options?: BatchOptions): number | number[] {
+    this.assertLive();
+    return testOnBatch(this, this.assertCompiled('testOnBatch'), x, y, options);
+  }
+
+  /**
+   * The outputs for x taken as one batch (Keras predict_on_batch): predict() with batchSize = the sample count.
+   *
+   * @example
+   * ```ts
+   * const probs = model.predictOnBatch(xBatch);
+   * ```
+   */
+  predictOnBatch(x: ModelInput): Tensor {
+    this.assertLive();
+    return predict(this, x, { batchSize: Number.MAX_SAFE_INTEGER });
   }
 
   // ---- weights -------------------------------------------------------------------------

@@ -77,6 +77,38 @@ export type BatchLike =
 export type Dataset = Iterable<BatchLike> | AsyncIterable<BatchLike>;
 
 /**
+ * A TF.js `tf.data.Dataset` or anything shaped like one: `iterator()` (sync or a Promise)
+ * returns an iterator whose `next()` resolves to `{ value, done }`, each value a batch
+ * `{ xs, ys }`. fitDataset, evaluateDataset and predictDataset take it; every call of
+ * iterator() must start over.
+ *
+ * @example
+ * ```ts
+ * const dataset: DatasetLike = tf.data.zip({ xs: tf.data.array(xs), ys: tf.data.array(ys) }).batch(32);
+ * await model.fitDataset(dataset, { epochs: 5 });
+ * ```
+ */
+export interface DatasetLike {
+  /** A fresh iterator over the batches. */
+  iterator(): { next(): Promise<{ value: unknown; done?: boolean }> | { value: unknown; done?: boolean } } | Promise<{ next(): Promise<{ value: unknown; done?: boolean }> | { value: unknown; done?: boolean } }>;
+}
+
+/**
+ * Options of {@link Model.trainOnBatch} and {@link Model.testOnBatch}.
+ *
+ * @example
+ * ```ts
+ * model.trainOnBatch(x, y, { classWeight: { 0: 1, 1: 4 } });
+ * ```
+ */
+export interface BatchOptions {
+  /** A weight per sample (or per step), as fit()'s sampleWeight. */
+  sampleWeight?: TensorLike;
+  /** Class index → weight, as fit()'s classWeight. */
+  classWeight?: ClassWeight;
+}
+
+/**
  * What fit()'s `callbacks` option takes: a Callback, an object of hooks, or an array of these.
  *
  * @example
@@ -410,6 +442,43 @@ function trainStep(network: Network, compiled: Compiled, data: Batch, rng: Prng,
   return result;
 }
 
+const BATCH_WEIGHT_OPTIONS = { sampleWeight: unchecked, classWeight: unchecked };
+
+/** Keras's and TF.js's result of a batch method: the loss alone without metrics, else [loss, ...metrics]. */
+function batchResult(values: readonly number[], rows: number): number | number[] {
+  if (values.length === 1) return values[0];
+  return [values[0], ...values.slice(1).map((sum) => sum / rows)];
+}
+
+/**
+ * One gradient step on x and y taken whole (Keras train_on_batch): dropout from the model's
+ * seed and the optimizer's step count, the loss and metrics computed before the update.
+ */
+export function trainOnBatch(model: Trainable, compiled: Compiled, x: unknown, y: unknown, batchOptions?: BatchOptions): number | number[] {
+  const network = model.network;
+  assertNotFitting(network.name, network.layers, 'trainOnBatch');
+  if (isBatchSource(x)) throw new ModelInputError(network.name, 'x', 'trainOnBatch takes x and y in memory; for batches use fit(dataset)');
+  const options = readOptions(network.name, batchOptions ?? {}, BATCH_WEIGHT_OPTIONS);
+  const samples = samplesOf(network, compiled.loss, x, y, 'x', 'y', weightingOf(network.name, options));
+  const weights = network.layers.flatMap((layer) => layer.weights);
+  compiled.optimizer.build(weights);
+  const rng = model.trainingRng.derive('trainOnBatch').derive(compiled.optimizer.iterations);
+  const [data] = inMemoryBatches(samples, samples.count, undefined);
+  const { values, rows } = trainStep(network, compiled, data, rng, weights, fusedActivation(network, compiled.loss));
+  if (!Number.isFinite(values[0])) throw new ModelStateError(network.name, 'loss', `trainOnBatch: the loss is ${values[0]}, so its update was not applied and the weights are unchanged; lower the learning rate or clip gradients`);
+  return batchResult(values, rows);
+}
+
+/** The loss and metrics on x and y taken whole (Keras test_on_batch): the loss alone without metrics, else [loss, ...metrics]. */
+export function testOnBatch(network: Network, compiled: Compiled, x: unknown, y: unknown, batchOptions?: BatchOptions): number | number[] {
+  if (isBatchSource(x)) throw new ModelInputError(network.name, 'x', 'testOnBatch takes x and y in memory; for batches use evaluate(dataset)');
+  const options = readOptions(network.name, batchOptions ?? {}, BATCH_WEIGHT_OPTIONS);
+  const samples = samplesOf(network, compiled.loss, x, y, 'x', 'y', weightingOf(network.name, options));
+  const [data] = inMemoryBatches(samples, samples.count, undefined);
+  const { values, rows } = evaluateBatch(network, compiled, data);
+  return batchResult(values, rows);
+}
+
 /** The loss and metrics of a compiled model on [x, y] (or on a sync Dataset, each batch whole), as logs: { loss, accuracy, … }. */
 export function evaluate(network: Network, compiled: Compiled, x: unknown, y: unknown, evaluateOptions?: EvaluateOptions): Logs {
   const { source, y: targets, options } = datasetArguments<EvaluateOptions>(network.name, x, y, evaluateOptions, 'evaluate');
@@ -543,13 +612,18 @@ function evaluateSamples(network: Network, compiled: Compiled, samples: Samples,
 /** Adds the loss and metrics of `samples` (batchSize at a time, by default all at once) to `totals`. */
 function evaluateInto(totals: Totals, network: Network, compiled: Compiled, samples: Samples, batchSize = samples.count): void {
   for (const data of inMemoryBatches(samples, batchSize, undefined)) {
-    const plan = network.plan(data.shapes, false);
-    const target = targetBuffer(plan, compiled.loss);
-    data.load(plan, target);
-    plan.forward();
-    const { values, rows } = lossAndMetrics(plan, compiled, target, undefined, false, data);
+    const { values, rows } = evaluateBatch(network, compiled, data);
     totals.add(values, data.count, rows);
   }
+}
+
+/** The loss and metric sums of one batch, inference mode (no dropout, no gradient). */
+function evaluateBatch(network: Network, compiled: Compiled, data: Batch): { values: number[]; rows: number } {
+  const plan = network.plan(data.shapes, false);
+  const target = targetBuffer(plan, compiled.loss);
+  data.load(plan, target);
+  plan.forward();
+  return lossAndMetrics(plan, compiled, target, undefined, false, data);
 }
 
 /** Running sums over an epoch: the loss weighted by samples (Keras averages batch means by batch size), metrics per output row. */
@@ -648,10 +722,25 @@ function datasetArguments<O extends object>(owner: string, x: unknown, y: unknow
   throw new ModelInputError(owner, 'y', `an iterable of batches carries its own targets ({ xs, ys }); give no y: ${what}(batches, options)`);
 }
 
-/** A Dataset argument of evaluateDataset / predictDataset, checked. */
-function datasetOf(owner: string, dataset: unknown): BatchSource {
-  if (!isBatchSource(dataset)) throw new ModelInputError(owner, 'dataset', `dataset must be an array, iterable or async iterable of { xs, ys } batches, got ${describe(dataset)}`);
-  return dataset;
+/** A Dataset argument of fitDataset / evaluateDataset / predictDataset, checked; a TF.js-style dataset (iterator()) becomes an async iterable. */
+export function datasetOf(owner: string, dataset: unknown): BatchSource {
+  if (isBatchSource(dataset)) return dataset;
+  if (typeof dataset === 'object' && dataset !== null && typeof (dataset as DatasetLike).iterator === 'function') return tfDatasetBatches(dataset as DatasetLike);
+  throw new ModelInputError(owner, 'dataset', `dataset must be an array, iterable or async iterable of { xs, ys } batches, or a TF.js-style dataset with iterator(), got ${describe(dataset)}`);
+}
+
+/** The batches of a TF.js-style dataset, a fresh iterator() per pass. */
+function tfDatasetBatches(dataset: DatasetLike): AsyncIterable<unknown> {
+  return {
+    async *[Symbol.asyncIterator]() {
+      const iterator = await dataset.iterator();
+      for (;;) {
+        const { value, done } = await iterator.next();
+        if (done) return;
+        yield value;
+      }
+    },
+  };
 }
 
 /** Calls `visit` on every item of a sync source (evaluate, predict); an async one is an error that names the method to use. */
