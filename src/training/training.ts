@@ -383,7 +383,7 @@ async function fitUnguarded(model: Trainable, compiled: Compiled, x: unknown, y:
   for (let epoch = initialEpoch; epoch < epochs && !model.stopTraining; epoch++) {
     for (const callback of callbacks) await callback.onEpochBegin(epoch, {});
     const epochRng = model.trainingRng.derive(`epoch ${epoch}`);
-    const totals = new Totals(metricNames);
+    const totals = new Totals(compiled);
     const batches = training ? inMemoryBatches(training, batchSize, shuffle ? epochRng.derive('shuffle') : undefined) : sourceBatches(network, compiled.loss, source!, epoch, weighting);
     let batch = 0;
     for await (const data of batches) {
@@ -393,9 +393,10 @@ async function fitUnguarded(model: Trainable, compiled: Compiled, x: unknown, y:
         weights = network.layers.flatMap((layer) => layer.weights);
         compiled.optimizer.build(weights);
       }
-      const { values, rows } = trainStep(network, compiled, data, epochRng.derive(batch), weights, fused);
+      const result = trainStep(network, compiled, data, epochRng.derive(batch), weights, fused);
+      const values = result.values;
       const finiteLoss = Number.isFinite(values[0]);
-      totals.add(values, data.count, rows);
+      totals.add(result, data.count);
       Object.assign(logs, totals.means());
       for (const callback of callbacks) await callback.onBatchEnd(batch, logs);
       if (!finiteLoss && !model.stopTraining) {
@@ -426,7 +427,7 @@ async function fitUnguarded(model: Trainable, compiled: Compiled, x: unknown, y:
  * the optimizer's update. A non-finite loss has no usable gradient: the update is not applied,
  * so the weights stay as they were (the caller decides whether that is an error).
  */
-function trainStep(network: Network, compiled: Compiled, data: Batch, rng: Prng, weights: readonly LayerWeight[], fused: boolean): { values: number[]; rows: number } {
+function trainStep(network: Network, compiled: Compiled, data: Batch, rng: Prng, weights: readonly LayerWeight[], fused: boolean): BatchValues {
   const plan = network.plan(data.shapes, true);
   const target = targetBuffer(plan, compiled.loss);
   data.load(plan, target);
@@ -445,9 +446,11 @@ function trainStep(network: Network, compiled: Compiled, data: Batch, rng: Prng,
 const BATCH_WEIGHT_OPTIONS = { sampleWeight: unchecked, classWeight: unchecked };
 
 /** Keras's and TF.js's result of a batch method: the loss alone without metrics, else [loss, ...metrics]. */
-function batchResult(values: readonly number[], rows: number): number | number[] {
-  if (values.length === 1) return values[0];
-  return [values[0], ...values.slice(1).map((sum) => sum / rows)];
+function batchResult(compiled: Compiled, batch: BatchValues, samples: number): number | number[] {
+  const totals = new Totals(compiled);
+  totals.add(batch, samples);
+  const values = Object.values(totals.means());
+  return values.length === 1 ? values[0] : values;
 }
 
 /**
@@ -464,9 +467,10 @@ export function trainOnBatch(model: Trainable, compiled: Compiled, x: unknown, y
   compiled.optimizer.build(weights);
   const rng = model.trainingRng.derive('trainOnBatch').derive(compiled.optimizer.iterations);
   const [data] = inMemoryBatches(samples, samples.count, undefined);
-  const { values, rows } = trainStep(network, compiled, data, rng, weights, fusedActivation(network, compiled.loss));
-  if (!Number.isFinite(values[0])) throw new ModelStateError(network.name, 'loss', `trainOnBatch: the loss is ${values[0]}, so its update was not applied and the weights are unchanged; lower the learning rate or clip gradients`);
-  return batchResult(values, rows);
+  const batch = trainStep(network, compiled, data, rng, weights, fusedActivation(network, compiled.loss));
+  const loss = batch.values[0];
+  if (!Number.isFinite(loss)) throw new ModelStateError(network.name, 'loss', `trainOnBatch: the loss is ${loss}, so its update was not applied and the weights are unchanged; lower the learning rate or clip gradients`);
+  return batchResult(compiled, batch, data.count);
 }
 
 /** The loss and metrics on x and y taken whole (Keras test_on_batch): the loss alone without metrics, else [loss, ...metrics]. */
@@ -475,8 +479,7 @@ export function testOnBatch(network: Network, compiled: Compiled, x: unknown, y:
   const options = readOptions(network.name, batchOptions ?? {}, BATCH_WEIGHT_OPTIONS);
   const samples = samplesOf(network, compiled.loss, x, y, 'x', 'y', weightingOf(network.name, options));
   const [data] = inMemoryBatches(samples, samples.count, undefined);
-  const { values, rows } = evaluateBatch(network, compiled, data);
-  return batchResult(values, rows);
+  return batchResult(compiled, evaluateBatch(network, compiled, data), data.count);
 }
 
 /** The loss and metrics of a compiled model on [x, y] (or on a sync Dataset, each batch whole), as logs: { loss, accuracy, … }. */
@@ -486,7 +489,7 @@ export function evaluate(network: Network, compiled: Compiled, x: unknown, y: un
   if (source && options.batchSize !== undefined) throw new ModelConfigError(network.name, 'batchSize', "a dataset's batches are evaluated whole; batchSize applies to x and y in memory");
   const weighting = weightingOf(network.name, options);
   if (source && options.sampleWeight !== undefined) throw new ModelConfigError(network.name, 'sampleWeight', 'sampleWeight applies to x and y in memory; an iterable of batches is weighted by classWeight only');
-  const totals = new Totals(logNames(compiled));
+  const totals = new Totals(compiled);
   if (!source) evaluateInto(totals, network, compiled, samplesOf(network, compiled.loss, x, targets, 'x', 'y', weighting), batchSize);
   else forEachSyncItem(network.name, source, 'evaluate', (item, where) => evaluateInto(totals, network, compiled, batchSamples(network, compiled.loss, item, where, weighting)));
   return totals.means();
@@ -494,7 +497,7 @@ export function evaluate(network: Network, compiled: Compiled, x: unknown, y: un
 
 /** evaluate() over a Dataset that may be async (TF.js evaluateDataset): each batch whole. */
 export async function evaluateDataset(network: Network, compiled: Compiled, dataset: unknown): Promise<Logs> {
-  const totals = new Totals(logNames(compiled));
+  const totals = new Totals(compiled);
   await forEachItem(network.name, datasetOf(network.name, dataset), (item, where) => evaluateInto(totals, network, compiled, batchSamples(network, compiled.loss, item, where)));
   return totals.means();
 }
@@ -559,6 +562,13 @@ function joinOutputs(owner: string, outputs: readonly Tensor[]): Tensor {
 
 // ---- one batch -------------------------------------------------------------------------
 
+/** A batch's mean loss and metric sums (values), the output rows they cover, and the confusion counts of the metrics that tally. */
+interface BatchValues {
+  readonly values: number[];
+  readonly rows: number;
+  readonly tallies: readonly (Float64Array | undefined)[];
+}
+
 /** The plan's region for the batch's targets (the loss's target shape for this output). */
 function targetBuffer(plan: BatchPlan, loss: Loss): F32Region {
   return plan.buffer('targets', shapeSize(loss.targetShape(plan.outputShape)));
@@ -573,7 +583,7 @@ function outputRows(plan: BatchPlan): number {
  * from Wasm, with the rows they cover: a sequence output whose input had padding counts only
  * its real steps (Keras applies the mask to losses and metrics).
  */
-function lossAndMetrics(plan: BatchPlan, compiled: Compiled, target: F32Region, dOutput: F32Region | undefined, fused: boolean, data: Batch): { values: number[]; rows: number } {
+function lossAndMetrics(plan: BatchPlan, compiled: Compiled, target: F32Region, dOutput: F32Region | undefined, fused: boolean, data: Batch): BatchValues {
   const width = plan.outputShape[plan.outputShape.length - 1];
   const rows = outputRows(plan);
   const mask = plan.outputMask && plan.outputShape.length === 3 ? plan.buffer('mask', rows) : undefined;
@@ -589,7 +599,9 @@ function lossAndMetrics(plan: BatchPlan, compiled: Compiled, target: F32Region, 
     data.loadWeights(weights);
   }
   const loss = compiled.loss.compute(plan.output, target, rows, width, dOutput, fused, mask, weights);
-  return { values: [loss, ...compiled.metrics.map((metric) => metric.sum(plan.output, target, rows, width, mask))], rows: valid };
+  const tallies = compiled.metrics.map((metric) => metric.tally?.(plan.output, target, rows, width, mask));
+  const sums = compiled.metrics.map((metric, i) => (tallies[i] ? 0 : metric.sum(plan.output, target, rows, width, mask)));
+  return { values: [loss, ...sums], rows: valid, tallies };
 }
 
 /** Whether the loss fuses with the final activation (softmax + crossentropy): backward then starts at the logits. */
@@ -604,7 +616,7 @@ function logNames(compiled: Compiled): string[] {
 }
 
 function evaluateSamples(network: Network, compiled: Compiled, samples: Samples, batchSize: number): Logs {
-  const totals = new Totals(logNames(compiled));
+  const totals = new Totals(compiled);
   evaluateInto(totals, network, compiled, samples, batchSize);
   return totals.means();
 }
@@ -612,13 +624,12 @@ function evaluateSamples(network: Network, compiled: Compiled, samples: Samples,
 /** Adds the loss and metrics of `samples` (batchSize at a time, by default all at once) to `totals`. */
 function evaluateInto(totals: Totals, network: Network, compiled: Compiled, samples: Samples, batchSize = samples.count): void {
   for (const data of inMemoryBatches(samples, batchSize, undefined)) {
-    const { values, rows } = evaluateBatch(network, compiled, data);
-    totals.add(values, data.count, rows);
+    totals.add(evaluateBatch(network, compiled, data), data.count);
   }
 }
 
 /** The loss and metric sums of one batch, inference mode (no dropout, no gradient). */
-function evaluateBatch(network: Network, compiled: Compiled, data: Batch): { values: number[]; rows: number } {
+function evaluateBatch(network: Network, compiled: Compiled, data: Batch): BatchValues {
   const plan = network.plan(data.shapes, false);
   const target = targetBuffer(plan, compiled.loss);
   data.load(plan, target);
@@ -626,26 +637,41 @@ function evaluateBatch(network: Network, compiled: Compiled, data: Batch): { val
   return lossAndMetrics(plan, compiled, target, undefined, false, data);
 }
 
-/** Running sums over an epoch: the loss weighted by samples (Keras averages batch means by batch size), metrics per output row. */
+/**
+ * Running sums over an epoch: the loss weighted by samples (Keras averages batch means by
+ * batch size), metrics per output row, and the confusion counts of precision/recall/auc added
+ * up (their value comes from the epoch's counts, as Keras's stateful metrics).
+ */
 class Totals {
+  private readonly names: readonly string[];
   private readonly sums: number[];
+  private readonly tallies: (Float64Array | undefined)[] = [];
   private samples = 0;
   private rows = 0;
 
-  constructor(private readonly names: readonly string[]) {
-    this.sums = names.map(() => 0);
+  constructor(private readonly compiled: Compiled) {
+    this.names = logNames(compiled);
+    this.sums = this.names.map(() => 0);
   }
 
-  add(values: readonly number[], samples: number, rows: number): void {
+  add({ values, rows, tallies }: BatchValues, samples: number): void {
     this.sums[0] += values[0] * samples;
     for (let i = 1; i < values.length; i++) this.sums[i] += values[i];
+    tallies.forEach((tally, i) => {
+      if (!tally) return;
+      const total = (this.tallies[i] ??= new Float64Array(tally.length));
+      for (let j = 0; j < tally.length; j++) total[j] += tally[j];
+    });
     this.samples += samples;
     this.rows += rows;
   }
 
   means(): Logs {
     const logs: Logs = {};
-    this.names.forEach((name, i) => (logs[name] = i === 0 ? this.sums[0] / this.samples : this.sums[i] / this.rows));
+    this.names.forEach((name, i) => {
+      const tally = this.tallies[i - 1];
+      logs[name] = i === 0 ? this.sums[0] / this.samples : tally ? this.compiled.metrics[i - 1].fromTally!(tally) : this.sums[i] / this.rows;
+    });
     return logs;
   }
 }
