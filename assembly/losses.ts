@@ -243,12 +243,17 @@ const HUBER = 2;
       s01 = f64x2.add(s01, regressionTerm(op, dLo, delta, halfDeltaSquared));
       s23 = f64x2.add(s23, regressionTerm(op, dHi, delta, halfDeltaSquared));
       if (grad != 0) {
-        const gLo = f64x2.div(f64x2.mul(regressionSlope(op, dLo, delta), weightV), count);
-        const gHi = f64x2.div(f64x2.mul(regressionSlope(op, dHi, delta), weightV), count);
+        // Without weights (a literal 0 after inlining) the multiply is left out: the cheapest
+        // loss, MSE on [1000, 1], measured 5–9% slower with it.
+        const slopeLo = regressionSlope(op, dLo, delta);
+        const slopeHi = regressionSlope(op, dHi, delta);
+        const gLo = f64x2.div(weights == 0 ? slopeLo : f64x2.mul(slopeLo, weightV), count);
+        const gHi = f64x2.div(weights == 0 ? slopeHi : f64x2.mul(slopeHi, weightV), count);
         storeUpTo(grad + o, demote2(gLo, gHi), r);
       }
     }
-    total += weight * (combine(s01, s23) / <f64>width);
+    const rowLoss = combine(s01, s23) / <f64>width;
+    total += weights == 0 ? rowLoss : weight * rowLoss;
   }
   return total;
 }
