@@ -5,7 +5,7 @@
 // thresholds; precision and recall against tf.metrics on 0/1 predictions.
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { layers, metrics, sequential } from '../../src/index.js';
+import { layers, loadModel, metrics, sequential } from '../../src/index.js';
 import { DataError } from '../../src/data/errors.js';
 import { ModelConfigError } from '../../src/model/errors.js';
 import { rng, testSeed, uniform } from '../util/random.js';
@@ -138,6 +138,10 @@ describe(`compiled metrics count over the whole epoch (${replay})`, () => {
     const after = model.predict(x).data;
     expect(history.history.val_precision[0]).toBe(refPrecision(y.data, after));
     expect(model.testOnBatch(x, y)).toEqual([model.evaluate(x, y, { batchSize: N }).loss, refPrecision(y.data, after), refRecall(y.data, after), expect.closeTo(refAuc(y.data, after), 12)]);
+    // Saved under Keras's names, loaded back compiled with the same metrics.
+    const loaded = await loadModel(model.save());
+    expect(loaded.evaluate(x, y, { batchSize: 3 })).toEqual(model.evaluate(x, y, { batchSize: 3 }));
+    loaded.dispose();
     model.dispose();
   });
 
