@@ -329,7 +329,8 @@ export abstract class Model<Output extends Tensor | Tensor[] = Tensor | Tensor[]
 
   /**
    * One gradient step on x and y taken whole (Keras train_on_batch, TF.js trainOnBatch): the
-   * loss before the update, or [loss, ...metrics] when compiled with metrics.
+   * loss before the update, or Keras's [loss, <output>_loss…, metrics…] (the order of the
+   * logs) when compiled with metrics or with several outputs.
    *
    * @example
    * ```ts
@@ -342,7 +343,7 @@ export abstract class Model<Output extends Tensor | Tensor[] = Tensor | Tensor[]
   }
 
   /**
-   * The loss on x and y taken whole, or [loss, ...metrics] when compiled with metrics (Keras test_on_batch).
+   * The loss on x and y taken whole, or [loss, <output>_loss…, metrics…] as trainOnBatch (Keras test_on_batch).
    *
    * @example
    * ```ts
