@@ -604,6 +604,7 @@ function targetBuffers(plan: BatchPlan, losses: readonly Loss[]): F32Region[] {
  * gradients into dOutputs when given, scaled by the weights), then with several outputs
  * each output's loss, then each output's metrics over the rows they cover: a sequence output
  * whose input had padding counts only its real steps (Keras applies the mask to losses and metrics).
+ * A weighted batch weighs each output's loss by its row weights; metrics stay unweighted.
  */
 function lossAndMetrics(plan: BatchPlan, compiled: Compiled, targets: readonly F32Region[], dOutputs: readonly F32Region[] | undefined, fused: readonly boolean[], data: Batch): BatchValues {
   const samples = plan.outputs[0].shape[0];
@@ -693,7 +694,8 @@ class Totals {
   constructor(network: Network, compiled: Compiled) {
     this.names = logNames(network, compiled);
     const metrics = compiled.metrics.flat();
-    this.metrics = [...this.names.slice(metrics.length).map(() => undefined), ...metrics];
+    const lossCount = this.names.length - metrics.length;
+    this.metrics = [...new Array<undefined>(lossCount).fill(undefined), ...metrics];
     this.sums = this.names.map(() => 0);
     this.counts = this.names.map(() => 0);
   }
