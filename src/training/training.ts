@@ -463,7 +463,7 @@ function trainStep(network: Network, compiled: Compiled, data: Batch, rng: Prng,
 
 const BATCH_WEIGHT_OPTIONS = { sampleWeight: unchecked, classWeight: unchecked };
 
-/** Keras's and TF.js's result of a batch method: the loss alone without metrics, else [loss, ...metrics]. */
+/** Keras's and TF.js's result of a batch method: the loss alone when it is the only log, else the logs' values in order, [loss, <output>_loss…, metrics…]. */
 function batchResult(network: Network, compiled: Compiled, batch: BatchValues): number | number[] {
   const totals = new Totals(network, compiled);
   totals.add(batch);
@@ -491,7 +491,7 @@ export function trainOnBatch(model: Trainable, compiled: Compiled, x: unknown, y
   return batchResult(network, compiled, batch);
 }
 
-/** The loss and metrics on x and y taken whole (Keras test_on_batch): the loss alone without metrics, else [loss, ...metrics]. */
+/** The losses and metrics on x and y taken whole (Keras test_on_batch), as batchResult gives them. */
 export function testOnBatch(network: Network, compiled: Compiled, x: unknown, y: unknown, batchOptions?: BatchOptions): number | number[] {
   if (isBatchSource(x)) throw new ModelInputError(network.name, 'x', 'testOnBatch takes x and y in memory; for batches use evaluate(dataset)');
   const options = readOptions(network.name, batchOptions ?? {}, BATCH_WEIGHT_OPTIONS);
