@@ -13,6 +13,11 @@
 // valid row the loss is 0 and the gradient all zeros. The kernels do not read masked rows
 // (sparse ids are still checked in every row). A metric sums over the valid rows (the caller
 // divides by its own valid count). A mask of all ones gives the same bits as no mask.
+//
+// Every loss also takes an optional `weights` after the mask: [rows] floats, finite and >= 0
+// (checked), one per row (Keras sample_weight, class_weight). Each row's loss and gradient are
+// multiplied by its weight; the divisor stays rows (valid rows under a mask), as Keras's
+// 'sum_over_batch_size' reduction. Metrics take no weights (Keras's compile metrics do not).
 import type { F32Region } from '../runtime/arena.js';
 import { arena } from '../runtime/module.js';
 import { apart, exportsOf, scalar } from './buffers.js';
@@ -34,7 +39,9 @@ const MODES: Record<CrossentropyMode, number> = { probabilities: 0, fused: 1, lo
 /** Byte offsets first (grad and mask 0 for none), then the sizes, then the loss's option if it has one. */
 type Kernel = (pred: number, target: number, grad: number, mask: number, rows: number, width: number, extra: number) => number;
 type MetricKernel = (pred: number, target: number, mask: number, rows: number, width: number, extra: number) => number;
+type WeightedKernel = (loss: number, pred: number, target: number, grad: number, mask: number, weights: number, rows: number, width: number, extra: number) => number;
 interface LossExports {
+  lossWeighted: WeightedKernel;
   lossMeanSquaredError: Kernel;
   lossMeanAbsoluteError: Kernel;
   lossHuber: Kernel;
@@ -95,9 +102,36 @@ function crossentropyMode(what: string, mode: CrossentropyMode): number {
   return code;
 }
 
-function loss(what: keyof LossExports & `loss${string}`, kind: TargetKind, pred: F32Region, target: F32Region, rows: number, width: number, grad: F32Region | undefined, mask: F32Region | undefined, extra = 0): number {
+/** lossWeighted's code of each loss export (assembly/losses.ts LOSS_MSE …). */
+const WEIGHTED_CODES: Record<Exclude<keyof LossExports & `loss${string}`, 'lossWeighted'>, number> = {
+  lossMeanSquaredError: 0,
+  lossMeanAbsoluteError: 1,
+  lossHuber: 2,
+  lossBinaryCrossentropy: 3,
+  lossCategoricalCrossentropy: 4,
+  lossSparseCategoricalCrossentropy: 5,
+};
+
+function loss(what: keyof typeof WEIGHTED_CODES, kind: TargetKind, pred: F32Region, target: F32Region, rows: number, width: number, grad: F32Region | undefined, mask: F32Region | undefined, weights: F32Region | undefined, extra = 0): number {
   const [p, t, g, m] = check(what, 1, kind, pred, target, rows, width, grad, mask);
-  return exportsOf<LossExports>(what)[what](p, t, g, m, rows, width, extra);
+  if (weights === undefined) return exportsOf<LossExports>(what)[what](p, t, g, m, rows, width, extra);
+  const w = checkWeights(what, weights, rows, g, rows * width);
+  return exportsOf<LossExports>('lossWeighted').lossWeighted(WEIGHTED_CODES[what], p, t, g, m, w, rows, width, extra);
+}
+
+/** The byte offset of `weights`: live, `rows` floats, each finite and >= 0, apart from the gradient (written while weights are read). */
+function checkWeights(what: string, weights: F32Region, rows: number, gradOffset: number, gradFloats: number): number {
+  const memory = arena(what);
+  memory.assertLive(`${what}(weights)`, weights);
+  const offset = memory.check(`${what}(weights)`, weights, rows);
+  const values = memory.f32;
+  const first = offset >> 2;
+  for (let i = 0; i < rows; i++) {
+    const w = values[first + i];
+    if (!(Number.isFinite(w) && w >= 0)) throw new RangeError(`${what}(weights): expected finite weights >= 0, got weights[${i}] = ${w}`);
+  }
+  if (gradOffset !== 0) apart(what, ['grad', gradOffset, gradFloats], ['weights', offset, rows]);
+  return offset;
 }
 
 function metric(what: keyof LossExports & `metric${string}`, kind: TargetKind, pred: F32Region, target: F32Region, rows: number, width: number, mask: F32Region | undefined, extra = 0): number {
@@ -113,8 +147,8 @@ function metric(what: keyof LossExports & `metric${string}`, kind: TargetKind, p
  * const loss = kernels.meanSquaredError(pred, target, rows, width, grad);   // grad = ∂loss/∂pred
  * ```
  */
-export function meanSquaredError(pred: F32Region, target: F32Region, rows: number, width: number, grad?: F32Region, mask?: F32Region): number {
-  return loss('lossMeanSquaredError', 'dense', pred, target, rows, width, grad, mask);
+export function meanSquaredError(pred: F32Region, target: F32Region, rows: number, width: number, grad?: F32Region, mask?: F32Region, weights?: F32Region): number {
+  return loss('lossMeanSquaredError', 'dense', pred, target, rows, width, grad, mask, weights);
 }
 
 /**
@@ -125,8 +159,8 @@ export function meanSquaredError(pred: F32Region, target: F32Region, rows: numbe
  * const loss = kernels.meanAbsoluteError(pred, target, rows, width);
  * ```
  */
-export function meanAbsoluteError(pred: F32Region, target: F32Region, rows: number, width: number, grad?: F32Region, mask?: F32Region): number {
-  return loss('lossMeanAbsoluteError', 'dense', pred, target, rows, width, grad, mask);
+export function meanAbsoluteError(pred: F32Region, target: F32Region, rows: number, width: number, grad?: F32Region, mask?: F32Region, weights?: F32Region): number {
+  return loss('lossMeanAbsoluteError', 'dense', pred, target, rows, width, grad, mask, weights);
 }
 
 /**
@@ -137,10 +171,10 @@ export function meanAbsoluteError(pred: F32Region, target: F32Region, rows: numb
  * const loss = kernels.huber(pred, target, rows, width, 1.0, grad);
  * ```
  */
-export function huber(pred: F32Region, target: F32Region, rows: number, width: number, delta = 1, grad?: F32Region, mask?: F32Region): number {
+export function huber(pred: F32Region, target: F32Region, rows: number, width: number, delta = 1, grad?: F32Region, mask?: F32Region, weights?: F32Region): number {
   scalar('lossHuber', 'delta', delta);
   if (!(Number.isFinite(delta) && delta > 0)) throw new RangeError(`lossHuber(delta): expected a finite number > 0, got ${delta}`);
-  return loss('lossHuber', 'dense', pred, target, rows, width, grad, mask, delta);
+  return loss('lossHuber', 'dense', pred, target, rows, width, grad, mask, weights, delta);
 }
 
 /**
@@ -151,9 +185,9 @@ export function huber(pred: F32Region, target: F32Region, rows: number, width: n
  * const loss = kernels.binaryCrossentropy(probs, target, rows, 1, 'probabilities', grad);
  * ```
  */
-export function binaryCrossentropy(pred: F32Region, target: F32Region, rows: number, width: number, mode: CrossentropyMode = 'probabilities', grad?: F32Region, mask?: F32Region): number {
+export function binaryCrossentropy(pred: F32Region, target: F32Region, rows: number, width: number, mode: CrossentropyMode = 'probabilities', grad?: F32Region, mask?: F32Region, weights?: F32Region): number {
   const what = 'lossBinaryCrossentropy';
-  return loss(what, 'dense', pred, target, rows, width, grad, mask, crossentropyMode(what, mode));
+  return loss(what, 'dense', pred, target, rows, width, grad, mask, weights, crossentropyMode(what, mode));
 }
 
 /**
@@ -164,9 +198,9 @@ export function binaryCrossentropy(pred: F32Region, target: F32Region, rows: num
  * const loss = kernels.categoricalCrossentropy(probs, oneHot, rows, classes, 'fused', dLogits);
  * ```
  */
-export function categoricalCrossentropy(pred: F32Region, target: F32Region, rows: number, width: number, mode: CrossentropyMode = 'probabilities', grad?: F32Region, mask?: F32Region): number {
+export function categoricalCrossentropy(pred: F32Region, target: F32Region, rows: number, width: number, mode: CrossentropyMode = 'probabilities', grad?: F32Region, mask?: F32Region, weights?: F32Region): number {
   const what = 'lossCategoricalCrossentropy';
-  return loss(what, 'dense', pred, target, rows, width, grad, mask, crossentropyMode(what, mode));
+  return loss(what, 'dense', pred, target, rows, width, grad, mask, weights, crossentropyMode(what, mode));
 }
 
 /**
@@ -177,9 +211,9 @@ export function categoricalCrossentropy(pred: F32Region, target: F32Region, rows
  * const loss = kernels.sparseCategoricalCrossentropy(logits, ids, rows, classes, 'logits', grad);
  * ```
  */
-export function sparseCategoricalCrossentropy(pred: F32Region, ids: F32Region, rows: number, width: number, mode: CrossentropyMode = 'probabilities', grad?: F32Region, mask?: F32Region): number {
+export function sparseCategoricalCrossentropy(pred: F32Region, ids: F32Region, rows: number, width: number, mode: CrossentropyMode = 'probabilities', grad?: F32Region, mask?: F32Region, weights?: F32Region): number {
   const what = 'lossSparseCategoricalCrossentropy';
-  return loss(what, 'sparse', pred, ids, rows, width, grad, mask, crossentropyMode(what, mode));
+  return loss(what, 'sparse', pred, ids, rows, width, grad, mask, weights, crossentropyMode(what, mode));
 }
 
 /**

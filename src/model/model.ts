@@ -16,7 +16,7 @@ import { lossFrom, type Loss, type LossIdentifier } from '../training/losses.js'
 import { metricFrom, type MetricIdentifier } from '../training/metrics.js';
 import type { BatchPlan, Network } from './network.js';
 import { optimizerFrom, type Optimizer, type OptimizerName } from '../training/optimizers.js';
-import { assertNotFitting, evaluate, evaluateDataset, fit, predict, predictDataset, type BatchLike, type Compiled, type Dataset, type EvaluateOptions, type FitOptions, type History, type ModelInput, type ModelTargets, type PredictOptions, type Trainable } from '../training/training.js';
+import { assertNotFitting, datasetOf, evaluate, evaluateDataset, fit, predict, predictDataset, testOnBatch, trainOnBatch, type BatchLike, type BatchOptions, type Compiled, type Dataset, type DatasetLike, type EvaluateOptions, type FitOptions, type History, type ModelInput, type ModelTargets, type PredictOptions, type Trainable } from '../training/training.js';
 
 /**
  * An optimizer by name: ours, or Keras's class name (any case works at run time).
@@ -273,7 +273,7 @@ export abstract class Model<Output extends Tensor | Tensor[] = Tensor | Tensor[]
    * const logs = await model.evaluateDataset(data.batches(xTest, yTest, { batchSize: 64 }));
    * ```
    */
-  async evaluateDataset(dataset: Dataset): Promise<Logs> {
+  async evaluateDataset(dataset: Dataset | DatasetLike): Promise<Logs> {
     this.assertLive();
     return evaluateDataset(this, this.assertCompiled('evaluateDataset'), dataset);
   }
@@ -302,7 +302,7 @@ export abstract class Model<Output extends Tensor | Tensor[] = Tensor | Tensor[]
    * const outputs = await model.predictDataset(data.batches(x, undefined, { batchSize: 256 }));
    * ```
    */
-  async predictDataset(dataset: Dataset, options?: PredictOptions): Promise<Output> {
+  async predictDataset(dataset: Dataset | DatasetLike, options?: PredictOptions): Promise<Output> {
     this.assertLive();
     return this.oneOrAll(await predictDataset(this, dataset, options));
   }
@@ -310,6 +310,62 @@ export abstract class Model<Output extends Tensor | Tensor[] = Tensor | Tensor[]
   /** The output of a model with one output, all of them (in output order) otherwise, as Keras returns them. */
   private oneOrAll(outputs: Tensor[]): Output {
     return (outputs.length === 1 ? outputs[0] : outputs) as Output;
+  }
+
+  /**
+   * fit() over a Dataset or a TF.js-style dataset (`iterator()`, as tf.data.Dataset): TF.js's
+   * fitDataset. Each batch is used whole; fit's options (epochs, validationData, callbacks,
+   * classWeight, …) apply.
+   *
+   * @example
+   * ```ts
+   * await model.fitDataset(tf.data.zip({ xs: tf.data.array(xs), ys: tf.data.array(ys) }).batch(32), { epochs: 5 });
+   * ```
+   */
+  async fitDataset(dataset: Dataset | DatasetLike, options?: FitOptions): Promise<History> {
+    this.assertLive();
+    return fit(this, this.assertCompiled('fitDataset'), datasetOf(this.name, dataset), undefined, options);
+  }
+
+  /**
+   * One gradient step on x and y taken whole (Keras train_on_batch, TF.js trainOnBatch): the
+   * loss before the update, or Keras's [loss, <output>_loss…, metrics…] (the order of the
+   * logs) when compiled with metrics or with several outputs.
+   *
+   * @example
+   * ```ts
+   * const loss = model.trainOnBatch(xBatch, yBatch, { sampleWeight: weights });
+   * ```
+   */
+  trainOnBatch(x: ModelInput, y: ModelTargets, options?: BatchOptions): number | number[] {
+    this.assertLive();
+    return trainOnBatch(this, this.assertCompiled('trainOnBatch'), x, y, options);
+  }
+
+  /**
+   * The loss on x and y taken whole, or [loss, <output>_loss…, metrics…] as trainOnBatch (Keras test_on_batch).
+   *
+   * @example
+   * ```ts
+   * const [loss, accuracy] = model.testOnBatch(xBatch, yBatch) as number[];
+   * ```
+   */
+  testOnBatch(x: ModelInput, y: ModelTargets, options?: BatchOptions): number | number[] {
+    this.assertLive();
+    return testOnBatch(this, this.assertCompiled('testOnBatch'), x, y, options);
+  }
+
+  /**
+   * The outputs for x taken as one batch (Keras predict_on_batch): predict() with batchSize = the sample count.
+   *
+   * @example
+   * ```ts
+   * const probs = model.predictOnBatch(xBatch);
+   * ```
+   */
+  predictOnBatch(x: ModelInput): Output {
+    this.assertLive();
+    return this.oneOrAll(predict(this, x, { batchSize: Number.MAX_SAFE_INTEGER }));
   }
 
   // ---- weights -------------------------------------------------------------------------

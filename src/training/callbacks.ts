@@ -705,3 +705,170 @@ export class ReduceLROnPlateau extends Callback {
 export function reduceLROnPlateau(options?: ReduceLROnPlateauOptions): ReduceLROnPlateau {
   return new ReduceLROnPlateau(options);
 }
+
+// ---- learningRateScheduler ------------------------------------------------------------
+
+const LR_SCHEDULER = {
+  schedule: callable<(epoch: number, learningRate: number) => number>(),
+  verbose: level([0, 1] as const),
+};
+/**
+ * Options of {@link callbacks.learningRateScheduler}.
+ *
+ * @example
+ * ```ts
+ * callbacks.learningRateScheduler({ schedule: (epoch, lr) => (epoch < 10 ? lr : lr * 0.9), verbose: 1 });
+ * ```
+ */
+export type LearningRateSchedulerOptions = {
+  /** (epoch from 0, the current rate) → the rate for this epoch: a finite number > 0. */
+  schedule: (epoch: number, learningRate: number) => number;
+  /** 1: print a line with the new rate at every epoch. Default 0. */
+  verbose?: 0 | 1;
+};
+
+/**
+ * Sets the optimizer's learning rate at the start of every epoch to schedule(epoch, rate)
+ * (Keras 3's LearningRateScheduler), and logs the rate the epoch trained with as
+ * 'learning_rate'. A schedule that returns anything but a finite number > 0 stops fit with a
+ * ModelStateError; an optimizer whose learningRate is a schedule object cannot be driven.
+ *
+ * @example
+ * ```ts
+ * const scheduler = callbacks.learningRateScheduler({ schedule: (epoch, lr) => (epoch < 5 ? lr : lr / 2) });
+ * await model.fit(x, y, { epochs: 20, callbacks: [scheduler] });
+ * ```
+ */
+export class LearningRateScheduler extends Callback {
+  private readonly settings: Settings<typeof LR_SCHEDULER>;
+
+  constructor(options: LearningRateSchedulerOptions) {
+    super();
+    this.settings = readOptions('learningRateScheduler', options, LR_SCHEDULER);
+  }
+
+  override onEpochBegin(epoch: number): void {
+    const optimizer = modelOf(this, 'learningRateScheduler').optimizer;
+    const rate: unknown = this.settings.schedule(epoch, optimizer.learningRate);
+    if (typeof rate !== 'number' || !Number.isFinite(rate) || rate <= 0) {
+      throw new ModelStateError('learningRateScheduler', 'schedule', `schedule(${epoch}, ${optimizer.learningRate}) must return a finite number > 0, got ${describe(rate)}`);
+    }
+    optimizer.learningRate = rate;
+    if (this.settings.verbose > 0) console.log(`\nEpoch ${epoch + 1}: LearningRateScheduler setting learning rate to ${rate}.`);
+  }
+
+  override onEpochEnd(_epoch: number, logs?: Logs): void {
+    if (logs) logs.learning_rate = modelOf(this, 'learningRateScheduler').optimizer.learningRate;
+  }
+}
+
+export function learningRateScheduler(options: LearningRateSchedulerOptions): LearningRateScheduler {
+  return new LearningRateScheduler(options);
+}
+
+// ---- csvLogger --------------------------------------------------------------------------
+
+const CSV_LOGGER = {
+  filename: {
+    parse(value: unknown): string | undefined {
+      if (value === undefined) return undefined;
+      if (typeof value !== 'string' || value === '') throw new OptionProblem(`must be a non-empty path, got ${describe(value)}`);
+      return value;
+    },
+  },
+  separator: {
+    parse(value: unknown): string {
+      if (value === undefined) return ',';
+      if (typeof value !== 'string' || value.length !== 1 || value === '"' || value === '\n' || value === '\r') throw new OptionProblem(`must be one character other than a quote or a line break, got ${describe(value)}`);
+      return value;
+    },
+  },
+  append: flag(false),
+};
+/**
+ * Options of {@link callbacks.csvLogger} (Keras CSVLogger's, camelCase).
+ *
+ * @example
+ * ```ts
+ * callbacks.csvLogger({ filename: 'training.csv', separator: ';', append: true });
+ * ```
+ */
+export type CsvLoggerOptions = {
+  /** The file to write in Node, Deno and Bun (created or truncated at the start of fit, unless append). Without it, or without a file system, the CSV is kept in `text` only. */
+  filename?: string;
+  /** The column separator. Default ','. */
+  separator?: string;
+  /** Keep the file's rows and add to them (the header only when the file is new or empty). Default false. */
+  append?: boolean;
+};
+
+/** A host's file functions, where it has node:fs (Node, Deno, Bun); undefined elsewhere. */
+type Files = { appendFile(path: string, text: string): Promise<void>; writeFile(path: string, text: string): Promise<void>; stat(path: string): Promise<{ size: number }> };
+async function hostFiles(): Promise<Files | undefined> {
+  if (typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node !== 'string') return undefined;
+  try {
+    return (await import('node:fs/promises' as string)) as Files; // `as string`: bundlers leave it to the host
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Writes one CSV row per epoch: 'epoch', then every log key in sorted order (Keras 3's
+ * CSVLogger: loss, val_loss, accuracy …, numbers as JavaScript prints them). The CSV of the
+ * run is always in `text` (also where there is no file system: browsers, workers, where it is
+ * the way to get the log); with `filename` it is written there too, line by line as epochs end.
+ *
+ * @example
+ * ```ts
+ * const logger = callbacks.csvLogger({ filename: 'log.csv' });
+ * await model.fit(x, y, { epochs: 5, callbacks: [logger] });
+ * logger.text;   // 'epoch,loss\n0,0.693…\n…'
+ * ```
+ */
+export class CsvLogger extends Callback {
+  /** The CSV written by this callback (header and rows) since the last onTrainBegin. */
+  text = '';
+  private keys: string[] | undefined;
+  private files: Files | undefined;
+  private readonly settings: Settings<typeof CSV_LOGGER>;
+
+  constructor(options?: CsvLoggerOptions) {
+    super();
+    this.settings = readOptions('csvLogger', options, CSV_LOGGER);
+  }
+
+  override async onTrainBegin(): Promise<void> {
+    const { filename, append } = this.settings;
+    this.text = '';
+    this.keys = undefined;
+    this.files = filename === undefined ? undefined : await hostFiles();
+    if (!this.files) return;
+    const size = append ? await this.files.stat(filename!).then((s) => s.size, () => 0) : 0;
+    if (!append) await this.files.writeFile(filename!, '');
+    // Keras writes the header only into a new or empty file.
+    if (size > 0) this.keys = [];
+  }
+
+  override async onEpochEnd(epoch: number, logs: Logs = {}): Promise<void> {
+    const separator = this.settings.separator;
+    let lines = '';
+    if (!this.keys || this.keys.length === 0) {
+      const header = this.keys === undefined;
+      this.keys = Object.keys(logs).sort();
+      if (header) lines += ['epoch', ...this.keys].map((cell) => this.quoted(cell)).join(separator) + '\n';
+    }
+    lines += [String(epoch), ...this.keys.map((key) => (key in logs ? String(logs[key]) : 'NA'))].join(separator) + '\n';
+    this.text += lines;
+    if (this.files) await this.files.appendFile(this.settings.filename!, lines);
+  }
+
+  /** A header cell, quoted when it holds the separator or a quote (as Python's csv module). */
+  private quoted(cell: string): string {
+    return cell.includes(this.settings.separator) || cell.includes('"') ? `"${cell.replaceAll('"', '""')}"` : cell;
+  }
+}
+
+export function csvLogger(options?: CsvLoggerOptions): CsvLogger {
+  return new CsvLogger(options);
+}

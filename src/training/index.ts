@@ -1,9 +1,9 @@
 // Training: the fit/evaluate loop, losses, metrics, optimizers, learning-rate schedules,
 // callbacks and progress bars. Re-exported at the top level by src/index.ts.
-import { earlyStopping, modelCheckpoint, reduceLROnPlateau, terminateOnNaN } from './callbacks.js';
+import { csvLogger, earlyStopping, learningRateScheduler, modelCheckpoint, reduceLROnPlateau, terminateOnNaN } from './callbacks.js';
 import { exponentialDecay, piecewiseConstantDecay } from './schedules.js';
 export { History } from './training.js';
-export type { FitOptions, EvaluateOptions, PredictOptions, ModelInput, ModelTargets, BatchLike, Dataset, CallbackList } from './training.js';
+export type { FitOptions, EvaluateOptions, PredictOptions, ModelInput, ModelTargets, BatchLike, Dataset, DatasetLike, BatchOptions, CallbackList, ClassWeight } from './training.js';
 export { losses, Loss } from './losses.js';
 export type { LossName, LossIdentifier, CrossentropyOptions, HuberOptions } from './losses.js';
 export { metrics } from './metrics.js';
@@ -13,7 +13,7 @@ export type { OptimizerName, OptimizerStateEntry, OptimizerOptions, SgdOptions, 
 export type { LearningRateSchedule, ExponentialDecayOptions, PiecewiseConstantDecayOptions } from './schedules.js';
 export { Callback } from './callbacks.js';
 export type { Logs, CallbackHooks, TrainingParams, EarlyStoppingOptions, ModelCheckpointOptions, ReduceLROnPlateauOptions, ReduceLROnPlateauState } from './callbacks.js';
-export type { CallbackModel, CheckpointArtifacts, EarlyStopping, ModelCheckpoint, ReduceLROnPlateau, TerminateOnNaN } from './callbacks.js';
+export type { CallbackModel, CheckpointArtifacts, EarlyStopping, ModelCheckpoint, ReduceLROnPlateau, TerminateOnNaN, LearningRateScheduler, LearningRateSchedulerOptions, CsvLogger, CsvLoggerOptions } from './callbacks.js';
 export type { ExponentialDecay, PiecewiseConstantDecay } from './schedules.js';
 
 /**
@@ -116,4 +116,26 @@ export const callbacks = {
    * ```
    */
   reduceLROnPlateau,
+  /**
+   * Sets the learning rate at every epoch's start to schedule(epoch, rate) and logs it as
+   * 'learning_rate' (Keras LearningRateScheduler).
+   *
+   * @example
+   * ```ts
+   * await model.fit(x, y, { epochs: 30, callbacks: [callbacks.learningRateScheduler({ schedule: (epoch, lr) => (epoch < 10 ? lr : lr * 0.9) })] });
+   * ```
+   */
+  learningRateScheduler,
+  /**
+   * One CSV row of logs per epoch (Keras CSVLogger): written to `filename` in Node, Deno and
+   * Bun, and always kept in the callback's `text` (the way to get it in a browser).
+   *
+   * @example
+   * ```ts
+   * const logger = callbacks.csvLogger({ filename: 'training.csv' });
+   * await model.fit(x, y, { epochs: 10, callbacks: [logger] });
+   * console.log(logger.text);
+   * ```
+   */
+  csvLogger,
 };

@@ -184,25 +184,27 @@ export class Loss {
    * counts, 0 = padding; any nonzero counts as 1) makes it the mean over the valid rows only
    * (Keras 3): the gradient is 0 on masked rows and scaled by 1/valid on the others; with no
    * valid row the loss is 0 and the gradient zero. A mask of all ones changes no bit.
+   * `weights` ([rows] floats, finite, >= 0: Keras's sample_weight / class_weight) multiply each
+   * row's loss and gradient; the divisor stays the (valid) row count, as Keras.
    */
-  compute(pred: F32Region, target: F32Region, rows: number, width: number, grad?: F32Region, preActivation = false, mask?: F32Region): number {
+  compute(pred: F32Region, target: F32Region, rows: number, width: number, grad?: F32Region, preActivation = false, mask?: F32Region, weights?: F32Region): number {
     if (preActivation && (FUSES_WITH[this.name] === undefined || this.fromLogits)) {
       throw new ModelConfigError(this.name, 'preActivation', `${this.name}${this.fromLogits ? ' with fromLogits' : ''} has no fused gradient; only softmax + (sparse) categorical cross-entropy and sigmoid + binary cross-entropy on probabilities fuse (see fusesWith)`);
     }
     const mode: kernels.CrossentropyMode = this.fromLogits ? 'logits' : preActivation ? 'fused' : 'probabilities';
     switch (this.name) {
       case 'meanSquaredError':
-        return kernels.meanSquaredError(pred, target, rows, width, grad, mask);
+        return kernels.meanSquaredError(pred, target, rows, width, grad, mask, weights);
       case 'meanAbsoluteError':
-        return kernels.meanAbsoluteError(pred, target, rows, width, grad, mask);
+        return kernels.meanAbsoluteError(pred, target, rows, width, grad, mask, weights);
       case 'huber':
-        return kernels.huber(pred, target, rows, width, this.delta, grad, mask);
+        return kernels.huber(pred, target, rows, width, this.delta, grad, mask, weights);
       case 'binaryCrossentropy':
-        return kernels.binaryCrossentropy(pred, target, rows, width, mode, grad, mask);
+        return kernels.binaryCrossentropy(pred, target, rows, width, mode, grad, mask, weights);
       case 'categoricalCrossentropy':
-        return kernels.categoricalCrossentropy(pred, target, rows, width, mode, grad, mask);
+        return kernels.categoricalCrossentropy(pred, target, rows, width, mode, grad, mask, weights);
       case 'sparseCategoricalCrossentropy':
-        return kernels.sparseCategoricalCrossentropy(pred, target, rows, width, mode, grad, mask);
+        return kernels.sparseCategoricalCrossentropy(pred, target, rows, width, mode, grad, mask, weights);
     }
   }
 }

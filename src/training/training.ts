@@ -89,6 +89,38 @@ export type BatchLike =
 export type Dataset = Iterable<BatchLike> | AsyncIterable<BatchLike>;
 
 /**
+ * A TF.js `tf.data.Dataset` or anything shaped like one: `iterator()` (sync or a Promise)
+ * returns an iterator whose `next()` resolves to `{ value, done }`, each value a batch
+ * `{ xs, ys }`. fitDataset, evaluateDataset and predictDataset take it; every call of
+ * iterator() must start over.
+ *
+ * @example
+ * ```ts
+ * const dataset: DatasetLike = tf.data.zip({ xs: tf.data.array(xs), ys: tf.data.array(ys) }).batch(32);
+ * await model.fitDataset(dataset, { epochs: 5 });
+ * ```
+ */
+export interface DatasetLike {
+  /** A fresh iterator over the batches. */
+  iterator(): { next(): Promise<{ value: unknown; done?: boolean }> | { value: unknown; done?: boolean } } | Promise<{ next(): Promise<{ value: unknown; done?: boolean }> | { value: unknown; done?: boolean } }>;
+}
+
+/**
+ * Options of {@link Model.trainOnBatch} and {@link Model.testOnBatch}.
+ *
+ * @example
+ * ```ts
+ * model.trainOnBatch(x, y, { classWeight: { 0: 1, 1: 4 } });
+ * ```
+ */
+export interface BatchOptions {
+  /** A weight per sample (or per step), as fit()'s sampleWeight. */
+  sampleWeight?: TensorLike;
+  /** Class index → weight, as fit()'s classWeight. */
+  classWeight?: ClassWeight;
+}
+
+/**
  * What fit()'s `callbacks` option takes: a Callback, an object of hooks, or an array of these.
  *
  * @example
@@ -97,6 +129,18 @@ export type Dataset = Iterable<BatchLike> | AsyncIterable<BatchLike>;
  * ```
  */
 export type CallbackList = Callback | CallbackHooks | readonly (Callback | CallbackHooks)[];
+
+/**
+ * Weights of the classes for fit()'s and evaluate()'s `classWeight`: class index → weight
+ * (finite, >= 0). A class left out weighs 1, as Keras.
+ *
+ * @example
+ * ```ts
+ * const weights: ClassWeight = { 0: 1, 1: 9 };    // class 1 is 9 times rarer
+ * await model.fit(x, y, { classWeight: weights });
+ * ```
+ */
+export type ClassWeight = Readonly<Record<number, number>>;
 
 /**
  * Options of {@link Model.fit} (TF.js names, Keras defaults).
@@ -115,8 +159,22 @@ export interface FitOptions {
   shuffle?: boolean;
   /** Fraction of the samples, taken from the end before shuffling (as Keras), held out for validation. */
   validationSplit?: number;
-  /** [x, y] to evaluate after every epoch (instead of validationSplit). */
-  validationData?: readonly [ModelInput, ModelTargets];
+  /** [x, y] or [x, y, sampleWeight] to evaluate after every epoch (instead of validationSplit). */
+  validationData?: readonly [ModelInput, ModelTargets] | readonly [ModelInput, ModelTargets, TensorLike];
+  /**
+   * A weight per sample ([N]; [N, T] for a sequence output: one per step), finite and >= 0,
+   * multiplying that sample's loss and gradient (Keras `sample_weight`: the batch loss is
+   * Σ weight·loss over the batch's rows divided by their count, masked steps left out).
+   * With several outputs it weighs every output's loss (Keras).
+   * Metrics stay unweighted, as Keras's compile metrics. Not with classWeight (Keras 3).
+   */
+  sampleWeight?: TensorLike;
+  /**
+   * Class index → weight ({@link ClassWeight}): each target row weighs its class's weight (the
+   * class id for sparse targets, the argmax of a one-hot row, the rounded label of a single
+   * binary output); a model with one output only. Applies to the training data, not to validation data (Keras).
+   */
+  classWeight?: ClassWeight;
   /** Called at the start and end of training, epochs and batches (see {@link Callback}); none by default. */
   callbacks?: CallbackList;
   /** 0 silent, 1 progress bar (Node, on a terminal; one line per epoch otherwise), 2 one line per epoch. Default 1. */
@@ -136,6 +194,10 @@ export interface FitOptions {
 export interface EvaluateOptions {
   /** Samples per internal batch; the loss is the mean over all samples either way. Default 32. */
   batchSize?: number;
+  /** A weight per sample (or per step), as fit()'s sampleWeight. */
+  sampleWeight?: TensorLike;
+  /** Class index → weight, as fit()'s classWeight. */
+  classWeight?: ClassWeight;
 }
 
 /**
@@ -178,13 +240,15 @@ export class History {
   }
 }
 
-/** Samples in memory: one tensor per model input, and one of targets per output (absent for predict). */
+/** Samples in memory: one tensor per model input, one of targets per output (absent for predict) and their loss weights. */
 class Samples {
   readonly count: number;
 
   constructor(
     readonly inputs: readonly Tensor[],
     readonly targets: readonly Tensor[] | undefined,
+    /** Per output, one weight per output row: [N, rows per sample] (from sampleWeight or classWeight), or none. */
+    readonly weights: readonly Tensor[] | undefined = undefined,
   ) {
     this.count = inputs[0].shape[0];
   }
@@ -195,7 +259,7 @@ class Samples {
       const row = rowSize(t);
       return { shape: [to - from, ...t.shape.slice(1)], data: t.data.subarray(from * row, to * row) };
     };
-    return new Samples(this.inputs.map(cut), this.targets?.map(cut));
+    return new Samples(this.inputs.map(cut), this.targets?.map(cut), this.weights?.map(cut));
   }
 }
 
@@ -205,8 +269,12 @@ interface Batch {
   readonly shapes: readonly (readonly number[])[];
   /** Index of the first sample (in-memory batches in natural order; predict places outputs by it). */
   readonly start: number;
+  /** Whether the batch carries loss weights (loaded by loadWeights). */
+  readonly weighted: boolean;
   /** Copies the inputs into plan.inputs and, when `targets` is given, each output's targets into its region. */
   load(plan: BatchPlan, targets: readonly F32Region[] | undefined): void;
+  /** Copies output `k`'s row weights into `weights` (one float per row). */
+  loadWeights(k: number, weights: F32Region): void;
 }
 
 /** Anything: checked where it is used (validation data, callbacks, step's initialState). */
@@ -223,7 +291,11 @@ const FIT_OPTIONS = {
   validationSplit: optional(numberIn(0, 0, 1)),
   validationData: unchecked,
   callbacks: unchecked,
+  sampleWeight: unchecked,
+  classWeight: unchecked,
 };
+
+const EVALUATE_OPTIONS = { ...BATCH_OPTIONS, sampleWeight: unchecked, classWeight: unchecked };
 
 /** The compiled parts of a model and what the loop reports to. */
 export interface Compiled {
@@ -277,23 +349,28 @@ async function fitUnguarded(model: Trainable, compiled: Compiled, x: unknown, y:
 
   let training: Samples | undefined;
   let validation: Samples | undefined;
+  const weighting = weightingOf(owner, options);
   if (source) {
     if (split !== null) throw new ModelConfigError(owner, 'validationSplit', 'cannot split an iterable of batches; give validationData');
+    if (options.sampleWeight !== undefined) throw sampleWeightOfBatches(owner);
   } else {
-    training = samplesOf(network, compiled.losses, x, targets, 'x', 'y');
+    training = samplesOf(network, compiled.losses, x, targets, 'x', 'y', weighting);
     if (split !== null) {
       const cut = Math.floor(training.count * (1 - split));
       if (cut < 1 || cut >= training.count) {
         throw new ModelConfigError(owner, 'validationSplit', `validationSplit ${split} of ${training.count} samples leaves ${cut} for training and ${training.count - cut} for validation; both need at least one`);
       }
       validation = training.slice(cut, training.count);
+      // Keras splits sampleWeight with the data; class weights weigh the training part only.
+      if (weighting?.classWeight) validation = new Samples(validation.inputs, validation.targets);
       training = training.slice(0, cut);
     }
   }
   if (options.validationData !== undefined) {
     const pair = options.validationData;
-    if (!Array.isArray(pair) || pair.length !== 2) throw new ModelInputError(owner, 'validationData', `validationData must be [x, y], got ${describe(pair)}`);
-    validation = samplesOf(network, compiled.losses, pair[0], pair[1], 'validationData[0]', 'validationData[1]');
+    if (!Array.isArray(pair) || (pair.length !== 2 && pair.length !== 3)) throw new ModelInputError(owner, 'validationData', `validationData must be [x, y] or [x, y, sampleWeight], got ${describe(pair)}`);
+    const validationWeighting = pair.length === 3 ? { sampleWeight: pair[2], name: 'validationData[2]' } : undefined;
+    validation = samplesOf(network, compiled.losses, pair[0], pair[1], 'validationData[0]', 'validationData[1]', validationWeighting);
   }
   // Weights exist once the network is built: from x, or from the first batch of an iterable.
   let weights: readonly LayerWeight[] | undefined;
@@ -323,8 +400,8 @@ async function fitUnguarded(model: Trainable, compiled: Compiled, x: unknown, y:
   for (let epoch = initialEpoch; epoch < epochs && !model.stopTraining; epoch++) {
     for (const callback of callbacks) await callback.onEpochBegin(epoch, {});
     const epochRng = model.trainingRng.derive(`epoch ${epoch}`);
-    const totals = new Totals(metricNames);
-    const batches = training ? inMemoryBatches(training, batchSize, shuffle ? epochRng.derive('shuffle') : undefined) : sourceBatches(network, compiled.losses, source!, epoch);
+    const totals = new Totals(network, compiled);
+    const batches = training ? inMemoryBatches(training, batchSize, shuffle ? epochRng.derive('shuffle') : undefined) : sourceBatches(network, compiled.losses, source!, epoch, weighting);
     let batch = 0;
     for await (const data of batches) {
       const logs: Logs = { batch, size: data.count };
@@ -333,22 +410,11 @@ async function fitUnguarded(model: Trainable, compiled: Compiled, x: unknown, y:
         weights = network.layers.flatMap((layer) => layer.weights);
         compiled.optimizer.build(weights);
       }
-      const plan = network.plan(data.shapes, true);
-      const targets = targetBuffers(plan, compiled.losses);
-      data.load(plan, targets);
-      plan.forward(epochRng.derive(batch));
-      const dOutputs = plan.outputs.map((output, k) => plan.buffer(`dOutput ${k}`, output.region.length));
-      const { values, counts } = lossAndMetrics(plan, compiled, targets, dOutputs, fused);
-      // A non-finite loss has no usable gradient: the batch is not applied, so the weights stay
-      // as they were; terminateOnNaN (or any callback) may stop training, else fit throws below.
+      const result = trainStep(network, compiled, data, epochRng.derive(batch), weights, fused);
+      const values = result.values;
+      // terminateOnNaN (or any callback) may stop training at a non-finite loss, else fit throws below.
       const finiteLoss = Number.isFinite(values[0]);
-      if (finiteLoss) {
-        for (const layer of network.layers) layer.zeroGradients();
-        plan.backward(dOutputs, fused);
-        compiled.optimizer.apply(weights);
-        for (const layer of network.layers) layer.weightsChanged();
-      }
-      totals.add(values, counts);
+      totals.add(result);
       Object.assign(logs, totals.means());
       for (const callback of callbacks) await callback.onBatchEnd(batch, logs);
       if (!finiteLoss && !model.stopTraining) {
@@ -374,20 +440,82 @@ async function fitUnguarded(model: Trainable, compiled: Compiled, x: unknown, y:
   return history;
 }
 
+/**
+ * One gradient step on one batch: forward (dropout from `rng`), loss and metrics, backward and
+ * the optimizer's update. A non-finite loss has no usable gradient: the update is not applied,
+ * so the weights stay as they were (the caller decides whether that is an error).
+ */
+function trainStep(network: Network, compiled: Compiled, data: Batch, rng: Prng, weights: readonly LayerWeight[], fused: readonly boolean[]): BatchValues {
+  const plan = network.plan(data.shapes, true);
+  const targets = targetBuffers(plan, compiled.losses);
+  data.load(plan, targets);
+  plan.forward(rng);
+  const dOutputs = plan.outputs.map((output, k) => plan.buffer(`dOutput ${k}`, output.region.length));
+  const result = lossAndMetrics(plan, compiled, targets, dOutputs, fused, data);
+  if (Number.isFinite(result.values[0])) {
+    for (const layer of network.layers) layer.zeroGradients();
+    plan.backward(dOutputs, fused);
+    compiled.optimizer.apply(weights);
+    for (const layer of network.layers) layer.weightsChanged();
+  }
+  return result;
+}
+
+const BATCH_WEIGHT_OPTIONS = { sampleWeight: unchecked, classWeight: unchecked };
+
+/** Keras's and TF.js's result of a batch method: the loss alone when it is the only log, else the logs' values in order, [loss, <output>_loss…, metrics…]. */
+function batchResult(network: Network, compiled: Compiled, batch: BatchValues): number | number[] {
+  const totals = new Totals(network, compiled);
+  totals.add(batch);
+  const values = Object.values(totals.means());
+  return values.length === 1 ? values[0] : values;
+}
+
+/**
+ * One gradient step on x and y taken whole (Keras train_on_batch): dropout from the model's
+ * seed and the optimizer's step count, the loss and metrics computed before the update.
+ */
+export function trainOnBatch(model: Trainable, compiled: Compiled, x: unknown, y: unknown, batchOptions?: BatchOptions): number | number[] {
+  const network = model.network;
+  assertNotFitting(network.name, network.layers, 'trainOnBatch');
+  if (isBatchSource(x)) throw new ModelInputError(network.name, 'x', 'trainOnBatch takes x and y in memory; for batches use fit(dataset)');
+  const options = readOptions(network.name, batchOptions ?? {}, BATCH_WEIGHT_OPTIONS);
+  const samples = samplesOf(network, compiled.losses, x, y, 'x', 'y', weightingOf(network.name, options));
+  const weights = network.layers.flatMap((layer) => layer.weights);
+  compiled.optimizer.build(weights);
+  const rng = model.trainingRng.derive('trainOnBatch').derive(compiled.optimizer.iterations);
+  const [data] = inMemoryBatches(samples, samples.count, undefined);
+  const batch = trainStep(network, compiled, data, rng, weights, fusedActivations(network, compiled));
+  const loss = batch.values[0];
+  if (!Number.isFinite(loss)) throw new ModelStateError(network.name, 'loss', `trainOnBatch: the loss is ${loss}, so its update was not applied and the weights are unchanged; lower the learning rate or clip gradients`);
+  return batchResult(network, compiled, batch);
+}
+
+/** The losses and metrics on x and y taken whole (Keras test_on_batch), as batchResult gives them. */
+export function testOnBatch(network: Network, compiled: Compiled, x: unknown, y: unknown, batchOptions?: BatchOptions): number | number[] {
+  if (isBatchSource(x)) throw new ModelInputError(network.name, 'x', 'testOnBatch takes x and y in memory; for batches use evaluate(dataset)');
+  const options = readOptions(network.name, batchOptions ?? {}, BATCH_WEIGHT_OPTIONS);
+  const samples = samplesOf(network, compiled.losses, x, y, 'x', 'y', weightingOf(network.name, options));
+  const [data] = inMemoryBatches(samples, samples.count, undefined);
+  return batchResult(network, compiled, evaluateBatch(network, compiled, data));
+}
+
 /** The loss and metrics of a compiled model on [x, y] (or on a sync Dataset, each batch whole), as logs: { loss, accuracy, … }. */
 export function evaluate(network: Network, compiled: Compiled, x: unknown, y: unknown, evaluateOptions?: EvaluateOptions): Logs {
   const { source, y: targets, options } = datasetArguments<EvaluateOptions>(network, x, y, evaluateOptions, 'evaluate');
-  const { batchSize } = readOptions(network.name, options, BATCH_OPTIONS);
+  const { batchSize } = readOptions(network.name, options, EVALUATE_OPTIONS);
   if (source && options.batchSize !== undefined) throw new ModelConfigError(network.name, 'batchSize', "a dataset's batches are evaluated whole; batchSize applies to x and y in memory");
-  const totals = new Totals(logNames(network, compiled));
-  if (!source) evaluateInto(totals, network, compiled, samplesOf(network, compiled.losses, x, targets, 'x', 'y'), batchSize);
-  else forEachSyncItem(network.name, source, 'evaluate', (item, where) => evaluateInto(totals, network, compiled, batchSamples(network, compiled.losses, item, where)));
+  const weighting = weightingOf(network.name, options);
+  if (source && options.sampleWeight !== undefined) throw sampleWeightOfBatches(network.name);
+  const totals = new Totals(network, compiled);
+  if (!source) evaluateInto(totals, network, compiled, samplesOf(network, compiled.losses, x, targets, 'x', 'y', weighting), batchSize);
+  else forEachSyncItem(network.name, source, 'evaluate', (item, where) => evaluateInto(totals, network, compiled, batchSamples(network, compiled.losses, item, where, weighting)));
   return totals.means();
 }
 
 /** evaluate() over a Dataset that may be async (TF.js evaluateDataset): each batch whole. */
 export async function evaluateDataset(network: Network, compiled: Compiled, dataset: unknown): Promise<Logs> {
-  const totals = new Totals(logNames(network, compiled));
+  const totals = new Totals(network, compiled);
   await forEachItem(network.name, datasetOf(network.name, dataset), (item, where) => evaluateInto(totals, network, compiled, batchSamples(network, compiled.losses, item, where)));
   return totals.means();
 }
@@ -455,6 +583,16 @@ function joinOutputs(owner: string, batches: readonly Tensor[][]): Tensor[] {
 
 // ---- one batch -------------------------------------------------------------------------
 
+/**
+ * A batch's log values (losses and metric sums), each with the count it is a total over, and
+ * per metric (in log order) the confusion counts of the metrics that tally.
+ */
+interface BatchValues {
+  readonly values: number[];
+  readonly counts: number[];
+  readonly tallies: readonly (Float64Array | undefined)[];
+}
+
 /** The plan's region for each output's targets (its loss's target shape for that output). */
 function targetBuffers(plan: BatchPlan, losses: readonly Loss[]): F32Region[] {
   return plan.outputs.map((output, k) => plan.buffer(`targets ${k}`, shapeSize(losses[k].targetShape(output.shape))));
@@ -466,12 +604,14 @@ function targetBuffers(plan: BatchPlan, losses: readonly Loss[]): F32Region[] {
  * gradients into dOutputs when given, scaled by the weights), then with several outputs
  * each output's loss, then each output's metrics over the rows they cover: a sequence output
  * whose input had padding counts only its real steps (Keras applies the mask to losses and metrics).
+ * A weighted batch weighs each output's loss by its row weights; metrics stay unweighted.
  */
-function lossAndMetrics(plan: BatchPlan, compiled: Compiled, targets: readonly F32Region[], dOutputs: readonly F32Region[] | undefined, fused: readonly boolean[]): { values: number[]; counts: number[] } {
+function lossAndMetrics(plan: BatchPlan, compiled: Compiled, targets: readonly F32Region[], dOutputs: readonly F32Region[] | undefined, fused: readonly boolean[], data: Batch): BatchValues {
   const samples = plan.outputs[0].shape[0];
   const losses: number[] = [];
   const metricValues: number[] = [];
   const metricCounts: number[] = [];
+  const tallies: (Float64Array | undefined)[] = [];
   plan.outputs.forEach((output, k) => {
     const width = output.shape[output.shape.length - 1];
     const rows = output.region.length / width;
@@ -482,17 +622,24 @@ function lossAndMetrics(plan: BatchPlan, compiled: Compiled, targets: readonly F
       valid = 0;
       output.mask!.forEach((m, i) => (valid += view[i] = m ? 1 : 0));
     }
+    let weights: F32Region | undefined;
+    if (data.weighted) {
+      weights = plan.buffer(`sampleWeights ${k}`, rows);
+      data.loadWeights(k, weights);
+    }
     const dOutput = dOutputs?.[k];
-    losses.push(compiled.losses[k].compute(output.region, targets[k], rows, width, dOutput, fused[k], mask));
+    losses.push(compiled.losses[k].compute(output.region, targets[k], rows, width, dOutput, fused[k], mask, weights));
     if (dOutput && compiled.lossWeights[k] !== 1) scale(compiled.lossWeights[k], dOutput);
     for (const metric of compiled.metrics[k]) {
-      metricValues.push(metric.sum(output.region, targets[k], rows, width, mask));
+      const tally = metric.tally?.(output.region, targets[k], rows, width, mask);
+      tallies.push(tally);
+      metricValues.push(tally ? 0 : metric.sum(output.region, targets[k], rows, width, mask));
       metricCounts.push(valid);
     }
   });
   const total = losses.reduce((sum, loss, k) => sum + compiled.lossWeights[k] * loss, 0);
   const lossValues = losses.length === 1 ? [total] : [total, ...losses];
-  return { values: [...lossValues.map((loss) => loss * samples), ...metricValues], counts: [...lossValues.map(() => samples), ...metricCounts] };
+  return { values: [...lossValues.map((loss) => loss * samples), ...metricValues], counts: [...lossValues.map(() => samples), ...metricCounts], tallies: [...lossValues.map(() => undefined), ...tallies] };
 }
 
 /** Per output: whether its loss fuses with its final activation (softmax + crossentropy): backward then starts at the logits. */
@@ -511,43 +658,66 @@ function logNames(network: Network, compiled: Compiled): string[] {
 }
 
 function evaluateSamples(network: Network, compiled: Compiled, samples: Samples, batchSize: number): Logs {
-  const totals = new Totals(logNames(network, compiled));
+  const totals = new Totals(network, compiled);
   evaluateInto(totals, network, compiled, samples, batchSize);
   return totals.means();
 }
 
 /** Adds the loss and metrics of `samples` (batchSize at a time, by default all at once) to `totals`. */
 function evaluateInto(totals: Totals, network: Network, compiled: Compiled, samples: Samples, batchSize = samples.count): void {
-  for (const data of inMemoryBatches(samples, batchSize, undefined)) {
-    const plan = network.plan(data.shapes, false);
-    const targets = targetBuffers(plan, compiled.losses);
-    data.load(plan, targets);
-    plan.forward();
-    const { values, counts } = lossAndMetrics(plan, compiled, targets, undefined, []);
-    totals.add(values, counts);
-  }
+  for (const data of inMemoryBatches(samples, batchSize, undefined)) totals.add(evaluateBatch(network, compiled, data));
 }
 
-/** Running sums over an epoch, each log over its own count: losses by samples (Keras averages batch means by batch size), metrics per output row. */
+/** The losses and metric sums of one batch, inference mode (no dropout, no gradient). */
+function evaluateBatch(network: Network, compiled: Compiled, data: Batch): BatchValues {
+  const plan = network.plan(data.shapes, false);
+  const targets = targetBuffers(plan, compiled.losses);
+  data.load(plan, targets);
+  plan.forward();
+  return lossAndMetrics(plan, compiled, targets, undefined, [], data);
+}
+
+/**
+ * Running sums over an epoch, each log over its own count: losses by samples (Keras averages
+ * batch means by batch size), metrics per output row, and the confusion counts of
+ * precision/recall/auc added up (their value comes from the epoch's counts, as Keras's
+ * stateful metrics).
+ */
 class Totals {
+  private readonly names: readonly string[];
+  /** Per log, the metric that turns its added-up tallies into a value (undefined for losses). */
+  private readonly metrics: readonly (Metric | undefined)[];
   private readonly sums: number[];
   private readonly counts: number[];
+  private readonly tallies: (Float64Array | undefined)[] = [];
 
-  constructor(private readonly names: readonly string[]) {
-    this.sums = names.map(() => 0);
-    this.counts = names.map(() => 0);
+  constructor(network: Network, compiled: Compiled) {
+    this.names = logNames(network, compiled);
+    const metrics = compiled.metrics.flat();
+    const lossCount = this.names.length - metrics.length;
+    this.metrics = [...new Array<undefined>(lossCount).fill(undefined), ...metrics];
+    this.sums = this.names.map(() => 0);
+    this.counts = this.names.map(() => 0);
   }
 
-  add(values: readonly number[], counts: readonly number[]): void {
+  add({ values, counts, tallies }: BatchValues): void {
     values.forEach((value, i) => {
       this.sums[i] += value;
       this.counts[i] += counts[i];
+    });
+    tallies.forEach((tally, i) => {
+      if (!tally) return;
+      const total = (this.tallies[i] ??= new Float64Array(tally.length));
+      for (let j = 0; j < tally.length; j++) total[j] += tally[j];
     });
   }
 
   means(): Logs {
     const logs: Logs = {};
-    this.names.forEach((name, i) => (logs[name] = this.sums[i] / this.counts[i]));
+    this.names.forEach((name, i) => {
+      const tally = this.tallies[i];
+      logs[name] = tally ? this.metrics[i]!.fromTally!(tally) : this.sums[i] / this.counts[i];
+    });
     return logs;
   }
 }
@@ -563,9 +733,13 @@ function* inMemoryBatches(samples: Samples, batchSize: number, rng: Prng | undef
       count,
       start,
       shapes: samples.inputs.map((t) => [count, ...t.shape.slice(1)]),
+      weighted: samples.weights !== undefined,
       load(plan, targets) {
         samples.inputs.forEach((t, i) => gatherRows(t, order, start, count, plan.inputs[i]));
         if (targets && samples.targets) samples.targets.forEach((t, k) => gatherRows(t, order, start, count, targets[k]));
+      },
+      loadWeights(k, weights) {
+        if (samples.weights) gatherRows(samples.weights[k], order, start, count, weights);
       },
     };
   }
@@ -627,10 +801,25 @@ function isKeyedByOutput(network: Network, y: object): boolean {
   return outputs.length > 1 && Object.keys(y).some((key) => outputs.includes(key));
 }
 
-/** A Dataset argument of evaluateDataset / predictDataset, checked. */
-function datasetOf(owner: string, dataset: unknown): BatchSource {
-  if (!isBatchSource(dataset)) throw new ModelInputError(owner, 'dataset', `dataset must be an array, iterable or async iterable of { xs, ys } batches, got ${describe(dataset)}`);
-  return dataset;
+/** A Dataset argument of fitDataset / evaluateDataset / predictDataset, checked; a TF.js-style dataset (iterator()) becomes an async iterable. */
+export function datasetOf(owner: string, dataset: unknown): BatchSource {
+  if (isBatchSource(dataset)) return dataset;
+  if (typeof dataset === 'object' && dataset !== null && typeof (dataset as DatasetLike).iterator === 'function') return tfDatasetBatches(dataset as DatasetLike);
+  throw new ModelInputError(owner, 'dataset', `dataset must be an array, iterable or async iterable of { xs, ys } batches, or a TF.js-style dataset with iterator(), got ${describe(dataset)}`);
+}
+
+/** The batches of a TF.js-style dataset, a fresh iterator() per pass. */
+function tfDatasetBatches(dataset: DatasetLike): AsyncIterable<unknown> {
+  return {
+    async *[Symbol.asyncIterator]() {
+      const iterator = await dataset.iterator();
+      for (;;) {
+        const { value, done } = await iterator.next();
+        if (done) return;
+        yield value;
+      }
+    },
+  };
 }
 
 /** Calls `visit` on every item of a sync source (evaluate, predict); an async one is an error that names the method to use. */
@@ -656,21 +845,21 @@ function noBatches(owner: string, what: string, dataset: boolean): ModelInputErr
 }
 
 /** The batches of one pass over a source, each checked like fit's x and y. */
-async function* sourceBatches(network: Network, losses: readonly Loss[], source: BatchSource, epoch: number): AsyncGenerator<Batch> {
+async function* sourceBatches(network: Network, losses: readonly Loss[], source: BatchSource, epoch: number, weighting: Weighting | undefined): AsyncGenerator<Batch> {
   let index = 0;
   for await (const item of source as AsyncIterable<unknown>) {
-    const samples = batchSamples(network, losses, item, `batch ${index} of epoch ${epoch}`);
+    const samples = batchSamples(network, losses, item, `batch ${index} of epoch ${epoch}`, weighting);
     yield* inMemoryBatches(samples, samples.count, undefined);
     index++;
   }
 }
 
 /** One batch of a Dataset as samples: `{ xs, ys }` (TF.js) first, else `{ x, y }`; the targets are checked when there is a loss. */
-function batchSamples(network: Network, losses: readonly Loss[] | undefined, item: unknown, where: string): Samples {
+function batchSamples(network: Network, losses: readonly Loss[] | undefined, item: unknown, where: string, weighting?: Weighting): Samples {
   if (typeof item === 'object' && item !== null && !Array.isArray(item)) {
     const batch = item as { xs?: unknown; ys?: unknown; x?: unknown; y?: unknown };
-    if ('xs' in batch) return samplesOf(network, losses, batch.xs, batch.ys, `${where}.xs`, `${where}.ys`);
-    if ('x' in batch) return samplesOf(network, losses, batch.x, batch.y, `${where}.x`, `${where}.y`);
+    if ('xs' in batch) return samplesOf(network, losses, batch.xs, batch.ys, `${where}.xs`, `${where}.ys`, weighting);
+    if ('x' in batch) return samplesOf(network, losses, batch.x, batch.y, `${where}.x`, `${where}.y`, weighting);
   }
   throw new ModelInputError(network.name, 'x', `${where}: each batch must be { xs, ys } (or { x, y }), got ${describe(item)}`);
 }
@@ -701,7 +890,7 @@ function isNumberList(value: readonly unknown[]): boolean {
 }
 
 /** x (one tensor, or one per input) and y (one per output), checked against the network (built from x's shape if needed) and the losses. */
-function samplesOf(network: Network, losses: readonly Loss[] | undefined, x: unknown, y: unknown, xName: string, yName: string): Samples {
+function samplesOf(network: Network, losses: readonly Loss[] | undefined, x: unknown, y: unknown, xName: string, yName: string, weighting?: Weighting): Samples {
   const owner = network.name;
   const declared = network.inputShapes();
   const { values: given, labels } = byName(owner, x, network.inputNames(), xName, 'inputs');
@@ -739,7 +928,86 @@ function samplesOf(network: Network, losses: readonly Loss[] | undefined, x: unk
     loss.checkTargets(target.data, outputShape[outputShape.length - 1], owner, label);
     return target;
   });
-  return new Samples(inputs, targets);
+  if (weighting?.classWeight && targets.length > 1) {
+    throw new ModelConfigError(owner, 'classWeight', `classWeight applies to a model with one output; this one has ${targets.length} (${network.outputNames().join(', ')}): give sampleWeight, which weighs every output`);
+  }
+  const weights = weighting && targets.map((target, k) => rowWeights(owner, losses[k], target, outputShapes[k], weighting));
+  return new Samples(inputs, targets, weights);
+}
+
+// ---- loss weights ------------------------------------------------------------------------
+
+/** How a call weights its samples: sampleWeight (with the argument name errors give) or classWeight. */
+interface Weighting {
+  readonly sampleWeight?: unknown;
+  readonly name?: string;
+  readonly classWeight?: ReadonlyMap<number, number>;
+}
+
+/** fit/evaluate's sampleWeight and classWeight, checked (the values against the data later, in rowWeights); undefined when neither is given. */
+function weightingOf(owner: string, options: { sampleWeight?: unknown; classWeight?: unknown }): Weighting | undefined {
+  const { sampleWeight, classWeight } = options;
+  if (sampleWeight !== undefined && classWeight !== undefined) throw new ModelConfigError(owner, 'classWeight', 'give sampleWeight or classWeight, not both (as Keras 3); fold the class weights into sampleWeight');
+  if (sampleWeight !== undefined) return { sampleWeight, name: 'sampleWeight' };
+  if (classWeight === undefined) return undefined;
+  if (typeof classWeight !== 'object' || classWeight === null || Array.isArray(classWeight) || ArrayBuffer.isView(classWeight)) {
+    throw new ModelConfigError(owner, 'classWeight', `classWeight must be an object of class index → weight, e.g. { 0: 1, 1: 5 }, got ${describe(classWeight)}`);
+  }
+  const byClass = new Map<number, number>();
+  for (const [key, weight] of Object.entries(classWeight)) {
+    const index = Number(key);
+    if (!(Number.isSafeInteger(index) && index >= 0 && String(index) === key)) throw new ModelConfigError(owner, 'classWeight', `classWeight's keys must be class indices (integers >= 0), got '${key}'`);
+    if (!(typeof weight === 'number' && Number.isFinite(weight) && weight >= 0)) throw new ModelConfigError(owner, 'classWeight', `classWeight[${key}] must be a finite number >= 0, got ${describe(weight)}`);
+    byClass.set(index, weight);
+  }
+  return { classWeight: byClass };
+}
+
+/** sampleWeight given with an iterable of batches, whose rows it cannot be matched to. */
+function sampleWeightOfBatches(owner: string): ModelConfigError {
+  return new ModelConfigError(owner, 'sampleWeight', 'sampleWeight applies to x and y in memory; an iterable of batches is weighted by classWeight only');
+}
+
+/**
+ * One loss weight per output row, [N, rows per sample]: sampleWeight ([N], or the output's
+ * leading axes [N, T] for a sequence output; a trailing axis of 1 is dropped) repeated over a
+ * sample's rows, or each target row's class weight (1 for a class classWeight leaves out).
+ */
+function rowWeights(owner: string, loss: Loss, targets: Tensor, outputShape: readonly number[], weighting: Weighting): Tensor {
+  const count = outputShape[0];
+  const width = outputShape[outputShape.length - 1];
+  const rowShape = outputShape.slice(0, -1);
+  const perSample = shapeSize(rowShape) / count;
+  const data = new Float32Array(count * perSample);
+  if (weighting.classWeight) {
+    const sparse = loss.name === 'sparseCategoricalCrossentropy';
+    for (let row = 0; row < data.length; row++) {
+      const label = sparse ? targets.data[row] : width === 1 ? Math.round(targets.data[row]) : firstArgmax(targets.data, row * width, width);
+      data[row] = weighting.classWeight.get(label) ?? 1;
+    }
+    return { shape: [count, perSample], data };
+  }
+  const name = weighting.name ?? 'sampleWeight';
+  const given = finiteTensorOf(owner, weighting.sampleWeight, name);
+  const perStep = given.shape.length === rowShape.length && rowShape.every((d, axis) => d === given.shape[axis]);
+  const perSampleOnly = given.shape.length >= 1 && given.shape[0] === count && shapeSize(given.shape) === count;
+  if (!perStep && !perSampleOnly) {
+    const stepShape = rowShape.length > 1 ? ` or ${formatShape(rowShape)} (one per step)` : '';
+    throw new ModelInputError(owner, name, `${name} must have shape [${count}] (one weight per sample)${stepShape}, got ${formatShape(given.shape)}`);
+  }
+  for (let i = 0; i < given.data.length; i++) {
+    if (given.data[i] < 0) throw new ModelInputError(owner, name, `${name}${elementPath(given.shape, i)} is ${given.data[i]}; weights must be >= 0`);
+  }
+  if (perStep) data.set(given.data);
+  else for (let sample = 0; sample < count; sample++) data.fill(given.data[sample], sample * perSample, (sample + 1) * perSample);
+  return { shape: [count, perSample], data };
+}
+
+/** The index of the first maximum of `width` values from `start` (Keras's argmax of a one-hot row). */
+function firstArgmax(values: Float32Array, start: number, width: number): number {
+  let best = 0;
+  for (let j = 1; j < width; j++) if (values[start + j] > values[start + best]) best = j;
+  return best;
 }
 
 /** finiteTensorOf for data with samples first (not a scalar). */

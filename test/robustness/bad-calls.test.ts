@@ -284,6 +284,32 @@ const evaluateRows: [string, unknown, unknown, unknown, ErrorClass, string][] = 
   ['options "x"', X, Y, 'x', ModelConfigError, 'options'],
 ];
 for (const [label, x, y, options, error, names] of evaluateRows) m(`evaluate: ${label}`, (s) => s.evaluate(x as never, y as never, options as never), error, names);
+
+// Loss weights, batch methods and datasets (issue 14).
+const weightRows: [string, (s: Sequential) => unknown, ErrorClass, string][] = [
+  ['fit: sampleWeight of 5 samples', (s) => s.fit(X, Y, { verbose: 0, sampleWeight: [1, 1, 1, 1, 1] }), ModelInputError, 'sampleWeight'],
+  ['fit: sampleWeight -1', (s) => s.fit(X, Y, { verbose: 0, sampleWeight: [1, 1, -1, 1, 1, 1] }), ModelInputError, 'sampleWeight'],
+  ['fit: sampleWeight NaN', (s) => s.fit(X, Y, { verbose: 0, sampleWeight: [1, 1, NaN, 1, 1, 1] }), ModelInputError, 'sampleWeight'],
+  ['fit: classWeight [1, 2]', (s) => s.fit(X, Y, { verbose: 0, classWeight: [1, 2] as never }), ModelConfigError, 'classWeight'],
+  ['fit: classWeight { 0: Infinity }', (s) => s.fit(X, Y, { verbose: 0, classWeight: { 0: Infinity } }), ModelConfigError, 'classWeight'],
+  ['fit: classWeight { "-1": 2 }', (s) => s.fit(X, Y, { verbose: 0, classWeight: { [-1]: 2 } }), ModelConfigError, 'classWeight'],
+  ['fit: sampleWeight and classWeight', (s) => s.fit(X, Y, { verbose: 0, classWeight: { 0: 2 }, sampleWeight: new Float32Array(6) }), ModelConfigError, 'classWeight'],
+  ['fit: validationData sampleWeight of 2', (s) => s.fit(X, Y, { verbose: 0, validationData: [X, Y, [1, 2]] }), ModelInputError, 'validationData[2]'],
+  ['fit: sampleWeight with a dataset', (s) => s.fit([{ xs: X, ys: Y }], { verbose: 0, sampleWeight: new Float32Array(6) }), ModelConfigError, 'sampleWeight'],
+  ['evaluate: sampleWeight [6, 2]', (s) => s.evaluate(X, Y, { sampleWeight: { shape: [6, 2], data: new Float32Array(12) } }), ModelInputError, 'sampleWeight'],
+  ['trainOnBatch: y of 5 samples', (s) => s.trainOnBatch(X, { shape: [5, 2], data: new Float32Array(10) }), ModelInputError, 'y'],
+  ['trainOnBatch: sampleWeight -2', (s) => s.trainOnBatch(X, Y, { sampleWeight: [1, 1, 1, 1, 1, -2] }), ModelInputError, 'sampleWeight'],
+  ['trainOnBatch: unknown option', (s) => s.trainOnBatch(X, Y, { batchSize: 2 } as never), ModelConfigError, 'batchSize'],
+  ['testOnBatch: x NaN', (s) => s.testOnBatch({ shape: X.shape, data: X.data.map(() => NaN) }, Y), ModelInputError, 'x'],
+  ['fitDataset: a number', (s) => s.fitDataset(5 as never, { verbose: 0 }), ModelInputError, 'dataset'],
+  ['evaluateDataset: iterator() yields a number', (s) => s.evaluateDataset({ iterator: () => ({ next: async () => ({ value: 5, done: false }) }) }), ModelInputError, 'x'],
+  ['fit: learningRateScheduler returning 0', (s) => s.fit(X, Y, { verbose: 0, callbacks: [callbacks.learningRateScheduler({ schedule: () => 0 })] }), ModelStateError, 'schedule'],
+];
+for (const [label, call, error, names] of weightRows) m(label, call, error, names);
+row('callbacks.learningRateScheduler({})', () => callbacks.learningRateScheduler({} as never), ModelConfigError, 'schedule');
+row('callbacks.csvLogger({ separator: ";;" })', () => callbacks.csvLogger({ separator: ';;' }), ModelConfigError, 'separator');
+row('callbacks.csvLogger({ appnd: true })', () => callbacks.csvLogger({ appnd: true } as never), ModelConfigError, 'appnd');
+row('compile: metrics AUC curve PR', () => sequential({ layers: [layers.dense({ units: 1, inputShape: [2] })] }).compile({ optimizer: 'sgd', loss: 'binaryCrossentropy', metrics: [{ class_name: 'AUC', config: { curve: 'PR' } }] }), ModelConfigError, 'metrics[0]');
 const predictRows: [string, unknown, unknown, ErrorClass, string][] = [
   ['x undefined', undefined, {}, ModelInputError, 'x'],
   ['x {}', {}, {}, ModelInputError, 'x'],

@@ -136,11 +136,11 @@ describe(`metricFrom (${replay})`, () => {
     const typo = thrown(() => metricFrom('accuarcy', loss));
     expect(typo).toBeInstanceOf(ModelConfigError);
     expect(typo).toMatchObject({ owner: 'compile', argument: 'metrics' });
-    expect(typo.message).toMatch(/^compile: metrics "accuarcy" is not a metric seqwasm has \(accuracy, categoricalAccuracy, sparseCategoricalAccuracy, binaryAccuracy, meanAbsoluteError, meanSquaredError\); did you mean 'accuracy'\?$/);
+    expect(typo.message).toMatch(/^compile: metrics "accuarcy" is not a metric seqwasm has \(accuracy, categoricalAccuracy, sparseCategoricalAccuracy, binaryAccuracy, meanAbsoluteError, meanSquaredError, precision, recall, auc, topKCategoricalAccuracy, sparseTopKCategoricalAccuracy\); did you mean 'accuracy'\?$/);
     expect(thrown(() => metricFrom('categoricalAcuracy', loss, 'metrics[1]'))).toMatchObject({ argument: 'metrics[1]', message: expect.stringMatching(/^compile: metrics\[1\] "categoricalAcuracy" .*did you mean 'categoricalAccuracy'\?$/) });
-    expect(thrown(() => metricFrom('precision', loss)).message).not.toMatch(/did you mean/);
-    expect(thrown(() => metricFrom(3, loss)).message).toBe('compile: metrics must be a metric name (accuracy, categoricalAccuracy, sparseCategoricalAccuracy, binaryAccuracy, meanAbsoluteError, meanSquaredError) or a {class_name, config} object, got 3');
-    expect(thrown(() => metricFrom({ class_name: 'AUC' }, loss)).message).toMatch(/^compile: metrics\.class_name "AUC" is not a metric seqwasm has \(CategoricalAccuracy, /);
+    expect(thrown(() => metricFrom('f1Score', loss)).message).not.toMatch(/did you mean/);
+    expect(thrown(() => metricFrom(3, loss)).message).toBe('compile: metrics must be a metric name (accuracy, categoricalAccuracy, sparseCategoricalAccuracy, binaryAccuracy, meanAbsoluteError, meanSquaredError, precision, recall, auc, topKCategoricalAccuracy, sparseTopKCategoricalAccuracy) or a {class_name, config} object, got 3');
+    expect(thrown(() => metricFrom({ class_name: 'F1Score' }, loss)).message).toMatch(/^compile: metrics\.class_name "F1Score" is not a metric seqwasm has \(CategoricalAccuracy, /);
     expect(thrown(() => metricFrom({ class_name: 'MeanSquaredError', config: { threshold: 0.5 } }, loss)).message).toBe('compile: metrics.config.threshold is not an option of MeanSquaredError (name, dtype)');
     expect(thrown(() => metricFrom({ class_name: 'BinaryAccuracy', config: { threshold: 'high' } }, loss)).message).toBe('compile: metrics.config.threshold must be a finite number, got "high"');
   });
@@ -149,7 +149,7 @@ describe(`metricFrom (${replay})`, () => {
     for (const name of ['mae', 'categoricalAccuracy', 'binaryAccuracy']) {
       const error = thrown(() => metricFrom(name, losses.sparseCategoricalCrossentropy()));
       expect(error).toBeInstanceOf(ModelConfigError);
-      expect(error.message).toBe(`compile: metrics: '${name}' compares predictions with targets of the output's shape, but sparseCategoricalCrossentropy takes class ids; use 'accuracy' or 'sparseCategoricalAccuracy'`);
+      expect(error.message).toBe(`compile: metrics: '${name}' compares predictions with targets of the output's shape, but sparseCategoricalCrossentropy takes class ids; use 'accuracy', 'sparseCategoricalAccuracy' or 'sparseTopKCategoricalAccuracy'`);
     }
     expect(thrown(() => metricFrom('sparse_categorical_accuracy', losses.categoricalCrossentropy())).message).toBe(
       "compile: metrics: 'sparse_categorical_accuracy' needs class-id targets, which only sparseCategoricalCrossentropy takes, but categoricalCrossentropy takes targets of the output's shape; use 'accuracy' or 'categoricalAccuracy'",

@@ -38,6 +38,8 @@ export async function correct(x: Tensor, y: Tensor, asyncBatches: AsyncIterable<
   other.add(layers.dense({ units: 1 }));
   model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
   model.compile({ optimizer: 'RMSprop', loss: 'categorical_crossentropy', metrics: ['acc', 'mae', 'categorical_accuracy'] });
+  model.compile({ optimizer: 'adam', loss: 'binaryCrossentropy', metrics: ['precision', 'Recall', 'auc', 'AUC'] });
+  model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy', metrics: ['topKCategoricalAccuracy', 'top_k_categorical_accuracy'] });
   model.compile({ optimizer: optimizers.adam(0.01), loss: losses.categoricalCrossentropy({ fromLogits: false }) });
   model.compile({ optimizer: optimizers.sgd(0.1), loss: 'mse' });
   model.compile({ optimizer: optimizers.momentum(0.1, 0.9, true), loss: 'MeanSquaredError' });

@@ -14,6 +14,10 @@ export async function mistakes(x: Tensor, y: Tensor, asyncBatches: AsyncIterable
   model.compile({ optimizer: 'adam', loss: 'mse', metrics: ['acuracy'] });
   // @ts-expect-error -- metrics is an array
   model.compile({ optimizer: 'adam', loss: 'mse', metrics: 'accuracy' });
+  // @ts-expect-error -- Keras's AUC is 'auc' or 'AUC', not 'Auc'
+  model.compile({ optimizer: 'adam', loss: 'binaryCrossentropy', metrics: ['Auc'] });
+  // @ts-expect-error -- classWeight maps class indices to numbers
+  await model.fit(x, y, { classWeight: { 0: '2' } });
   // @ts-expect-error -- learningRate, not learningrate
   model.compile({ optimizer: optimizers.adam({ learningrate: 0.01 }), loss: 'mse' });
   // @ts-expect-error -- TF.js's positional learning rate is a number
