@@ -9,6 +9,12 @@ import type { Tensor, TensorLike } from '../tensor.js';
 import type { SafetensorsOptions } from './safetensors.js';
 import type { FromTorchOptions } from './torch.js';
 
+/** What {@link fromTorch} maps weights onto: a model (sequential or functional) and its layers. */
+export interface LayeredModel {
+  /** The model's layers, in order. */
+  readonly layers: readonly Layer[];
+}
+
 /**
  * The tensors of a safetensors file (a PyTorch state dict saved with `safetensors.torch.save_file`),
  * by name, as float32. F64, F32, F16 and BF16 are read; integer and bool tensors too when every
@@ -62,7 +68,7 @@ export async function saveSafetensors(tensors: Record<string, Tensor>, metadata?
  * await fromTorch(await loadSafetensors('model.safetensors'), model);
  * ```
  */
-export async function fromTorch<M extends { readonly layers: readonly Layer[] }>(stateDict: Record<string, TensorLike>, model: M, options: FromTorchOptions = {}): Promise<M> {
+export async function fromTorch<M extends LayeredModel>(stateDict: Record<string, TensorLike>, model: M, options: FromTorchOptions = {}): Promise<M> {
   return (await import('./torch.js')).fromTorch(stateDict, model, options);
 }
 

@@ -10,25 +10,42 @@ import type { ManifestEntry, SavedModel } from './artifacts.js';
 
 /** TF.js's io.ModelArtifacts: model.json's fields with the weights manifest flattened into weightSpecs and the bytes beside them. */
 export interface ModelArtifacts {
+  /** Keras's model config: the layers and their options. */
   modelTopology: Record<string, unknown>;
+  /** Every weight's name, shape and dtype, in the order of weightData. */
   weightSpecs: ManifestEntry[];
+  /** The weights, little-endian float32, one after another. */
   weightData: ArrayBuffer;
+  /** 'layers-model'. */
   format?: string;
+  /** The writer ('seqwasm', 'TensorFlow.js tfjs-layers v…'). */
   generatedBy?: string;
+  /** The converter, or null. */
   convertedBy?: string | null;
+  /** The compile() arguments (Keras snake_case), once compiled. */
   trainingConfig?: Record<string, unknown>;
+  /** The writer's own metadata (seqwasm keeps the model's seed here). */
   userDefinedMetadata?: Record<string, unknown>;
 }
 
 /** What a save reports (TF.js's io.SaveResult). */
 export interface SaveResult {
-  modelArtifactsInfo: {
-    dateSaved: Date;
-    modelTopologyType: 'JSON';
-    modelTopologyBytes: number;
-    weightSpecsBytes: number;
-    weightDataBytes: number;
-  };
+  /** What was saved, and when. */
+  modelArtifactsInfo: ModelArtifactsInfo;
+}
+
+/** The sizes of what a save wrote (TF.js's io.ModelArtifactsInfo). */
+export interface ModelArtifactsInfo {
+  /** When the save happened. */
+  dateSaved: Date;
+  /** Always 'JSON'. */
+  modelTopologyType: 'JSON';
+  /** UTF-8 bytes of the topology as JSON. */
+  modelTopologyBytes: number;
+  /** UTF-8 bytes of the weight specs as JSON. */
+  weightSpecsBytes: number;
+  /** Bytes of the weights. */
+  weightDataBytes: number;
 }
 
 /**
@@ -41,7 +58,9 @@ export interface SaveResult {
  * ```
  */
 export interface IOHandler {
+  /** Stores the artifacts model.save(handler) gives it. */
   save?(artifacts: ModelArtifacts): Promise<SaveResult> | SaveResult;
+  /** Returns artifacts for loadModel(handler), which checks them like any file. */
   load?(): Promise<unknown> | unknown;
 }
 
@@ -96,7 +115,7 @@ function toArtifacts({ modelJSON, weightData }: SavedModel): ModelArtifacts {
   return { modelTopology, weightSpecs: weightsManifest.flatMap((group) => group.weights), weightData, ...rest };
 }
 
-function infoOf(artifacts: ModelArtifacts): SaveResult['modelArtifactsInfo'] {
+function infoOf(artifacts: ModelArtifacts): ModelArtifactsInfo {
   const bytes = (value: unknown) => new TextEncoder().encode(JSON.stringify(value)).byteLength;
   return { dateSaved: new Date(), modelTopologyType: 'JSON', modelTopologyBytes: bytes(artifacts.modelTopology), weightSpecsBytes: bytes(artifacts.weightSpecs), weightDataBytes: artifacts.weightData.byteLength };
 }
@@ -118,7 +137,7 @@ function openDatabase(fault: (problem: string) => Error): Promise<IDBDatabase> {
 }
 
 /** One transaction over both stores, so a failed save leaves neither record half written. */
-async function indexedDbPut(name: string, artifacts: ModelArtifacts, info: SaveResult['modelArtifactsInfo'], fault: (problem: string) => Error): Promise<void> {
+async function indexedDbPut(name: string, artifacts: ModelArtifacts, info: ModelArtifactsInfo, fault: (problem: string) => Error): Promise<void> {
   const db = await openDatabase(fault);
   try {
     await new Promise<void>((resolve, reject) => {
@@ -156,7 +175,7 @@ function localStorageOf(fault: (problem: string) => Error): Storage {
 
 const localKey = (name: string, key: (typeof LOCAL_KEYS)[number]) => `${LOCAL_PREFIX}/${name}/${key}`;
 
-function localStoragePut(name: string, artifacts: ModelArtifacts, info: SaveResult['modelArtifactsInfo'], fault: (problem: string) => Error): void {
+function localStoragePut(name: string, artifacts: ModelArtifacts, info: ModelArtifactsInfo, fault: (problem: string) => Error): void {
   const storage = localStorageOf(fault);
   const { modelTopology, weightSpecs, weightData, ...metadata } = artifacts;
   const values = [JSON.stringify(info), JSON.stringify(modelTopology), JSON.stringify(weightSpecs), toBase64(new Uint8Array(weightData)), JSON.stringify(metadata)];

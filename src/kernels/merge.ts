@@ -68,8 +68,11 @@ export function divideBy(src: F32Region, d: number, dst = src, n = src.length): 
 
 /** Where a strided block copy reads or writes: a region, the float offset of the first block in it, and the stride between blocks. */
 export interface Blocks {
+  /** The region read or written. */
   readonly region: F32Region;
+  /** The first block's offset in the region, in floats. */
   readonly offset: number;
+  /** Floats from one block's start to the next's. */
   readonly stride: number;
 }
 
@@ -100,9 +103,13 @@ export function copyBlocks(src: Blocks, dst: Blocks, rows: number, width: number
 
 /** The sizes and transpositions of {@link batchMatmul}. */
 export interface BatchMatmulShape {
+  /** Products in the batch. */
   readonly batch: number;
+  /** Rows of each C. */
   readonly m: number;
+  /** Columns of each C. */
   readonly n: number;
+  /** The reduction length. */
   readonly k: number;
   /** A is stored k×m (use its transpose). */
   readonly aT: boolean;
@@ -135,8 +142,11 @@ export function batchMatmul(a: F32Region, b: F32Region, c: F32Region, shape: Bat
 
 /** The layout of {@link l2Normalize}: values [outer, length, inner], normalised along `length`. */
 export interface NormalizeShape {
+  /** Independent blocks before the normalised axis. */
   readonly outer: number;
+  /** The normalised axis's length. */
   readonly length: number;
+  /** Values after it (the stride of the normalised axis). */
   readonly inner: number;
   /** The floor of the sum of squares (Keras: 1e-12). */
   readonly eps: number;

@@ -26,7 +26,7 @@ import { Masking, type MaskingOptions } from './masking.js';
 import { GRU, LSTM, SimpleRNN, type GruOptions, type LstmOptions, type RecurrentLayer, type SimpleRnnOptions } from './recurrent.js';
 import { TimeDistributed } from './time-distributed.js';
 import { Conv1D, type Conv1DOptions, type Padding } from './conv.js';
-import { GlobalPooling1D, Pooling1D, type GlobalPooling1DOptions, type Pooling1DOptions } from './pooling.js';
+import { GlobalPooling1D, Pooling1D, type GlobalPooling1DOptions, type Pooling1DOptions, type PoolingKind } from './pooling.js';
 import { Flatten, Permute, RepeatVector, Reshape, type FlattenOptions, type PermuteOptions, type RepeatVectorOptions, type ReshapeOptions } from './reshape.js';
 import { LayerNormalization, type LayerNormalizationOptions } from './normalization.js';
 import { PositionEmbedding, type PositionEmbeddingOptions } from './position-embedding.js';
@@ -265,7 +265,7 @@ export type { DenseOptions, EmbeddingOptions, DropoutOptions, SpatialDropout1dOp
 export type { RecurrentOptions, RecurrentActivationName } from './recurrent.js';
 export type { MergeMode } from './bidirectional.js';
 export { Conv1D, Pooling1D, GlobalPooling1D, RepeatVector, Reshape, Flatten, Permute, LayerNormalization, PositionEmbedding };
-export type { Conv1DOptions, Padding, Pooling1DOptions, GlobalPooling1DOptions, RepeatVectorOptions, ReshapeOptions, FlattenOptions, PermuteOptions, LayerNormalizationOptions, PositionEmbeddingOptions };
+export type { Conv1DOptions, Padding, Pooling1DOptions, GlobalPooling1DOptions, PoolingKind, RepeatVectorOptions, ReshapeOptions, FlattenOptions, PermuteOptions, LayerNormalizationOptions, PositionEmbeddingOptions };
 export type { ActivationName } from './activations.js';
 export { initializers, Initializer } from './initializers.js';
 export type { InitializerSpec, InitializerJSON, SeedOption, FanMode, Distribution } from './initializers.js';

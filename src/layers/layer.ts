@@ -283,6 +283,7 @@ export abstract class Layer<S extends OptionTable = OptionTable> {
     return this.trainableFlag;
   }
 
+  /** Freezes (false) or unfreezes (true) the layer and the layers it wraps; compile() again afterwards. */
   set trainable(value: boolean) {
     if (typeof value !== 'boolean') throw new LayerInputError(this.name, 'trainable', `trainable must be true or false, got ${describe(value)}`);
     this.trainableFlag = value;
@@ -849,16 +850,18 @@ export type SymbolicInput = SymbolicTensor | readonly (SymbolicTensor | readonly
 
 /** One call of a layer in a functional model: its inputs, its initial states (recurrent layers) and its outputs. */
 export interface LayerNode {
+  /** The layer called. */
   readonly layer: Layer;
   /** The tensors the layer is called on: one, or several for a multi-input layer; none for an input. */
   readonly inputs: readonly SymbolicTensor[];
   /** Recurrent layers: the tensors the initial states come from (Keras passes them as further inbound tensors). */
   readonly initialState: readonly SymbolicTensor[];
+  /** What the call returns: the output, then the final states of a recurrent layer with returnState. */
   readonly outputs: readonly SymbolicTensor[];
 }
 
 /**
- * Options of {@link Layer.apply}.
+ * Options of `layer.apply()`.
  *
  * @example
  * ```ts
@@ -1050,8 +1053,11 @@ export interface MultiPlanSetup {
  * ```
  */
 export abstract class MultiInputPlan extends PlanBase {
+  /** Each input's batch shape. */
   readonly inputShapes: readonly (readonly number[])[];
+  /** The output's batch shape. */
   readonly outputShape: readonly number[];
+  /** Where forward writes the output. */
   readonly output: F32Region;
   /** Input i's gradient after backward(); undefined when not wanted. */
   readonly dInputs: readonly (F32Region | undefined)[];

@@ -281,7 +281,7 @@ export class Dot extends MultiInputLayer<typeof DOT.options> {
     super(DOT, options);
   }
 
-  /** The batched product that computes the layer for inputs of these shapes, and each input's layout around its axis (normalize). */
+  /** @internal The batched product that computes the layer for inputs of these shapes, and each input's layout around its axis (normalize). */
   productFor(inputShapes: readonly Shape[]): { shape: BatchMatmulShape | undefined; output: Shape; normalize: NormalizeShape[] } {
     const [x, y] = inputShapes;
     if (x.length !== y.length || x.length < 2 || x.length > 3) {

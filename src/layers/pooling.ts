@@ -49,7 +49,8 @@ const POOLING_OPTIONS = {
   dataFormat: channelsLast(),
 } satisfies OptionTable;
 
-type PoolingKind = 'max' | 'average';
+/** Which reduction a pooling layer takes over its window: the largest value or the mean. */
+export type PoolingKind = 'max' | 'average';
 
 const POOLING_KINDS: Record<PoolingKind, LayerKind<typeof POOLING_OPTIONS>> = {
   max: { className: 'MaxPooling1D', prefix: 'max_pooling1d', options: POOLING_OPTIONS },

@@ -47,6 +47,7 @@ export interface FunctionalOptions {
 }
 
 /** @internal how loadModel makes a model whose weights arrive next: the layers are built without random initialisation. */
+/** @internal The constructor's `build` for loadModel: layers built without random initialisation. */
 export const UNINITIALIZED = Symbol('uninitialized');
 
 /**

@@ -102,7 +102,21 @@ export type Dataset = Iterable<BatchLike> | AsyncIterable<BatchLike>;
  */
 export interface DatasetLike {
   /** A fresh iterator over the batches. */
-  iterator(): { next(): Promise<{ value: unknown; done?: boolean }> | { value: unknown; done?: boolean } } | Promise<{ next(): Promise<{ value: unknown; done?: boolean }> | { value: unknown; done?: boolean } }>;
+  iterator(): DatasetIterator | Promise<DatasetIterator>;
+}
+
+/** What {@link DatasetLike.iterator} returns (TF.js's LazyIterator has this shape). */
+export interface DatasetIterator {
+  /** The next batch, or `done: true` after the last. */
+  next(): Promise<IteratorStep> | IteratorStep;
+}
+
+/** One step of a {@link DatasetIterator}. */
+export interface IteratorStep {
+  /** A batch: `{ xs, ys }` or `{ x, y }`. */
+  value: unknown;
+  /** true after the last batch. */
+  done?: boolean;
 }
 
 /**
