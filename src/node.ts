@@ -1,6 +1,7 @@
 // Node entry: the default module is the seqwasm.wasm file beside this one, read with fs
 // (Node 20's fetch cannot read file: URLs). Paths and file: URLs are read from disk.
-import { readFile } from 'node:fs/promises';
+import { appendFile, readFile, stat, writeFile } from 'node:fs/promises';
+import { registerTextFiles } from './runtime/host-files.js';
 import { registerFileReader, registerFileWriter, urlOf } from './runtime/location.js';
 import { registerPlatform } from './runtime/module.js';
 import { readRegularFile, writeFilesToDisk } from './runtime/node-files.js';
@@ -25,5 +26,6 @@ void servePoolWorkerIfAsked();
 
 registerFileReader(readRegularFile);
 registerFileWriter(writeFilesToDisk);
+registerTextFiles({ appendFile, writeFile, stat });
 
 export * from './index.js';

@@ -11,6 +11,7 @@
 // Keras 3 sources (keras/src/callbacks/*.py), including their exact comparisons, so a
 // schedule scripted against Keras gives the same stops, saves and learning rates here. Where
 // Keras only warns (a monitored key that is not logged) we throw, naming the keys there are.
+import { hostTextFiles, type TextFiles } from '../runtime/host-files.js';
 import { closestName } from '../layers/errors.js';
 import { choice, flag, OptionProblem, type Option, type Settings } from '../layers/options.js';
 import { describe, ModelConfigError, ModelStateError } from '../model/errors.js';
@@ -794,24 +795,13 @@ const CSV_LOGGER = {
  * ```
  */
 export type CsvLoggerOptions = {
-  /** The file to write in Node, Deno and Bun (created or truncated at the start of fit, unless append). Without it, or without a file system, the CSV is kept in `text` only. */
+  /** The file to write in Node (created or truncated at the start of fit, unless append). Without it, or elsewhere, the CSV is kept in `text` only. */
   filename?: string;
   /** The column separator. Default ','. */
   separator?: string;
   /** Keep the file's rows and add to them (the header only when the file is new or empty). Default false. */
   append?: boolean;
 };
-
-/** A host's file functions, where it has node:fs (Node, Deno, Bun); undefined elsewhere. */
-type Files = { appendFile(path: string, text: string): Promise<void>; writeFile(path: string, text: string): Promise<void>; stat(path: string): Promise<{ size: number }> };
-async function hostFiles(): Promise<Files | undefined> {
-  if (typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node !== 'string') return undefined;
-  try {
-    return (await import('node:fs/promises' as string)) as Files; // `as string`: bundlers leave it to the host
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * Writes one CSV row per epoch: 'epoch', then every log key in sorted order (Keras 3's
@@ -830,7 +820,7 @@ export class CsvLogger extends Callback {
   /** The CSV written by this callback (header and rows) since the last onTrainBegin. */
   text = '';
   private keys: string[] | undefined;
-  private files: Files | undefined;
+  private files: TextFiles | undefined;
   private readonly settings: Settings<typeof CSV_LOGGER>;
 
   constructor(options?: CsvLoggerOptions) {
@@ -842,7 +832,7 @@ export class CsvLogger extends Callback {
     const { filename, append } = this.settings;
     this.text = '';
     this.keys = undefined;
-    this.files = filename === undefined ? undefined : await hostFiles();
+    this.files = filename === undefined ? undefined : hostTextFiles();
     if (!this.files) return;
     const size = append ? await this.files.stat(filename!).then((s) => s.size, () => 0) : 0;
     if (!append) await this.files.writeFile(filename!, '');
