@@ -308,7 +308,7 @@ function parseJson(text: string, argument: string): unknown {
     value = JSON.parse(text);
   } catch {
     // The engine's message quotes the text; say only what it is.
-    throw loadError(argument, `is not valid JSON (${text.length} characters${/^\s*[[{]/.test(text) ? '' : ', not starting with { or ['})`);
+    throw loadError(argument, `${argument} is not valid JSON (${text.length} characters${/^\s*[[{]/.test(text) ? '' : ', not starting with { or ['})`);
   }
   return plainJson(value, argument);
 }

@@ -289,7 +289,7 @@ describe('what loading refuses', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     const deep = await loadError(() => readArtifacts({ modelJSON: `{"modelTopology":${'['.repeat(100)}${']'.repeat(100)}}`, weightData }));
     expect(deep.message).toMatch(/nests deeper than 64 levels/);
-    expect((await loadError(() => readArtifacts({ modelJSON: '{"modelTopology": ', weightData }))).message).toMatch(/^loadModel: is not valid JSON/);
+    expect((await loadError(() => readArtifacts({ modelJSON: '{"modelTopology": ', weightData }))).message).toMatch(/^loadModel: modelJSON is not valid JSON/);
   });
 
   it('dtypes other than float32; float16 and uint8/uint16 quantization are decoded exactly', async () => {
