@@ -89,7 +89,7 @@ describe(`non-finite updates (item 3; ${replay})`, () => {
     const { x, y } = sequences(8);
     const model = sequential({ seed: 5, layers: [layers.dense({ units: 1, inputShape: [12] })] });
     model.compile({ optimizer: { class_name: 'SGD', config: { learning_rate: 1e36 } }, loss: 'mse' });
-    const error = await model.fit({ shape: [8, 12], data: x.data }, { shape: y.shape, data: y.data.map((v) => v * 1e3) }, { epochs: 1, batchSize: 8, verbose: 0 }).catch((e: Error) => e);
+    const error = await model.fit({ shape: [8, 12], data: x.data }, { shape: y.shape, data: y.data.map((v) => v * 1e6) }, { epochs: 1, batchSize: 8, verbose: 0 }).catch((e: Error) => e);
     expect(error).toBeInstanceOf(ModelStateError);
     expect((error as Error).message).toMatch(/step 1 left weight 'dense(_\d+)?\/kernel' -?Infinity at index \d+: the update overflowed/);
     model.dispose();
