@@ -81,10 +81,10 @@ export async function fromTorch<M extends LayeredModel>(stateDict: Record<string
  * ```
  */
 export interface ExportONNXOptions {
-  /** The graph input's name. Default 'x'. */
-  inputName?: string;
-  /** The graph output's name. Default 'y'. */
-  outputName?: string;
+  /** The graph input's name, or one per input of a functional model (in its order). Default 'x' for a sequential model, the input names for a functional one. */
+  inputName?: string | readonly string[];
+  /** The graph output's name, or one per output of a functional model (in its order). Default 'y' for a sequential model, the output names (as fit's y keys them) for a functional one. */
+  outputName?: string | readonly string[];
   /** The graph's name. Default the model's name. */
   graphName?: string;
 }
@@ -162,5 +162,5 @@ export const ONNX_OPSET = 14;
  * ```
  */
 export async function exportONNX(model: Model, options: ExportONNXOptions = {}): Promise<Uint8Array> {
-  return (await import('./onnx.js')).writeONNX(model, options);
+  return (await import('./onnx-graph.js')).writeONNX(model, options);
 }
