@@ -341,24 +341,46 @@ function returnedStates(final: string, finalCell: string | undefined, dirs: numb
 
 /** SimpleRNN / LSTM / GRU (forward, or reverse with goBackwards): the output, then with returnState the final states. */
 function emitRecurrent(layer: RecurrentLayer, x: OnnxValue, initialState: readonly OnnxValue[], g: GraphBuilder): OnnxValue[] {
-  const { returnSequences, returnState, goBackwards, units } = layer.settings;
+  const { returnSequences, returnState, goBackwards, units, zeroOutputForMask } = layer.settings;
   const { sequence, final, finalCell } = recurrentNode([layer], x, initialState, g, layer.name);
   const batch = x.dims[x.timeMajor ? 1 : 0];
   const steps = x.dims[x.timeMajor ? 0 : 1];
   let output: OnnxValue;
+  let h: OnnxValue | undefined; // the final h [B, U], once made
   if (!returnSequences) {
     const [name] = g.add('Squeeze', [final, g.int64s([0])]);
-    output = { name, dims: [batch, units], timeMajor: false };
+    output = h = { name, dims: [batch, units], timeMajor: false };
   } else {
     let [name] = g.add('Squeeze', [sequence, g.int64s([1])]);
     // Keras returns a backwards layer's sequence in processing order: flip ONNX's back.
     if (goBackwards) [name] = g.add('Slice', [name, g.int64s([-1]), g.int64s([-(2 ** 53 - 1)]), g.int64s([0]), g.int64s([-1])]);
+    // ONNX zeroes the padded steps; Keras (zeroOutputForMask false) carries the output beside
+    // them: the final h after a forward pass, the initial state before a backwards one (none: 0).
+    const lengths = zeroOutputForMask ? undefined : x.sequenceLengths;
+    const carried = lengths === undefined ? undefined : goBackwards ? initialState[0] : (h = finalStates(final, 1, batch, units, g)[0]);
+    if (carried) name = carryOverPadding(name, lengths!, carried.name, goBackwards, g);
     output = { name, dims: [steps, batch, units], timeMajor: true, sequenceLengths: x.sequenceLengths };
   }
   if (!returnState) return [output];
-  // Without returnSequences the output is the final h itself.
-  const [h, ...c] = returnedStates(returnSequences ? final : output.name, finalCell, 1, batch, units, g);
-  return [output, returnSequences ? h : output, ...c];
+  h ??= finalStates(final, 1, batch, units, g)[0];
+  return [output, h, ...(finalCell === undefined ? [] : finalStates(finalCell, 1, batch, units, g))];
+}
+
+/**
+ * A time-major sequence [T, B, U] whose padded steps (beyond `lengths` [B] int32, or before
+ * the last `lengths` steps when `leading`) hold `value` [B, U] instead.
+ */
+function carryOverPadding(sequence: string, lengths: string, value: string, leading: boolean, g: GraphBuilder): string {
+  const scalar = (v: number) => g.add('Constant', [], 1, [tensorAttribute('value', int64Tensor('', [], [v]))])[0];
+  const [zero, one] = [scalar(0), scalar(1)];
+  const [shape] = g.add('Shape', [sequence]);
+  const [steps] = g.add('Gather', [shape, zero], 1, [intAttribute('axis', 0)]);
+  const [counting] = g.add('Range', [zero, steps, one]);
+  const [column] = g.add('Unsqueeze', [counting, g.int64s([1])]); // [T, 1]
+  const [real] = g.add('Cast', [lengths], 1, [intAttribute('to', DATA_TYPE.int64)]);
+  const [isReal] = leading ? g.add('GreaterOrEqual', [column, g.add('Sub', [steps, real])[0]]) : g.add('Less', [column, real]); // [T, B]
+  const [where] = g.add('Unsqueeze', [isReal, g.int64s([2])]);
+  return g.add('Where', [where, sequence, value])[0];
 }
 
 /** Bidirectional: one bidirectional node; the halves merged by concat (Transpose + Reshape) or a reduction over the direction axis. */
