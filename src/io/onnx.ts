@@ -59,6 +59,8 @@ export class GraphBuilder {
   private readonly used = new Set<string>();
   private readonly int64Constants = new Map<string, string>();
   private readonly weights = new Map<string, { name: string; dims: readonly number[]; bits: Uint32Array }[]>();
+  /** Each value's Transpose to the other layout, by name: a value several layers read is transposed once. */
+  private readonly swapped = new Map<string, string>();
 
   /** `reserved`: the graph's input and output names, which no tensor or node may take. */
   constructor(...reserved: readonly string[]) {
@@ -118,7 +120,11 @@ export class GraphBuilder {
 
   private swapLeadingAxes(value: OnnxValue): OnnxValue {
     const perm = value.dims.map((_, i) => (i < 2 ? 1 - i : i));
-    const [name] = this.add('Transpose', [value.name], 1, [intsAttribute('perm', perm)]);
+    let name = this.swapped.get(value.name);
+    if (name === undefined) {
+      [name] = this.add('Transpose', [value.name], 1, [intsAttribute('perm', perm)]);
+      this.swapped.set(value.name, name);
+    }
     return { ...value, name, dims: perm.map((i) => value.dims[i]), timeMajor: !value.timeMajor };
   }
 

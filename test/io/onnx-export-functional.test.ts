@@ -353,6 +353,16 @@ describe('exportONNX of shared layers and names', () => {
     }
   });
 
+  it('a time-major value read by a merge and an output is transposed once', async () => {
+    const x = features('x');
+    const sequence = one(layers.lstm(seq(F)).apply(x));
+    const m = model({ inputs: x, outputs: [sequence, one(layers.add().apply([sequence, x]))] });
+    const bytes = await exportONNX(m);
+    expect(contents(bytes).ops.filter((op) => op === 'Transpose')).toHaveLength(2); // x to time-major for the LSTM, its output back
+    await expectSameAnswers(m, bytes, { name: 'transposed once', build: () => m });
+    m.dispose();
+  });
+
   it('inputName and outputName rename the graph ends (arrays in model order; a string for one), the model names otherwise', async () => {
     const c = CASES[0];
     const m = build(c);
