@@ -81,10 +81,10 @@ export async function fromTorch<M extends LayeredModel>(stateDict: Record<string
  * ```
  */
 export interface ExportONNXOptions {
-  /** The graph input's name. Default 'x'. */
-  inputName?: string;
-  /** The graph output's name. Default 'y'. */
-  outputName?: string;
+  /** The graph input's name, or one per input of a functional model (in its order). Default 'x' for a sequential model, the input names for a functional one. */
+  inputName?: string | readonly string[];
+  /** The graph output's name, or one per output of a functional model (in its order). Default 'y' for a sequential model, the output names (as fit's y keys them) for a functional one. */
+  outputName?: string | readonly string[];
   /** The graph's name. Default the model's name. */
   graphName?: string;
 }
@@ -149,10 +149,12 @@ export const ONNX_OPSET = 14;
 
 /**
  * The model as an ONNX file (opset 14): a dynamic batch axis, and a dynamic time axis on
- * sequence input. Input float32 [batch, time, features] (int64 ids [batch, time] when the
- * model starts with an embedding), output as predict() returns it. Verified against
- * onnxruntime-web and onnxruntime-node to 1e-5. Rejects with {@link OnnxExportError} for what ONNX
- * cannot express. The exporter is imported on first call.
+ * sequence input. Input float32 [batch, time, features] (int64 ids [batch, time] for an
+ * input an embedding reads), outputs as predict() returns them. A sequential model reads 'x'
+ * and writes 'y'; a functional one (several inputs and outputs, shared layers, merges,
+ * recurrent states) keeps its input and output names unless the options rename them.
+ * Verified against onnxruntime-web and onnxruntime-node to 1e-5. Rejects with
+ * {@link OnnxExportError} for what ONNX cannot express. The exporter is imported on first call.
  *
  * @example
  * ```ts
@@ -162,5 +164,5 @@ export const ONNX_OPSET = 14;
  * ```
  */
 export async function exportONNX(model: Model, options: ExportONNXOptions = {}): Promise<Uint8Array> {
-  return (await import('./onnx.js')).writeONNX(model, options);
+  return (await import('./onnx-graph.js')).writeONNX(model, options);
 }

@@ -1,9 +1,10 @@
-// exportONNX: a built model as an ONNX file (opset 14) that ONNX Runtime (web and node) runs
-// with the answers of predict(). Each layer kind has an emitter in EMITTERS, keyed by its
-// class name: it turns the layer's input values into graph nodes and initializers and
-// returns its output value, so new kinds (merge and shape layers, functional graphs) plug in
-// by adding an entry. Emitters track each value's layout: sequences run time-major [T, B, F]
-// between recurrent ops (ONNX's layout 0 — onnxruntime's CPU kernels refuse layout 1), so a
+// exportONNX's layers: a built model as an ONNX file (opset 14) that ONNX Runtime (web and
+// node) runs with the answers of predict(); onnx-graph.ts walks the model (a sequential chain
+// or a functional graph) and calls these. Each layer kind has an emitter in EMITTERS, keyed
+// by its class name: it turns the layer's input values into graph nodes and initializers and
+// returns its output values, so new kinds (merge and shape layers) plug in by adding an
+// entry. Emitters track each value's layout: sequences run time-major [T, B, F] between
+// recurrent ops (ONNX's layout 0 — onnxruntime's CPU kernels refuse layout 1), so a
 // Transpose is written only where a batch-major value is needed (the graph's ends, Gather).
 //
 // Keras → ONNX (DESIGN.md §4): kernel (F, gU) → W [dirs, gU, F], recurrent kernel (U, gU) →
@@ -23,48 +24,12 @@ import { Masking } from '../layers/masking.js';
 import { GRU, LSTM, RecurrentLayer, SimpleRNN } from '../layers/recurrent.js';
 import { TimeDistributed } from '../layers/time-distributed.js';
 import type { ActivationName } from '../layers/activations.js';
-import { describe } from '../model/errors.js';
-import type { Model } from '../model/model.js';
-import { ATTRIBUTE_TYPE, DATA_TYPE, FIELD, floatAttribute, floatsAttribute, floatTensor, int64Tensor, intAttribute, intsAttribute, node, stringAttribute, stringsAttribute, valueInfo, type Attribute } from './onnx-format.js';
-import { concat, intField, messageField, stringField, type Message } from './protobuf.js';
-import { ONNX_OPSET, OnnxExportError, type ExportONNXOptions } from './interop.js';
+import { ATTRIBUTE_TYPE, DATA_TYPE, FIELD, floatAttribute, floatsAttribute, floatTensor, int64Tensor, intAttribute, intsAttribute, node, stringAttribute, stringsAttribute, type Attribute } from './onnx-format.js';
+import { intField, messageField, stringField, type Message } from './protobuf.js';
+import { OnnxExportError } from './interop.js';
+import { MERGE_EMITTERS } from './onnx-merge.js';
 
-/** IR version 7 is the first that carries opset 14. */
-const IR_VERSION = 7;
 const OWNER = 'exportONNX';
-
-/** {@link exportONNX}'s work (the public one loads this module on first use). */
-export function writeONNX(model: Model, options: ExportONNXOptions = {}): Uint8Array {
-  if (typeof options !== 'object' || options === null) throw new OnnxExportError(OWNER, 'options', `options must be an object, got ${describe(options)}`);
-  const { inputName = 'x', outputName = 'y', graphName = model.name } = options;
-  for (const [key, value] of Object.entries({ inputName, outputName, graphName })) {
-    if (typeof value !== 'string' || value.length === 0) throw new OnnxExportError(OWNER, key, `${key} must be a non-empty string, got ${describe(value)}`);
-  }
-  if (inputName === outputName) throw new OnnxExportError(OWNER, 'outputName', `outputName must differ from inputName ('${inputName}')`);
-  if (!model.built) throw new OnnxExportError(OWNER, 'model', `'${model.name}' is not built: build() it, fit it or give its first layer an inputShape first`);
-  const stack = model.layers;
-  const declared = stack[0].builtInputShape!;
-  const graph = new GraphBuilder(inputName);
-  const ids = stack[0] instanceof Embedding;
-  const inputDims = declared.map((d, axis) => (axis === 0 ? 'batch' : axis === 1 && declared.length >= (ids ? 2 : 3) ? 'time' : d!));
-  let value: OnnxValue = { name: inputName, dims: inputDims, timeMajor: false };
-  for (const layer of stack) value = emitLayer(layer, [value], graph);
-  const output = graph.batchMajor(value);
-  graph.add('Identity', [output.name], [outputName]);
-  const graphMessage: Message = [
-    ...graph.nodes.map((n) => messageField(FIELD.graph.node, n)),
-    stringField(FIELD.graph.name, graphName),
-    ...graph.initializers.map((t) => messageField(FIELD.graph.initializer, t)),
-    messageField(FIELD.graph.input, valueInfo(inputName, ids ? DATA_TYPE.int64 : DATA_TYPE.float, inputDims)),
-    messageField(FIELD.graph.output, valueInfo(outputName, DATA_TYPE.float, output.dims)),
-  ];
-  return concat([
-    intField(FIELD.model.irVersion, IR_VERSION),
-    stringField(FIELD.model.producerName, 'seqwasm'),
-    messageField(FIELD.model.graph, graphMessage),
-    messageField(FIELD.model.opsetImport, [stringField(FIELD.opset.domain, ''), intField(FIELD.opset.version, ONNX_OPSET)]),
-  ]);
-}
 
 // ---- the graph under construction ---------------------------------------------------------
 
@@ -80,8 +45,12 @@ export interface OnnxValue {
   sequenceLengths?: string;
 }
 
-/** What an emitter adds to the graph for one layer: inputs in, output value back. */
-export type OnnxEmitter<L extends Layer = Layer> = (layer: L, inputs: readonly OnnxValue[], graph: GraphBuilder) => OnnxValue;
+/**
+ * What an emitter adds to the graph for one layer call: inputs in (a recurrent layer's initial
+ * states after its input), output values back (a recurrent layer with returnState: the output,
+ * then its final states, as Keras returns them).
+ */
+export type OnnxEmitter<L extends Layer = Layer> = (layer: L, inputs: readonly OnnxValue[], graph: GraphBuilder) => OnnxValue | readonly OnnxValue[];
 
 /** Nodes and initializers, with fresh names for every tensor and node. */
 export class GraphBuilder {
@@ -89,9 +58,13 @@ export class GraphBuilder {
   readonly initializers: Message[] = [];
   private readonly used = new Set<string>();
   private readonly int64Constants = new Map<string, string>();
+  private readonly weights = new Map<string, { name: string; dims: readonly number[]; bits: Uint32Array }[]>();
+  /** Each value's Transpose to the other layout, by name: a value several layers read is transposed once. */
+  private readonly swapped = new Map<string, string>();
 
-  constructor(inputName: string) {
-    this.used.add(inputName);
+  /** `reserved`: the graph's input and output names, which no tensor or node may take. */
+  constructor(...reserved: readonly string[]) {
+    for (const name of reserved) this.used.add(name);
   }
 
   /** A name not used yet, from `base`. */
@@ -111,10 +84,15 @@ export class GraphBuilder {
     return [...names];
   }
 
-  /** A float32 initializer named after `base`. */
+  /** A float32 initializer named after `base`; asked again for the same base, dims and bits (a shared layer's second call), the first one. */
   weight(base: string, dims: readonly number[], values: Float32Array): string {
+    const bits = new Uint32Array(values.buffer, values.byteOffset, values.length);
+    const earlier = this.weights.get(base) ?? [];
+    const same = earlier.find((w) => w.dims.length === dims.length && w.dims.every((d, i) => d === dims[i]) && w.bits.length === bits.length && w.bits.every((b, i) => b === bits[i]));
+    if (same) return same.name;
     const name = this.fresh(base);
     this.initializers.push(floatTensor(name, dims, values));
+    this.weights.set(base, [...earlier, { name, dims: [...dims], bits: bits.slice() }]);
     return name;
   }
 
@@ -142,7 +120,11 @@ export class GraphBuilder {
 
   private swapLeadingAxes(value: OnnxValue): OnnxValue {
     const perm = value.dims.map((_, i) => (i < 2 ? 1 - i : i));
-    const [name] = this.add('Transpose', [value.name], 1, [intsAttribute('perm', perm)]);
+    let name = this.swapped.get(value.name);
+    if (name === undefined) {
+      [name] = this.add('Transpose', [value.name], 1, [intsAttribute('perm', perm)]);
+      this.swapped.set(value.name, name);
+    }
     return { ...value, name, dims: perm.map((i) => value.dims[i]), timeMajor: !value.timeMajor };
   }
 
@@ -159,7 +141,7 @@ export class GraphBuilder {
 // ---- the emitters -------------------------------------------------------------------------
 
 /** An emitter with the class it expects (checked before it runs). */
-interface EmitterEntry {
+export interface EmitterEntry {
   Kind: abstract new (...args: never[]) => Layer;
   emit: OnnxEmitter<never>;
 }
@@ -171,18 +153,21 @@ const EMITTERS: Record<string, EmitterEntry> = {
   Dropout: { Kind: Dropout, emit: (_: Dropout, [x]) => x },
   Embedding: { Kind: Embedding, emit: (layer: Embedding, [x], g) => emitEmbedding(layer, x, g) },
   Masking: { Kind: Masking, emit: (layer: Masking, [x], g) => emitMasking(layer, x, g) },
-  SimpleRNN: { Kind: SimpleRNN, emit: (layer: SimpleRNN, [x], g) => emitRecurrent(layer, x, g) },
-  LSTM: { Kind: LSTM, emit: (layer: LSTM, [x], g) => emitRecurrent(layer, x, g) },
-  GRU: { Kind: GRU, emit: (layer: GRU, [x], g) => emitRecurrent(layer, x, g) },
-  Bidirectional: { Kind: Bidirectional, emit: (layer: Bidirectional, [x], g) => emitBidirectional(layer, x, g) },
+  SimpleRNN: { Kind: SimpleRNN, emit: (layer: SimpleRNN, [x, ...states], g) => emitRecurrent(layer, x, states, g) },
+  LSTM: { Kind: LSTM, emit: (layer: LSTM, [x, ...states], g) => emitRecurrent(layer, x, states, g) },
+  GRU: { Kind: GRU, emit: (layer: GRU, [x, ...states], g) => emitRecurrent(layer, x, states, g) },
+  Bidirectional: { Kind: Bidirectional, emit: (layer: Bidirectional, [x, ...states], g) => emitBidirectional(layer, x, states, g) },
+  ...MERGE_EMITTERS,
 };
 
-function emitLayer(layer: Layer, inputs: readonly OnnxValue[], graph: GraphBuilder): OnnxValue {
+/** One call of `layer` on `inputs` (then its initial states): its output values, the output first. */
+export function emitLayer(layer: Layer, inputs: readonly OnnxValue[], graph: GraphBuilder): readonly OnnxValue[] {
   const { name, className } = layer;
   const entry = Object.hasOwn(EMITTERS, className) ? EMITTERS[className] : undefined;
   if (!entry) throw new OnnxExportError(OWNER, name, `layer '${name}' (${className}) has no ONNX form here; exportable kinds: ${Object.keys(EMITTERS).join(', ')}`);
   if (!(layer instanceof entry.Kind)) throw new OnnxExportError(OWNER, name, `'${name}' says it is a ${className} but is not one`);
-  return entry.emit(layer as never, inputs, graph);
+  const outputs = entry.emit(layer as never, inputs, graph);
+  return Array.isArray(outputs) ? outputs : [outputs as OnnxValue];
 }
 
 /** Each activation's ONNX op, with HardSigmoid's alpha (beta is 0.5 for both). */
@@ -284,13 +269,14 @@ function recurrentActivation(layer: RecurrentLayer, activation: ActivationName):
 
 /**
  * One ONNX LSTM/GRU/RNN node for one layer (forward or, with goBackwards, reverse) or for
- * the two directions of a Bidirectional ([forward, backward]). Returns Y [T, dirs, B, U]
- * (time-major) and Y_h [dirs, B, U].
+ * the two directions of a Bidirectional ([forward, backward]), started from `initialState`
+ * when given (Keras order: each direction's [h] or [h, c], forward first). Returns Y
+ * [T, dirs, B, U] (time-major), Y_h [dirs, B, U] and, for an LSTM with returnState, Y_c.
  */
-function recurrentNode(directions: readonly RecurrentLayer[], x: OnnxValue, g: GraphBuilder, baseName: string): { sequence: string; final: string } {
+function recurrentNode(directions: readonly RecurrentLayer[], x: OnnxValue, initialState: readonly OnnxValue[], g: GraphBuilder, baseName: string): { sequence: string; final: string; finalCell?: string } {
   const first = directions[0];
   const { cell } = first;
-  const { units, useBias, stateful, activation } = first.settings;
+  const { units, useBias, stateful, activation, returnState } = first.settings;
   if (stateful) throw new OnnxExportError(OWNER, first.name, `'${first.name}' is stateful: an ONNX graph keeps no state between runs; export a copy built with stateful: false`);
   const order = GATES_FROM_KERAS[cell];
   const width = order.length * units;
@@ -329,34 +315,86 @@ function recurrentNode(directions: readonly RecurrentLayer[], x: OnnxValue, g: G
     g.weight(`${baseName}/R`, [dirs, width, units], R),
     useBias ? g.weight(`${baseName}/B`, [dirs, 2 * width], B) : '',
     input.sequenceLengths ?? '',
+    ...startingStates(initialState, dirs, g),
   ];
   while (inputs[inputs.length - 1] === '') inputs.pop();
-  const [sequence, final] = g.add(ONNX_OP[cell], inputs, [g.fresh(`${baseName}/Y`), g.fresh(`${baseName}/Y_h`)], attributes);
-  return { sequence, final };
+  const outputs = [g.fresh(`${baseName}/Y`), g.fresh(`${baseName}/Y_h`), ...(cell === 'lstm' && returnState ? [g.fresh(`${baseName}/Y_c`)] : [])];
+  const [sequence, final, finalCell] = g.add(ONNX_OP[cell], inputs, outputs, attributes);
+  return { sequence, final, finalCell };
 }
 
-/** SimpleRNN / LSTM / GRU (forward, or reverse with goBackwards). */
-function emitRecurrent(layer: RecurrentLayer, x: OnnxValue, g: GraphBuilder): OnnxValue {
-  const { returnSequences, goBackwards, units } = layer.settings;
-  const { sequence, final } = recurrentNode([layer], x, g, layer.name);
+/** Keras's initial states ([h] or [h, c] per direction, each [B, U]) as ONNX's initial_h (and initial_c) [dirs, B, U]; none: []. */
+function startingStates(states: readonly OnnxValue[], dirs: number, g: GraphBuilder): string[] {
+  const perDirection = states.length / dirs;
+  return Array.from({ length: perDirection }, (_, k) => {
+    const stacked = Array.from({ length: dirs }, (_, d) => g.add('Unsqueeze', [states[d * perDirection + k].name, g.int64s([0])])[0]);
+    return dirs === 1 ? stacked[0] : g.add('Concat', stacked, 1, [intAttribute('axis', 0)])[0];
+  });
+}
+
+/** Y_h or Y_c [dirs, B, U] as Keras's states, one [B, U] per direction. */
+function finalStates(final: string, dirs: number, batch: number | string, units: number, g: GraphBuilder): OnnxValue[] {
+  const perDirection = dirs === 1 ? [final] : g.add('Split', [final], dirs, [intAttribute('axis', 0)]);
+  return perDirection.map((name) => ({ name: g.add('Squeeze', [name, g.int64s([0])])[0], dims: [batch, units], timeMajor: false }));
+}
+
+/** The states a layer with returnState returns after its output: each direction's h (and c), forward first. */
+function returnedStates(final: string, finalCell: string | undefined, dirs: number, batch: number | string, units: number, g: GraphBuilder): OnnxValue[] {
+  const h = finalStates(final, dirs, batch, units, g);
+  const c = finalCell === undefined ? undefined : finalStates(finalCell, dirs, batch, units, g);
+  return h.flatMap((state, d) => (c ? [state, c[d]] : [state]));
+}
+
+/** SimpleRNN / LSTM / GRU (forward, or reverse with goBackwards): the output, then with returnState the final states. */
+function emitRecurrent(layer: RecurrentLayer, x: OnnxValue, initialState: readonly OnnxValue[], g: GraphBuilder): OnnxValue[] {
+  const { returnSequences, returnState, goBackwards, units, zeroOutputForMask } = layer.settings;
+  const { sequence, final, finalCell } = recurrentNode([layer], x, initialState, g, layer.name);
   const batch = x.dims[x.timeMajor ? 1 : 0];
   const steps = x.dims[x.timeMajor ? 0 : 1];
+  let output: OnnxValue;
+  let h: OnnxValue | undefined; // the final h [B, U], once made
   if (!returnSequences) {
     const [name] = g.add('Squeeze', [final, g.int64s([0])]);
-    return { name, dims: [batch, units], timeMajor: false };
+    output = h = { name, dims: [batch, units], timeMajor: false };
+  } else {
+    let [name] = g.add('Squeeze', [sequence, g.int64s([1])]);
+    // Keras returns a backwards layer's sequence in processing order: flip ONNX's back.
+    if (goBackwards) [name] = g.add('Slice', [name, g.int64s([-1]), g.int64s([-(2 ** 53 - 1)]), g.int64s([0]), g.int64s([-1])]);
+    // ONNX zeroes the padded steps; Keras (zeroOutputForMask false) carries the output beside
+    // them: the final h after a forward pass, the initial state before a backwards one (none: 0).
+    const lengths = zeroOutputForMask ? undefined : x.sequenceLengths;
+    const carried = lengths === undefined ? undefined : goBackwards ? initialState[0] : (h = finalStates(final, 1, batch, units, g)[0]);
+    if (carried) name = carryOverPadding(name, lengths!, carried.name, goBackwards, g);
+    output = { name, dims: [steps, batch, units], timeMajor: true, sequenceLengths: x.sequenceLengths };
   }
-  let [name] = g.add('Squeeze', [sequence, g.int64s([1])]);
-  // Keras returns a backwards layer's sequence in processing order: flip ONNX's back.
-  if (goBackwards) [name] = g.add('Slice', [name, g.int64s([-1]), g.int64s([-(2 ** 53 - 1)]), g.int64s([0]), g.int64s([-1])]);
-  return { name, dims: [steps, batch, units], timeMajor: true, sequenceLengths: x.sequenceLengths };
+  if (!returnState) return [output];
+  h ??= finalStates(final, 1, batch, units, g)[0];
+  return [output, h, ...(finalCell === undefined ? [] : finalStates(finalCell, 1, batch, units, g))];
+}
+
+/**
+ * A time-major sequence [T, B, U] whose padded steps (beyond `lengths` [B] int32, or before
+ * the last `lengths` steps when `leading`) hold `value` [B, U] instead.
+ */
+function carryOverPadding(sequence: string, lengths: string, value: string, leading: boolean, g: GraphBuilder): string {
+  const scalar = (v: number) => g.add('Constant', [], 1, [tensorAttribute('value', int64Tensor('', [], [v]))])[0];
+  const [zero, one] = [scalar(0), scalar(1)];
+  const [shape] = g.add('Shape', [sequence]);
+  const [steps] = g.add('Gather', [shape, zero], 1, [intAttribute('axis', 0)]);
+  const [counting] = g.add('Range', [zero, steps, one]);
+  const [column] = g.add('Unsqueeze', [counting, g.int64s([1])]); // [T, 1]
+  const [real] = g.add('Cast', [lengths], 1, [intAttribute('to', DATA_TYPE.int64)]);
+  const [isReal] = leading ? g.add('GreaterOrEqual', [column, g.add('Sub', [steps, real])[0]]) : g.add('Less', [column, real]); // [T, B]
+  const [where] = g.add('Unsqueeze', [isReal, g.int64s([2])]);
+  return g.add('Where', [where, sequence, value])[0];
 }
 
 /** Bidirectional: one bidirectional node; the halves merged by concat (Transpose + Reshape) or a reduction over the direction axis. */
-function emitBidirectional(layer: Bidirectional, x: OnnxValue, g: GraphBuilder): OnnxValue {
+function emitBidirectional(layer: Bidirectional, x: OnnxValue, initialState: readonly OnnxValue[], g: GraphBuilder): OnnxValue[] {
   const { forwardLayer, backwardLayer } = layer;
-  const { returnSequences, units } = forwardLayer.settings;
+  const { returnSequences, returnState, units } = forwardLayer.settings;
   const { mergeMode } = layer.settings;
-  const { sequence, final } = recurrentNode([forwardLayer, backwardLayer], x, g, layer.name);
+  const { sequence, final, finalCell } = recurrentNode([forwardLayer, backwardLayer], x, initialState, g, layer.name);
   const batch = x.dims[x.timeMajor ? 1 : 0];
   const steps = x.dims[x.timeMajor ? 0 : 1];
   // Y [T, 2, B, U] or Y_h [2, B, U]: the direction axis is 1 or 0.
@@ -372,7 +410,8 @@ function emitBidirectional(layer: Bidirectional, x: OnnxValue, g: GraphBuilder):
     [name] = g.add(mergeMode === 'mul' ? 'ReduceProd' : 'ReduceMean', [source], 1, [intsAttribute('axes', [directionAxis]), intAttribute('keepdims', 0)]);
   }
   const dims = [...leading, mergeMode === 'concat' ? 2 * units : units];
-  return returnSequences ? { name, dims, timeMajor: true, sequenceLengths: x.sequenceLengths } : { name, dims, timeMajor: false };
+  const output: OnnxValue = returnSequences ? { name, dims, timeMajor: true, sequenceLengths: x.sequenceLengths } : { name, dims, timeMajor: false };
+  return returnState ? [output, ...returnedStates(final, finalCell, 2, batch, units, g)] : [output];
 }
 
 /**

@@ -11,7 +11,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { arena, layers, loadONNX, ModelError, ModelLoadError, sequential, type Sequential } from '../../src/index.js';
-import { writeONNX } from '../../src/io/onnx.js';
+import { writeONNX } from '../../src/io/onnx-graph.js';
 import { LayerError } from '../../src/layers/errors.js';
 import { bytesField, concat, floatField, intField, readFields } from '../../src/io/protobuf.js';
 import { ALLOWANCE, CASES, GROWTH_PER_BYTE, LONG, MAX_MS, mutateBytes, pick, type Random } from '../util/fuzz.js';

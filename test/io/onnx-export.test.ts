@@ -48,6 +48,7 @@ const CASES: Case[] = [
   { name: 'embedding maskZero (post-padded) → gru → dense', ids: true, padded: true, layers: () => [layers.embedding({ inputDim: VOCAB, outputDim: 4, maskZero: true, inputShape: [null] }), layers.gru({ units: 5 }), layers.dense({ units: 2 })] },
   { name: 'embedding maskZero (post-padded) → bidirectional lstm sequences → timeDistributed(dense)', ids: true, padded: true, layers: () => [layers.embedding({ inputDim: VOCAB, outputDim: 4, maskZero: true, inputShape: [null] }), layers.bidirectional(layers.lstm(seq(3))), layers.timeDistributed(layers.dense({ units: 2 }))] },
   { name: 'masking (post-padded) → lstm goBackwards sequences → gru', padded: true, layers: () => [layers.masking({ inputShape: [null, F] }), layers.lstm({ ...seq(4), goBackwards: true }), layers.gru({ units: 3 })] },
+  { name: 'masking (post-padded) → gru sequences: padded steps carry the last output', padded: true, layers: () => [layers.masking({ inputShape: [null, F] }), layers.gru(seq(4))] },
   { name: 'dense on [B, F]', layers: () => [layers.dense({ units: 4, activation: 'relu', inputShape: [F] }), layers.dense({ units: 2, activation: 'softmax' })] },
 ];
 
