@@ -22,6 +22,13 @@ import type { Layer } from '../layers/layer.js';
 import { Masking } from '../layers/masking.js';
 import { GRU, LSTM, RecurrentLayer, SimpleRNN } from '../layers/recurrent.js';
 import { TimeDistributed } from '../layers/time-distributed.js';
+import { Conv1D } from '../layers/conv.js';
+import { SpatialDropout1D } from '../layers/dropout.js';
+import { LayerNormalization } from '../layers/normalization.js';
+import { GlobalPooling1D, Pooling1D } from '../layers/pooling.js';
+import { PositionEmbedding } from '../layers/position-embedding.js';
+import { Flatten, Permute, RepeatVector, Reshape } from '../layers/reshape.js';
+import { emitConv1D, emitFlatten, emitGlobalPooling1D, emitLayerNormalization, emitPermute, emitPooling1D, emitPositionEmbedding, emitRepeatVector, emitReshape, pinsTimeAxis } from './onnx-layers.js';
 import type { ActivationName } from '../layers/activations.js';
 import { describe } from '../model/errors.js';
 import type { Model } from '../model/model.js';
@@ -46,7 +53,8 @@ export function writeONNX(model: Model, options: ExportONNXOptions = {}): Uint8A
   const declared = stack[0].builtInputShape!;
   const graph = new GraphBuilder(inputName);
   const ids = stack[0] instanceof Embedding;
-  const inputDims = declared.map((d, axis) => (axis === 0 ? 'batch' : axis === 1 && declared.length >= (ids ? 2 : 3) ? 'time' : d!));
+  const dynamicTime = !(typeof declared[1] === 'number' && stack.some(pinsTimeAxis));
+  const inputDims = declared.map((d, axis) => (axis === 0 ? 'batch' : axis === 1 && dynamicTime && declared.length >= (ids ? 2 : 3) ? 'time' : d!));
   let value: OnnxValue = { name: inputName, dims: inputDims, timeMajor: false };
   for (const layer of stack) value = emitLayer(layer, [value], graph);
   const output = graph.batchMajor(value);
@@ -175,6 +183,19 @@ const EMITTERS: Record<string, EmitterEntry> = {
   LSTM: { Kind: LSTM, emit: (layer: LSTM, [x], g) => emitRecurrent(layer, x, g) },
   GRU: { Kind: GRU, emit: (layer: GRU, [x], g) => emitRecurrent(layer, x, g) },
   Bidirectional: { Kind: Bidirectional, emit: (layer: Bidirectional, [x], g) => emitBidirectional(layer, x, g) },
+  // the milestone-10 single-input layers (onnx-layers.ts)
+  Conv1D: { Kind: Conv1D, emit: (layer: Conv1D, [x], g) => emitConv1D(layer, x, g) },
+  MaxPooling1D: { Kind: Pooling1D, emit: (layer: Pooling1D, [x], g) => emitPooling1D(layer, x, g) },
+  AveragePooling1D: { Kind: Pooling1D, emit: (layer: Pooling1D, [x], g) => emitPooling1D(layer, x, g) },
+  GlobalMaxPooling1D: { Kind: GlobalPooling1D, emit: (layer: GlobalPooling1D, [x], g) => emitGlobalPooling1D(layer, x, g) },
+  GlobalAveragePooling1D: { Kind: GlobalPooling1D, emit: (layer: GlobalPooling1D, [x], g) => emitGlobalPooling1D(layer, x, g) },
+  LayerNormalization: { Kind: LayerNormalization, emit: (layer: LayerNormalization, [x], g) => emitLayerNormalization(layer, x, g) },
+  PositionEmbedding: { Kind: PositionEmbedding, emit: (layer: PositionEmbedding, [x], g) => emitPositionEmbedding(layer, x, g) },
+  RepeatVector: { Kind: RepeatVector, emit: (layer: RepeatVector, [x], g) => emitRepeatVector(layer, x, g) },
+  Reshape: { Kind: Reshape, emit: (layer: Reshape, [x], g) => emitReshape(layer, x, g) },
+  Flatten: { Kind: Flatten, emit: (layer: Flatten, [x], g) => emitFlatten(layer, x, g) },
+  Permute: { Kind: Permute, emit: (layer: Permute, [x], g) => emitPermute(layer, x, g) },
+  SpatialDropout1D: { Kind: SpatialDropout1D, emit: (_: SpatialDropout1D, [x]) => x },
 };
 
 function emitLayer(layer: Layer, inputs: readonly OnnxValue[], graph: GraphBuilder): OnnxValue {
