@@ -11,10 +11,11 @@
 // Global pooling    ReduceMean / ReduceMax over time; with a mask (the value's sequence
 //                   lengths) the steps t ≥ length are left out, and a sample with no step gives
 //                   0, as predict does — exact for trailing padding, like the recurrent ops.
-// LayerNormalization  opset 14 has no such op: ReduceMean, Sub, Mul, ReduceMean, Add (epsilon
-//                   inside the square root), Sqrt, Div, then Mul by gamma and Add of beta when
-//                   scale / center are on — seqwasm's order (it keeps the row statistics in
-//                   f64; float32 here, which stays within 1e-6 on unit-scale features).
+// LayerNormalization  opset 14 has no such op (opset 17's computes in float32): Cast to
+//                   float64, ReduceMean, Sub, Mul, ReduceMean, Add (epsilon inside the square
+//                   root), Sqrt, Div, then Mul by gamma and Add of beta when scale / center are
+//                   on, Cast back — seqwasm's order and precision (its row statistics are f64).
+//                   In float32 a row of nearly equal features is off by up to ~6e-8/√(var + ε).
 // PositionEmbedding the table sliced to the input's own (dynamic) length, added.
 // RepeatVector      Unsqueeze + Tile into a time-major sequence (what a recurrent decoder reads).
 // Reshape, Flatten, Permute  batch-major row order matters: Reshape [0, …target] / Flatten
@@ -153,26 +154,36 @@ function int64Scalar(g: GraphBuilder, value: number): string {
 
 // ---- normalization and position embedding -----------------------------------------------------
 
-/** LayerNormalization over the last axis, decomposed: (x − mean) / √(var + ε) · gamma + beta. */
+/** ONNX TensorProto.DOUBLE: layer normalization's arithmetic type. */
+const FLOAT64 = 11;
+
+/**
+ * LayerNormalization over the last axis, decomposed and computed in float64 as seqwasm does:
+ * (x − mean) / √(var + ε) · gamma + beta, rounded to float32 once at the end.
+ */
 export function emitLayerNormalization(layer: LayerNormalization, x: OnnxValue, g: GraphBuilder): OnnxValue {
   const { epsilon, scale, center } = layer.settings;
   const weights = layer.getWeights();
+  const toFloat64 = (name: string) => g.add('Cast', [name], 1, [intAttribute('to', FLOAT64)])[0];
+  const parameter = (base: string, dims: readonly number[], values: Float32Array) => toFloat64(g.weight(`${layer.name}/${base}`, dims, values));
   const lastAxis = [intsAttribute('axes', [-1]), intAttribute('keepdims', 1)];
-  const [mean] = g.add('ReduceMean', [x.name], 1, lastAxis);
-  const [centred] = g.add('Sub', [x.name, mean]);
+  const x64 = toFloat64(x.name);
+  const [mean] = g.add('ReduceMean', [x64], 1, lastAxis);
+  const [centred] = g.add('Sub', [x64, mean]);
   const [squares] = g.add('Mul', [centred, centred]);
   const [variance] = g.add('ReduceMean', [squares], 1, lastAxis);
-  const [shifted] = g.add('Add', [variance, g.weight(`${layer.name}/epsilon`, [], Float32Array.of(epsilon))]);
+  const [shifted] = g.add('Add', [variance, parameter('epsilon', [], Float32Array.of(epsilon))]);
   const [deviation] = g.add('Sqrt', [shifted]);
-  let [name] = g.add('Div', [centred, deviation]);
+  let [y] = g.add('Div', [centred, deviation]);
   if (scale) {
     const gamma = weights.shift()!;
-    [name] = g.add('Mul', [name, g.weight(`${layer.name}/gamma`, gamma.shape, gamma.data)]);
+    [y] = g.add('Mul', [y, parameter('gamma', gamma.shape, gamma.data)]);
   }
   if (center) {
     const beta = weights.shift()!;
-    [name] = g.add('Add', [name, g.weight(`${layer.name}/beta`, beta.shape, beta.data)]);
+    [y] = g.add('Add', [y, parameter('beta', beta.shape, beta.data)]);
   }
+  const [name] = g.add('Cast', [y], 1, [intAttribute('to', DATA_TYPE.float)]);
   return { ...x, name };
 }
 
