@@ -149,7 +149,7 @@ export const ONNX_OPSET = 14;
 
 /**
  * The model as an ONNX file (opset 14): a dynamic batch axis, and a dynamic time axis on
- * sequence input. Input float32 [batch, time, features] (int64 ids [batch, time] when the
+ * sequence input (unless a flatten, reshape or time-moving permute fixes its length). Input float32 [batch, time, features] (int64 ids [batch, time] when the
  * model starts with an embedding), output as predict() returns it. Verified against
  * onnxruntime-web and onnxruntime-node to 1e-5. Rejects with {@link OnnxExportError} for what ONNX
  * cannot express. The exporter is imported on first call.
