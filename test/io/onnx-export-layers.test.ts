@@ -5,11 +5,11 @@
 // in onnxruntime-node and onnxruntime-web (Wasm, in Node) and compared with predict() to 1e-5
 // on random weights, at batch sizes and time lengths the graph does not name.
 import * as ortNode from 'onnxruntime-node';
-import * as ortWeb from 'onnxruntime-web';
 import { afterAll, describe, expect, it } from 'vitest';
-import { exportONNX, layers, Prng, sequential, type Sequential } from '../../src/node.js';
+import { exportONNX, layers, sequential } from '../../src/node.js';
 import type { Layer } from '../../src/layers/layer.js';
 import { rng, testSeed } from '../util/random.js';
+import { ENGINES, randomlyWeighted, runExported } from './onnx-helpers.js';
 
 const seed = testSeed();
 const TOLERANCE = 1e-5;
@@ -94,15 +94,6 @@ const CASES: Case[] = [
 
 const random = rng(seed);
 
-/** A built model of the case's layers with random weights (biases, gamma and beta included). */
-function model(c: Case): Sequential {
-  const m = sequential({ seed: 1, layers: c.layers() });
-  m.build();
-  const prng = new Prng(seed);
-  m.setWeights(m.getWeights().map((w) => ({ shape: w.shape, data: w.data.map(() => prng.float() - 0.5) })));
-  return m;
-}
-
 /**
  * `batch` samples of the model's input shape, an open time axis `steps` long; padded cases
  * zero the tail of the later samples (the last wholly), and their real features are negative,
@@ -125,24 +116,6 @@ function input(c: Case, declared: readonly (number | null)[], batch: number, ste
   return { shape, data };
 }
 
-type Ort = typeof ortNode | typeof ortWeb;
-const ENGINES: [string, Ort][] = [
-  ['onnxruntime-node', ortNode],
-  ['onnxruntime-web', ortWeb],
-];
-
-/** Output 'y' of one run of the exported bytes on input 'x' (int64 ids or float32 features). */
-async function runExported(ort: Ort, bytes: Uint8Array, x: { shape: number[]; data: Float32Array }, ids: boolean): Promise<{ dims: readonly number[]; data: Float32Array }> {
-  const session = await ort.InferenceSession.create(bytes);
-  try {
-    const tensor = ids ? new ort.Tensor('int64', BigInt64Array.from(x.data, (v) => BigInt(v)), x.shape) : new ort.Tensor('float32', x.data, x.shape);
-    const { y } = await session.run({ x: tensor } as never);
-    return { dims: y.dims, data: y.data as Float32Array };
-  } finally {
-    await session.release();
-  }
-}
-
 /** Worst |ONNX Runtime − predict| per case and engine, printed at the end. */
 const worst: Record<string, Record<string, number>> = {};
 afterAll(() => {
@@ -153,7 +126,7 @@ afterAll(() => {
 describe('exportONNX of the milestone-10 layers in ONNX Runtime', () => {
   for (const c of CASES) {
     it(`${c.name}: both engines answer as predict()`, async () => {
-      const m = model(c);
+      const m = randomlyWeighted(c.layers(), seed);
       const declared = m.layers[0].builtInputShape!;
       const bytes = await exportONNX(m);
       // Odd lengths, batch 1 and several; the open time axis at lengths the graph does not name.
