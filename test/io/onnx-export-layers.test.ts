@@ -61,6 +61,8 @@ const CASES: Case[] = [
   { name: 'masking (post-padded) → globalMaxPooling1d keepdims', padded: true, layers: () => [layers.masking({ inputShape: open }), layers.globalMaxPooling1d({ keepdims: true })] },
   { name: 'embedding maskZero (post-padded) → gru sequences → globalMaxPooling1d (masked, time-major)', ids: true, padded: true, layers: () => [layers.embedding({ inputDim: VOCAB, outputDim: 4, maskZero: true, inputShape: [null] }), layers.gru(seq(3)), layers.globalMaxPooling1d()] },
   { name: 'embedding maskZero (post-padded) → lstm sequences → globalAveragePooling1d keepdims (masked, time-major)', ids: true, padded: true, layers: () => [layers.embedding({ inputDim: VOCAB, outputDim: 4, maskZero: true, inputShape: [null] }), layers.lstm(seq(3)), layers.globalAveragePooling1d({ keepdims: true })] },
+  { name: 'masking (post-padded) → conv1d causal → globalAveragePooling1d (the conv drops the mask)', padded: true, layers: () => [layers.masking({ inputShape: open }), layers.conv1d({ filters: 3, kernelSize: 2, padding: 'causal' }), layers.globalAveragePooling1d()] },
+  { name: 'masking (post-padded) → layerNormalization → positionEmbedding → spatialDropout1d → globalMaxPooling1d (the mask passes)', padded: true, layers: () => [layers.masking({ inputShape: open }), layers.layerNormalization(), layers.positionEmbedding({ sequenceLength: 17 }), layers.spatialDropout1d({ rate: 0.5 }), layers.globalMaxPooling1d()] },
   // layer normalization
   { name: 'layerNormalization', layers: () => [layers.layerNormalization({ inputShape: open })] },
   { name: 'layerNormalization epsilon 1e-6, no center', layers: () => [layers.layerNormalization({ epsilon: 1e-6, center: false, inputShape: open })] },
