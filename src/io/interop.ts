@@ -149,12 +149,13 @@ export const ONNX_OPSET = 14;
 
 /**
  * The model as an ONNX file (opset 14): a dynamic batch axis, and a dynamic time axis on
- * sequence input. Input float32 [batch, time, features] (int64 ids [batch, time] for an
- * input an embedding reads), outputs as predict() returns them. A sequential model reads 'x'
- * and writes 'y'; a functional one (several inputs and outputs, shared layers, merges,
- * recurrent states) keeps its input and output names unless the options rename them.
- * Verified against onnxruntime-web and onnxruntime-node to 1e-5. Rejects with
- * {@link OnnxExportError} for what ONNX cannot express. The exporter is imported on first call.
+ * sequence input (unless a flatten, reshape or time-moving permute fixes its length). Input
+ * float32 [batch, time, features] (int64 ids [batch, time] for an input an embedding reads),
+ * outputs as predict() returns them. A sequential model reads 'x' and writes 'y'; a functional
+ * one (several inputs and outputs, shared layers, merges, recurrent states) keeps its input and
+ * output names unless the options rename them. Verified against onnxruntime-web and
+ * onnxruntime-node to 1e-5. Rejects with {@link OnnxExportError} for what ONNX cannot express.
+ * The exporter is imported on first call.
  *
  * @example
  * ```ts

@@ -21,6 +21,7 @@ import { DATA_TYPE, FIELD, intAttribute, valueInfo } from './onnx-format.js';
 import { concat, intField, messageField, stringField, type Message } from './protobuf.js';
 import { ONNX_OPSET, OnnxExportError, type ExportONNXOptions } from './interop.js';
 import { emitLayer, GraphBuilder, type OnnxValue } from './onnx.js';
+import { pinsTimeAxis } from './onnx-layers.js';
 
 /** IR version 7 is the first that carries opset 14. */
 const IR_VERSION = 7;
@@ -52,10 +53,11 @@ export function writeONNX(model: Model, options: ExportONNXOptions = {}): Uint8A
   const graph = new GraphBuilder(...inputNames, ...outputNames);
   const values = new Map<object, OnnxValue>();
   const ids = new Set<string>(); // names of int64 values
+  const pinsTime = parts.calls.some((call) => pinsTimeAxis(call.layer));
   const inputs = parts.inputs.map(({ key, shape }, i) => {
     const isIds = parts.calls.some((call) => call.layer instanceof Embedding && call.inputs.includes(key));
     const time = parts.inputs.length === 1 ? 'time' : `${inputNames[i]}_time`;
-    const value: OnnxValue = { name: inputNames[i], dims: inputDims(shape, isIds, time, inputNames[i]), timeMajor: false };
+    const value: OnnxValue = { name: inputNames[i], dims: inputDims(shape, isIds, time, inputNames[i], pinsTime), timeMajor: false };
     values.set(key, value);
     if (isIds) ids.add(value.name);
     return valueInfo(value.name, isIds ? DATA_TYPE.int64 : DATA_TYPE.float, value.dims);
@@ -109,9 +111,14 @@ function callsOf(model: Model): Calls {
   };
 }
 
-/** An input's dims: 'batch' first, `time` for the steps of a sequence (features [B, T, …] or ids [B, T]), a symbolic name for any other open axis. */
-function inputDims(shape: Shape, ids: boolean, time: string, inputName: string): (number | string)[] {
-  return shape.map((d, axis) => (axis === 0 ? 'batch' : axis === 1 && shape.length >= (ids ? 2 : 3) ? time : d ?? `${inputName}_${axis}`));
+/**
+ * An input's dims: 'batch' first, `time` for the steps of a sequence (features [B, T, …] or ids
+ * [B, T]) unless `pinsTime` (a layer needs the built length, see pinsTimeAxis) and the length
+ * is known, a symbolic name for any other open axis.
+ */
+function inputDims(shape: Shape, ids: boolean, time: string, inputName: string, pinsTime: boolean): (number | string)[] {
+  const dynamicTime = (d: number | null) => shape.length >= (ids ? 2 : 3) && !(pinsTime && typeof d === 'number');
+  return shape.map((d, axis) => (axis === 0 ? 'batch' : axis === 1 && dynamicTime(d) ? time : d ?? `${inputName}_${axis}`));
 }
 
 /** The graph's input or output names from the option (one string, or one per model input / output in order), else `defaults`. */

@@ -23,6 +23,13 @@ import type { Layer } from '../layers/layer.js';
 import { Masking } from '../layers/masking.js';
 import { GRU, LSTM, RecurrentLayer, SimpleRNN } from '../layers/recurrent.js';
 import { TimeDistributed } from '../layers/time-distributed.js';
+import { Conv1D } from '../layers/conv.js';
+import { SpatialDropout1D } from '../layers/dropout.js';
+import { LayerNormalization } from '../layers/normalization.js';
+import { GlobalPooling1D, Pooling1D } from '../layers/pooling.js';
+import { PositionEmbedding } from '../layers/position-embedding.js';
+import { Flatten, Permute, RepeatVector, Reshape } from '../layers/reshape.js';
+import { emitConv1D, emitFlatten, emitGlobalPooling1D, emitLayerNormalization, emitPermute, emitPooling1D, emitPositionEmbedding, emitRepeatVector, emitReshape } from './onnx-layers.js';
 import type { ActivationName } from '../layers/activations.js';
 import { ATTRIBUTE_TYPE, DATA_TYPE, FIELD, floatAttribute, floatsAttribute, floatTensor, int64Tensor, intAttribute, intsAttribute, node, stringAttribute, stringsAttribute, type Attribute } from './onnx-format.js';
 import { intField, messageField, stringField, type Message } from './protobuf.js';
@@ -158,6 +165,19 @@ const EMITTERS: Record<string, EmitterEntry> = {
   GRU: { Kind: GRU, emit: (layer: GRU, [x, ...states], g) => emitRecurrent(layer, x, states, g) },
   Bidirectional: { Kind: Bidirectional, emit: (layer: Bidirectional, [x, ...states], g) => emitBidirectional(layer, x, states, g) },
   ...MERGE_EMITTERS,
+  // the milestone-10 single-input layers (onnx-layers.ts)
+  Conv1D: { Kind: Conv1D, emit: (layer: Conv1D, [x], g) => emitConv1D(layer, x, g) },
+  MaxPooling1D: { Kind: Pooling1D, emit: (layer: Pooling1D, [x], g) => emitPooling1D(layer, x, g) },
+  AveragePooling1D: { Kind: Pooling1D, emit: (layer: Pooling1D, [x], g) => emitPooling1D(layer, x, g) },
+  GlobalMaxPooling1D: { Kind: GlobalPooling1D, emit: (layer: GlobalPooling1D, [x], g) => emitGlobalPooling1D(layer, x, g) },
+  GlobalAveragePooling1D: { Kind: GlobalPooling1D, emit: (layer: GlobalPooling1D, [x], g) => emitGlobalPooling1D(layer, x, g) },
+  LayerNormalization: { Kind: LayerNormalization, emit: (layer: LayerNormalization, [x], g) => emitLayerNormalization(layer, x, g) },
+  PositionEmbedding: { Kind: PositionEmbedding, emit: (layer: PositionEmbedding, [x], g) => emitPositionEmbedding(layer, x, g) },
+  RepeatVector: { Kind: RepeatVector, emit: (layer: RepeatVector, [x], g) => emitRepeatVector(layer, x, g) },
+  Reshape: { Kind: Reshape, emit: (layer: Reshape, [x], g) => emitReshape(layer, x, g) },
+  Flatten: { Kind: Flatten, emit: (layer: Flatten, [x], g) => emitFlatten(layer, x, g) },
+  Permute: { Kind: Permute, emit: (layer: Permute, [x], g) => emitPermute(layer, x, g) },
+  SpatialDropout1D: { Kind: SpatialDropout1D, emit: (_: SpatialDropout1D, [x]) => x },
 };
 
 /** One call of `layer` on `inputs` (then its initial states): its output values, the output first. */

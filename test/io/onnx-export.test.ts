@@ -4,12 +4,11 @@
 // onnxruntime-node and onnxruntime-web (its Wasm build, in Node) and compared with predict()
 // to 1e-5, on random weights with non-zero biases (so a wrong gate order, transpose or bias
 // split fails) and a batch and time length the graph does not name (dynamic axes).
-import * as ortNode from 'onnxruntime-node';
-import * as ortWeb from 'onnxruntime-web';
 import { afterAll, describe, expect, it } from 'vitest';
-import { exportONNX, layers, loadONNX, ModelLoadError, OnnxExportError, Prng, sequential, type Sequential } from '../../src/node.js';
+import { exportONNX, layers, loadONNX, ModelLoadError, OnnxExportError, sequential, type Sequential } from '../../src/node.js';
 import type { Layer } from '../../src/layers/layer.js';
 import { rng, testSeed } from '../util/random.js';
+import { ENGINES, randomlyWeighted, runExported } from './onnx-helpers.js';
 
 const seed = testSeed();
 const TOLERANCE = 1e-5;
@@ -56,11 +55,7 @@ const random = rng(seed);
 
 /** A built model of the case's layers with random weights, biases included. */
 function model(c: Case): Sequential {
-  const m = sequential({ seed: 1, layers: c.layers() });
-  m.build();
-  const prng = new Prng(seed);
-  m.setWeights(m.getWeights().map((w) => ({ shape: w.shape, data: w.data.map(() => prng.float() - 0.5) })));
-  return m;
+  return randomlyWeighted(c.layers(), seed);
 }
 
 /** Input of `batch` samples of `steps` steps; padded cases zero the tail of all but the first sample. */
@@ -77,26 +72,7 @@ function input(c: Case, batch: number, steps: number, rank2: boolean): { shape: 
   return { shape, data };
 }
 
-type Engine = { name: string; run(bytes: Uint8Array, x: { shape: number[]; data: Float32Array }, ids: boolean): Promise<{ dims: readonly number[]; data: Float32Array }> };
-
-/** onnxruntime-node and onnxruntime-web share their API: one session per model, input 'x', output 'y'. */
-function engine(name: string, ort: typeof ortNode | typeof ortWeb): Engine {
-  return {
-    name,
-    async run(bytes, x, ids) {
-      const session = await ort.InferenceSession.create(bytes);
-      try {
-        const feed = ids ? new ort.Tensor('int64', BigInt64Array.from(x.data, (v) => BigInt(v)), x.shape) : new ort.Tensor('float32', x.data, x.shape);
-        const out = (await session.run({ x: feed } as never)).y;
-        return { dims: out.dims, data: out.data as Float32Array };
-      } finally {
-        await session.release();
-      }
-    },
-  };
-}
-
-const engines = [engine('onnxruntime-node', ortNode), engine('onnxruntime-web', ortWeb)];
+const engines = ENGINES.map(([name, ort]) => ({ name, run: (bytes: Uint8Array, x: { shape: number[]; data: Float32Array }, ids: boolean) => runExported(ort, bytes, x, ids) }));
 
 const worst: Record<string, number> = {};
 afterAll(() => console.log(`exportONNX worst |ONNX Runtime − predict| per engine (seed ${seed}):`, worst));
