@@ -186,6 +186,13 @@ function nextName(prefix: string): string {
   return count === 0 ? prefix : `${prefix}_${count}`;
 }
 
+/** @internal Keras naming for things named like layers (RNN cells): the next automatic name for `prefix`, used up when `take` is true. */
+export function automaticName(prefix: string, take: boolean): string {
+  const name = nextName(prefix);
+  if (take) nameCounts.set(prefix, (nameCounts.get(prefix) ?? 0) + 1);
+  return name;
+}
+
 /** Regions allocated together and freed together: a layer's weights, a plan's buffers. */
 export class Regions {
   private readonly list: F32Region[] = [];
