@@ -260,6 +260,10 @@ function wrapperArguments<O extends LayerOptions>(first: Layer | (O & { layer: L
 
 export { Layer, LayerPlan } from './layer.js';
 export type { Shape, Mask, LayerOptions, LayerWeight, PlanOptions, ForwardOptions, BackwardOptions } from './layer.js';
+// What a layer of your own extends and returns (see Layer's "Writing your own layer").
+export { initializedWeight, Regions } from './layer.js';
+export type { LayerKind, PlanSetup, WeightSpec } from './layer.js';
+export type { Option, OptionTable, Settings } from './options.js';
 export { Dense, Embedding, Dropout, SpatialDropout1D, Masking, SimpleRNN, LSTM, GRU, TimeDistributed, Bidirectional };
 export { RecurrentLayer } from './recurrent.js';
 export type { DenseOptions, EmbeddingOptions, DropoutOptions, SpatialDropout1dOptions, MaskingOptions, SimpleRnnOptions, LstmOptions, GruOptions, BidirectionalOptions };

@@ -87,9 +87,9 @@ export function layerFromConfig(json: unknown): Layer {
   if (unexpected !== undefined) throw new LayerConfigError(what, unexpected, `${unexpected} is not a key of a saved layer (expected class_name and config)`);
   const className = entry.class_name ?? entry.className;
   const registeredClass = typeof className === 'string' ? registered.get(className) : undefined;
-  const create = typeof className === 'string' && Object.hasOwn(CLASSES, className) ? CLASSES[className] : registeredClass && ((o: Options) => new registeredClass(o as never));
+  const create = typeof className === 'string' && Object.hasOwn(CLASSES, className) ? CLASSES[className] : registeredClass ? (o: Options) => new registeredClass(o as never) : className === 'RNN' ? rnnFromConfig : undefined;
   if (!create) {
-    const known = [...Object.keys(CLASSES), ...registered.keys()];
+    const known = [...Object.keys(CLASSES), 'RNN', ...registered.keys()];
     const hint = typeof className === 'string' ? closestName(className, known) : undefined;
     throw new LayerConfigError(what, 'class_name', `class_name ${describe(className)} is not a layer seqwasm has (${known.join(', ')}) nor one given to layers.registerClass()${hint ? `; did you mean '${hint}'?` : ''}`);
   }
