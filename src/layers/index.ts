@@ -264,6 +264,7 @@ export type { Shape, Mask, LayerOptions, LayerWeight, PlanOptions, ForwardOption
 export { initializedWeight, Regions } from './layer.js';
 export type { LayerKind, PlanSetup, WeightSpec } from './layer.js';
 export type { Option, OptionTable, Settings } from './options.js';
+export { OptionProblem, positiveInteger, flag, finiteNumber } from './options.js';
 export { Dense, Embedding, Dropout, SpatialDropout1D, Masking, SimpleRNN, LSTM, GRU, TimeDistributed, Bidirectional };
 export { RecurrentLayer } from './recurrent.js';
 export type { DenseOptions, EmbeddingOptions, DropoutOptions, SpatialDropout1dOptions, MaskingOptions, SimpleRnnOptions, LstmOptions, GruOptions, BidirectionalOptions };

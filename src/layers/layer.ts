@@ -221,6 +221,29 @@ export class Regions {
  * shape, whose forward and backward run the layer. A model drives all of this for you; use
  * it directly to run or test a layer by hand. Create layers with the `layers.*` factories.
  *
+ * **Writing your own layer.** Extend Layer and override:
+ * - the constructor: `super(kind, options)` with a {@link LayerKind} — `className` (saved in
+ *   model.json), `prefix` (automatic names) and `options`, a table of {@link Option} parsers
+ *   (`layers.positiveInteger()`, `layers.flag(false)`, …, or your own `{ parse }` that throws
+ *   {@link OptionProblem}); the parsed values are `this.settings`;
+ * - `computeOutputShape(inputShape)`: batch first, null where open; throw LayerInputError
+ *   (the protected `expectRank` and `expectKnown` do) for an input the layer cannot take;
+ * - `weightSpecs(inputShape)`: the weights, in Keras order ({@link initializedWeight});
+ *   `build()` allocates them in the arena, and they appear as `this.weights` (value and grad);
+ * - `createPlan(setup)`: a {@link LayerPlan} subclass for one batch shape. Its constructor
+ *   allocates scratch from `setup.regions` (freed with the plan); `runForward(input, options)`
+ *   reads the input region and writes `this.output`, returning the mask for the next layer
+ *   (`options.mask` to pass it on); `runBackward(input, dOutput)` writes `this.dInput` (when
+ *   defined) and adds the weight gradients into `weights[i].grad`;
+ * - `getConfig()`: only if the layer has state beyond its option table (the table's options
+ *   are saved for you).
+ *
+ * Plans compute with the Wasm kernels in `kernels` (gemm, activations, elementwise ops,
+ * columnSums, …), which take {@link F32Region}s, so forward and backward stay in Wasm and
+ * deterministic. Give the class a static `className` and call {@link registerClass} so that
+ * `loadModel` creates it again. `examples/custom-layer.ts` is a worked example (a gated linear
+ * unit, its gradient checked by finite differences, trained, saved and loaded).
+ *
  * @example
  * ```ts
  * const lstm = layers.lstm({ units: 8, returnSequences: true });
