@@ -191,7 +191,7 @@ export async function main({ quick = false, verbose = false, log = console.log }
   model.dispose();
   again.dispose();
 
-  const ratioTarget = quick ? 0.8 : 0.6;
+  const ratioTarget = quick ? 0.7 : 0.3; // measured 0.515 quick, 0.226 full
   return {
     checks: [
       checkTarget('worst relative gradient error', gradientError, 1e-3, { compare: '≤', format: (v) => v.toExponential(1) }),
