@@ -73,10 +73,13 @@ export interface LayerWeight {
 
 /** How a layer's weight is created: Keras name (within the layer), shape, and the values to start from. */
 export interface WeightSpec {
+  /** Keras name within the layer, e.g. 'kernel' (saved as 'layer_name/kernel'). */
   readonly name: string;
+  /** Keras shape, e.g. [features, units]. */
   readonly shape: readonly number[];
   /** The option that chose the initializer, named in errors. */
   readonly option: string;
+  /** The starting values (shape's size, row-major), drawn from this weight's own stream. */
   initialize(rng: Prng): Float32Array;
 }
 
@@ -175,6 +178,7 @@ export interface LayerKind<S extends OptionTable> {
   readonly className: string;
   /** Prefix of automatic names, e.g. 'lstm' → lstm, lstm_1, … */
   readonly prefix: string;
+  /** The layer's own options (besides name, inputShape, trainable, …): one parser each; their values become `layer.settings`. */
   readonly options: S;
 }
 
@@ -197,6 +201,7 @@ export function automaticName(prefix: string, take: boolean): string {
 export class Regions {
   private readonly list: F32Region[] = [];
 
+  /** One region of `floats` floats (its values are whatever was there: fill or write it). */
   alloc(floats: number): F32Region {
     return this.allocAll([floats])[0];
   }
@@ -208,6 +213,7 @@ export class Regions {
     return regions;
   }
 
+  /** Gives every region back to the arena (a plan's dispose() does this). */
   freeAll(): void {
     const memory = arena('layers');
     for (const region of this.list) memory.free(region);
@@ -695,12 +701,17 @@ export abstract class Layer<S extends OptionTable = OptionTable> {
 
 /** What Layer.plan hands createPlan. */
 export interface PlanSetup {
+  /** The layer being planned (`this.layer` in the plan). */
   readonly layer: Layer;
+  /** The concrete input shape, batch first. */
   readonly inputShape: readonly number[];
+  /** The output shape computeOutputShape() gave for it. */
   readonly outputShape: readonly number[];
   /** Where the plan allocates its buffers (freed on failure and by dispose). */
   readonly regions: Regions;
+  /** A training plan: backward() will be called; keep what it needs. */
   readonly training: boolean;
+  /** backward() should write dInput (false for a model's first layer). */
   readonly inputGradient: boolean;
 }
 

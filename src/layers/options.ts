@@ -11,7 +11,9 @@ import { closestName, describe, LayerConfigError, MAX_HINT_LENGTH } from './erro
  */
 export class OptionProblem extends Error {
   constructor(
+    /** What is wrong, read after the option's path: "must be a positive integer, got 0". */
     readonly problem: string,
+    /** The option at fault, nested with dots and indices; '' for the option being parsed. */
     readonly path = '',
   ) {
     super(path ? `${path} ${problem}` : problem);
