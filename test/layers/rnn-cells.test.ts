@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as layers from '../../src/layers/index.js';
 import type { F32Region } from '../../src/runtime/arena.js';
-import { loadModel, sequential } from '../../src/index.js';
+import { input, loadModel, model, sequential, type Functional, type SymbolicTensor } from '../../src/index.js';
 import { Prng } from '../../src/util/prng.js';
 import { uniform } from '../util/random.js';
 import { tfjsArtifacts } from '../io/artifacts-helpers.js';
@@ -144,6 +144,22 @@ describe('stacked cells', () => {
     expect(again.toJSON().config.cell).toEqual(json.config.cell);
     expect(again.cells.map((cell) => cell.className)).toEqual(['GRUCell', 'LSTMCell']);
     expect(again.stateSize).toEqual([3, 2, 2]);
+  });
+
+  it('in a functional model, returnState gives [output, ...every cell’s states], and the model trains, saves and loads', async () => {
+    const x = input({ shape: [T, F] });
+    const [sequence, h1, c1, h2] = layers.rnn({ cell: [layers.lstmCell({ units: 4 }), layers.gruCell({ units: 3 })], returnSequences: true, returnState: true }).apply(x) as SymbolicTensor[];
+    expect([sequence.shape, h1.shape, c1.shape, h2.shape]).toEqual([[null, T, 3], [null, 4], [null, 4], [null, 3]]);
+    const net = model({ inputs: x, outputs: layers.dense({ units: 1 }).apply(layers.concatenate().apply([c1, h2])) });
+    net.compile({ optimizer: 'adam', loss: 'mse' });
+    const random = randomFor('functional rnn');
+    const data = { shape: [12, T, F], data: uniform(random, 12 * T * F) };
+    const history = await net.fit(data, { shape: [12, 1], data: uniform(random, 12) }, { epochs: 4, verbose: 0 });
+    expect(history.history.loss[3]).toBeLessThan(history.history.loss[0]);
+    const again = await loadModel<Functional>(net.save());
+    expect((again.predict(data) as { data: Float32Array }).data).toEqual((net.predict(data) as { data: Float32Array }).data);
+    again.dispose();
+    net.dispose();
   });
 
   it('bad cells are refused with the option named', () => {
