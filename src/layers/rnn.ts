@@ -454,7 +454,11 @@ const RNN_KIND = { className: 'RNN', prefix: 'rnn', options: RNN_OPTIONS } satis
  * {@link layers.lstm} with the same weights); a user-written {@link RNNCell} runs in a time
  * loop on the host that calls its step plan once per step. Weights are named as TF.js names
  * them: `rnn/kernel` for one cell, `rnn/RNNCell_0/kernel`, `rnn/RNNCell_1/kernel`, … for
- * stacked cells. Create it with {@link layers.rnn}.
+ * stacked cells. The states of stacked cells are in Keras 3's order, every cell's in turn
+ * ([h1, c1, h2, c2] for two LSTM cells; TF.js returns them the other way round, [h2, c2, h1,
+ * c1]). On padded steps of a user cell the returned sequence carries the last output, zeros
+ * before a row's first real step (Keras); built-in cells carry their h, the initial state
+ * before the first real step (TF.js). Create it with {@link layers.rnn}.
  *
  * @example
  * ```ts
