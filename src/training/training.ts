@@ -14,7 +14,6 @@ import { elementPath } from '../data/validate.js';
 import type { Layer, LayerWeight, Shape } from '../layers/layer.js';
 import { formatShape } from '../layers/layer.js';
 import { DataError } from '../data/errors.js';
-import { Embedding } from '../layers/embedding.js';
 import type { Option } from '../layers/options.js';
 import type { F32Region } from '../runtime/arena.js';
 import { scale } from '../kernels/elementwise.js';
@@ -22,6 +21,7 @@ import { concat, differByTrailingOne, shapeSize, toTensor, type Tensor, type Ten
 import type { Prng } from '../util/prng.js';
 import type { Callback, CallbackHooks, CallbackModel, Logs, TrainingParams } from './callbacks.js';
 import { describe, ModelConfigError, ModelInputError, ModelStateError } from '../model/errors.js';
+import { isEmbedding } from '../model/layer-kinds.js';
 import { asModelError } from '../model/model.js';
 import type { Loss } from './losses.js';
 import type { Metric } from './metrics.js';
@@ -797,7 +797,7 @@ export function samplesOf(network: Network, losses: readonly Loss[] | undefined,
   });
   network.ensureBuilt(inputs.map((t) => openShape(t.shape)));
   network.inputLayers().forEach((layer, i) => {
-    if (layer instanceof Embedding) asModelError(owner, () => layer.checkIds(inputs[i], labels[i]));
+    if (isEmbedding(layer)) asModelError(owner, () => layer.checkIds(inputs[i], labels[i]));
   });
   if (!losses) return new Samples(inputs, undefined);
   if (y === undefined) throw new ModelInputError(owner, yName, `${yName} (the targets) is required`);
