@@ -27,6 +27,8 @@ const shared = {
 };
 
 await Promise.all([
-  build({ ...shared, entryPoints: ['src/node.ts'], minifyWhitespace: true, minifySyntax: true }),
+  // esbuild breaks a line only where it can, past the limit: with the Node bundle's longer names
+  // 80 left a 220-character line that throws (test:bundlers wants at most 200); 70 leaves none.
+  build({ ...shared, entryPoints: ['src/node.ts'], minifyWhitespace: true, minifySyntax: true, lineLimit: 70 }),
   build({ ...shared, entryPoints: ['src/fetch.ts', 'src/workerd.ts'], splitting: true, minify: true, keepNames: true }),
 ]);
