@@ -1,6 +1,6 @@
 // Rebuilds dist/ when a source is newer than its output, so `npm test`, benches, the demo and
-// `npm pack` (prepack) always use the code in the tree. package.json counts as a source of the
-// bundle (its build:bundle flags shape it), asconfig.json as one of the .wasm (its optimizer
+// `npm pack` (prepack) always use the code in the tree. package.json and scripts/bundle.js count as
+// sources of the bundle (they shape it), asconfig.json as one of the .wasm (its optimizer
 // settings). A plain `npm run build` does the same unconditionally.
 import { execSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -25,4 +25,4 @@ function outdated(output, ...sources) {
 }
 
 if (['seqwasm', 'seqwasm-threads', 'seqwasm-relaxed'].some((name) => outdated(`dist/${name}.wasm`, 'assembly', 'asconfig.json'))) execSync('npm run build:wasm', { cwd: root, stdio: 'inherit' });
-if (outdated('dist/index.js', 'src') || outdated('dist/seqwasm.fetch.js', 'src', 'package.json')) execSync('npm run build:ts', { cwd: root, stdio: 'inherit' });
+if (outdated('dist/index.js', 'src') || outdated('dist/seqwasm.fetch.js', 'src', 'package.json', 'scripts/bundle.js')) execSync('npm run build:ts', { cwd: root, stdio: 'inherit' });

@@ -74,7 +74,7 @@ try {
   await outcomes.checkAsync('webpack: a page and a Web Worker', async () => {
     const config = (await import(join(app, 'webpack.config.js'))).default as Configuration;
     const entries = seqwasmEntries(await runWebpack(config));
-    if (entries.join() !== 'seqwasm.fetch.js') throw new Error(`the page and its worker bundled ${entries.join(' + ') || 'no seqwasm entry'}, expected seqwasm.fetch.js only`);
+    if (entries.join() !== 'fetch.js') throw new Error(`the page and its worker bundled ${entries.join(' + ') || 'no seqwasm entry'}, expected fetch.js only (the unbundled entry of the "module" condition)`);
     copyFileSync(join(app, 'index.html'), join(app, 'dist/index.html'));
     return onServer(join(app, 'dist'), (origin) => predicts(`${origin}/index.html?worker`));
   });
@@ -120,7 +120,7 @@ try {
   });
   await outcomes.checkAsync("conditions: webpack's webworker target takes the fetch entry", async () => {
     const entries = seqwasmEntries(await runWebpack({ mode: 'production', target: 'webworker', context: app, entry: './worker.js', output: { path: join(dir, 'webworker-dist') } }));
-    if (entries.join() !== 'seqwasm.fetch.js') throw new Error(`bundled ${entries.join(' + ') || 'no seqwasm entry'}, expected seqwasm.fetch.js`);
+    if (entries.join() !== 'fetch.js') throw new Error(`bundled ${entries.join(' + ') || 'no seqwasm entry'}, expected fetch.js (the unbundled entry of the "module" condition)`);
     return entries.join();
   });
 
@@ -162,7 +162,8 @@ function packStale(): string {
 
 /** Every JS line that can throw stays readable when Node prints it; the .wasm literal is whole. */
 function shortLines(packageDir: string): string {
-  const files = readdirSync(join(packageDir, 'dist')).filter((f) => f.endsWith('.js'));
+  // The bundles runtimes load; the unbundled dist/*.js of the "module" condition reach a page only through a bundler.
+  const files = readdirSync(join(packageDir, 'dist')).filter((f) => f.startsWith('seqwasm.') && f.endsWith('.js'));
   let longest = 0;
   const problems: string[] = [];
   for (const file of files) {
@@ -212,7 +213,7 @@ function runWebpack(config: Configuration): Promise<Stats> {
   );
 }
 
-/** The seqwasm entry files a webpack build took in, page and workers alike. */
+/** The seqwasm entry files a webpack build took in, page and workers alike: bundled (seqwasm.fetch.js) or unbundled (fetch.js). */
 function seqwasmEntries(stats: Stats): string[] {
   const modules = stats.toJson({ all: false, modules: true, nestedModules: true }).modules ?? [];
   const names = modules.flatMap((m) => [m.name ?? '', ...(m.modules ?? []).map((inner) => inner.name ?? '')]);
@@ -220,7 +221,7 @@ function seqwasmEntries(stats: Stats): string[] {
 }
 
 function isSeqwasmEntry(path: string): boolean {
-  return /node_modules\/seqwasm\/dist\/seqwasm\.(fetch|node|workerd)\.js$/.test(path);
+  return /node_modules\/seqwasm\/dist\/(seqwasm\.)?(fetch|node|workerd)\.js$/.test(path);
 }
 
 function baseName(path: string): string {

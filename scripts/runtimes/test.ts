@@ -13,7 +13,7 @@
 //   npm run test:runtimes -- --only=node,bun  a subset (no --update)
 //   npm run test:runtimes -- --json=FILE      also write { passed, failed, tests } for CI
 import { execFileSync } from 'node:child_process';
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Outcomes, ms } from '../outcomes.js';
 import { openRuntime, RUNTIMES, type RuntimeName } from './launch.js';
@@ -22,8 +22,8 @@ import { prepareProject, ROOT, type Packed, type Project } from './package.js';
 const EXPECTED_FILE = join(ROOT, 'test/runtimes/expected-hash.txt');
 /** Files every tarball has besides dist JS and declarations. */
 const ALWAYS = ['package.json', 'README.md', 'LICENSE', 'dist/seqwasm.wasm', 'dist/seqwasm-threads.wasm', 'dist/seqwasm-relaxed.wasm'];
-/** The `exports` condition whose file each runtime must load (DESIGN.md §5). */
-const CONDITION: Record<RuntimeName, string> = { node: 'node', chromium: 'browser', deno: 'deno', bun: 'bun', workerd: 'workerd' };
+/** The `exports` condition whose file each runtime must load (DESIGN.md §5); Chromium's page is an esbuild bundle, and bundlers take "module". */
+const CONDITION: Record<RuntimeName, string> = { node: 'node', chromium: 'module', deno: 'deno', bun: 'bun', workerd: 'workerd' };
 const MANIFEST = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { main: string; types: string; exports: Record<string, unknown> };
 const ROOT_EXPORTS = MANIFEST.exports['.'] as Record<string, string>;
 /** The package's entry files, as paths inside it (dist/...). */
@@ -126,11 +126,18 @@ function readExpected(): string | undefined {
 
 // ---- package checks ------------------------------------------------------------------
 
-/** Exactly: package.json, README, LICENSE, the Wasm, the bundled JS and the declarations; every entry point present. */
+/**
+ * Exactly: package.json, README, LICENSE, the Wasm, the bundled JS, and the unbundled JS (for
+ * bundlers) and declarations of the sources in src/; every entry point present.
+ */
 function checkFiles(packed: Packed): string {
   const paths = new Set(packed.files.map((f) => f.path));
   const problems: string[] = [];
-  const unexpected = [...paths].filter((path) => !ALWAYS.includes(path) && !/^dist\/seqwasm\.[\w-]+\.js(\.map)?$/.test(path) && !/^dist\/.+\.d\.ts$/.test(path));
+  const compiled = (path: string) => {
+    const source = /^dist\/(.+)\.(?:js|js\.map|d\.ts)$/.exec(path)?.[1];
+    return source !== undefined && existsSync(join(ROOT, 'src', `${source}.ts`));
+  };
+  const unexpected = [...paths].filter((path) => !ALWAYS.includes(path) && !/^dist\/seqwasm\.[\w-]+\.js(\.map)?$/.test(path) && !compiled(path));
   if (unexpected.length) problems.push(`unexpected files: ${unexpected.join(', ')}`);
   const entries = [MANIFEST.main, MANIFEST.types, ...leaves(MANIFEST.exports)].map((p) => String(p).replace(/^\.\//, ''));
   const missing = [...new Set([...ALWAYS, ...entries])].filter((path) => !paths.has(path));

@@ -3,10 +3,11 @@
 //   entries   each entry file (fetch: browsers, Deno, Bun; node; workerd) with everything it
 //             loads before its first statement runs (statically imported chunks) plus
 //             seqwasm.wasm, which init() loads; then each chunk loaded only by a dynamic
-//             import() (loadModel's model-file reader, fit's progress bar, Node's file
-//             reader), with the chunks it adds, and the opt-in modules of init({ threads })
-//             and init({ relaxedSimd: true });
-//   vite      `vite build` (defaults) of three pages in a project that installed the tarball:
+//             import() (loadModel's model-file reader, fit's epochs and progress bar, the file
+//             formats), with the chunks it adds, and the opt-in modules of init({ threads })
+//             and init({ relaxedSimd: true }). The node entry is one file (scripts/bundle.js);
+//   vite      `vite build` (defaults) of three pages in a project that installed the tarball,
+//             from the unbundled dist/*.js that bundlers take (the "module" condition):
 //             apps/predict.js (build a model, predict), apps/train.js (compile, fit with the
 //             progress bar, predict, save) and apps/load.js (loadModel, predict); the same
 //             split into what loads first and what loads later.

@@ -14,7 +14,6 @@
 // The layers are built when the model is made (every input declares its shape), each from
 // its own stream of the seed, chosen by the layer's position in `layers`. Training, saving
 // and loading go through the same loop (training/) and TF.js Layers files (io/) as Sequential.
-import { Embedding } from '../layers/embedding.js';
 import { formatShape, MultiInputLayer, SymbolicTensor, type Layer, type Shape, type SymbolicInput } from '../layers/layer.js';
 import type { SavedModel } from '../io/artifacts.js';
 import { writeArtifacts } from '../io/save.js';
@@ -22,6 +21,7 @@ import type { Tensor } from '../tensor.js';
 import { Prng } from '../util/prng.js';
 import { describe, ModelConfigError, ModelInputError } from './errors.js';
 import { GraphPlan, InputLayer, nodeIndex, propagateShapes, traceGraph, type Graph } from './graph.js';
+import { isEmbedding } from './layer-kinds.js';
 import { Model, summaryTable, type SaveOptions } from './model.js';
 import type { BatchPlan } from './network.js';
 import { denseActivation } from './sequential.js';
@@ -149,7 +149,7 @@ export class Functional<Output extends Tensor | Tensor[] = Tensor | Tensor[]> ex
 
   /** @internal Network: the first layer reading each input (embedding ids are checked against it). */
   inputLayers(): readonly (Layer | undefined)[] {
-    return this.inputs.map((t) => this.graph.nodes.find((node) => node.inputs.includes(t) && node.layer instanceof Embedding)?.layer ?? this.graph.nodes.find((node) => node.inputs.includes(t))?.layer);
+    return this.inputs.map((t) => this.graph.nodes.find((node) => node.inputs.includes(t) && isEmbedding(node.layer))?.layer ?? this.graph.nodes.find((node) => node.inputs.includes(t))?.layer);
   }
 
   /** @internal Network */

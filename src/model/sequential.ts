@@ -13,13 +13,9 @@
 // time axis stays open, so a model trained on 28 steps predicts on any number of steps.
 // step() runs one timestep at a time, carrying each recurrent layer's states between calls.
 import { copy, fill } from '../kernels/elementwise.js';
-import { Bidirectional } from '../layers/bidirectional.js';
 import { Dense } from '../layers/dense.js';
-import { Embedding } from '../layers/embedding.js';
 import { finiteTensor, formatShape, Layer, type Shape } from '../layers/layer.js';
 import { RecurrentLayer } from '../layers/recurrent.js';
-import { RNN } from '../layers/rnn.js';
-import { TimeDistributed } from '../layers/time-distributed.js';
 import type { F32Region } from '../runtime/arena.js';
 import { arena } from '../runtime/module.js';
 import type { Tensor, TensorLike } from '../tensor.js';
@@ -27,6 +23,7 @@ import { Prng } from '../util/prng.js';
 import type { SavedModel } from '../io/artifacts.js';
 import { writeArtifacts } from '../io/save.js';
 import { describe, ModelConfigError, ModelInputError, ModelStateError } from './errors.js';
+import { isBidirectional, isEmbedding, isRNN, isTimeDistributed } from './layer-kinds.js';
 import { asModelError, Model, summaryTable, type SaveOptions } from './model.js';
 import { assertNotFitting, finiteTensorOf, unchecked } from '../training/training.js';
 import type { BatchPlan } from './network.js';
@@ -268,9 +265,9 @@ export class Sequential extends Model<Tensor> {
     const first = this.stack[0];
     const declared = first?.builtInputShape ?? first?.batchInputShape;
     if (!declared) throw new ModelStateError(this.name, 'step', "step() needs the model's input shape; give the first layer an inputShape or call build()");
-    if (declared.length < (first instanceof Embedding ? 2 : 3)) throw new ModelStateError(this.name, 'step', `step() needs sequence input [batch, time, ...], the model takes ${formatShape(declared)}`);
+    if (declared.length < (isEmbedding(first) ? 2 : 3)) throw new ModelStateError(this.name, 'step', `step() needs sequence input [batch, time, ...], the model takes ${formatShape(declared)}`);
     this.stack.forEach((layer) => {
-      if (layer instanceof Bidirectional) throw new ModelStateError(this.name, 'step', `step() cannot stream '${layer.name}': a bidirectional layer needs the whole sequence`);
+      if (isBidirectional(layer)) throw new ModelStateError(this.name, 'step', `step() cannot stream '${layer.name}': a bidirectional layer needs the whole sequence`);
       if (layer instanceof RecurrentLayer && layer.settings.goBackwards) throw new ModelStateError(this.name, 'step', `step() cannot stream '${layer.name}': goBackwards needs the whole sequence`);
       if (layer.mixesSteps) throw new ModelStateError(this.name, 'step', `step() cannot stream '${layer.name}': its output steps depend on other input steps`);
     });
@@ -280,7 +277,7 @@ export class Sequential extends Model<Tensor> {
     if (!(batched || t.shape.length === stepShape.length) || stepShape.some((d, i) => d !== null && d !== t.shape[i + (batched ? 1 : 0)])) {
       throw new ModelInputError(this.name, 'x', `x must be one step, ${formatShape(stepShape)} or [batch, ${stepShape.join(', ')}], got ${formatShape(t.shape)}`);
     }
-    if (first instanceof Embedding) asModelError(this.name, () => first.checkIds(t, 'x'));
+    if (isEmbedding(first)) asModelError(this.name, () => first.checkIds(t, 'x'));
     const batch = batched ? t.shape[0] : 1;
     this.ensureBuilt([[null, null, ...stepShape]]);
     const plan = this.plans.get(this.stack, [batch, 1, ...(batched ? t.shape.slice(1) : t.shape)], false);
@@ -333,7 +330,7 @@ export class Sequential extends Model<Tensor> {
    */
   resetStates(): void {
     this.assertLive();
-    for (const layer of this.stack) if ((layer instanceof RecurrentLayer || layer instanceof RNN) && layer.settings.stateful && layer.built) layer.resetStates();
+    for (const layer of this.stack) if ((layer instanceof RecurrentLayer || isRNN(layer)) && layer.settings.stateful && layer.built) layer.resetStates();
     this.freeStepStates();
   }
 
@@ -405,7 +402,7 @@ function stackBatchPlan(plan: StackPlan): BatchPlan {
 
 /** The activation of a final Dense layer (also inside TimeDistributed), which a loss may fuse with. */
 export function denseActivation(layer: Layer | undefined): string | undefined {
-  const inner = layer instanceof TimeDistributed ? layer.layer : layer;
+  const inner = isTimeDistributed(layer) ? layer.layer : layer;
   return inner instanceof Dense ? inner.settings.activation : undefined;
 }
 

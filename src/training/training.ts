@@ -14,19 +14,19 @@ import { elementPath } from '../data/validate.js';
 import type { Layer, LayerWeight, Shape } from '../layers/layer.js';
 import { formatShape } from '../layers/layer.js';
 import { DataError } from '../data/errors.js';
-import { Embedding } from '../layers/embedding.js';
-import { flag, type Option } from '../layers/options.js';
+import type { Option } from '../layers/options.js';
 import type { F32Region } from '../runtime/arena.js';
 import { scale } from '../kernels/elementwise.js';
 import { concat, differByTrailingOne, shapeSize, toTensor, type Tensor, type TensorLike } from '../tensor.js';
 import type { Prng } from '../util/prng.js';
-import { startCallbacks, toCallbacks, type Callback, type CallbackHooks, type CallbackModel, type Logs, type TrainingParams } from './callbacks.js';
+import type { Callback, CallbackHooks, CallbackModel, Logs, TrainingParams } from './callbacks.js';
 import { describe, ModelConfigError, ModelInputError, ModelStateError } from '../model/errors.js';
+import { isEmbedding } from '../model/layer-kinds.js';
 import { asModelError } from '../model/model.js';
 import type { Loss } from './losses.js';
 import type { Metric } from './metrics.js';
 import type { BatchPlan, Network } from '../model/network.js';
-import { atLeast, level, numberIn, optional, readOptions } from '../model/options.js';
+import { atLeast, readOptions } from '../model/options.js';
 import type { Optimizer } from './optimizers.js';
 
 /**
@@ -255,7 +255,7 @@ export class History {
 }
 
 /** Samples in memory: one tensor per model input, one of targets per output (absent for predict) and their loss weights. */
-class Samples {
+export class Samples {
   readonly count: number;
 
   constructor(
@@ -278,7 +278,7 @@ class Samples {
 }
 
 /** One batch: its sample count, the shape of each input, and how to copy it into a plan. */
-interface Batch {
+export interface Batch {
   readonly count: number;
   readonly shapes: readonly (readonly number[])[];
   /** Index of the first sample (in-memory batches in natural order; predict places outputs by it). */
@@ -294,20 +294,7 @@ interface Batch {
 /** Anything: checked where it is used (validation data, callbacks, step's initialState). */
 export const unchecked: Option<unknown> = { parse: (value) => value };
 
-const BATCH_OPTIONS = { batchSize: atLeast(1, 32, true) };
-
-const FIT_OPTIONS = {
-  ...BATCH_OPTIONS,
-  epochs: atLeast(1, 1, true),
-  initialEpoch: atLeast(0, 0, true),
-  shuffle: flag(true),
-  verbose: level([1, 0, 2] as const),
-  validationSplit: optional(numberIn(0, 0, 1)),
-  validationData: unchecked,
-  callbacks: unchecked,
-  sampleWeight: unchecked,
-  classWeight: unchecked,
-};
+export const BATCH_OPTIONS = { batchSize: atLeast(1, 32, true) };
 
 const EVALUATE_OPTIONS = { ...BATCH_OPTIONS, sampleWeight: unchecked, classWeight: unchecked };
 
@@ -345,113 +332,11 @@ export async function fit(model: Trainable, compiled: Compiled, x: unknown, y: u
   const layers = [...network.layers];
   for (const layer of layers) fitting.add(layer);
   try {
+    const { fitUnguarded } = await import('./fit.js'); // the epochs, callbacks and progress: loaded on the first fit()
     return await fitUnguarded(model, compiled, x, y, fitOptions);
   } finally {
     for (const layer of layers) fitting.delete(layer);
   }
-}
-
-async function fitUnguarded(model: Trainable, compiled: Compiled, x: unknown, y: unknown, fitOptions: FitOptions | undefined): Promise<History> {
-  const network = model.network;
-  const owner = network.name;
-  const { source, y: targets, options } = datasetArguments<FitOptions>(network, x, y, fitOptions, 'fit');
-  const { epochs, batchSize, initialEpoch, shuffle, verbose, validationSplit: split } = readOptions(owner, options, FIT_OPTIONS);
-  if (initialEpoch >= epochs) throw new ModelConfigError(owner, 'initialEpoch', `initialEpoch must be below epochs (${epochs}), got ${initialEpoch}`);
-  if (split !== null && options.validationData !== undefined) {
-    throw new ModelConfigError(owner, 'validationSplit', 'give validationSplit or validationData, not both');
-  }
-
-  let training: Samples | undefined;
-  let validation: Samples | undefined;
-  const weighting = weightingOf(owner, options);
-  if (source) {
-    if (split !== null) throw new ModelConfigError(owner, 'validationSplit', 'cannot split an iterable of batches; give validationData');
-    if (options.sampleWeight !== undefined) throw sampleWeightOfBatches(owner);
-  } else {
-    training = samplesOf(network, compiled.losses, x, targets, 'x', 'y', weighting);
-    if (split !== null) {
-      const cut = Math.floor(training.count * (1 - split));
-      if (cut < 1 || cut >= training.count) {
-        throw new ModelConfigError(owner, 'validationSplit', `validationSplit ${split} of ${training.count} samples leaves ${cut} for training and ${training.count - cut} for validation; both need at least one`);
-      }
-      validation = training.slice(cut, training.count);
-      // Keras splits sampleWeight with the data; class weights weigh the training part only.
-      if (weighting?.classWeight) validation = new Samples(validation.inputs, validation.targets);
-      training = training.slice(0, cut);
-    }
-  }
-  if (options.validationData !== undefined) {
-    const pair = options.validationData;
-    if (!Array.isArray(pair) || (pair.length !== 2 && pair.length !== 3)) throw new ModelInputError(owner, 'validationData', `validationData must be [x, y] or [x, y, sampleWeight], got ${describe(pair)}`);
-    const validationWeighting = pair.length === 3 ? { sampleWeight: pair[2], name: 'validationData[2]' } : undefined;
-    validation = samplesOf(network, compiled.losses, pair[0], pair[1], 'validationData[0]', 'validationData[1]', validationWeighting);
-  }
-  // Weights exist once the network is built: from x, or from the first batch of an iterable.
-  let weights: readonly LayerWeight[] | undefined;
-  const fused = fusedActivations(network, compiled);
-  const metricNames = logNames(network, compiled);
-  const params: TrainingParams = {
-    epochs,
-    initialEpoch,
-    steps: training ? Math.ceil(training.count / batchSize) : NaN,
-    samples: training ? training.count : NaN,
-    batchSize,
-    metrics: validation ? [...metricNames, ...metricNames.map((n) => `val_${n}`)] : metricNames,
-    verbose,
-  };
-  const callbacks = toCallbacks(options.callbacks);
-  const terminal = verbose > 0 ? consoleOutput() : undefined;
-  if (terminal) {
-    const { progressLogger } = await import('./progress.js'); // imported when first shown: a page that trains silently does not download it
-    callbacks.push(progressLogger({ verbose: verbose as 1 | 2, ...terminal }));
-  }
-  startCallbacks(callbacks, model, params);
-  const history = new History(params);
-  const pause = eventLoopYielder();
-  model.stopTraining = false;
-
-  for (const callback of callbacks) await callback.onTrainBegin({});
-  for (let epoch = initialEpoch; epoch < epochs && !model.stopTraining; epoch++) {
-    for (const callback of callbacks) await callback.onEpochBegin(epoch, {});
-    const epochRng = model.trainingRng.derive(`epoch ${epoch}`);
-    const totals = new Totals(network, compiled);
-    const batches = training ? inMemoryBatches(training, batchSize, shuffle ? epochRng.derive('shuffle') : undefined) : sourceBatches(network, compiled.losses, source!, epoch, weighting);
-    let batch = 0;
-    for await (const data of batches) {
-      const logs: Logs = { batch, size: data.count };
-      for (const callback of callbacks) await callback.onBatchBegin(batch, logs);
-      if (!weights) {
-        weights = network.layers.flatMap((layer) => layer.weights);
-        compiled.optimizer.build(weights);
-      }
-      const result = trainStep(network, compiled, data, epochRng.derive(batch), weights, fused);
-      const values = result.values;
-      // terminateOnNaN (or any callback) may stop training at a non-finite loss, else fit throws below.
-      const finiteLoss = Number.isFinite(values[0]);
-      totals.add(result);
-      Object.assign(logs, totals.means());
-      for (const callback of callbacks) await callback.onBatchEnd(batch, logs);
-      if (!finiteLoss && !model.stopTraining) {
-        throw new ModelStateError(owner, 'loss', `batch ${batch} of epoch ${epoch}: the loss is ${values[0]}, so its update was not applied and the weights are those before this batch; lower the learning rate or clip gradients (terminateOnNaN() stops training here without an error)`);
-      }
-      batch++;
-      if (model.stopTraining) break;
-      await pause();
-    }
-    if (batch === 0) throw noBatches(owner, `epoch ${epoch}`, source !== undefined);
-    const logs = totals.means();
-    if (validation) {
-      for (const [key, value] of Object.entries(evaluateSamples(network, compiled, validation, batchSize))) logs[`val_${key}`] = value;
-    }
-    // History records last, as Keras's History callback runs last: it sees what callbacks add (learning_rate).
-    for (const callback of callbacks) await callback.onEpochEnd(epoch, logs);
-    history.record(epoch, logs);
-  }
-  const last = history.epoch.length - 1;
-  const finalLogs: Logs = {};
-  if (last >= 0) for (const [key, values] of Object.entries(history.history)) finalLogs[key] = values[last];
-  for (const callback of callbacks) await callback.onTrainEnd(finalLogs);
-  return history;
 }
 
 /**
@@ -459,7 +344,7 @@ async function fitUnguarded(model: Trainable, compiled: Compiled, x: unknown, y:
  * the optimizer's update. A non-finite loss has no usable gradient: the update is not applied,
  * so the weights stay as they were (the caller decides whether that is an error).
  */
-function trainStep(network: Network, compiled: Compiled, data: Batch, rng: Prng, weights: readonly LayerWeight[], fused: readonly boolean[]): BatchValues {
+export function trainStep(network: Network, compiled: Compiled, data: Batch, rng: Prng, weights: readonly LayerWeight[], fused: readonly boolean[]): BatchValues {
   const plan = network.plan(data.shapes, true);
   const targets = targetBuffers(plan, compiled.losses);
   data.load(plan, targets);
@@ -657,7 +542,7 @@ function lossAndMetrics(plan: BatchPlan, compiled: Compiled, targets: readonly F
 }
 
 /** Per output: whether its loss fuses with its final activation (softmax + crossentropy): backward then starts at the logits. */
-function fusedActivations(network: Network, compiled: Compiled): boolean[] {
+export function fusedActivations(network: Network, compiled: Compiled): boolean[] {
   return network.finalActivations().map((activation, k) => activation !== undefined && compiled.losses[k].fusesWith(activation));
 }
 
@@ -665,13 +550,13 @@ function fusedActivations(network: Network, compiled: Compiled): boolean[] {
  * The names of the logs as Keras names them: 'loss' and every metric's name for one output;
  * with several, 'loss', '<output>_loss' for each, then '<output>_<metric>'.
  */
-function logNames(network: Network, compiled: Compiled): string[] {
+export function logNames(network: Network, compiled: Compiled): string[] {
   if (compiled.losses.length === 1) return ['loss', ...compiled.metrics[0].map((m) => m.name)];
   const outputs = network.outputNames();
   return ['loss', ...outputs.map((name) => `${name}_loss`), ...compiled.metrics.flatMap((metrics, k) => metrics.map((m) => `${outputs[k]}_${m.name}`))];
 }
 
-function evaluateSamples(network: Network, compiled: Compiled, samples: Samples, batchSize: number): Logs {
+export function evaluateSamples(network: Network, compiled: Compiled, samples: Samples, batchSize: number): Logs {
   const totals = new Totals(network, compiled);
   evaluateInto(totals, network, compiled, samples, batchSize);
   return totals.means();
@@ -697,7 +582,7 @@ function evaluateBatch(network: Network, compiled: Compiled, data: Batch): Batch
  * precision/recall/auc added up (their value comes from the epoch's counts, as Keras's
  * stateful metrics).
  */
-class Totals {
+export class Totals {
   private readonly names: readonly string[];
   /** Per log, the metric that turns its added-up tallies into a value (undefined for losses). */
   private readonly metrics: readonly (Metric | undefined)[];
@@ -739,7 +624,7 @@ class Totals {
 // ---- batches ---------------------------------------------------------------------------
 
 /** Batches of in-memory samples in natural order, or in `rng`'s permutation; samples are copied straight into the plan. */
-function* inMemoryBatches(samples: Samples, batchSize: number, rng: Prng | undefined): Generator<Batch> {
+export function* inMemoryBatches(samples: Samples, batchSize: number, rng: Prng | undefined): Generator<Batch> {
   const order = rng ? rng.permutation(samples.count) : undefined;
   for (let start = 0; start < samples.count; start += batchSize) {
     const count = Math.min(batchSize, samples.count - start);
@@ -774,7 +659,7 @@ function gatherRows(t: Tensor, order: Uint32Array | undefined, start: number, co
 }
 
 /** An array, iterable or async iterable of batches (a Dataset, checked batch by batch). */
-type BatchSource = AsyncIterable<unknown> | Iterable<unknown>;
+export type BatchSource = AsyncIterable<unknown> | Iterable<unknown>;
 
 /** A Dataset: an (async) iterable that is not an array, or an array of batch objects (by its first: data arrays hold no { xs } or { x }). */
 function isBatchSource(x: unknown): x is BatchSource {
@@ -797,7 +682,7 @@ function isOptionsObject(value: unknown): value is object {
  * so options come second, `fit(batches, { epochs })` as TF.js's fitDataset (`(batches,
  * undefined, options)` works too).
  */
-function datasetArguments<O extends object>(network: Network, x: unknown, y: unknown, options: O | undefined, what: string): { source: BatchSource | undefined; y: unknown; options: O } {
+export function datasetArguments<O extends object>(network: Network, x: unknown, y: unknown, options: O | undefined, what: string): { source: BatchSource | undefined; y: unknown; options: O } {
   const owner = network.name;
   if (!isBatchSource(x)) {
     if (isOptionsObject(y) && !isKeyedByOutput(network, y)) throw new ModelInputError(owner, 'y', `y must be the targets (nested arrays or { shape, data }), got an options object; in-memory data is ${what}(x, y, options)`);
@@ -853,23 +738,13 @@ async function forEachItem(owner: string, source: BatchSource, visit: (item: unk
   if (index === 0) throw noBatches(owner, 'the dataset', true);
 }
 
-function noBatches(owner: string, what: string, dataset: boolean): ModelInputError {
+export function noBatches(owner: string, what: string, dataset: boolean): ModelInputError {
   const hint = dataset ? '; an iterable of batches must start over on every iteration (an object whose [Symbol.asyncIterator]() or [Symbol.iterator]() returns a new iterator each time)' : '';
   return new ModelInputError(owner, 'x', `${what} received no batches${hint}`);
 }
 
-/** The batches of one pass over a source, each checked like fit's x and y. */
-async function* sourceBatches(network: Network, losses: readonly Loss[], source: BatchSource, epoch: number, weighting: Weighting | undefined): AsyncGenerator<Batch> {
-  let index = 0;
-  for await (const item of source as AsyncIterable<unknown>) {
-    const samples = batchSamples(network, losses, item, `batch ${index} of epoch ${epoch}`, weighting);
-    yield* inMemoryBatches(samples, samples.count, undefined);
-    index++;
-  }
-}
-
 /** One batch of a Dataset as samples: `{ xs, ys }` (TF.js) first, else `{ x, y }`; the targets are checked when there is a loss. */
-function batchSamples(network: Network, losses: readonly Loss[] | undefined, item: unknown, where: string, weighting?: Weighting): Samples {
+export function batchSamples(network: Network, losses: readonly Loss[] | undefined, item: unknown, where: string, weighting?: Weighting): Samples {
   if (typeof item === 'object' && item !== null && !Array.isArray(item)) {
     const batch = item as { xs?: unknown; ys?: unknown; x?: unknown; y?: unknown };
     if ('xs' in batch) return samplesOf(network, losses, batch.xs, batch.ys, `${where}.xs`, `${where}.ys`, weighting);
@@ -904,7 +779,7 @@ function isNumberList(value: readonly unknown[]): boolean {
 }
 
 /** x (one tensor, or one per input) and y (one per output), checked against the network (built from x's shape if needed) and the losses. */
-function samplesOf(network: Network, losses: readonly Loss[] | undefined, x: unknown, y: unknown, xName: string, yName: string, weighting?: Weighting): Samples {
+export function samplesOf(network: Network, losses: readonly Loss[] | undefined, x: unknown, y: unknown, xName: string, yName: string, weighting?: Weighting): Samples {
   const owner = network.name;
   const declared = network.inputShapes();
   const { values: given, labels } = byName(owner, x, network.inputNames(), xName, 'inputs');
@@ -922,7 +797,7 @@ function samplesOf(network: Network, losses: readonly Loss[] | undefined, x: unk
   });
   network.ensureBuilt(inputs.map((t) => openShape(t.shape)));
   network.inputLayers().forEach((layer, i) => {
-    if (layer instanceof Embedding) asModelError(owner, () => layer.checkIds(inputs[i], labels[i]));
+    if (isEmbedding(layer)) asModelError(owner, () => layer.checkIds(inputs[i], labels[i]));
   });
   if (!losses) return new Samples(inputs, undefined);
   if (y === undefined) throw new ModelInputError(owner, yName, `${yName} (the targets) is required`);
@@ -952,14 +827,14 @@ function samplesOf(network: Network, losses: readonly Loss[] | undefined, x: unk
 // ---- loss weights ------------------------------------------------------------------------
 
 /** How a call weights its samples: sampleWeight (with the argument name errors give) or classWeight. */
-interface Weighting {
+export interface Weighting {
   readonly sampleWeight?: unknown;
   readonly name?: string;
   readonly classWeight?: ReadonlyMap<number, number>;
 }
 
 /** fit/evaluate's sampleWeight and classWeight, checked (the values against the data later, in rowWeights); undefined when neither is given. */
-function weightingOf(owner: string, options: { sampleWeight?: unknown; classWeight?: unknown }): Weighting | undefined {
+export function weightingOf(owner: string, options: { sampleWeight?: unknown; classWeight?: unknown }): Weighting | undefined {
   const { sampleWeight, classWeight } = options;
   if (sampleWeight !== undefined && classWeight !== undefined) throw new ModelConfigError(owner, 'classWeight', 'give sampleWeight or classWeight, not both (as Keras 3); fold the class weights into sampleWeight');
   if (sampleWeight !== undefined) return { sampleWeight, name: 'sampleWeight' };
@@ -978,7 +853,7 @@ function weightingOf(owner: string, options: { sampleWeight?: unknown; classWeig
 }
 
 /** sampleWeight given with an iterable of batches, whose rows it cannot be matched to. */
-function sampleWeightOfBatches(owner: string): ModelConfigError {
+export function sampleWeightOfBatches(owner: string): ModelConfigError {
   return new ModelConfigError(owner, 'sampleWeight', 'sampleWeight applies to x and y in memory; an iterable of batches is weighted by classWeight only');
 }
 
@@ -1055,51 +930,4 @@ function openShape(shape: readonly number[]): Shape {
 
 function rowSize(t: Tensor): number {
   return shapeSize(t.shape.slice(1));
-}
-
-// ---- options and the host --------------------------------------------------------------
-
-/** Node's stdout (progress bars), or undefined where there is none (browsers, workers: callbacks only). */
-function consoleOutput(): { write: (text: string) => void; isTTY: boolean; columns?: number } | undefined {
-  const stdout = (globalThis as { process?: { stdout?: { write?: unknown; isTTY?: boolean; columns?: number } } }).process?.stdout;
-  if (!stdout || typeof stdout.write !== 'function') return undefined;
-  // A terminal that reports no width (0 columns, as some CI pseudo-terminals do) cannot be redrawn in: one line per epoch.
-  const columns = stdout.columns;
-  const width = Number.isSafeInteger(columns) && columns! > 0 ? columns : undefined;
-  const isTTY = stdout.isTTY === true && (columns === undefined || width !== undefined);
-  return { write: (text) => (stdout.write as (t: string) => void).call(stdout, text), isTTY, columns: width };
-}
-
-/**
- * A pause that lets the event loop run (a page repaint, a message) between batches, taken
- * only when ~15 ms have passed since the last one, so fast batches are not slowed by it.
- */
-function eventLoopYielder(): () => Promise<void> | undefined {
-  const hostYield = macrotask();
-  let last = performance.now();
-  return () => {
-    if (performance.now() - last < 15) return undefined;
-    return hostYield().then(() => {
-      last = performance.now();
-    });
-  };
-}
-
-/** The cheapest macrotask the host has: setImmediate (Node, Bun), a MessageChannel (browsers, Deno, workers), else setTimeout. */
-function macrotask(): () => Promise<void> {
-  const host = globalThis as { setImmediate?: (f: () => void) => void };
-  if (typeof host.setImmediate === 'function') return () => new Promise((resolve) => host.setImmediate!(resolve));
-  if (typeof MessageChannel === 'function') {
-    // A channel per pause, closed after its message, so no open port keeps the process alive (Deno).
-    return () =>
-      new Promise((resolve) => {
-        const channel = new MessageChannel();
-        channel.port1.onmessage = () => {
-          channel.port1.close();
-          resolve();
-        };
-        channel.port2.postMessage(0);
-      });
-  }
-  return () => new Promise((resolve) => setTimeout(resolve, 0));
 }
