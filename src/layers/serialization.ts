@@ -19,6 +19,7 @@ import { Flatten, Permute, RepeatVector, Reshape } from './reshape.js';
 import { LayerNormalization } from './normalization.js';
 import { PositionEmbedding } from './position-embedding.js';
 import { Concatenate, Dot, ElementwiseMergeLayer } from './merge.js';
+import { MultiHeadAttention } from './multi-head-attention.js';
 
 type Options = Record<string, unknown>;
 
@@ -52,6 +53,7 @@ const CLASSES: Record<string, (options: Options, wrapped: Layer | undefined) => 
   Average: (o) => new ElementwiseMergeLayer('Average', o),
   Maximum: (o) => new ElementwiseMergeLayer('Maximum', o),
   Dot: (o) => new Dot(o as never),
+  MultiHeadAttention: (o) => new MultiHeadAttention(o as never),
 };
 
 const WRAPPERS = new Set(['TimeDistributed', 'Bidirectional']);
