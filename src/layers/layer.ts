@@ -128,7 +128,7 @@ export interface ForwardOptions {
  * ```
  */
 export interface BackwardOptions {
-  /** Recurrent layers with returnState: gradients arriving at the final states. */
+  /** Gradients arriving at the outputs after the first (plan.outputs[1…]): a recurrent layer's final states (returnState); undefined entries: unused. */
   dStates?: readonly (F32Region | undefined)[];
   /** Recurrent layers: truncate backpropagation through time to the last maxSteps real steps. */
   maxSteps?: number;
@@ -310,6 +310,20 @@ export abstract class Layer<S extends OptionTable = OptionTable> {
     return [];
   }
 
+  /** @internal How many of a call's outputs carry the mask forward() returns (the rest, states or scores, carry none). */
+  get maskedOutputs(): number {
+    return 1;
+  }
+
+  /**
+   * The shapes of everything a call returns (what apply() gives back): the output, then the
+   * final states; a layer with several outputs of its own (Bidirectional with mergeMode null)
+   * lists them before the states. A sequential model takes only computeOutputShape's one output.
+   */
+  computeOutputShapes(inputShape: Shape): Shape[] {
+    return [this.computeOutputShape(inputShape), ...this.computeStateShapes(inputShape)];
+  }
+
   // ---- weights -------------------------------------------------------------------------
 
   /** The weights this layer creates for an input shape, in Keras order (wrappers return [] and build their children). */
@@ -349,7 +363,7 @@ export abstract class Layer<S extends OptionTable = OptionTable> {
   weightShapes(inputShape: Shape): (readonly number[])[] {
     this.assertLive();
     const shape = this.checkShape(inputShape, 'inputShape');
-    this.computeOutputShape(shape);
+    this.computeOutputShapes(shape);
     return [...this.weightSpecs(shape).map((spec) => spec.shape), ...this.childWeightShapes(shape)];
   }
 
@@ -368,7 +382,7 @@ export abstract class Layer<S extends OptionTable = OptionTable> {
       }
       return;
     }
-    this.computeOutputShape(shape); // validates the shape for this layer
+    this.computeOutputShapes(shape); // validates the shape for this layer
     this.createWeights(shape, this.weightSpecs(shape), rng);
   }
 
@@ -507,7 +521,7 @@ export abstract class Layer<S extends OptionTable = OptionTable> {
     } else {
       if (given.length !== 1) throw new LayerInputError(this.name, 'inputs', `takes one input, got a list of ${given.length}`);
       const shape = this.checkShape(given[0].shape, 'inputs');
-      outputShapes = [this.computeOutputShape(shape), ...this.computeStateShapes(shape)];
+      outputShapes = this.computeOutputShapes(shape);
       this.checkInitialState(shape, initialState.map((t) => t.shape));
     }
     const outputs = recordNode(this, given, initialState, outputShapes, callArgs);
@@ -578,7 +592,7 @@ export abstract class Layer<S extends OptionTable = OptionTable> {
       }
     });
     const concrete = shape as readonly number[];
-    const outputShape = this.computeOutputShape(concrete) as readonly number[];
+    const outputShape = this.computeOutputShapes(concrete)[0] as readonly number[];
     const settings = { training: options.training ?? false, inputGradient: options.inputGradient ?? true };
     const regions = new Regions();
     let plan: LayerPlan;
@@ -762,6 +776,11 @@ export abstract class LayerPlan extends PlanBase {
     const wantsInputGradient = setup.training && setup.inputGradient && hasInputGradient;
     this.output = buffers?.output ?? setup.regions.alloc(sizeOf(setup.outputShape));
     this.dInput = buffers ? buffers.dInput : wantsInputGradient ? setup.regions.alloc(sizeOf(setup.inputShape)) : undefined;
+  }
+
+  /** Everything forward writes, as apply() returns it: `output`, then `states` (a layer with several outputs of its own puts them between). */
+  get outputs(): readonly F32Region[] {
+    return [this.output, ...this.states];
   }
 
   /** The batch size the plan was made for (inputShape[0]). */

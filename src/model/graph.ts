@@ -171,7 +171,7 @@ export function propagateShapes(graph: Graph, shapes: readonly Shape[]): Map<Sym
   for (const node of graph.nodes) {
     const inputShapes = node.inputs.map((t) => known.get(t)!);
     const layer = node.layer;
-    const outputShapes = layer instanceof MultiInputLayer ? layer.computeOutputShapesOf(inputShapes, node.callArgs) : [layer.computeOutputShape(inputShapes[0]), ...layer.computeStateShapes(inputShapes[0])];
+    const outputShapes = layer instanceof MultiInputLayer ? layer.computeOutputShapesOf(inputShapes, node.callArgs) : layer.computeOutputShapes(inputShapes[0]);
     node.outputs.forEach((t, k) => known.set(t, outputShapes[k]));
   }
   return known;
@@ -220,8 +220,8 @@ export class GraphPlan implements BatchPlan {
         } else {
           const plan = layer.plan(shapes[0], { training, inputGradient: learns(node.inputs[0]) });
           planned = { kind: 'single', plan };
-          this.place(node.outputs[0], plan.output, plan.outputShape, training);
-          node.outputs.slice(1).forEach((t, k) => this.place(t, plan.states[k], [plan.batchSize, plan.states[k].length / plan.batchSize], training));
+          const outputShapes = layer.computeOutputShapes(shapes[0]) as (readonly number[])[];
+          node.outputs.forEach((t, k) => this.place(t, plan.outputs[k], outputShapes[k], training));
         }
         this.plans.push(planned);
       }
@@ -260,7 +260,7 @@ export class GraphPlan implements BatchPlan {
         const initialState = node.initialState.length > 0 ? node.initialState.map((t) => this.values.get(t)!) : undefined;
         mask = planned.plan.forward(this.values.get(x)!, { mask: this.masks.get(x), rng, initialState });
       }
-      this.masks.set(node.outputs[0], mask);
+      node.outputs.forEach((t, k) => this.masks.set(t, k < node.layer.maskedOutputs ? mask : undefined));
     });
   }
 

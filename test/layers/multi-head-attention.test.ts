@@ -259,14 +259,14 @@ describe('MultiHeadAttention in functional models', () => {
       ['mha/value/kernel', [4, 2, 2]], ['mha/value/bias', [2, 2]], ['mha/attention_output/kernel', [2, 2, 4]], ['mha/attention_output/bias', [4]],
     ]);
     const loaded = await loadModel(saved);
-    const again = loaded.predict([x, allowed]) as { data: Float32Array }[];
+    const again = loaded.predict([x, allowed]) as unknown as { data: Float32Array }[];
     const now = m.predict([x, allowed]) as { data: Float32Array }[];
     expect(again[0].data).toEqual(now[0].data);
     expect(again[1].data).toEqual(now[1].data);
     // Training goes on from the saved optimizer state to the same bits.
     await m.fit([x, allowed], [target, targetScores], { epochs: 2, batchSize: 4, verbose: 0, shuffle: false });
     await loaded.fit([x, allowed], [target, targetScores], { epochs: 2, batchSize: 4, verbose: 0, shuffle: false });
-    expect((loaded.predict([x, allowed]) as { data: Float32Array }[])[1].data).toEqual((m.predict([x, allowed]) as { data: Float32Array }[])[1].data);
+    expect((loaded.predict([x, allowed]) as unknown as { data: Float32Array }[])[1].data).toEqual((m.predict([x, allowed]) as { data: Float32Array }[])[1].data);
     m.dispose();
     loaded.dispose();
   });
