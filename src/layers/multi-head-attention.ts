@@ -78,7 +78,7 @@ export interface MultiHeadAttentionOptions extends LayerOptions {
  * ```
  */
 export interface MultiHeadAttentionCall extends ApplyOptions {
-  /** [batch, T, S]: non-zero where query step t may attend to key step s (a model input, or another layer's output). */
+  /** Of shape [batch, T, S]; a value other than 0 lets query step t attend to key step s (a model input, or another layer's output). */
   attentionMask?: SymbolicTensor;
   /** Query step t attends only to key steps s ≤ t (a decoder's self-attention). Default false. */
   useCausalMask?: boolean;

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import * as layers from '../../src/layers/index.js';
 import { LayerConfigError, LayerInputError, type MultiHeadAttention, type SymbolicTensor } from '../../src/layers/index.js';
 import { fillDropoutMask } from '../../src/layers/dropout.js';
+import { maskScores } from '../../src/kernels/multi-head-attention.js';
 import { input, model } from '../../src/model/index.js';
 import { loadModel } from '../../src/io/load.js';
 import { Prng } from '../../src/util/prng.js';
@@ -288,6 +289,25 @@ describe('MultiHeadAttention in functional models', () => {
   });
 });
 
+describe('MultiHeadAttention config', () => {
+  it('round-trips through layerFromConfig and reads a Keras 3 config', () => {
+    const mha = layers.multiHeadAttention({ numHeads: 3, keyDim: 4, valueDim: 5, dropout: 0.1, useBias: false, outputShape: 7, seed: 9, name: 'attend' });
+    expect(layers.layerFromConfig(mha.toJSON()).getConfig()).toEqual(mha.getConfig());
+    expect(mha.getConfig()).toMatchObject({ name: 'attend', num_heads: 3, key_dim: 4, value_dim: 5, dropout: 0.1, use_bias: false, output_shape: [7], attention_axes: null, seed: 9, use_gate: false });
+    const keras = {
+      class_name: 'MultiHeadAttention',
+      config: {
+        name: 'multi_head_attention', trainable: true, dtype: 'float32', num_heads: 2, key_dim: 8, value_dim: 8, dropout: 0, use_bias: true, use_gate: false,
+        output_shape: null, attention_axes: [1], sliding_window: null, kernel_initializer: { class_name: 'GlorotUniform', config: { seed: null } },
+        bias_initializer: { class_name: 'Zeros', config: {} }, kernel_regularizer: null, bias_regularizer: null, activity_regularizer: null, kernel_constraint: null, bias_constraint: null, seed: null,
+      },
+    };
+    const loaded = layers.layerFromConfig(keras) as MultiHeadAttention;
+    expect(loaded.settings).toMatchObject({ numHeads: 2, keyDim: 8, attentionAxes: null });
+    expect(loaded.valueDim).toBe(8);
+  });
+});
+
 describe('MultiHeadAttention errors', () => {
   it('refuses bad options with a LayerConfigError naming them', () => {
     expect(() => layers.multiHeadAttention({ numHeads: 0, keyDim: 2 })).toThrow(LayerConfigError);
@@ -313,6 +333,16 @@ describe('MultiHeadAttention errors', () => {
     expect(() => mha.apply([q, v], { causal: true } as never)).toThrow(/causal is not a call option/);
     expect(() => mha.apply([q, input({ shape: [6, null] })])).toThrow(/feature \(last\) dimension of value/);
     expect(() => mha.computeOutputShape([null, 5, 4])).toThrow(/list of inputs/);
+  });
+
+  it('maskScores checks its arguments before any Wasm runs', () => {
+    const scores = region(new Float32Array(2 * 3 * 4));
+    const keep = region(new Float32Array(3 * 4));
+    expect(() => maskScores(scores, keep, { batch: 1, heads: 3, queries: 3, keys: 4 }, -1e9)).toThrow(RangeError); // scores too short
+    expect(() => maskScores(scores, keep, { batch: 1, heads: 2, queries: 0, keys: 4 }, -1e9)).toThrow(/queries/);
+    expect(() => maskScores(scores, scores, { batch: 1, heads: 1, queries: 3, keys: 4 }, -1e9)).toThrow(/overlap/);
+    maskScores(scores, keep, { batch: 1, heads: 2, queries: 3, keys: 4 }, -7);
+    expect([...scores.toArray()]).toEqual(new Array(24).fill(-7));
   });
 
   it('a training call with dropout and no rng says so', () => {
