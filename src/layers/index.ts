@@ -406,3 +406,20 @@ export { Concatenate, Dot, ElementwiseMergeLayer } from './merge.js';
 export type { ConcatenateOptions, DotOptions, ElementwiseMerge } from './merge.js';
 export { MultiInputLayer, MultiInputPlan, SymbolicTensor } from './layer.js';
 export type { ApplyOptions, LayerNode, MultiInputPlanOptions, MultiInputForwardOptions, SymbolicInput } from './layer.js';
+
+// ---- multi-head attention ------------------------------------------------------------------
+import { MultiHeadAttention, type MultiHeadAttentionOptions } from './multi-head-attention.js';
+/**
+ * Multi-head scaled dot-product attention (Keras `MultiHeadAttention`): `numHeads` and
+ * `keyDim` are required. Call it on [query, value] or [query, value, key] with
+ * `{ attentionMask, useCausalMask, returnAttentionScores }`.
+ *
+ * @example
+ * ```ts
+ * const x = input({ shape: [12, 16] });
+ * const attended = layers.multiHeadAttention({ numHeads: 2, keyDim: 8 }).apply([x, x]);
+ * ```
+ */
+export const multiHeadAttention = (options: MultiHeadAttentionOptions): MultiHeadAttention => new MultiHeadAttention(options);
+export { MultiHeadAttention } from './multi-head-attention.js';
+export type { MultiHeadAttentionCall, MultiHeadAttentionOptions } from './multi-head-attention.js';

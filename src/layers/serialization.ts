@@ -20,6 +20,7 @@ import { LayerNormalization } from './normalization.js';
 import { PositionEmbedding } from './position-embedding.js';
 import { Concatenate, Dot, ElementwiseMergeLayer } from './merge.js';
 import { GRUCell, LSTMCell, RNN, RNNCell, SimpleRNNCell, StackedRNNCells, type BuiltInCell, type Cell } from './rnn.js';
+import { MultiHeadAttention } from './multi-head-attention.js';
 
 type Options = Record<string, unknown>;
 
@@ -53,6 +54,7 @@ const CLASSES: Record<string, (options: Options, wrapped: Layer | undefined) => 
   Average: (o) => new ElementwiseMergeLayer('Average', o),
   Maximum: (o) => new ElementwiseMergeLayer('Maximum', o),
   Dot: (o) => new Dot(o as never),
+  MultiHeadAttention: (o) => new MultiHeadAttention(o as never),
 };
 
 const WRAPPERS = new Set(['TimeDistributed', 'Bidirectional']);
