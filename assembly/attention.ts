@@ -1,0 +1,117 @@
+// Kernels of the attention layers (Keras Attention and AdditiveAttention) that the merge and
+// activation kernels do not cover: the additive (tanh) scores and their gradient, the mask
+// bias on scores, and zeroing the rows of masked queries. The dot-product scores, softmax
+// and the weighted sum of values are batchMatmul and softmax (merge.ts, activations.ts).
+//
+// Shapes: query [B, Tq, D], key [B, Tv, D], scores [B, Tq, Tv], tanh values [B, Tq, Tv, D].
+// Pointers are byte offsets, counts are in floats; every sum has a fixed order.
+import { loadTail, storeTail, tanhGradV, tanhV } from './vmath';
+
+/** Lanes of v summed as (l0 + l1) + (l2 + l3). */
+// @ts-ignore: decorator
+@inline function laneSum(v: v128): f32 {
+  return (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
+}
+
+/** Lanes 0..r−1 (r = 4: all) of ptr, zeros above. */
+// @ts-ignore: decorator
+@inline function loadPart(ptr: usize, r: i32): v128 {
+  return r == 4 ? v128.load(ptr) : loadTail(ptr, r);
+}
+
+// @ts-ignore: decorator
+@inline function storePart(ptr: usize, v: v128, r: i32): void {
+  if (r == 4) v128.store(ptr, v);
+  else storeTail(ptr, v, r);
+}
+
+/**
+ * Additive scores: t[b, i, j, :] = tanh(alpha·(q[b, i, :] + k[b, j, :])) and
+ * scores[b, i, j] = Σ_d w[d]·t[b, i, j, d] (w = 0: every weight 1). The sum runs over d in
+ * four lanes (d ≡ lane mod 4, increasing d; the zero lanes of the last partial vector add
+ * +0), combined as (l0 + l1) + (l2 + l3). t is kept for the backward pass.
+ */
+export function tanhScores(q: usize, k: usize, w: usize, t: usize, scores: usize, batch: i32, tq: i32, tv: i32, dim: i32, alpha: f32): void {
+  const av = f32x4.splat(alpha);
+  const one = f32x4.splat(1);
+  for (let b = 0; b < batch; b++) {
+    for (let i = 0; i < tq; i++) {
+      const qi = q + ((<usize>(b * tq + i) * <usize>dim) << 2);
+      for (let j = 0; j < tv; j++) {
+        const kj = k + ((<usize>(b * tv + j) * <usize>dim) << 2);
+        const row = <usize>((b * tq + i) * tv + j);
+        const tij = t + ((row * <usize>dim) << 2);
+        let acc = f32x4.splat(0);
+        for (let d = 0; d < dim; d += 4) {
+          const r = min(dim - d, 4);
+          const o = <usize>d << 2;
+          const y = tanhV(f32x4.mul(av, f32x4.add(loadPart(qi + o, r), loadPart(kj + o, r))));
+          storePart(tij + o, y, r);
+          acc = f32x4.add(acc, f32x4.mul(w ? loadPart(w + o, r) : one, y));
+        }
+        store<f32>(scores + (row << 2), laneSum(acc));
+      }
+    }
+  }
+}
+
+/**
+ * The gradient of tanhScores from dScores [B, Tq, Tv]: with g = dScores·w·(1 − t²) (the
+ * gradient at alpha·(q + k)), dq[b, i, :] += alpha·Σ_j g and dk[b, j, :] += alpha·Σ_i g,
+ * dw[d] += Σ dScores·t[.., d], and dAlpha[0] += Σ g·(q + k). Every sum runs in the order
+ * b, i, j (d in four lanes for dAlpha, combined as in tanhScores). A pointer of 0 skips
+ * that gradient (dq, dk, dw, dAlpha); w = 0 means weights of 1 (and no dw).
+ */
+export function tanhScoresBackward(q: usize, k: usize, w: usize, t: usize, dScores: usize, dq: usize, dk: usize, dw: usize, dAlpha: usize, batch: i32, tq: i32, tv: i32, dim: i32, alpha: f32): void {
+  const av = f32x4.splat(alpha);
+  const one = f32x4.splat(1);
+  let alphaAcc = f32x4.splat(0);
+  for (let b = 0; b < batch; b++) {
+    for (let i = 0; i < tq; i++) {
+      const qi = q + ((<usize>(b * tq + i) * <usize>dim) << 2);
+      const dqi = dq + ((<usize>(b * tq + i) * <usize>dim) << 2);
+      for (let j = 0; j < tv; j++) {
+        const kj = k + ((<usize>(b * tv + j) * <usize>dim) << 2);
+        const dkj = dk + ((<usize>(b * tv + j) * <usize>dim) << 2);
+        const row = <usize>((b * tq + i) * tv + j);
+        const tij = t + ((row * <usize>dim) << 2);
+        const ds = f32x4.splat(load<f32>(dScores + (row << 2)));
+        for (let d = 0; d < dim; d += 4) {
+          const r = min(dim - d, 4);
+          const o = <usize>d << 2;
+          const y = loadPart(tij + o, r);
+          const g = f32x4.mul(f32x4.mul(ds, w ? loadPart(w + o, r) : one), tanhGradV(y));
+          const gx = f32x4.mul(g, av);
+          if (dq) storePart(dqi + o, f32x4.add(loadPart(dqi + o, r), gx), r);
+          if (dk) storePart(dkj + o, f32x4.add(loadPart(dkj + o, r), gx), r);
+          if (dw) storePart(dw + o, f32x4.add(loadPart(dw + o, r), f32x4.mul(ds, y)), r);
+          if (dAlpha) alphaAcc = f32x4.add(alphaAcc, f32x4.mul(g, f32x4.add(loadPart(qi + o, r), loadPart(kj + o, r))));
+        }
+      }
+    }
+  }
+  if (dAlpha) store<f32>(dAlpha, load<f32>(dAlpha) + laneSum(alphaAcc));
+}
+
+/**
+ * Keras's score mask: scores[b, i, j] −= 1e9 where key j is padding (keep[b, j] == 0; keep =
+ * 0: no key mask) or, when causal, where j > i. A score is lowered once when both apply.
+ */
+export function maskScores(scores: usize, keep: usize, batch: i32, tq: i32, tv: i32, causal: i32): void {
+  for (let b = 0; b < batch; b++) {
+    for (let i = 0; i < tq; i++) {
+      const row = scores + ((<usize>(b * tq + i) * <usize>tv) << 2);
+      for (let j = 0; j < tv; j++) {
+        const padded = keep ? load<f32>(keep + (<usize>(b * tv + j) << 2)) == 0 : false;
+        if (padded || (causal && j > i)) store<f32>(row + (<usize>j << 2), load<f32>(row + (<usize>j << 2)) - 1e9);
+      }
+    }
+  }
+}
+
+/** Sets row r of x (rows × width) to zeros where keep[r] == 0: a masked query's output and its gradient. */
+export function zeroMaskedRows(x: usize, keep: usize, rows: i32, width: i32): void {
+  for (let r = 0; r < rows; r++) {
+    if (load<f32>(keep + (<usize>r << 2)) == 0) memory.fill(x + ((<usize>r * <usize>width) << 2), 0, <usize>width << 2);
+  }
+}
