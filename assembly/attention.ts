@@ -1,10 +1,12 @@
 // Kernels of the attention layers (Keras Attention and AdditiveAttention) that the merge and
-// activation kernels do not cover: the additive (tanh) scores and their gradient, the mask
-// bias on scores, and zeroing the rows of masked queries. The dot-product scores, softmax
-// and the weighted sum of values are batchMatmul and softmax (merge.ts, activations.ts).
+// activation kernels do not cover: per-sample products on the packed GEMM (the dot-product
+// scores and the weighted sum of values, whose steps × features matrices are too large for
+// merge.ts's plain batchMatmul loop), the additive (tanh) scores and their gradient, the mask
+// bias on scores, and zeroing the rows of masked queries. Softmax is activations.ts's.
 //
 // Shapes: query [B, Tq, D], key [B, Tv, D], scores [B, Tq, Tv], tanh values [B, Tq, Tv, D].
 // Pointers are byte offsets, counts are in floats; every sum has a fixed order.
+import { gemm } from './gemm';
 import { loadTail, storeTail, tanhGradV, tanhV } from './vmath';
 
 /** Lanes of v summed as (l0 + l1) + (l2 + l3). */
@@ -23,6 +25,24 @@ import { loadTail, storeTail, tanhGradV, tanhV } from './vmath';
 @inline function storePart(ptr: usize, v: v128, r: i32): void {
   if (r == 4) v128.store(ptr, v);
   else storeTail(ptr, v, r);
+}
+
+/**
+ * For each of `batch` pairs: C (M×N) (=|+=) op(A)·op(B) on the packed GEMM, each element summed
+ * over k in order as gemm.ts documents (without accumulate, the bits of merge.ts's
+ * batchMatmul). op(A) is A (M×K) or, with transA, the transpose of A stored K×M; op(B) is B
+ * (K×N) or, with transB, the transpose of B stored N×K. Pair s's matrices start s·M·K, s·K·N
+ * and s·M·N floats in; scratch holds gemmScratchSize(transA, M, N, K) floats.
+ */
+export function batchGemm(transA: bool, transB: bool, batch: i32, M: i32, N: i32, K: i32, A: usize, B: usize, C: usize, accumulate: bool, scratch: usize): void {
+  const lda = transA ? M : K;
+  const ldb = transB ? K : N;
+  for (let s = 0; s < batch; s++) {
+    const as = A + ((<usize>s * <usize>M * <usize>K) << 2);
+    const bs = B + ((<usize>s * <usize>K * <usize>N) << 2);
+    const cs = C + ((<usize>s * <usize>M * <usize>N) << 2);
+    gemm(transA, transB, M, N, K, as, lda, bs, ldb, 0, cs, N, accumulate, scratch);
+  }
 }
 
 /**

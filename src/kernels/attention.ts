@@ -1,15 +1,58 @@
-// Typed wrappers around the attention kernels of assembly/attention.ts (additive scores and
-// their gradient, the score mask, zeroing masked query rows). Every argument is checked
+// Typed wrappers around the attention kernels of assembly/attention.ts (per-sample products
+// on the packed GEMM, additive scores and their gradient, the score mask, zeroing masked
+// query rows). Every argument is checked
 // before any Wasm runs, as in merge.ts.
 import type { F32Region } from '../runtime/arena.js';
 import { apart, exportsOf, offsets, scalar } from './buffers.js';
+import { gemmScratchSize } from './gemm.js';
+import type { BatchMatmulShape } from './merge.js';
 import { dim } from './validate.js';
 
 interface AttentionExports {
+  batchGemm(transA: boolean, transB: boolean, batch: number, m: number, n: number, k: number, a: number, b: number, c: number, accumulate: boolean, scratch: number): void;
   tanhScores(q: number, k: number, w: number, t: number, scores: number, batch: number, tq: number, tv: number, dim: number, alpha: number): void;
   tanhScoresBackward(q: number, k: number, w: number, t: number, dScores: number, dq: number, dk: number, dw: number, dAlpha: number, batch: number, tq: number, tv: number, dim: number, alpha: number): void;
   maskScores(scores: number, keep: number, batch: number, tq: number, tv: number, causal: number): void;
   zeroMaskedRows(x: number, keep: number, rows: number, width: number): void;
+}
+
+/**
+ * Floats of scratch {@link batchGemm} needs for products of `shape`.
+ *
+ * @example
+ * ```ts
+ * const scratch = arena().allocF32(kernels.batchGemmScratchSize({ batch: B, m: Tq, n: Tv, k: D, aT: false, bT: true }));
+ * ```
+ */
+export function batchGemmScratchSize(shape: BatchMatmulShape): number {
+  return gemmScratchSize(shape.aT, shape.m, shape.n, shape.k);
+}
+
+/**
+ * For each of `batch` pairs: C (m×n) = op(A)·op(B) (+ C with accumulate) on the packed GEMM,
+ * each element summed over k in order; A, B and C are the matrices one after another (m·k,
+ * k·n and m·n floats each), as {@link batchMatmul} takes them, and without accumulate the
+ * same bits. `scratch` holds {@link batchGemmScratchSize} floats.
+ *
+ * @example
+ * ```ts
+ * kernels.batchGemm(queries, keys, scores, { batch: B, m: Tq, n: Tv, k: D, aT: false, bT: true }, scratch);   // q·kᵀ per sample
+ * ```
+ */
+export function batchGemm(a: F32Region, b: F32Region, c: F32Region, shape: BatchMatmulShape, scratch: F32Region): void {
+  const what = 'batchGemm';
+  const { batch, m, n, k } = shape;
+  for (const [name, value] of Object.entries({ batch, m, n, k })) dim(`${what}(${name})`, value, 0);
+  const [aOffset] = offsets(what, batch * m * k, { a });
+  const [bOffset] = offsets(what, batch * k * n, { b });
+  const [cOffset] = offsets(what, batch * m * n, { c });
+  const scratchFloats = batchGemmScratchSize(shape);
+  const [scratchOffset] = offsets(what, scratchFloats, { scratch });
+  for (const [name, offset, floats] of [['a', aOffset, batch * m * k], ['b', bOffset, batch * k * n], ['scratch', scratchOffset, scratchFloats]] as const) apart(what, ['c', cOffset, batch * m * n], [name, offset, floats]);
+  apart(what, ['scratch', scratchOffset, scratchFloats], ['a', aOffset, batch * m * k]);
+  apart(what, ['scratch', scratchOffset, scratchFloats], ['b', bOffset, batch * k * n]);
+  if (batch * m * n === 0) return;
+  exportsOf<AttentionExports>(what).batchGemm(shape.aT, shape.bT, batch, m, n, k, aOffset, bOffset, cOffset, shape.accumulate ?? false, scratchOffset);
 }
 
 /** The sizes of the attention kernels: queries [batch, tq, dim], keys [batch, tv, dim], scores [batch, tq, tv]. */

@@ -11,12 +11,12 @@
 //
 // Backward reverses each step: dV = Aᵀ·dO, dA = dO·Vᵀ (through the dropout mask),
 // dS = softmax'(dA), then the score function's gradients for Q, K and the weights. With two
-// inputs the key is the value, so dK adds into dV. Every step is a Wasm kernel: batchMatmul
-// (merge.ts), softmax, and the additive-score and mask kernels of assembly/attention.ts.
-import { maskScores, tanhScores, tanhScoresBackward, zeroMaskedRows, type AttentionShape } from '../kernels/attention.js';
+// inputs the key is the value, so dK adds into dV. Every step is a Wasm kernel: per-sample
+// GEMMs, softmax, and the additive-score and mask kernels (assembly/attention.ts).
+import { batchGemm, batchGemmScratchSize, maskScores, tanhScores, tanhScoresBackward, zeroMaskedRows, type AttentionShape } from '../kernels/attention.js';
 import { softmax, softmaxGrad } from '../kernels/activations.js';
 import { columnSums, copy, fill, mul, scale } from '../kernels/elementwise.js';
-import { batchMatmul } from '../kernels/merge.js';
+import type { BatchMatmulShape } from '../kernels/merge.js';
 import type { F32Region } from '../runtime/arena.js';
 import { Prng } from '../util/prng.js';
 import { fillDropoutMask } from './dropout.js';
@@ -228,6 +228,9 @@ class AttentionPlan extends MultiInputPlan {
   private readonly dOutputMasked: F32Region | undefined;
   /** The rng of the current forward call (dropout). */
   private rng: Prng | undefined;
+  /** The per-sample products: scores = Q·Kᵀ, output = A·V; backward dV = Aᵀ·dO, dA = dO·Vᵀ, dQ = dS·K, dK = dSᵀ·Q. */
+  private readonly products: Record<'scores' | 'output' | 'dValue' | 'dWeights' | 'dQuery' | 'dKey', BatchMatmulShape>;
+  private readonly gemmScratch: F32Region;
 
   constructor(
     setup: MultiPlanSetup,
@@ -244,7 +247,19 @@ class AttentionPlan extends MultiInputPlan {
     this.causal = settings.useCausalMask;
     this.dropRate = setup.training ? settings.dropout : 0;
     const n = batch * tq * tv;
+    const product = (m: number, columns: number, k: number, aT: boolean, bT: boolean): BatchMatmulShape => ({ batch, m, n: columns, k, aT, bT });
+    const dv = this.valueDim;
+    this.products = {
+      scores: product(tq, tv, dim, false, true),
+      output: product(tq, dv, tv, false, false),
+      dValue: product(tv, dv, tq, true, false),
+      dWeights: product(tq, tv, dv, false, true),
+      dQuery: product(tq, dim, tv, false, false),
+      dKey: product(tv, dim, tq, true, false),
+    };
+    const used = setup.training ? Object.values(this.products) : [this.products.scores, this.products.output];
     const r = setup.regions;
+    this.gemmScratch = r.alloc(Math.max(...used.map(batchGemmScratchSize)));
     this.raw = this.scoring.outer ? r.alloc(n) : undefined;
     this.scores = r.alloc(n);
     this.weights = r.alloc(n);
@@ -274,11 +289,11 @@ class AttentionPlan extends MultiInputPlan {
 
   protected runForward(inputs: readonly F32Region[], masks: readonly (Mask | undefined)[]): Mask | undefined {
     const [q, v, k = v] = inputs;
-    const { batch, tq, tv, dim } = this.shape;
+    const { batch, tq, tv } = this.shape;
     const n = batch * tq * tv;
     const { form, outer, inner, features } = this.scoring;
     const unscaled = this.raw ?? this.scores;
-    if (form === 'dot') batchMatmul(q, k, unscaled, { batch, m: tq, n: tv, k: dim, aT: false, bT: true });
+    if (form === 'dot') batchGemm(q, k, unscaled, this.products.scores, this.gemmScratch);
     else tanhScores({ q, k, w: features?.value, t: this.tanhValues!, alpha: inner ? inner.value.view()[0] : 1 }, unscaled, this.shape);
     if (outer) scale(outer.value.view()[0], this.raw!, this.scores, n);
     const [queryMask, valueMask] = masks;
@@ -289,7 +304,7 @@ class AttentionPlan extends MultiInputPlan {
       fillDropoutMask(this.dropMask.view(), this.dropRate, this.attention.rngFor(this.rng));
       mul(this.weights, this.dropMask, this.dropped!, n);
     }
-    batchMatmul(this.attentionScores, v, this.output, { batch, m: tq, n: this.valueDim, k: tv, aT: false, bT: false });
+    batchGemm(this.attentionScores, v, this.output, this.products.output, this.gemmScratch);
     this.queryMasked = queryMask !== undefined;
     if (queryMask) {
       this.queryKeep.view().set(queryMask);
@@ -310,11 +325,11 @@ class AttentionPlan extends MultiInputPlan {
       copy(dOutput, dOut, batch * tq * dv);
       zeroMaskedRows(dOut, this.queryKeep, batch * tq, dv);
     }
-    if (dValue) batchMatmul(this.attentionScores, dOut, dValue, { batch, m: tv, n: dv, k: tq, aT: true, bT: false });
+    if (dValue) batchGemm(this.attentionScores, dOut, dValue, this.products.dValue, this.gemmScratch);
     // dk goes into the key's gradient, or adds into the value's when the value is the key.
     const dk = inputs.length === 3 ? dKey : dValue;
     const dS = this.dWeights!;
-    batchMatmul(dOut, v, dS, { batch, m: tq, n: tv, k: dv, aT: false, bT: true });
+    batchGemm(dOut, v, dS, this.products.dWeights, this.gemmScratch);
     if (this.dropMask) mul(dS, this.dropMask, dS, n);
     softmaxGrad(this.weights, dS, batch * tq, tv, dS);
     const { form, outer, inner, features } = this.scoring;
@@ -325,8 +340,8 @@ class AttentionPlan extends MultiInputPlan {
       scale(outer.value.view()[0], dS, dS, n);
     }
     if (form === 'dot') {
-      if (dq) batchMatmul(dS, k, dq, { batch, m: tq, n: dim, k: tv, aT: false, bT: false });
-      if (dk) batchMatmul(dS, q, dk, { batch, m: tv, n: dim, k: tq, aT: true, bT: false, accumulate: dk === dValue });
+      if (dq) batchGemm(dS, k, dq, this.products.dQuery, this.gemmScratch);
+      if (dk) batchGemm(dS, q, dk, { ...this.products.dKey, accumulate: dk === dValue }, this.gemmScratch);
       return;
     }
     if (dq) fill(dq, 0, sizeOf([batch, tq, dim]));
