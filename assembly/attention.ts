@@ -52,8 +52,7 @@ export function batchGemm(transA: bool, transB: bool, batch: i32, M: i32, N: i32
  * +0), combined as (l0 + l1) + (l2 + l3). t is kept for the backward pass.
  */
 export function tanhScores(q: usize, k: usize, w: usize, t: usize, scores: usize, batch: i32, tq: i32, tv: i32, dim: i32, alpha: f32): void {
-  const av = f32x4.splat(alpha);
-  const one = f32x4.splat(1);
+  const body = dim & ~3;
   for (let b = 0; b < batch; b++) {
     for (let i = 0; i < tq; i++) {
       const qi = q + ((<usize>(b * tq + i) * <usize>dim) << 2);
@@ -62,17 +61,20 @@ export function tanhScores(q: usize, k: usize, w: usize, t: usize, scores: usize
         const row = <usize>((b * tq + i) * tv + j);
         const tij = t + ((row * <usize>dim) << 2);
         let acc = f32x4.splat(0);
-        for (let d = 0; d < dim; d += 4) {
-          const r = min(dim - d, 4);
-          const o = <usize>d << 2;
-          const y = tanhV(f32x4.mul(av, f32x4.add(loadPart(qi + o, r), loadPart(kj + o, r))));
-          storePart(tij + o, y, r);
-          acc = f32x4.add(acc, f32x4.mul(w ? loadPart(w + o, r) : one, y));
-        }
+        for (let d = 0; d < body; d += 4) acc = tanhScoreStep(4, <usize>d << 2, qi, kj, w, tij, alpha, acc);
+        if (body < dim) acc = tanhScoreStep(dim - body, <usize>body << 2, qi, kj, w, tij, alpha, acc);
         store<f32>(scores + (row << 2), laneSum(acc));
       }
     }
   }
+}
+
+/** Four features (r of them in a tail) of tanhScores at byte offset o: stores t, returns acc + w·t. */
+// @ts-ignore: decorator
+@inline function tanhScoreStep(r: i32, o: usize, qi: usize, kj: usize, w: usize, tij: usize, alpha: f32, acc: v128): v128 {
+  const y = tanhV(f32x4.mul(f32x4.splat(alpha), f32x4.add(loadPart(qi + o, r), loadPart(kj + o, r))));
+  storePart(tij + o, y, r);
+  return f32x4.add(acc, w ? f32x4.mul(loadPart(w + o, r), y) : y);
 }
 
 /**
@@ -83,8 +85,7 @@ export function tanhScores(q: usize, k: usize, w: usize, t: usize, scores: usize
  * that gradient (dq, dk, dw, dAlpha); w = 0 means weights of 1 (and no dw).
  */
 export function tanhScoresBackward(q: usize, k: usize, w: usize, t: usize, dScores: usize, dq: usize, dk: usize, dw: usize, dAlpha: usize, batch: i32, tq: i32, tv: i32, dim: i32, alpha: f32): void {
-  const av = f32x4.splat(alpha);
-  const one = f32x4.splat(1);
+  const body = dim & ~3;
   let alphaAcc = f32x4.splat(0);
   for (let b = 0; b < batch; b++) {
     for (let i = 0; i < tq; i++) {
@@ -95,22 +96,26 @@ export function tanhScoresBackward(q: usize, k: usize, w: usize, t: usize, dScor
         const dkj = dk + ((<usize>(b * tv + j) * <usize>dim) << 2);
         const row = <usize>((b * tq + i) * tv + j);
         const tij = t + ((row * <usize>dim) << 2);
-        const ds = f32x4.splat(load<f32>(dScores + (row << 2)));
-        for (let d = 0; d < dim; d += 4) {
-          const r = min(dim - d, 4);
-          const o = <usize>d << 2;
-          const y = loadPart(tij + o, r);
-          const g = f32x4.mul(f32x4.mul(ds, w ? loadPart(w + o, r) : one), tanhGradV(y));
-          const gx = f32x4.mul(g, av);
-          if (dq) storePart(dqi + o, f32x4.add(loadPart(dqi + o, r), gx), r);
-          if (dk) storePart(dkj + o, f32x4.add(loadPart(dkj + o, r), gx), r);
-          if (dw) storePart(dw + o, f32x4.add(loadPart(dw + o, r), f32x4.mul(ds, y)), r);
-          if (dAlpha) alphaAcc = f32x4.add(alphaAcc, f32x4.mul(g, f32x4.add(loadPart(qi + o, r), loadPart(kj + o, r))));
-        }
+        const ds = load<f32>(dScores + (row << 2));
+        for (let d = 0; d < body; d += 4) alphaAcc = tanhGradStep(4, <usize>d << 2, qi, kj, w, tij, ds, dqi, dkj, dq, dk, dw, dAlpha, alpha, alphaAcc);
+        if (body < dim) alphaAcc = tanhGradStep(dim - body, <usize>body << 2, qi, kj, w, tij, ds, dqi, dkj, dq, dk, dw, dAlpha, alpha, alphaAcc);
       }
     }
   }
   if (dAlpha) store<f32>(dAlpha, load<f32>(dAlpha) + laneSum(alphaAcc));
+}
+
+/** Four features (r of them in a tail) of tanhScoresBackward at byte offset o; returns the dAlpha lanes. */
+// @ts-ignore: decorator
+@inline function tanhGradStep(r: i32, o: usize, qi: usize, kj: usize, w: usize, tij: usize, ds: f32, dqi: usize, dkj: usize, dq: usize, dk: usize, dw: usize, dAlpha: usize, alpha: f32, alphaAcc: v128): v128 {
+  const dsv = f32x4.splat(ds);
+  const y = loadPart(tij + o, r);
+  const g = f32x4.mul(w ? f32x4.mul(dsv, loadPart(w + o, r)) : dsv, tanhGradV(y));
+  const gx = f32x4.mul(g, f32x4.splat(alpha));
+  if (dq) storePart(dqi + o, f32x4.add(loadPart(dqi + o, r), gx), r);
+  if (dk) storePart(dkj + o, f32x4.add(loadPart(dkj + o, r), gx), r);
+  if (dw) storePart(dw + o, f32x4.add(loadPart(dw + o, r), f32x4.mul(dsv, y)), r);
+  return dAlpha ? f32x4.add(alphaAcc, f32x4.mul(g, f32x4.add(loadPart(qi + o, r), loadPart(kj + o, r)))) : alphaAcc;
 }
 
 /**

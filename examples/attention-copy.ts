@@ -37,6 +37,8 @@ interface Settings {
   readonly test: number;
   readonly units: number;
   readonly epochs: number;
+  readonly batchSize: number;
+  readonly learningRate: number;
 }
 
 /** `count` random sequences of `steps` tokens, drawn from a seeded generator. */
@@ -94,9 +96,9 @@ async function trainAndScore(context: Context, settings: Settings, verbose: bool
   const train = randomSequences(settings.train, settings.steps, 1);
   const test = randomSequences(settings.test, settings.steps, 2);
   const m = copyModel(context, settings);
-  m.compile({ optimizer: optimizers.adam({ learningRate: 0.005 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+  m.compile({ optimizer: optimizers.adam({ learningRate: settings.learningRate }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
   const started = performance.now();
-  await m.fit([ids(train), ids(shifted(train))], ids(train), { epochs: settings.epochs, batchSize: 64, verbose: verbose ? 1 : 0 });
+  await m.fit([ids(train), ids(shifted(train))], ids(train), { epochs: settings.epochs, batchSize: settings.batchSize, verbose: verbose ? 1 : 0 });
   const seconds = (performance.now() - started) / 1000;
   const tokenAccuracy = m.evaluate([ids(test), ids(shifted(test))], ids(test)).accuracy;
   const written = greedy(m, test, settings.steps);
@@ -109,7 +111,9 @@ async function trainAndScore(context: Context, settings: Settings, verbose: bool
 
 export async function main({ quick = false, verbose = false, log = console.log, attention = 'dot' }: CopyOptions = {}): Promise<LessonResult> {
   await init();
-  const settings: Settings = quick ? { steps: 20, train: 1_500, test: 200, units: 32, epochs: 4 } : { steps: 32, train: 6_000, test: 500, units: 64, epochs: 12 };
+  const settings: Settings = quick
+    ? { steps: 20, train: 2_000, test: 200, units: 48, epochs: 6, batchSize: 32, learningRate: 0.01 }
+    : { steps: 32, train: 6_000, test: 500, units: 64, epochs: 12, batchSize: 64, learningRate: 0.005 };
   log(`copy ${settings.steps} random tokens of ${KINDS} kinds: ${settings.train} training and ${settings.test} held-out sequences, LSTM(${settings.units}) encoder and decoder`);
   const results = {} as Record<'with' | 'without', Scores>;
   for (const [key, context] of [['without', 'none'], ['with', attention]] as const) {
