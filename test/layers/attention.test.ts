@@ -206,7 +206,8 @@ describe('attention layers: dropout, configs, models', () => {
     copy.dispose();
   });
 
-  it('loads a model from a Keras-style config and computes what the reference does', async () => {
+  it('loads a model from a Keras-style config (use_causal_mask as a Keras 3 call argument) and computes what the reference does', async () => {
+    const kerasTensor = (shape: (number | null)[], history: [string, number, number]) => ({ class_name: '__keras_tensor__', config: { shape, dtype: 'float32', keras_history: history } });
     const json = {
       format: 'layers-model',
       generatedBy: 'keras v3.3.3',
@@ -229,7 +230,8 @@ describe('attention layers: dropout, configs, models', () => {
                 class_name: 'Attention',
                 config: { name: 'attention', trainable: true, dtype: 'float32', use_scale: true, score_mode: 'dot', dropout: 0.0, seed: null },
                 name: 'attention',
-                inbound_nodes: [[['additive_attention', 0, 0, {}], ['value', 0, 0, {}]]],
+                // Keras 3's call form: the causal mask is a call argument.
+                inbound_nodes: [{ args: [[kerasTensor([null, 3, 4], ['additive_attention', 0, 0]), kerasTensor([null, 5, 4], ['value', 0, 0])]], kwargs: { use_causal_mask: true } }],
               },
             ],
             input_layers: [['query', 0, 0], ['value', 0, 0]],
@@ -246,7 +248,8 @@ describe('attention layers: dropout, configs, models', () => {
     const v = uniform(random, 2 * 5 * 4);
     const shapes = { batch: 2, tq: 3, tv: 5, dim: 4, valueDim: 4 };
     const context = ref.attention.forward('additive', q, v, undefined, shapes, { scale: scales.subarray(0, 4) }).output;
-    const expected = ref.attention.forward('dot', context, v, undefined, shapes, { scale: scales.subarray(4) }).output;
+    const expected = ref.attention.forward('dot', context, v, undefined, shapes, { scale: scales.subarray(4) }, { causal: true }).output;
+    expect((m.getLayer('attention') as AttentionLayer).getConfig()).toMatchObject({ use_causal_mask: true });
     expectClose('prediction', (m.predict([{ shape: [2, 3, 4], data: q }, { shape: [2, 5, 4], data: v }]) as Tensor).data, expected, 2e-5);
     m.dispose();
   });
