@@ -23,7 +23,7 @@ function checked(what: string, sizes: Record<string, number>, inputs: Record<str
 }
 
 interface MultiHeadAttentionExports {
-  maskScores(scores: number, keep: number, B: number, heads: number, T: number, S: number, value: number): void;
+  maskHeadScores(scores: number, keep: number, B: number, heads: number, T: number, S: number, value: number): void;
   headsMatmul(a: number, b: number, c: number, batch: number, m: number, n: number, k: number, aT: number): void;
 }
 
@@ -43,15 +43,15 @@ export interface ScoresShape {
  *
  * @example
  * ```ts
- * maskScores(scores, keep, { batch: B, heads: 2, queries: T, keys: S }, -1e9);
+ * maskHeadScores(scores, keep, { batch: B, heads: 2, queries: T, keys: S }, -1e9);
  * ```
  */
-export function maskScores(scores: F32Region, keep: F32Region, shape: ScoresShape, value: number): void {
-  const what = 'maskScores';
+export function maskHeadScores(scores: F32Region, keep: F32Region, shape: ScoresShape, value: number): void {
+  const what = 'maskHeadScores';
   const { batch, heads, queries, keys } = shape;
   scalar(what, 'value', value);
   const [keepAt, scoresAt] = checked(what, { batch, heads, queries, keys }, { keep: [keep, batch * queries * keys] }, ['scores', scores, batch * heads * queries * keys]);
-  exportsOf<MultiHeadAttentionExports>(what).maskScores(scoresAt, keepAt, batch, heads, queries, keys, value);
+  exportsOf<MultiHeadAttentionExports>(what).maskHeadScores(scoresAt, keepAt, batch, heads, queries, keys, value);
 }
 
 /** The sizes of {@link headsMatmul}: `batch` products C (m×n) = op(A)·B contracting k; aT: A is stored k×m. */

@@ -32,6 +32,7 @@ import { LayerNormalization, type LayerNormalizationOptions } from './normalizat
 import { PositionEmbedding, type PositionEmbeddingOptions } from './position-embedding.js';
 import { Concatenate, Dot, ElementwiseMergeLayer, type ConcatenateOptions, type DotOptions } from './merge.js';
 import { GRUCell, LSTMCell, RNN, SimpleRNNCell, StackedRNNCells, type GruCellOptions, type LstmCellOptions, type RnnOptions, type SimpleRnnCellOptions, type StackedRnnCellsOptions } from './rnn.js';
+import { AdditiveAttention, Attention, type AdditiveAttentionOptions, type AttentionOptions } from './attention.js';
 
 /**
  * Densely connected layer: act(x·W + b) on the last axis (per timestep on sequences). `units`
@@ -423,3 +424,32 @@ import { MultiHeadAttention, type MultiHeadAttentionOptions } from './multi-head
 export const multiHeadAttention = (options: MultiHeadAttentionOptions): MultiHeadAttention => new MultiHeadAttention(options);
 export { MultiHeadAttention } from './multi-head-attention.js';
 export type { MultiHeadAttentionCall, MultiHeadAttentionOptions } from './multi-head-attention.js';
+
+// ---- attention layers (several inputs; functional models) ------------------------------------
+
+/**
+ * Dot-product (Luong) attention, Keras `Attention`: inputs [query, value] or [query, value,
+ * key]; each query step's output is the softmax-weighted mean of the values, weighted by
+ * query·key (scoreMode 'concat': Σ tanh(query + key)). Masks: the value's masks keys, the
+ * query's zeroes output steps; `useCausalMask` lets step i see keys up to i only.
+ *
+ * @example
+ * ```ts
+ * const context = layers.attention().apply([decoderOutputs, encoderOutputs]);   // [B, Tq, units]
+ * ```
+ */
+export const attention = (options?: AttentionOptions): Attention => new Attention(options);
+/**
+ * Additive (Bahdanau) attention, Keras `AdditiveAttention`: scores Σ scale·tanh(query + key)
+ * with a trainable `scale` per feature (useScale, default true); inputs and masks as
+ * {@link attention}.
+ *
+ * @example
+ * ```ts
+ * const context = layers.additiveAttention().apply([decoderOutputs, encoderOutputs]);
+ * ```
+ */
+export const additiveAttention = (options?: AdditiveAttentionOptions): AdditiveAttention => new AdditiveAttention(options);
+
+export { AdditiveAttention, Attention, AttentionLayer } from './attention.js';
+export type { AdditiveAttentionOptions, AttentionOptions } from './attention.js';

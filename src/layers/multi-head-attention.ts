@@ -25,7 +25,7 @@
 import { add, columnSums, fill, mul, scale } from '../kernels/elementwise.js';
 import { softmax, softmaxGrad } from '../kernels/activations.js';
 import { gemm, gemmPacked } from '../kernels/gemm.js';
-import { headsMatmul, maskScores, type ScoresShape } from '../kernels/multi-head-attention.js';
+import { headsMatmul, maskHeadScores, type ScoresShape } from '../kernels/multi-head-attention.js';
 import { permuteAxes } from '../kernels/sequence.js';
 import type { F32Region } from '../runtime/arena.js';
 import { Prng } from '../util/prng.js';
@@ -361,7 +361,7 @@ class MultiHeadAttentionPlan extends MultiInputPlan {
     }
     headsMatmul(qh, khT, probs, { batch: B * H, m: T, n: S, k: keyDim, aT: false });
     this.masked = this.combineMasks(inputs[3], masks);
-    if (this.masked) maskScores(probs, this.keep, this.scores, MASKED_SCORE);
+    if (this.masked) maskHeadScores(probs, this.keep, this.scores, MASKED_SCORE);
     softmax(probs, B * H * T, S);
     let weights = probs;
     if (this.dropMask) {
@@ -417,7 +417,7 @@ class MultiHeadAttentionPlan extends MultiInputPlan {
     if (this.dropMask) mul(g.probs, this.dropMask, g.probs);
     if (dOutputs[0]) add(g.probs, dOutputs[0], g.probs);
     softmaxGrad(probs, g.probs, B * H * T, S);
-    if (this.masked) maskScores(g.probs, this.keep, this.scores, 0);
+    if (this.masked) maskHeadScores(g.probs, this.keep, this.scores, 0);
     // scores = Qs·Kᵀ with Qs the scaled query.
     headsMatmul(g.probs, kh, g.qh, { batch: B * H, m: T, n: keyDim, k: S, aT: false });
     scale(this.queryScale, g.qh, g.qh);

@@ -21,6 +21,7 @@ import { PositionEmbedding } from './position-embedding.js';
 import { Concatenate, Dot, ElementwiseMergeLayer } from './merge.js';
 import { GRUCell, LSTMCell, RNN, RNNCell, SimpleRNNCell, StackedRNNCells, type BuiltInCell, type Cell } from './rnn.js';
 import { MultiHeadAttention } from './multi-head-attention.js';
+import { AdditiveAttention, Attention } from './attention.js';
 
 type Options = Record<string, unknown>;
 
@@ -55,6 +56,8 @@ const CLASSES: Record<string, (options: Options, wrapped: Layer | undefined) => 
   Maximum: (o) => new ElementwiseMergeLayer('Maximum', o),
   Dot: (o) => new Dot(o as never),
   MultiHeadAttention: (o) => new MultiHeadAttention(o as never),
+  Attention: (o) => new Attention(o),
+  AdditiveAttention: (o) => new AdditiveAttention(o),
 };
 
 const WRAPPERS = new Set(['TimeDistributed', 'Bidirectional']);

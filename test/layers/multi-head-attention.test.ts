@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import * as layers from '../../src/layers/index.js';
 import { LayerConfigError, LayerInputError, type MultiHeadAttention, type SymbolicTensor } from '../../src/layers/index.js';
 import { fillDropoutMask } from '../../src/layers/dropout.js';
-import { headsMatmul, maskScores } from '../../src/kernels/multi-head-attention.js';
+import { headsMatmul, maskHeadScores } from '../../src/kernels/multi-head-attention.js';
 import { input, loadModel, model, optimizers } from '../../src/index.js';
 import { Prng } from '../../src/util/prng.js';
 import * as ref from '../reference/index.js';
@@ -375,13 +375,13 @@ describe('MultiHeadAttention errors', () => {
     expect(() => mha.computeOutputShape([null, 5, 4])).toThrow(/list of inputs/);
   });
 
-  it('maskScores checks its arguments before any Wasm runs', () => {
+  it('maskHeadScores checks its arguments before any Wasm runs', () => {
     const scores = region(new Float32Array(2 * 3 * 4));
     const keep = region(new Float32Array(3 * 4));
-    expect(() => maskScores(scores, keep, { batch: 1, heads: 3, queries: 3, keys: 4 }, -1e9)).toThrow(RangeError); // scores too short
-    expect(() => maskScores(scores, keep, { batch: 1, heads: 2, queries: 0, keys: 4 }, -1e9)).toThrow(/queries/);
-    expect(() => maskScores(scores, scores, { batch: 1, heads: 1, queries: 3, keys: 4 }, -1e9)).toThrow(/overlap/);
-    maskScores(scores, keep, { batch: 1, heads: 2, queries: 3, keys: 4 }, -7);
+    expect(() => maskHeadScores(scores, keep, { batch: 1, heads: 3, queries: 3, keys: 4 }, -1e9)).toThrow(RangeError); // scores too short
+    expect(() => maskHeadScores(scores, keep, { batch: 1, heads: 2, queries: 0, keys: 4 }, -1e9)).toThrow(/queries/);
+    expect(() => maskHeadScores(scores, scores, { batch: 1, heads: 1, queries: 3, keys: 4 }, -1e9)).toThrow(/overlap/);
+    maskHeadScores(scores, keep, { batch: 1, heads: 2, queries: 3, keys: 4 }, -7);
     expect([...scores.toArray()]).toEqual(new Array(24).fill(-7));
   });
 
