@@ -15,7 +15,10 @@ import { build } from 'esbuild';
 const shared = {
   bundle: true,
   lineLimit: 80,
+  // Maps name the src/ files and lines (for stack traces) without carrying their text: with it
+  // they were 5.7 of the package's 8.6 MB unpacked.
   sourcemap: true,
+  sourcesContent: false,
   format: 'esm',
   platform: 'neutral',
   target: 'es2022',
