@@ -12,6 +12,7 @@ export * from './conv1d';
 export * from './normalization';
 export * from './shape';
 export * from './merge';
+export * from './attention';
 
 /** Bumped whenever an exported signature changes, so a stale .wasm is refused by the host. */
 export function abiVersion(): i32 {

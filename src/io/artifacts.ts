@@ -464,9 +464,9 @@ function functionalLayers(config: Record<string, unknown>, at: string): { layers
     const shaped = batchShape !== undefined && rest.batch_input_shape === undefined ? { ...rest, batch_input_shape: batchShape } : rest;
     const { inbound_nodes: inbound, ...envelope } = json;
     delete envelope.name;
-    layers.push({ ...envelope, config: { ...shaped, name } });
     const list = inbound === undefined ? [] : inbound;
     if (!Array.isArray(list)) throw loadError(`${argument}.inbound_nodes`, `inbound_nodes must be an array, got ${describe(list)}`);
+    layers.push({ ...envelope, config: { ...shaped, ...causalMaskOption(list, `${argument}.inbound_nodes`), name } });
     return list.map((node, n) => inboundTensors(node, `${argument}.inbound_nodes[${n}]`));
   });
   const refs = (value: unknown, argument: string): TensorRef[] => {
@@ -478,6 +478,22 @@ function functionalLayers(config: Record<string, unknown>, at: string): { layers
   const calls = nodes.reduce((sum, list) => sum + list.length, 0);
   if (calls > LIMITS.calls) throw loadError(`${at}.layers`, `the layers are called ${calls} times (inbound_nodes); at most ${LIMITS.calls} are loaded`);
   return { layers, graph: { nodes, inputs: refs(config.input_layers, `${at}.input_layers`), outputs: refs(config.output_layers, `${at}.output_layers`) } };
+}
+
+/**
+ * Keras passes an attention layer's use_causal_mask with each call (Keras 3 in the node's
+ * kwargs, Keras 2 in each inbound entry's); seqwasm's attention layers take it as an option:
+ * { use_causal_mask: true } when every call asks for it, {} when none does.
+ */
+function causalMaskOption(nodes: readonly unknown[], argument: string): Record<string, unknown> {
+  const kwargsOf = (node: unknown): unknown => (Array.isArray(node) ? (Array.isArray(node[0]) ? node[0][3] : undefined) : (node as { kwargs?: unknown } | null)?.kwargs);
+  const causal = nodes.map((node) => {
+    const kwargs = kwargsOf(node);
+    return typeof kwargs === 'object' && kwargs !== null && (kwargs as Record<string, unknown>).use_causal_mask === true;
+  });
+  if (!causal.some(Boolean)) return {};
+  if (!causal.every(Boolean)) throw loadError(argument, 'the calls of this layer differ in use_causal_mask; seqwasm takes it as a layer option, the same for every call');
+  return { use_causal_mask: true };
 }
 
 /** One node's inbound tensors, in either saved form; a Keras 3 node's initial_state follows its input. */

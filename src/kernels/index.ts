@@ -24,3 +24,4 @@ export * from './optimizers.js';
 export * from './losses.js';
 export * from './linalg.js';
 export * from './merge.js';
+export * from './attention.js';

@@ -31,6 +31,7 @@ import { Flatten, Permute, RepeatVector, Reshape, type FlattenOptions, type Perm
 import { LayerNormalization, type LayerNormalizationOptions } from './normalization.js';
 import { PositionEmbedding, type PositionEmbeddingOptions } from './position-embedding.js';
 import { Concatenate, Dot, ElementwiseMergeLayer, type ConcatenateOptions, type DotOptions } from './merge.js';
+import { AdditiveAttention, Attention, type AdditiveAttentionOptions, type AttentionOptions } from './attention.js';
 
 /**
  * Densely connected layer: act(x·W + b) on the last axis (per timestep on sequences). `units`
@@ -343,3 +344,32 @@ export { Concatenate, Dot, ElementwiseMergeLayer } from './merge.js';
 export type { ConcatenateOptions, DotOptions, ElementwiseMerge } from './merge.js';
 export { MultiInputLayer, MultiInputPlan, SymbolicTensor } from './layer.js';
 export type { ApplyOptions, LayerNode, MultiInputPlanOptions, MultiInputForwardOptions, SymbolicInput } from './layer.js';
+
+// ---- attention layers (several inputs; functional models) ------------------------------------
+
+/**
+ * Dot-product (Luong) attention, Keras `Attention`: inputs [query, value] or [query, value,
+ * key]; each query step's output is the softmax-weighted mean of the values, weighted by
+ * query·key (scoreMode 'concat': Σ tanh(query + key)). Masks: the value's masks keys, the
+ * query's zeroes output steps; `useCausalMask` lets step i see keys up to i only.
+ *
+ * @example
+ * ```ts
+ * const context = layers.attention().apply([decoderOutputs, encoderOutputs]);   // [B, Tq, units]
+ * ```
+ */
+export const attention = (options?: AttentionOptions): Attention => new Attention(options);
+/**
+ * Additive (Bahdanau) attention, Keras `AdditiveAttention`: scores Σ scale·tanh(query + key)
+ * with a trainable `scale` per feature (useScale, default true); inputs and masks as
+ * {@link attention}.
+ *
+ * @example
+ * ```ts
+ * const context = layers.additiveAttention().apply([decoderOutputs, encoderOutputs]);
+ * ```
+ */
+export const additiveAttention = (options?: AdditiveAttentionOptions): AdditiveAttention => new AdditiveAttention(options);
+
+export { AdditiveAttention, Attention, AttentionLayer } from './attention.js';
+export type { AdditiveAttentionOptions, AttentionOptions } from './attention.js';

@@ -19,6 +19,7 @@ import { Flatten, Permute, RepeatVector, Reshape } from './reshape.js';
 import { LayerNormalization } from './normalization.js';
 import { PositionEmbedding } from './position-embedding.js';
 import { Concatenate, Dot, ElementwiseMergeLayer } from './merge.js';
+import { AdditiveAttention, Attention } from './attention.js';
 
 type Options = Record<string, unknown>;
 
@@ -52,6 +53,8 @@ const CLASSES: Record<string, (options: Options, wrapped: Layer | undefined) => 
   Average: (o) => new ElementwiseMergeLayer('Average', o),
   Maximum: (o) => new ElementwiseMergeLayer('Maximum', o),
   Dot: (o) => new Dot(o as never),
+  Attention: (o) => new Attention(o),
+  AdditiveAttention: (o) => new AdditiveAttention(o),
 };
 
 const WRAPPERS = new Set(['TimeDistributed', 'Bidirectional']);

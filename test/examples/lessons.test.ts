@@ -17,6 +17,7 @@ const LESSONS: Record<string, () => Promise<Lesson>> = {
   g2p: () => import('../../examples/g2p.js'),
   'simple-rnn-by-hand': () => import('../../examples/simple-rnn-by-hand.js'),
   'cloudflare-worker': () => import('../../examples/cloudflare-worker/run.js'),
+  'attention-copy': () => import('../../examples/attention-copy.js'),
 };
 
 // The machine may be shared: a quick mode takes a few seconds alone, much longer under load.

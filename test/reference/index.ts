@@ -37,3 +37,4 @@ export * as rearrange from './rearrange.js';
 export * as layerNormalization from './layer-normalization.js';
 export * as positionEmbedding from './position-embedding.js';
 export * as merge from './merge.js';
+export * as attention from './attention.js';
