@@ -13,6 +13,7 @@ export * from './normalization';
 export * from './shape';
 export * from './merge';
 export * from './attention';
+export * from './multi-head-attention';
 
 /** Bumped whenever an exported signature changes, so a stale .wasm is refused by the host. */
 export function abiVersion(): i32 {

@@ -19,6 +19,7 @@ import { LayerConfigError, LayerError } from '../layers/errors.js';
 import { formatShape, sizeOf, type Layer, type Shape } from '../layers/layer.js';
 import { RecurrentLayer } from '../layers/recurrent.js';
 import { layerFromConfig } from '../layers/serialization.js';
+import { snakeToCamel } from '../layers/options.js';
 import { TimeDistributed } from '../layers/time-distributed.js';
 import { joinChunks, readWithin, urlOf, type ReadLimits } from '../runtime/location.js';
 import { describe, ModelLoadError } from '../model/errors.js';
@@ -121,6 +122,8 @@ export type TensorRef = readonly [layer: string, node: number, tensor: number];
 export interface ParsedGraph {
   /** Per layer (in parsed.layers order), each call's inbound tensors; a recurrent layer's initial states follow its input. */
   nodes: TensorRef[][][];
+  /** Per layer and call, the call's keyword arguments that are not tensors (camelCase; {} for most calls). */
+  callArgs: Record<string, unknown>[][];
   inputs: TensorRef[];
   outputs: TensorRef[];
 }
@@ -452,7 +455,7 @@ function functionalLayers(config: Record<string, unknown>, at: string): { layers
   if (entries.length === 0) throw loadError(`${at}.layers`, 'the model has no layers');
   const names = new Set<string>();
   const layers: Record<string, unknown>[] = [];
-  const nodes = entries.map((entry, i) => {
+  const calls = entries.map((entry, i) => {
     const argument = `${at}.layers[${i}]`;
     const json = record(entry, argument);
     const layerConfig = json.config === undefined ? {} : record(json.config, `${argument}.config`);
@@ -467,17 +470,19 @@ function functionalLayers(config: Record<string, unknown>, at: string): { layers
     const list = inbound === undefined ? [] : inbound;
     if (!Array.isArray(list)) throw loadError(`${argument}.inbound_nodes`, `inbound_nodes must be an array, got ${describe(list)}`);
     layers.push({ ...envelope, config: { ...shaped, ...causalMaskOption(list, `${argument}.inbound_nodes`), name } });
-    return list.map((node, n) => inboundTensors(node, `${argument}.inbound_nodes[${n}]`));
+    return list.map((node, n) => inboundCall(node, `${argument}.inbound_nodes[${n}]`));
   });
+  const nodes = calls.map((list) => list.map((call) => call.tensors));
   const refs = (value: unknown, argument: string): TensorRef[] => {
     // Keras 3 saves a single input or output as one [layer, node, tensor] triple.
     const list = Array.isArray(value) && typeof value[0] === 'string' ? [value] : value;
     if (!Array.isArray(list) || list.length === 0) throw loadError(argument, `${argument} must be a non-empty array of [layer, node, tensor] entries, got ${describe(value)}`);
     return list.map((ref, i) => tensorRef(ref, `${argument}[${i}]`));
   };
-  const calls = nodes.reduce((sum, list) => sum + list.length, 0);
-  if (calls > LIMITS.calls) throw loadError(`${at}.layers`, `the layers are called ${calls} times (inbound_nodes); at most ${LIMITS.calls} are loaded`);
-  return { layers, graph: { nodes, inputs: refs(config.input_layers, `${at}.input_layers`), outputs: refs(config.output_layers, `${at}.output_layers`) } };
+  const count = nodes.reduce((sum, list) => sum + list.length, 0);
+  if (count > LIMITS.calls) throw loadError(`${at}.layers`, `the layers are called ${count} times (inbound_nodes); at most ${LIMITS.calls} are loaded`);
+  const callArgs = calls.map((list) => list.map((call) => call.callArgs));
+  return { layers, graph: { nodes, callArgs, inputs: refs(config.input_layers, `${at}.input_layers`), outputs: refs(config.output_layers, `${at}.output_layers`) } };
 }
 
 /**
@@ -496,9 +501,15 @@ function causalMaskOption(nodes: readonly unknown[], argument: string): Record<s
   return { use_causal_mask: true };
 }
 
-/** One node's inbound tensors, in either saved form; a Keras 3 node's initial_state follows its input. */
-function inboundTensors(node: unknown, argument: string): TensorRef[] {
-  if (Array.isArray(node)) return node.map((ref, i) => tensorRef(ref, `${argument}[${i}]`));
+/**
+ * One node's inbound tensors, in either saved form (a Keras 3 node's initial_state follows its
+ * input), and its keyword arguments that are not tensors (TF.js's and Keras 2's on the first tensor).
+ */
+function inboundCall(node: unknown, argument: string): { tensors: TensorRef[]; callArgs: Record<string, unknown> } {
+  if (Array.isArray(node)) {
+    const first: unknown = Array.isArray(node[0]) ? node[0][3] : undefined;
+    return { tensors: node.map((ref, i) => tensorRef(ref, `${argument}[${i}]`)), callArgs: plainArgs(first === undefined ? {} : record(first, `${argument}[0][3]`)) };
+  }
   const call = record(node, argument);
   const args = call.args === undefined ? [] : call.args;
   const kwargs = call.kwargs === undefined ? {} : record(call.kwargs, `${argument}.kwargs`);
@@ -513,7 +524,12 @@ function inboundTensors(node: unknown, argument: string): TensorRef[] {
   };
   collect(args, `${argument}.args`);
   if (kwargs.initial_state !== undefined) collect(kwargs.initial_state, `${argument}.kwargs.initial_state`);
-  return tensors;
+  return { tensors, callArgs: plainArgs(kwargs) };
+}
+
+/** The boolean, number and string kwargs of a call, camelCase (tensors and nested values are not call options). */
+function plainArgs(kwargs: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(kwargs).filter(([, value]) => ['boolean', 'number', 'string'].includes(typeof value)).map(([key, value]) => [snakeToCamel(key), value]));
 }
 
 /** [layer name, node index, tensor index] (a fourth entry, Keras 2's kwargs, is ignored). */

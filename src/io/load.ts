@@ -97,7 +97,7 @@ function functionalModel(parsed: ParsedModel & { graph: NonNullable<ParsedModel[
   const byName = new Map(layers.map((layer) => [layer.name, layer]));
   const resolve = (ref: TensorRef): SymbolicTensor | undefined => byName.get(ref[0])?.inboundNodes[ref[1]]?.outputs[ref[2]];
   const describeRef = (ref: TensorRef) => `[${JSON.stringify(ref[0].slice(0, 80))}, ${ref[1]}, ${ref[2]}]`;
-  const pending = graph.nodes.flatMap((calls, i) => calls.map((refs, n) => ({ layer: layers[i], index: i, node: n, refs })));
+  const pending = graph.nodes.flatMap((calls, i) => calls.map((refs, n) => ({ layer: layers[i], index: i, node: n, refs, callArgs: graph.callArgs[i][n] })));
   for (const ref of [...graph.inputs, ...graph.outputs, ...pending.flatMap((p) => p.refs)]) {
     if (!byName.has(ref[0])) throw new ModelLoadError(OWNER, 'modelTopology', `a saved connection names layer ${describeRef(ref)}, which the model does not have`);
   }
@@ -113,7 +113,8 @@ function functionalModel(parsed: ParsedModel & { graph: NonNullable<ParsedModel[
       if (tensors.length === 0) throw new ModelLoadError(OWNER, `layers[${call.index}].inbound_nodes[${call.node}]`, 'a call has no inbound tensors');
       const multi = call.layer instanceof MultiInputLayer;
       try {
-        call.layer.apply(multi ? tensors : tensors[0], multi || tensors.length === 1 ? {} : { initialState: tensors.slice(1) });
+        if (multi) call.layer.applyNode(tensors, [], call.callArgs);
+        else call.layer.apply(tensors[0], tensors.length === 1 ? {} : { initialState: tensors.slice(1) });
       } catch (error) {
         if (error instanceof LayerError) throw new ModelLoadError(OWNER, `layers[${call.index}]`, `${JSON.stringify(call.layer.name.slice(0, 80))}: ${error.message}`);
         throw error;

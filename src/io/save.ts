@@ -11,8 +11,8 @@ const WEIGHTS_FILE = 'weights.bin';
 
 /** How a functional model's layers connect, as TF.js and Keras 2 save it. */
 export interface SavedGraph {
-  /** Each call of `layer`: its inbound tensors, [layer, node, tensor, kwargs] (a recurrent layer's initial states after its input). */
-  inboundNodes(layer: Layer): (string | number | Record<string, never>)[][][];
+  /** Each call of `layer`: its inbound tensors, [layer, node, tensor, kwargs] (a recurrent layer's initial states after its input; the call's kwargs on the first). */
+  inboundNodes(layer: Layer): (string | number | Record<string, unknown>)[][][];
   inputLayers: (string | number)[][];
   outputLayers: (string | number)[][];
 }

@@ -1,16 +1,18 @@
 // Bidirectional(layer): two copies of a recurrent layer, one reading the sequence as the
 // template does ('forward_lstm') and one the other way ('backward_lstm', goBackwards flipped;
 // with a goBackwards template both halves come out in reversed time, as in Keras), merged
-// (concat, sum, mul or ave). Keras 3 semantics (test/reference/bidirectional.ts): the
+// (concat, sum, mul or ave), or with mergeMode null returned as two outputs (functional models:
+// apply() gives [forward, backward, ...states], the backward one in input-time order). Keras 3 semantics (test/reference/bidirectional.ts): the
 // backward copy reverses the whole padded time axis, its returned sequence is flipped back
 // to input time before merging, padded steps are zero in both halves, and states are
 // [...forward, ...backward] (so is initialState). Weights: forward's, then backward's,
 // named 'bidirectional/forward_lstm/kernel' etc.
 //
 // forward  x → yF, yB (one kernel call each); yB reversed in time (returnSequences); merge
-// backward the merge's gradient split into dyF, dyB (dyB reversed back); each direction's
-//          backward; dx = dxF + dxB
-import { add, mul, scale } from '../kernels/elementwise.js';
+//          (mergeMode null: yF and yB are the first two outputs)
+// backward the merge's gradient split into dyF, dyB (null: the two outputs' gradients; dyB
+//          reversed back); each direction's backward; dx = dxF + dxB
+import { add, copy, fill, mul, scale } from '../kernels/elementwise.js';
 import type { F32Region } from '../runtime/arena.js';
 import type { Prng } from '../util/prng.js';
 import { describe, LayerInputError, LayerStateError } from './errors.js';
@@ -41,9 +43,9 @@ export type MergeMode = 'concat' | 'sum' | 'mul' | 'ave';
  */
 export interface BidirectionalOptions extends LayerOptions {
   /**
-   * How the two directions' outputs combine; default 'concat'. null (Keras: both directions
-   * returned as two outputs) is accepted and saved, but no seqwasm model takes a layer's two
-   * outputs yet, so building it fails with a LayerInputError that says so.
+   * How the two directions' outputs combine; default 'concat'. null (Keras): both directions
+   * returned as two outputs, apply() giving [forward, backward, ...states] in a functional
+   * model; a sequential model, which passes one tensor between layers, refuses it.
    */
   mergeMode?: MergeMode | null;
 }
@@ -101,7 +103,7 @@ export class Bidirectional extends Layer<typeof BIDIRECTIONAL.options> {
 
   computeOutputShape(inputShape: Shape): Shape {
     if (this.settings.mergeMode === null) {
-      throw new LayerInputError(this.name, 'mergeMode', "mergeMode null returns the two directions as two outputs, and a sequential model passes one tensor between layers; use mergeMode 'concat' (the directions side by side on the last axis: forward units first)");
+      throw new LayerInputError(this.name, 'mergeMode', "mergeMode null returns the two directions as two outputs, and a sequential model passes one tensor between layers; use mergeMode 'concat' (the directions side by side on the last axis: forward units first), or apply() the layer in a functional model, which takes both");
     }
     const shape = this.forwardLayer.computeOutputShape(inputShape);
     const units = this.forwardLayer.units;
@@ -110,6 +112,18 @@ export class Bidirectional extends Layer<typeof BIDIRECTIONAL.options> {
 
   computeStateShapes(inputShape: Shape): Shape[] {
     return [...this.forwardLayer.computeStateShapes(inputShape), ...this.backwardLayer.computeStateShapes(inputShape)];
+  }
+
+  /** @internal mergeMode null: both directions' outputs carry the mask (Keras's [mask, mask]). */
+  get maskedOutputs(): number {
+    return this.settings.mergeMode === null ? 2 : 1;
+  }
+
+  /** mergeMode null: [forward output, backward output, ...states], as Keras returns them; otherwise [output, ...states]. */
+  computeOutputShapes(inputShape: Shape): Shape[] {
+    if (this.settings.mergeMode !== null) return super.computeOutputShapes(inputShape);
+    const direction = this.forwardLayer.computeOutputShape(inputShape);
+    return [direction, direction, ...this.computeStateShapes(inputShape)];
   }
 
   initialStateShapes(inputShape: Shape): Shape[] {
@@ -165,7 +179,7 @@ export class Bidirectional extends Layer<typeof BIDIRECTIONAL.options> {
 }
 
 class BidirectionalPlan extends LayerPlan {
-  private readonly mode: MergeMode;
+  private readonly mode: MergeMode | null;
   private readonly returnSequences: boolean;
   private readonly units: number;
   /** Output rows: B·T with returnSequences, else B. */
@@ -176,6 +190,8 @@ class BidirectionalPlan extends LayerPlan {
   private readonly dForward: F32Region | undefined;
   private readonly dBackward: F32Region | undefined;
   private readonly dBackwardAligned: F32Region | undefined;
+  /** mergeMode null, training: the gradient of an unused backward output. */
+  private readonly zeros: F32Region | undefined;
 
   constructor(
     private readonly wrapper: Bidirectional,
@@ -185,7 +201,7 @@ class BidirectionalPlan extends LayerPlan {
   ) {
     super(setup);
     const { regions, training } = setup;
-    this.mode = wrapper.settings.mergeMode!; // computeOutputShape refused null before any plan
+    this.mode = wrapper.settings.mergeMode;
     this.returnSequences = wrapper.forwardLayer.settings.returnSequences;
     this.units = wrapper.forwardLayer.units;
     this.rows = sizeOf(forwardPlan.outputShape) / this.units;
@@ -193,6 +209,7 @@ class BidirectionalPlan extends LayerPlan {
     this.aligned = this.returnSequences ? regions.alloc(size) : backwardPlan.output;
     this.dForward = training ? regions.alloc(size) : undefined;
     this.dBackwardAligned = training ? regions.alloc(size) : undefined;
+    this.zeros = training && this.mode === null ? regions.alloc(size) : undefined;
     this.dBackward = training && this.returnSequences ? regions.alloc(size) : this.dBackwardAligned;
     this.states = [...forwardPlan.states, ...backwardPlan.states];
     this.dInitialState = [...forwardPlan.dInitialState, ...backwardPlan.dInitialState];
@@ -210,7 +227,8 @@ class BidirectionalPlan extends LayerPlan {
     if (this.returnSequences) this.reverseSteps(this.backwardPlan.output, this.aligned);
     const [yF, yB, out] = [this.forwardPlan.output, this.aligned, this.output];
     const size = this.rows * this.units;
-    if (this.mode === 'concat') interleave(yF.view(), yB.view(), out.view(), this.rows, this.units);
+    if (this.mode === null) copy(yF, out, size);
+    else if (this.mode === 'concat') interleave(yF.view(), yB.view(), out.view(), this.rows, this.units);
     else if (this.mode === 'mul') mul(yF, yB, out, size);
     else {
       add(yF, yB, out, size);
@@ -219,12 +237,22 @@ class BidirectionalPlan extends LayerPlan {
     return this.returnSequences ? options.mask : undefined;
   }
 
+  /** mergeMode null: [forward output, backward output (input-time order), ...states]. */
+  get outputs(): readonly F32Region[] {
+    return this.mode === null ? [this.output, this.aligned, ...this.states] : super.outputs;
+  }
+
   protected runBackward(_input: F32Region, dOutput: F32Region, options: BackwardOptions): void {
     const n = this.wrapper.forwardLayer.stateCount;
     const size = this.rows * this.units;
     const dF = this.dForward!;
-    const dBAligned = this.dBackwardAligned!;
-    if (this.mode === 'concat') split(dOutput.view(), dF.view(), dBAligned.view(), this.rows, this.units);
+    let dBAligned = this.dBackwardAligned!;
+    // mergeMode null: dStates holds the backward output's gradient first, then the states'.
+    const dStates = this.mode === null ? options.dStates?.slice(1) : options.dStates;
+    if (this.mode === null) {
+      copy(dOutput, dF, size);
+      dBAligned = options.dStates?.[0] ?? fillZeros(this.zeros!);
+    } else if (this.mode === 'concat') split(dOutput.view(), dF.view(), dBAligned.view(), this.rows, this.units);
     else if (this.mode === 'mul') {
       mul(dOutput, this.aligned, dF, size);
       mul(dOutput, this.forwardPlan.output, dBAligned, size);
@@ -234,9 +262,8 @@ class BidirectionalPlan extends LayerPlan {
       scale(share, dOutput, dBAligned, size);
     }
     if (this.returnSequences) this.reverseSteps(dBAligned, this.dBackward!);
-    const dStates = options.dStates;
     this.forwardPlan.backward(dF, { dStates: dStates?.slice(0, n), maxSteps: options.maxSteps });
-    this.backwardPlan.backward(this.dBackward!, { dStates: dStates?.slice(n), maxSteps: options.maxSteps });
+    this.backwardPlan.backward(this.returnSequences ? this.dBackward! : dBAligned, { dStates: dStates?.slice(n), maxSteps: options.maxSteps });
     if (this.dInput) add(this.forwardPlan.dInput!, this.backwardPlan.dInput!, this.dInput);
   }
 
@@ -256,6 +283,12 @@ class BidirectionalPlan extends LayerPlan {
     this.backwardPlan.dispose();
     super.dispose();
   }
+}
+
+/** `region` filled with zeros. */
+function fillZeros(region: F32Region): F32Region {
+  fill(region, 0);
+  return region;
 }
 
 /** out[r] = [a[r], b[r]] for rows of `width`. */

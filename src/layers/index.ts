@@ -373,3 +373,20 @@ export const additiveAttention = (options?: AdditiveAttentionOptions): AdditiveA
 
 export { AdditiveAttention, Attention, AttentionLayer } from './attention.js';
 export type { AdditiveAttentionOptions, AttentionOptions } from './attention.js';
+
+// ---- multi-head attention ------------------------------------------------------------------
+import { MultiHeadAttention, type MultiHeadAttentionOptions } from './multi-head-attention.js';
+/**
+ * Multi-head scaled dot-product attention (Keras `MultiHeadAttention`): `numHeads` and
+ * `keyDim` are required. Call it on [query, value] or [query, value, key] with
+ * `{ attentionMask, useCausalMask, returnAttentionScores }`.
+ *
+ * @example
+ * ```ts
+ * const x = input({ shape: [12, 16] });
+ * const attended = layers.multiHeadAttention({ numHeads: 2, keyDim: 8 }).apply([x, x]);
+ * ```
+ */
+export const multiHeadAttention = (options: MultiHeadAttentionOptions): MultiHeadAttention => new MultiHeadAttention(options);
+export { MultiHeadAttention } from './multi-head-attention.js';
+export type { MultiHeadAttentionCall, MultiHeadAttentionOptions } from './multi-head-attention.js';

@@ -128,7 +128,7 @@ export interface ForwardOptions {
  * ```
  */
 export interface BackwardOptions {
-  /** Recurrent layers with returnState: gradients arriving at the final states. */
+  /** Gradients arriving at the outputs after the first (plan.outputs[1…]): a recurrent layer's final states (returnState); undefined entries: unused. */
   dStates?: readonly (F32Region | undefined)[];
   /** Recurrent layers: truncate backpropagation through time to the last maxSteps real steps. */
   maxSteps?: number;
@@ -310,6 +310,20 @@ export abstract class Layer<S extends OptionTable = OptionTable> {
     return [];
   }
 
+  /** @internal How many of a call's outputs carry the mask forward() returns (the rest, states or scores, carry none). */
+  get maskedOutputs(): number {
+    return 1;
+  }
+
+  /**
+   * The shapes of everything a call returns (what apply() gives back): the output, then the
+   * final states; a layer with several outputs of its own (Bidirectional with mergeMode null)
+   * lists them before the states. A sequential model takes only computeOutputShape's one output.
+   */
+  computeOutputShapes(inputShape: Shape): Shape[] {
+    return [this.computeOutputShape(inputShape), ...this.computeStateShapes(inputShape)];
+  }
+
   // ---- weights -------------------------------------------------------------------------
 
   /** The weights this layer creates for an input shape, in Keras order (wrappers return [] and build their children). */
@@ -349,7 +363,7 @@ export abstract class Layer<S extends OptionTable = OptionTable> {
   weightShapes(inputShape: Shape): (readonly number[])[] {
     this.assertLive();
     const shape = this.checkShape(inputShape, 'inputShape');
-    this.computeOutputShape(shape);
+    this.computeOutputShapes(shape);
     return [...this.weightSpecs(shape).map((spec) => spec.shape), ...this.childWeightShapes(shape)];
   }
 
@@ -368,7 +382,7 @@ export abstract class Layer<S extends OptionTable = OptionTable> {
       }
       return;
     }
-    this.computeOutputShape(shape); // validates the shape for this layer
+    this.computeOutputShapes(shape); // validates the shape for this layer
     this.createWeights(shape, this.weightSpecs(shape), rng);
   }
 
@@ -491,17 +505,26 @@ export abstract class Layer<S extends OptionTable = OptionTable> {
     this.assertLive();
     const given = symbolicList(this.name, inputs, 'inputs');
     const initialState = options.initialState === undefined ? [] : symbolicList(this.name, options.initialState, 'initialState');
+    return this.applyNode(given, initialState, {});
+  }
+
+  /**
+   * @internal Records one call on these tensors (apply()'s work, and loadModel's replay of a
+   * saved call): `callArgs` are the call's keyword arguments besides the tensors (Keras's
+   * call kwargs, camelCase, e.g. MultiHeadAttention's useCausalMask), kept on the node and saved.
+   */
+  applyNode(given: readonly SymbolicTensor[], initialState: readonly SymbolicTensor[], callArgs: Readonly<Record<string, unknown>>): SymbolicTensor | SymbolicTensor[] {
     let outputShapes: Shape[];
     if (this instanceof MultiInputLayer) {
       if (initialState.length > 0) throw new LayerInputError(this.name, 'initialState', 'initialState is for recurrent layers');
-      outputShapes = [this.computeOutputShapeOf(given.map((t) => t.shape))];
+      outputShapes = this.computeOutputShapesOf(given.map((t) => t.shape), callArgs);
     } else {
       if (given.length !== 1) throw new LayerInputError(this.name, 'inputs', `takes one input, got a list of ${given.length}`);
       const shape = this.checkShape(given[0].shape, 'inputs');
-      outputShapes = [this.computeOutputShape(shape), ...this.computeStateShapes(shape)];
+      outputShapes = this.computeOutputShapes(shape);
       this.checkInitialState(shape, initialState.map((t) => t.shape));
     }
-    const outputs = recordNode(this, given, initialState, outputShapes);
+    const outputs = recordNode(this, given, initialState, outputShapes, callArgs);
     this.nodes.push(outputs[0].node);
     return outputs.length === 1 ? outputs[0] : outputs;
   }
@@ -513,7 +536,7 @@ export abstract class Layer<S extends OptionTable = OptionTable> {
 
   /** @internal Network: the node an input layer is created with. */
   protected recordInputNode(shape: Shape): SymbolicTensor {
-    const [tensor] = recordNode(this, [], [], [shape]);
+    const [tensor] = recordNode(this, [], [], [shape], {});
     this.nodes.push(tensor.node);
     return tensor;
   }
@@ -569,7 +592,7 @@ export abstract class Layer<S extends OptionTable = OptionTable> {
       }
     });
     const concrete = shape as readonly number[];
-    const outputShape = this.computeOutputShape(concrete) as readonly number[];
+    const outputShape = this.computeOutputShapes(concrete)[0] as readonly number[];
     const settings = { training: options.training ?? false, inputGradient: options.inputGradient ?? true };
     const regions = new Regions();
     let plan: LayerPlan;
@@ -755,6 +778,11 @@ export abstract class LayerPlan extends PlanBase {
     this.dInput = buffers ? buffers.dInput : wantsInputGradient ? setup.regions.alloc(sizeOf(setup.inputShape)) : undefined;
   }
 
+  /** Everything forward writes, as apply() returns it: `output`, then `states` (a layer with several outputs of its own puts them between). */
+  get outputs(): readonly F32Region[] {
+    return [this.output, ...this.states];
+  }
+
   /** The batch size the plan was made for (inputShape[0]). */
   get batchSize(): number {
     return this.inputShape[0];
@@ -856,6 +884,8 @@ export interface LayerNode {
   readonly inputs: readonly SymbolicTensor[];
   /** Recurrent layers: the tensors the initial states come from (Keras passes them as further inbound tensors). */
   readonly initialState: readonly SymbolicTensor[];
+  /** The call's keyword arguments besides its tensors (camelCase; saved snake_case as Keras's call kwargs); {} for most layers. */
+  readonly callArgs: Readonly<Record<string, unknown>>;
   /** What the call returns: the output, then the final states of a recurrent layer with returnState. */
   readonly outputs: readonly SymbolicTensor[];
 }
@@ -874,8 +904,8 @@ export interface ApplyOptions {
 }
 
 /** The shared part of apply(): checks, the new node, its outputs. */
-function recordNode(layer: Layer, inputs: readonly SymbolicTensor[], initialState: readonly SymbolicTensor[], outputShapes: readonly Shape[]): SymbolicTensor[] {
-  const node: { layer: Layer; inputs: readonly SymbolicTensor[]; initialState: readonly SymbolicTensor[]; outputs: SymbolicTensor[] } = { layer, inputs, initialState, outputs: [] };
+function recordNode(layer: Layer, inputs: readonly SymbolicTensor[], initialState: readonly SymbolicTensor[], outputShapes: readonly Shape[], callArgs: Readonly<Record<string, unknown>>): SymbolicTensor[] {
+  const node: { layer: Layer; inputs: readonly SymbolicTensor[]; initialState: readonly SymbolicTensor[]; callArgs: Readonly<Record<string, unknown>>; outputs: SymbolicTensor[] } = { layer, inputs, initialState, callArgs: Object.freeze({ ...callArgs }), outputs: [] };
   node.outputs = outputShapes.map((shape, i) => new SymbolicTensor(Object.freeze([...shape]), node, i));
   return node.outputs;
 }
@@ -905,6 +935,11 @@ function symbolicList(owner: string, value: unknown, argument: string): Symbolic
 //                                      their inputs are sequences, Dot returns none)
 //   plan.backward(dOutput)             writes every dInputs[i], adds weight gradients into grads
 //
+// A layer may return several outputs (MultiHeadAttention's scores): computeOutputShapesOf(shapes,
+// callArgs) lists their shapes, the plan's `outputs` their regions (outputs[0] = output), and
+// backward(dOutput, dOutputs) takes the gradients of the further outputs (undefined: unused).
+// `callArgs` are the call's keyword arguments (LayerNode.callArgs), passed to the plan too.
+//
 // The single-input methods (computeOutputShape, build, plan) refuse a multi-input layer with a
 // LayerInputError that says to pass a list. Functional graphs (src/model/graph.ts) drive both
 // kinds the same way: by node, in topological order forward and in reverse backward.
@@ -915,6 +950,8 @@ export interface MultiInputPlanOptions {
   training?: boolean;
   /** Which inputs get a gradient in backward; default all (of a training plan). */
   inputGradients?: readonly boolean[];
+  /** The call's keyword arguments (a node's callArgs). Default {}. */
+  callArgs?: Readonly<Record<string, unknown>>;
 }
 
 /** Options of {@link MultiInputPlan.forward}. */
@@ -946,6 +983,12 @@ export abstract class MultiInputLayer<S extends OptionTable = OptionTable> exten
   /** The output shape for these input shapes (batch first). */
   protected abstract outputShapeOf(inputShapes: readonly Shape[]): Shape;
 
+  /** The shapes of every output of a call with these keyword arguments (most layers: the one output). */
+  protected outputShapesOf(inputShapes: readonly Shape[], callArgs: Readonly<Record<string, unknown>>): Shape[] {
+    void callArgs;
+    return [this.outputShapeOf(inputShapes)];
+  }
+
   /** The weights for these input shapes, in Keras order (merges: none). */
   protected weightSpecsOf(inputShapes: readonly Shape[]): WeightSpec[] {
     void inputShapes;
@@ -956,6 +999,11 @@ export abstract class MultiInputLayer<S extends OptionTable = OptionTable> exten
 
   /** The output shape for these input shapes; a LayerInputError names a wrong count, rank or size. */
   computeOutputShapeOf(inputShapes: readonly Shape[]): Shape {
+    return this.computeOutputShapesOf(inputShapes)[0];
+  }
+
+  /** The shapes of every output of a call on these input shapes with these keyword arguments (the output first). */
+  computeOutputShapesOf(inputShapes: readonly Shape[], callArgs: Readonly<Record<string, unknown>> = {}): Shape[] {
     const [least, most] = this.inputCount;
     if (!Array.isArray(inputShapes) || inputShapes.length < least || inputShapes.length > most) {
       const expected = least === most ? `${least}` : most === Infinity ? `${least} or more` : `${least} to ${most}`;
@@ -966,7 +1014,7 @@ export abstract class MultiInputLayer<S extends OptionTable = OptionTable> exten
         throw new LayerInputError(this.name, `inputShapes[${i}]`, `inputShapes[${i}] must be an array of positive integers (or null), got ${describe(shape)}`);
       }
     });
-    return this.outputShapeOf(inputShapes);
+    return this.outputShapesOf(inputShapes, callArgs);
   }
 
   /** A multi-input layer has no single input shape: this always throws. */
@@ -1009,13 +1057,14 @@ export abstract class MultiInputLayer<S extends OptionTable = OptionTable> exten
     if (inputShapes.some((shape) => !Array.isArray(shape) || shape.some((d) => d === null))) {
       throw new LayerInputError(this.name, 'inputShapes', `a plan needs every dimension of every input, got ${inputShapes.map((s) => (Array.isArray(s) ? formatShape(s) : describe(s))).join(', ')}`);
     }
-    const outputShape = this.computeOutputShapeOf(inputShapes) as readonly number[];
+    const callArgs = options.callArgs ?? {};
+    const outputShapes = this.computeOutputShapesOf(inputShapes, callArgs) as (readonly number[])[];
     const training = options.training ?? false;
     const wanted = inputShapes.map((_, i) => training && (options.inputGradients?.[i] ?? true));
     const regions = new Regions();
     let plan: MultiInputPlan;
     try {
-      plan = this.createMultiPlan({ layer: this, inputShapes, outputShape, regions, training, inputGradients: wanted });
+      plan = this.createMultiPlan({ layer: this, inputShapes, outputShape: outputShapes[0], outputShapes, regions, training, inputGradients: wanted, callArgs });
     } catch (error) {
       regions.freeAll();
       throw error;
@@ -1034,10 +1083,14 @@ export interface MultiPlanSetup {
   readonly layer: Layer;
   readonly inputShapes: readonly (readonly number[])[];
   readonly outputShape: readonly number[];
+  /** Every output's shape (outputShape first). */
+  readonly outputShapes: readonly (readonly number[])[];
   readonly regions: Regions;
   readonly training: boolean;
   /** Per input: allocate its gradient. */
   readonly inputGradients: readonly boolean[];
+  /** The call's keyword arguments. */
+  readonly callArgs: Readonly<Record<string, unknown>>;
 }
 
 /**
@@ -1057,6 +1110,8 @@ export abstract class MultiInputPlan extends PlanBase {
   readonly inputShapes: readonly (readonly number[])[];
   /** The output's batch shape. */
   readonly outputShape: readonly number[];
+  /** Every output's batch shape (outputShape first). */
+  readonly outputShapes: readonly (readonly number[])[];
   /** Where forward writes the output. */
   readonly output: F32Region;
   /** Input i's gradient after backward(); undefined when not wanted. */
@@ -1068,6 +1123,7 @@ export abstract class MultiInputPlan extends PlanBase {
     super(setup);
     this.inputShapes = setup.inputShapes;
     this.outputShape = setup.outputShape;
+    this.outputShapes = setup.outputShapes;
     this.output = setup.regions.alloc(sizeOf(setup.outputShape));
     this.dInputs = setup.inputShapes.map((shape, i) => (setup.inputGradients[i] ? setup.regions.alloc(sizeOf(shape)) : undefined));
   }
@@ -1088,22 +1144,35 @@ export abstract class MultiInputPlan extends PlanBase {
       }
     });
     this.inputs = undefined;
-    const mask = this.runForward(inputs, masks);
+    if (options.rng !== undefined && !(options.rng instanceof Prng)) throw new LayerInputError(this.layer.name, 'rng', `rng must be a Prng, got ${describe(options.rng)}`);
+    const mask = this.runForward(inputs, masks, options.rng);
     if (this.training) this.inputs = inputs;
     return mask;
   }
 
-  /** Backpropagates `dOutput` (outputShape values) through the last training forward. */
-  backward(dOutput: F32Region): void {
+  /** Where forward writes every output (outputs[0] is `output`; a layer with several outputs overrides this). */
+  get outputs(): readonly F32Region[] {
+    return [this.output];
+  }
+
+  /**
+   * Backpropagates `dOutput` (outputShape values) through the last training forward;
+   * `dOutputs[k]` is the gradient at output k + 1 of a layer with several (undefined: unused).
+   */
+  backward(dOutput: F32Region, dOutputs: readonly (F32Region | undefined)[] = []): void {
     this.assertLive();
     if (!this.training) throw new LayerStateError(this.layer.name, 'backward', 'backward() needs a plan made with { training: true }');
     if (this.inputs === undefined) throw new LayerStateError(this.layer.name, 'backward', 'backward() needs a forward() on this plan first');
     this.checkRegion('dOutput', dOutput, sizeOf(this.outputShape));
-    this.runBackward(this.inputs, dOutput);
+    if (!Array.isArray(dOutputs) || dOutputs.length > this.outputShapes.length - 1) {
+      throw new LayerInputError(this.layer.name, 'dOutputs', `dOutputs holds the gradients of the ${this.outputShapes.length - 1} further outputs, got ${describe(dOutputs)}`);
+    }
+    dOutputs.forEach((d, k) => d !== undefined && this.checkRegion(`dOutputs[${k}]`, d, sizeOf(this.outputShapes[k + 1])));
+    this.runBackward(this.inputs, dOutput, dOutputs);
   }
 
-  protected abstract runForward(inputs: readonly F32Region[], masks: readonly (Mask | undefined)[]): Mask | undefined;
-  protected abstract runBackward(inputs: readonly F32Region[], dOutput: F32Region): void;
+  protected abstract runForward(inputs: readonly F32Region[], masks: readonly (Mask | undefined)[], rng: Prng | undefined): Mask | undefined;
+  protected abstract runBackward(inputs: readonly F32Region[], dOutput: F32Region, dOutputs: readonly (F32Region | undefined)[]): void;
 }
 
 // ---- helpers ---------------------------------------------------------------------------

@@ -20,6 +20,7 @@ import { LayerNormalization } from './normalization.js';
 import { PositionEmbedding } from './position-embedding.js';
 import { Concatenate, Dot, ElementwiseMergeLayer } from './merge.js';
 import { AdditiveAttention, Attention } from './attention.js';
+import { MultiHeadAttention } from './multi-head-attention.js';
 
 type Options = Record<string, unknown>;
 
@@ -55,6 +56,7 @@ const CLASSES: Record<string, (options: Options, wrapped: Layer | undefined) => 
   Dot: (o) => new Dot(o as never),
   Attention: (o) => new Attention(o),
   AdditiveAttention: (o) => new AdditiveAttention(o),
+  MultiHeadAttention: (o) => new MultiHeadAttention(o as never),
 };
 
 const WRAPPERS = new Set(['TimeDistributed', 'Bidirectional']);

@@ -15,6 +15,7 @@
 // its own stream of the seed, chosen by the layer's position in `layers`. Training, saving
 // and loading go through the same loop (training/) and TF.js Layers files (io/) as Sequential.
 import { Embedding } from '../layers/embedding.js';
+import { camelToSnake } from '../layers/options.js';
 import { formatShape, MultiInputLayer, SymbolicTensor, type Layer, type Shape, type SymbolicInput } from '../layers/layer.js';
 import type { SavedModel } from '../io/artifacts.js';
 import { writeArtifacts } from '../io/save.js';
@@ -217,7 +218,8 @@ export class Functional<Output extends Tensor | Tensor[] = Tensor | Tensor[]> ex
   protected artifacts(options: SaveOptions): SavedModel {
     const at = (t: SymbolicTensor) => [t.sourceLayer.name, nodeIndex(this.graph, t.node), t.outputIndex];
     const graph = {
-      inboundNodes: (layer: Layer) => this.graph.nodes.filter((node) => node.layer === layer).map((node) => [...node.inputs, ...node.initialState].map((t) => [...at(t), {}])),
+      // A call's keyword arguments ride on its first tensor, as TF.js and Keras 2 save them.
+      inboundNodes: (layer: Layer) => this.graph.nodes.filter((node) => node.layer === layer).map((node) => [...node.inputs, ...node.initialState].map((t, i) => [...at(t), i === 0 ? callKwargs(node.callArgs) : {}])),
       inputLayers: this.inputs.map(at),
       outputLayers: this.outputs.map(at),
     };
@@ -232,6 +234,11 @@ export class Functional<Output extends Tensor | Tensor[] = Tensor | Tensor[]> ex
   releasePlans(): void {
     this.plans.clear();
   }
+}
+
+/** A node's call arguments as Keras's snake_case kwargs. */
+function callKwargs(callArgs: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(callArgs).map(([key, value]) => [camelToSnake(key), value]));
 }
 
 /** One symbolic tensor or a non-empty array of them, or a ModelConfigError naming the argument. */

@@ -171,7 +171,7 @@ export function propagateShapes(graph: Graph, shapes: readonly Shape[]): Map<Sym
   for (const node of graph.nodes) {
     const inputShapes = node.inputs.map((t) => known.get(t)!);
     const layer = node.layer;
-    const outputShapes = layer instanceof MultiInputLayer ? [layer.computeOutputShapeOf(inputShapes)] : [layer.computeOutputShape(inputShapes[0]), ...layer.computeStateShapes(inputShapes[0])];
+    const outputShapes = layer instanceof MultiInputLayer ? layer.computeOutputShapesOf(inputShapes, node.callArgs) : layer.computeOutputShapes(inputShapes[0]);
     node.outputs.forEach((t, k) => known.set(t, outputShapes[k]));
   }
   return known;
@@ -214,14 +214,14 @@ export class GraphPlan implements BatchPlan {
         const layer = node.layer;
         let planned: NodePlan;
         if (layer instanceof MultiInputLayer) {
-          const plan = layer.planInputs(shapes, { training, inputGradients: node.inputs.map(learns) });
+          const plan = layer.planInputs(shapes, { training, inputGradients: node.inputs.map(learns), callArgs: node.callArgs });
           planned = { kind: 'multi', plan };
-          this.place(node.outputs[0], plan.output, plan.outputShape, training);
+          node.outputs.forEach((t, k) => this.place(t, plan.outputs[k], plan.outputShapes[k], training));
         } else {
           const plan = layer.plan(shapes[0], { training, inputGradient: learns(node.inputs[0]) });
           planned = { kind: 'single', plan };
-          this.place(node.outputs[0], plan.output, plan.outputShape, training);
-          node.outputs.slice(1).forEach((t, k) => this.place(t, plan.states[k], [plan.batchSize, plan.states[k].length / plan.batchSize], training));
+          const outputShapes = layer.computeOutputShapes(shapes[0]) as (readonly number[])[];
+          node.outputs.forEach((t, k) => this.place(t, plan.outputs[k], outputShapes[k], training));
         }
         this.plans.push(planned);
       }
@@ -260,7 +260,7 @@ export class GraphPlan implements BatchPlan {
         const initialState = node.initialState.length > 0 ? node.initialState.map((t) => this.values.get(t)!) : undefined;
         mask = planned.plan.forward(this.values.get(x)!, { mask: this.masks.get(x), rng, initialState });
       }
-      this.masks.set(node.outputs[0], mask);
+      node.outputs.forEach((t, k) => this.masks.set(t, k < node.layer.maskedOutputs ? mask : undefined));
     });
   }
 
@@ -282,17 +282,17 @@ export class GraphPlan implements BatchPlan {
     for (let i = this.graph.nodes.length - 1; i >= 0; i--) {
       const node = this.graph.nodes[i];
       if (!node.outputs.some((t) => touched.has(t))) continue; // nothing downstream used it
-      const [out, ...states] = node.outputs;
+      const [out, ...further] = node.outputs; // a recurrent layer's states, or other outputs
       const dOut = this.gradients.get(out)!;
-      if (!touched.has(out)) fill(dOut, 0); // only its states were used (an encoder)
+      if (!touched.has(out)) fill(dOut, 0); // only its states (or other outputs) were used (an encoder)
       const planned = this.plans[i];
       if (planned.kind === 'multi') {
-        planned.plan.backward(dOut);
+        planned.plan.backward(dOut, further.map((t) => (touched.has(t) ? this.gradients.get(t) : undefined)));
         node.inputs.forEach((t, k) => planned.plan.dInputs[k] && accumulate(t, planned.plan.dInputs[k]!));
         continue;
       }
       const plan = planned.plan;
-      const dStates = states.length > 0 ? states.map((t) => (touched.has(t) ? this.gradients.get(t) : undefined)) : undefined;
+      const dStates = further.length > 0 ? further.map((t) => (touched.has(t) ? this.gradients.get(t) : undefined)) : undefined;
       plan.backward(dOut, { preActivation: fused.has(node), dStates });
       if (plan.dInput) accumulate(node.inputs[0], plan.dInput);
       node.initialState.forEach((t, k) => plan.dInitialState[k] && accumulate(t, plan.dInitialState[k]));

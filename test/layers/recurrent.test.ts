@@ -321,12 +321,15 @@ describe('stacks pass masks like Keras', () => {
 });
 
 describe('bidirectional options', () => {
-  it('keeps mergeMode null through save and load, and refuses to build it with an error that says why', () => {
+  it('keeps mergeMode null through save and load; builds (functional models take both outputs) but has no single output shape', () => {
     const bi = layers.bidirectional(layers.lstm({ units: 2 }), { mergeMode: null });
     expect(bi.getConfig()).toMatchObject({ merge_mode: null });
     const loaded = layers.layerFromConfig(bi.toJSON()) as layers.Bidirectional;
     expect(loaded.settings.mergeMode).toBeNull();
-    expect(() => loaded.build([null, T, F], new Prng(1))).toThrow(new LayerInputError(loaded.name, 'mergeMode', "mergeMode null returns the two directions as two outputs, and a sequential model passes one tensor between layers; use mergeMode 'concat' (the directions side by side on the last axis: forward units first)"));
+    loaded.build([null, T, F], new Prng(1));
+    expect(loaded.computeOutputShapes([null, T, F])).toEqual([[null, 2], [null, 2]]);
+    expect(() => loaded.computeOutputShape([null, T, F])).toThrow(new LayerInputError(loaded.name, 'mergeMode', "mergeMode null returns the two directions as two outputs, and a sequential model passes one tensor between layers; use mergeMode 'concat' (the directions side by side on the last axis: forward units first), or apply() the layer in a functional model, which takes both"));
+    loaded.dispose();
     expect(() => layers.bidirectional(layers.lstm({ units: 2 }), { mergeMode: 'max' as never })).toThrow(/mergeMode must be one of 'concat', 'sum', 'mul', 'ave'/);
   });
 

@@ -38,3 +38,4 @@ export * as layerNormalization from './layer-normalization.js';
 export * as positionEmbedding from './position-embedding.js';
 export * as merge from './merge.js';
 export * as attention from './attention.js';
+export * as multiHeadAttention from './multi-head-attention.js';

@@ -116,7 +116,7 @@ row('layers.spatialDropout1d: noiseShape (not an option)', () => layers.spatialD
 row('spatialDropout1d.build(rank 2)', () => layers.spatialDropout1d({ rate: 0.5 }).build([null, 3], null), LayerInputError, 'inputShape');
 row("layers.embedding: dtype 'int64'", () => layers.embedding({ inputDim: 3, outputDim: 2, dtype: 'int64' as never }), LayerConfigError, 'dtype');
 row('layers.embedding: inputDim 2^24 + 1', () => layers.embedding({ inputDim: 2 ** 24 + 1, outputDim: 2 }), LayerConfigError, 'inputDim');
-row('bidirectional(mergeMode null).build', () => layers.bidirectional(layers.lstm({ units: 2 }), { mergeMode: null }).build([null, 3, 2], null), LayerInputError, 'mergeMode');
+row('bidirectional(mergeMode null).computeOutputShape', () => layers.bidirectional(layers.lstm({ units: 2 }), { mergeMode: null }).computeOutputShape([null, 3, 2]), LayerInputError, 'mergeMode');
 row('layers.timeDistributed(null)', () => layers.timeDistributed(null as never), LayerConfigError, 'layer');
 
 // ---- layers: build and plan --------------------------------------------------------------

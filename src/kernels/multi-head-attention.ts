@@ -1,0 +1,43 @@
+// Typed wrapper around assembly/multi-head-attention.ts: every size and region is checked
+// before any Wasm runs, as in the other kernel wrappers.
+import type { F32Region } from '../runtime/arena.js';
+import { arena } from '../runtime/module.js';
+import { apart, exportsOf, scalar } from './buffers.js';
+import { dim } from './validate.js';
+
+interface MultiHeadAttentionExports {
+  maskScores(scores: number, keep: number, B: number, heads: number, T: number, S: number, value: number): void;
+}
+
+/** The layout of attention scores: [batch][heads][queries][keys]. */
+export interface ScoresShape {
+  readonly batch: number;
+  readonly heads: number;
+  /** Query steps (T). */
+  readonly queries: number;
+  /** Key steps (S). */
+  readonly keys: number;
+}
+
+/**
+ * scores [B][heads][T][S] = `value` wherever keep [B][T][S] is 0, for every head (Keras's
+ * masked softmax writes −1e9 there; its gradient is 0 there).
+ *
+ * @example
+ * ```ts
+ * maskScores(scores, keep, { batch: B, heads: 2, queries: T, keys: S }, -1e9);
+ * ```
+ */
+export function maskScores(scores: F32Region, keep: F32Region, shape: ScoresShape, value: number): void {
+  const what = 'maskScores';
+  const { batch, heads, queries, keys } = shape;
+  for (const [name, size] of Object.entries({ batch, heads, queries, keys })) dim(`${what}(${name})`, size);
+  scalar(what, 'value', value);
+  const memory = arena(what);
+  const scoreFloats = batch * heads * queries * keys;
+  const keepFloats = batch * queries * keys;
+  const scoresAt = memory.check(`${what}(scores)`, scores, scoreFloats);
+  const keepAt = memory.check(`${what}(keep)`, keep, keepFloats);
+  apart(what, ['scores', scoresAt, scoreFloats], ['keep', keepAt, keepFloats]);
+  exportsOf<MultiHeadAttentionExports>(what).maskScores(scoresAt, keepAt, batch, heads, queries, keys, value);
+}
