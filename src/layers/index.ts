@@ -32,6 +32,7 @@ import { LayerNormalization, type LayerNormalizationOptions } from './normalizat
 import { PositionEmbedding, type PositionEmbeddingOptions } from './position-embedding.js';
 import { Concatenate, Dot, ElementwiseMergeLayer, type ConcatenateOptions, type DotOptions } from './merge.js';
 import { AdditiveAttention, Attention, type AdditiveAttentionOptions, type AttentionOptions } from './attention.js';
+import { GRUCell, LSTMCell, RNN, SimpleRNNCell, StackedRNNCells, type GruCellOptions, type LstmCellOptions, type RnnOptions, type SimpleRnnCellOptions, type StackedRnnCellsOptions } from './rnn.js';
 
 /**
  * Densely connected layer: act(x·W + b) on the last axis (per timestep on sequences). `units`
@@ -260,6 +261,11 @@ function wrapperArguments<O extends LayerOptions>(first: Layer | (O & { layer: L
 
 export { Layer, LayerPlan } from './layer.js';
 export type { Shape, Mask, LayerOptions, LayerWeight, PlanOptions, ForwardOptions, BackwardOptions } from './layer.js';
+// What a layer of your own extends and returns (see Layer's "Writing your own layer").
+export { initializedWeight, Regions } from './layer.js';
+export type { LayerKind, PlanSetup, WeightSpec } from './layer.js';
+export type { Option, OptionTable, Settings } from './options.js';
+export { OptionProblem, positiveInteger, flag, finiteNumber } from './options.js';
 export { Dense, Embedding, Dropout, SpatialDropout1D, Masking, SimpleRNN, LSTM, GRU, TimeDistributed, Bidirectional };
 export { RecurrentLayer } from './recurrent.js';
 export type { DenseOptions, EmbeddingOptions, DropoutOptions, SpatialDropout1dOptions, MaskingOptions, SimpleRnnOptions, LstmOptions, GruOptions, BidirectionalOptions };
@@ -270,7 +276,8 @@ export type { Conv1DOptions, Padding, Pooling1DOptions, GlobalPooling1DOptions, 
 export type { ActivationName } from './activations.js';
 export { initializers, Initializer } from './initializers.js';
 export type { InitializerSpec, InitializerJSON, SeedOption, FanMode, Distribution } from './initializers.js';
-export { layerFromConfig } from './serialization.js';
+export { layerFromConfig, registerClass } from './serialization.js';
+export type { SerializableLayerClass } from './serialization.js';
 export { LayerError, LayerConfigError, LayerInputError, LayerStateError } from './errors.js';
 
 // ---- merge layers (several inputs; functional models) ----------------------------------------
@@ -339,6 +346,62 @@ export const maximum = (options?: LayerOptions): ElementwiseMergeLayer => new El
  * ```
  */
 export const dot = (options: DotOptions): Dot => new Dot(options);
+
+// ---- rnn({ cell }): built-in, stacked and user-written cells ---------------------------------
+
+/**
+ * Keras's generic recurrent layer: runs `cell` over a sequence. A built-in cell runs as its
+ * layer's whole-sequence Wasm kernel (`rnn({ cell: lstmCell(o) })` gives the bits of
+ * `lstm(o)`); a list of cells or {@link stackedRNNCells} feeds each cell's output to the next at
+ * every step; your own {@link RNNCell} runs in a time loop that calls it once per step.
+ *
+ * @example
+ * ```ts
+ * layers.rnn({ cell: layers.lstmCell({ units: 8 }), inputShape: [null, 3] });
+ * layers.rnn({ cell: [layers.gruCell({ units: 16 }), layers.gruCell({ units: 8 })], returnState: true });
+ * ```
+ */
+export const rnn = (options: RnnOptions): RNN => new RNN(options);
+/**
+ * One step of an Elman RNN, for {@link rnn}: the options of {@link simpleRNN} without the sequence ones.
+ *
+ * @example
+ * ```ts
+ * layers.rnn({ cell: layers.simpleRNNCell({ units: 4 }) });
+ * ```
+ */
+export const simpleRNNCell = (options: SimpleRnnCellOptions): SimpleRNNCell => new SimpleRNNCell(options);
+/**
+ * One step of an LSTM (states h and c), for {@link rnn}: the options of {@link lstm} without the sequence ones.
+ *
+ * @example
+ * ```ts
+ * layers.rnn({ cell: layers.lstmCell({ units: 8 }), returnSequences: true });
+ * ```
+ */
+export const lstmCell = (options: LstmCellOptions): LSTMCell => new LSTMCell(options);
+/**
+ * One step of a GRU, for {@link rnn}: the options of {@link gru} without the sequence ones.
+ *
+ * @example
+ * ```ts
+ * layers.rnn({ cell: layers.gruCell({ units: 8, resetAfter: false }) });
+ * ```
+ */
+export const gruCell = (options: GruCellOptions): GRUCell => new GRUCell(options);
+/**
+ * Cells run as one (Keras `StackedRNNCells`): each step's output of a cell is the next cell's
+ * input; the states are every cell's, in order.
+ *
+ * @example
+ * ```ts
+ * layers.rnn({ cell: layers.stackedRNNCells({ cells: [layers.lstmCell({ units: 8 }), layers.lstmCell({ units: 8 })] }) });
+ * ```
+ */
+export const stackedRNNCells = (options: StackedRnnCellsOptions): StackedRNNCells => new StackedRNNCells(options);
+
+export { RNN, RNNCell, RNNCellPlan, BuiltInCell, SimpleRNNCell, LSTMCell, GRUCell, StackedRNNCells } from './rnn.js';
+export type { Cell, RnnOptions, SimpleRnnCellOptions, LstmCellOptions, GruCellOptions, StackedRnnCellsOptions } from './rnn.js';
 
 export { Concatenate, Dot, ElementwiseMergeLayer } from './merge.js';
 export type { ConcatenateOptions, DotOptions, ElementwiseMerge } from './merge.js';

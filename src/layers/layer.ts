@@ -73,10 +73,13 @@ export interface LayerWeight {
 
 /** How a layer's weight is created: Keras name (within the layer), shape, and the values to start from. */
 export interface WeightSpec {
+  /** Keras name within the layer, e.g. 'kernel' (saved as 'layer_name/kernel'). */
   readonly name: string;
+  /** Keras shape, e.g. [features, units]. */
   readonly shape: readonly number[];
   /** The option that chose the initializer, named in errors. */
   readonly option: string;
+  /** The starting values (shape's size, row-major), drawn from this weight's own stream. */
   initialize(rng: Prng): Float32Array;
 }
 
@@ -175,6 +178,7 @@ export interface LayerKind<S extends OptionTable> {
   readonly className: string;
   /** Prefix of automatic names, e.g. 'lstm' → lstm, lstm_1, … */
   readonly prefix: string;
+  /** The layer's own options (besides name, inputShape, trainable, …): one parser each; their values become `layer.settings`. */
   readonly options: S;
 }
 
@@ -186,10 +190,18 @@ function nextName(prefix: string): string {
   return count === 0 ? prefix : `${prefix}_${count}`;
 }
 
+/** @internal Keras naming for things named like layers (RNN cells): the next automatic name for `prefix`, used up when `take` is true. */
+export function automaticName(prefix: string, take: boolean): string {
+  const name = nextName(prefix);
+  if (take) nameCounts.set(prefix, (nameCounts.get(prefix) ?? 0) + 1);
+  return name;
+}
+
 /** Regions allocated together and freed together: a layer's weights, a plan's buffers. */
 export class Regions {
   private readonly list: F32Region[] = [];
 
+  /** One region of `floats` floats (its values are whatever was there: fill or write it). */
   alloc(floats: number): F32Region {
     return this.allocAll([floats])[0];
   }
@@ -201,6 +213,7 @@ export class Regions {
     return regions;
   }
 
+  /** Gives every region back to the arena (a plan's dispose() does this). */
   freeAll(): void {
     const memory = arena('layers');
     for (const region of this.list) memory.free(region);
@@ -213,6 +226,29 @@ export class Regions {
  * shape, its weights in the arena; {@link Layer.plan} allocates the buffers for one batch
  * shape, whose forward and backward run the layer. A model drives all of this for you; use
  * it directly to run or test a layer by hand. Create layers with the `layers.*` factories.
+ *
+ * **Writing your own layer.** Extend Layer and override:
+ * - the constructor: `super(kind, options)` with a {@link LayerKind} — `className` (saved in
+ *   model.json), `prefix` (automatic names) and `options`, a table of {@link Option} parsers
+ *   (`layers.positiveInteger()`, `layers.flag(false)`, …, or your own `{ parse }` that throws
+ *   {@link OptionProblem}); the parsed values are `this.settings`;
+ * - `computeOutputShape(inputShape)`: batch first, null where open; throw LayerInputError
+ *   (the protected `expectRank` and `expectKnown` do) for an input the layer cannot take;
+ * - `weightSpecs(inputShape)`: the weights, in Keras order ({@link initializedWeight});
+ *   `build()` allocates them in the arena, and they appear as `this.weights` (value and grad);
+ * - `createPlan(setup)`: a {@link LayerPlan} subclass for one batch shape. Its constructor
+ *   allocates scratch from `setup.regions` (freed with the plan); `runForward(input, options)`
+ *   reads the input region and writes `this.output`, returning the mask for the next layer
+ *   (`options.mask` to pass it on); `runBackward(input, dOutput)` writes `this.dInput` (when
+ *   defined) and adds the weight gradients into `weights[i].grad`;
+ * - `getConfig()`: only if the layer has state beyond its option table (the table's options
+ *   are saved for you).
+ *
+ * Plans compute with the Wasm kernels in `kernels` (gemm, activations, elementwise ops,
+ * columnSums, …), which take {@link F32Region}s, so forward and backward stay in Wasm and
+ * deterministic. Give the class a static `className` and call {@link registerClass} so that
+ * `loadModel` creates it again. `examples/custom-layer.ts` is a worked example (a gated linear
+ * unit, its gradient checked by finite differences, trained, saved and loaded).
  *
  * @example
  * ```ts
@@ -688,12 +724,17 @@ export abstract class Layer<S extends OptionTable = OptionTable> {
 
 /** What Layer.plan hands createPlan. */
 export interface PlanSetup {
+  /** The layer being planned (`this.layer` in the plan). */
   readonly layer: Layer;
+  /** The concrete input shape, batch first. */
   readonly inputShape: readonly number[];
+  /** The output shape computeOutputShape() gave for it. */
   readonly outputShape: readonly number[];
   /** Where the plan allocates its buffers (freed on failure and by dispose). */
   readonly regions: Regions;
+  /** A training plan: backward() will be called; keep what it needs. */
   readonly training: boolean;
+  /** backward() should write dInput (false for a model's first layer). */
   readonly inputGradient: boolean;
 }
 

@@ -11,7 +11,9 @@ import { closestName, describe, LayerConfigError, MAX_HINT_LENGTH } from './erro
  */
 export class OptionProblem extends Error {
   constructor(
+    /** What is wrong, read after the option's path: "must be a positive integer, got 0". */
     readonly problem: string,
+    /** The option at fault, nested with dots and indices; '' for the option being parsed. */
     readonly path = '',
   ) {
     super(path ? `${path} ${problem}` : problem);
@@ -23,6 +25,15 @@ export class OptionProblem extends Error {
   }
 }
 
+/**
+ * How one option is read: `parse` turns the user's value (undefined when omitted) into the
+ * setting or throws {@link OptionProblem}; `toJSON` writes it into a saved config.
+ *
+ * @example
+ * ```ts
+ * const odd: layers.Option<number> = { parse: (v) => { if (typeof v !== 'number' || v % 2 !== 1) throw new layers.OptionProblem(`must be odd, got ${v}`); return v; } };
+ * ```
+ */
 export interface Option<T> {
   /** The setting for a user value (undefined when the option is omitted); throws OptionProblem. */
   parse(value: unknown): T;
@@ -30,10 +41,10 @@ export interface Option<T> {
   toJSON?(value: T): unknown;
 }
 
-/** @internal a layer kind's options, each with its parser (public declarations name it only as Layer's type parameter). */
+/** A layer kind's options, each with its parser: a layer of your own declares its options this way (see {@link Layer}). */
 export type OptionTable = Record<string, Option<unknown>>;
 
-/** @internal The settings an option table yields: a layer's validated options with defaults filled in. */
+/** The settings an option table yields: a layer's validated options with defaults filled in (`layer.settings`). */
 export type Settings<S extends OptionTable> = { readonly [K in keyof S]: S[K] extends Option<infer T> ? T : never };
 
 /**
@@ -116,6 +127,7 @@ export function optionalPositiveInteger(): Option<number | undefined> {
   };
 }
 
+/** A boolean, `fallback` when omitted. */
 export function flag(fallback: boolean): Option<boolean> {
   return {
     parse(value) {

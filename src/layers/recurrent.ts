@@ -118,7 +118,8 @@ export interface GruOptions extends RecurrentOptions {
  */
 export type SimpleRnnOptions = RecurrentOptions;
 
-const RECURRENT_OPTIONS = {
+/** @internal the options every recurrent layer takes (rnn.ts takes the cell's part of them). */
+export const RECURRENT_OPTIONS = {
   units: positiveInteger(),
   activation: activationOption(RECURRENT_ACTIVATIONS, 'tanh'),
   useBias: flag(true),
@@ -134,7 +135,8 @@ const RECURRENT_OPTIONS = {
   zeroOutputForMask: flag(false),
 };
 
-const GATE_ACTIVATION = { recurrentActivation: activationOption(RECURRENT_ACTIVATIONS, 'sigmoid') };
+/** @internal the gated cells' (LSTM, GRU) gate activation option. */
+export const GATE_ACTIVATION = { recurrentActivation: activationOption(RECURRENT_ACTIVATIONS, 'sigmoid') };
 
 const SIMPLE_RNN = { className: 'SimpleRNN', prefix: 'simple_rnn', options: RECURRENT_OPTIONS } satisfies LayerKind<OptionTable>;
 const LSTM_KIND = { className: 'LSTM', prefix: 'lstm', options: { ...RECURRENT_OPTIONS, ...GATE_ACTIVATION, unitForgetBias: flag(true) } } satisfies LayerKind<OptionTable>;

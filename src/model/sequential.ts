@@ -18,6 +18,7 @@ import { Dense } from '../layers/dense.js';
 import { Embedding } from '../layers/embedding.js';
 import { finiteTensor, formatShape, Layer, type Shape } from '../layers/layer.js';
 import { RecurrentLayer } from '../layers/recurrent.js';
+import { RNN } from '../layers/rnn.js';
 import { TimeDistributed } from '../layers/time-distributed.js';
 import type { F32Region } from '../runtime/arena.js';
 import { arena } from '../runtime/module.js';
@@ -332,7 +333,7 @@ export class Sequential extends Model<Tensor> {
    */
   resetStates(): void {
     this.assertLive();
-    for (const layer of this.stack) if (layer instanceof RecurrentLayer && layer.settings.stateful && layer.built) layer.resetStates();
+    for (const layer of this.stack) if ((layer instanceof RecurrentLayer || layer instanceof RNN) && layer.settings.stateful && layer.built) layer.resetStates();
     this.freeStepStates();
   }
 

@@ -18,6 +18,7 @@ const LESSONS: Record<string, () => Promise<Lesson>> = {
   'simple-rnn-by-hand': () => import('../../examples/simple-rnn-by-hand.js'),
   'cloudflare-worker': () => import('../../examples/cloudflare-worker/run.js'),
   'attention-copy': () => import('../../examples/attention-copy.js'),
+  'custom-layer': () => import('../../examples/custom-layer.js'),
 };
 
 // The machine may be shared: a quick mode takes a few seconds alone, much longer under load.
