@@ -131,4 +131,8 @@ export async function main({ quick = false, verbose = false, log = console.log, 
   return { checks, figures };
 }
 
-await runWhenStarted(import.meta.url, main, (argv) => (argv.includes('--attention=additive') ? { attention: 'additive' } : {}));
+await runWhenStarted<CopyOptions>(import.meta.url, main, (argv) => {
+  const chosen = argv.find((arg) => arg.startsWith('--attention='))?.slice('--attention='.length);
+  if (chosen !== undefined && chosen !== 'dot' && chosen !== 'additive') throw new Error(`--attention must be dot or additive, got ${chosen}`);
+  return chosen === undefined ? {} : { attention: chosen };
+});

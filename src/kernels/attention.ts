@@ -5,7 +5,7 @@
 import type { F32Region } from '../runtime/arena.js';
 import { apart, exportsOf, offsets, scalar } from './buffers.js';
 import { gemmScratchSize } from './gemm.js';
-import type { BatchMatmulShape } from './merge.js';
+import { batchOperands, type BatchMatmulShape } from './merge.js';
 import { dim } from './validate.js';
 
 interface AttentionExports {
@@ -41,16 +41,11 @@ export function batchGemmScratchSize(shape: BatchMatmulShape): number {
  */
 export function batchGemm(a: F32Region, b: F32Region, c: F32Region, shape: BatchMatmulShape, scratch: F32Region): void {
   const what = 'batchGemm';
+  const [aOffset, bOffset, cOffset] = batchOperands(what, a, b, c, shape);
   const { batch, m, n, k } = shape;
-  for (const [name, value] of Object.entries({ batch, m, n, k })) dim(`${what}(${name})`, value, 0);
-  const [aOffset] = offsets(what, batch * m * k, { a });
-  const [bOffset] = offsets(what, batch * k * n, { b });
-  const [cOffset] = offsets(what, batch * m * n, { c });
   const scratchFloats = batchGemmScratchSize(shape);
   const [scratchOffset] = offsets(what, scratchFloats, { scratch });
-  for (const [name, offset, floats] of [['a', aOffset, batch * m * k], ['b', bOffset, batch * k * n], ['scratch', scratchOffset, scratchFloats]] as const) apart(what, ['c', cOffset, batch * m * n], [name, offset, floats]);
-  apart(what, ['scratch', scratchOffset, scratchFloats], ['a', aOffset, batch * m * k]);
-  apart(what, ['scratch', scratchOffset, scratchFloats], ['b', bOffset, batch * k * n]);
+  for (const [name, offset, floats] of [['a', aOffset, batch * m * k], ['b', bOffset, batch * k * n], ['c', cOffset, batch * m * n]] as const) apart(what, ['scratch', scratchOffset, scratchFloats], [name, offset, floats]);
   if (batch * m * n === 0) return;
   exportsOf<AttentionExports>(what).batchGemm(shape.aT, shape.bT, batch, m, n, k, aOffset, bOffset, cOffset, shape.accumulate ?? false, scratchOffset);
 }

@@ -120,6 +120,21 @@ export interface BatchMatmulShape {
 }
 
 /**
+ * @internal The byte offsets of a batched product's A, B and C, each checked to hold its
+ * matrices, C apart from A and B (batchMatmul here, batchGemm in attention.ts).
+ */
+export function batchOperands(what: string, a: F32Region, b: F32Region, c: F32Region, shape: BatchMatmulShape): [number, number, number] {
+  const { batch, m, n, k } = shape;
+  for (const [name, value] of Object.entries({ batch, m, n, k })) dim(`${what}(${name})`, value, 0);
+  const [aOffset] = offsets(what, batch * m * k, { a });
+  const [bOffset] = offsets(what, batch * k * n, { b });
+  const [cOffset] = offsets(what, batch * m * n, { c });
+  apart(what, ['c', cOffset, batch * m * n], ['a', aOffset, batch * m * k]);
+  apart(what, ['c', cOffset, batch * m * n], ['b', bOffset, batch * k * n]);
+  return [aOffset, bOffset, cOffset];
+}
+
+/**
  * For each of `batch` pairs: C (m×n) = op(A)·op(B) (+ C), each element summed over k in
  * order; A, B and C are the matrices one after another (m·k, k·n and m·n floats each).
  *
@@ -130,13 +145,8 @@ export interface BatchMatmulShape {
  */
 export function batchMatmul(a: F32Region, b: F32Region, c: F32Region, shape: BatchMatmulShape): void {
   const what = 'batchMatmul';
+  const [aOffset, bOffset, cOffset] = batchOperands(what, a, b, c, shape);
   const { batch, m, n, k } = shape;
-  for (const [name, value] of Object.entries({ batch, m, n, k })) dim(`${what}(${name})`, value, 0);
-  const [aOffset] = offsets(what, batch * m * k, { a });
-  const [bOffset] = offsets(what, batch * k * n, { b });
-  const [cOffset] = offsets(what, batch * m * n, { c });
-  apart(what, ['c', cOffset, batch * m * n], ['a', aOffset, batch * m * k]);
-  apart(what, ['c', cOffset, batch * m * n], ['b', bOffset, batch * k * n]);
   exportsOf<MergeExports>(what).batchMatmul(aOffset, bOffset, cOffset, batch, m, n, k, shape.aT ? 1 : 0, shape.bT ? 1 : 0, shape.accumulate ? 1 : 0);
 }
 

@@ -81,8 +81,6 @@ const ADDITIVE_ATTENTION = {
   options: { useScale: flag(true), ...COMMON },
 } satisfies LayerKind<OptionTable>;
 
-type AttentionTable = typeof ATTENTION.options | typeof ADDITIVE_ATTENTION.options;
-
 /** How a built layer scores a query against a key: the weights each form reads (see the top of the file). */
 interface Scoring {
   readonly form: 'dot' | 'tanh';
@@ -95,7 +93,7 @@ interface Scoring {
 }
 
 /** What Attention and AdditiveAttention share: shapes, dropout, masks, the plan, the config. */
-export abstract class AttentionLayer<S extends AttentionTable = AttentionTable> extends MultiInputLayer<S> {
+export abstract class AttentionLayer<S extends OptionTable = OptionTable> extends MultiInputLayer<S> {
   protected readonly inputCount = [2, 3] as const;
   /** The generator of an explicit seed, drawn from call after call. */
   private readonly ownRng: Prng | undefined;

@@ -10,6 +10,7 @@ import { LayerConfigError, LayerInputError, type AttentionLayer } from '../../sr
 import { input, loadModel, model, type Functional, type Tensor } from '../../src/index.js';
 import { Prng } from '../../src/util/prng.js';
 import * as ref from '../reference/index.js';
+import { centralDifference } from '../reference/gradcheck.js';
 import { uniform } from '../util/random.js';
 import { dot, expectClose, freeAll, randomFor, region } from './helpers.js';
 
@@ -54,17 +55,8 @@ function dropoutMaskOf(seed: number, rate: number, n: number): Float32Array {
   return Float32Array.from({ length: n }, () => (rng.float32() < rate ? 0 : 1 / (1 - rate)));
 }
 
-/** Σ dy·f(params) by central differences in float64, one entry of `param` at a time. */
-function centralDifferences(param: Float64Array, loss: () => number, eps = 1e-6): Float64Array {
-  return param.map((saved, i) => {
-    param[i] = saved + eps;
-    const up = loss();
-    param[i] = saved - eps;
-    const down = loss();
-    param[i] = saved;
-    return (up - down) / (2 * eps);
-  });
-}
+/** The gradient of `loss` w.r.t. every entry of `param`, by central differences in float64. */
+const centralDifferences = (param: Float64Array, loss: () => number): Float64Array => param.map((_, i) => centralDifference(loss, param, i, 1e-6));
 
 function check(c: Case): void {
   const random = randomFor(JSON.stringify(c));

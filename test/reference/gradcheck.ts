@@ -11,7 +11,7 @@ export const FD_TOLERANCE = 1e-6;
 /** Worst finite-difference error seen in this test file, for the summary line. */
 export const worstSeen = { error: 0, where: '' };
 
-function centralDifference(loss: () => number, param: Float64Array, i: number, eps: number): number {
+export function centralDifference(loss: () => number, param: Float64Array, i: number, eps: number): number {
   const saved = param[i];
   param[i] = saved + eps;
   const up = loss();
