@@ -1,4 +1,4 @@
-// Typed wrapper around assembly/multi-head-attention.ts: every size and region is checked
+// Typed wrappers around assembly/multi-head-attention.ts: every size and region is checked
 // before any Wasm runs, as in the other kernel wrappers.
 import type { F32Region } from '../runtime/arena.js';
 import { arena } from '../runtime/module.js';
@@ -7,6 +7,7 @@ import { dim } from './validate.js';
 
 interface MultiHeadAttentionExports {
   maskScores(scores: number, keep: number, B: number, heads: number, T: number, S: number, value: number): void;
+  headsMatmul(a: number, b: number, c: number, batch: number, m: number, n: number, k: number, aT: number): void;
 }
 
 /** The layout of attention scores: [batch][heads][queries][keys]. */
@@ -40,4 +41,36 @@ export function maskScores(scores: F32Region, keep: F32Region, shape: ScoresShap
   const keepAt = memory.check(`${what}(keep)`, keep, keepFloats);
   apart(what, ['scores', scoresAt, scoreFloats], ['keep', keepAt, keepFloats]);
   exportsOf<MultiHeadAttentionExports>(what).maskScores(scoresAt, keepAt, batch, heads, queries, keys, value);
+}
+
+/** The sizes of {@link headsMatmul}: `batch` products C (m×n) = op(A)·B contracting k; aT: A is stored k×m. */
+export interface HeadsMatmulShape {
+  readonly batch: number;
+  readonly m: number;
+  readonly n: number;
+  readonly k: number;
+  readonly aT: boolean;
+}
+
+/**
+ * For each of `batch` pairs, C (m×n) = op(A)·B with B stored k×n (op(A) = A, or Aᵀ of a k×m A
+ * with aT); the matrices lie one after another. Each element is summed over k in order.
+ *
+ * @example
+ * ```ts
+ * headsMatmul(probs, values, output, { batch: B * heads, m: T, n: valueDim, k: S, aT: false });
+ * ```
+ */
+export function headsMatmul(a: F32Region, b: F32Region, c: F32Region, shape: HeadsMatmulShape): void {
+  const what = 'headsMatmul';
+  const { batch, m, n, k } = shape;
+  for (const [name, value] of Object.entries({ batch, m, n, k })) dim(`${what}(${name})`, value);
+  const memory = arena(what);
+  const [aFloats, bFloats, cFloats] = [batch * m * k, batch * k * n, batch * m * n];
+  const aAt = memory.check(`${what}(a)`, a, aFloats);
+  const bAt = memory.check(`${what}(b)`, b, bFloats);
+  const cAt = memory.check(`${what}(c)`, c, cFloats);
+  apart(what, ['c', cAt, cFloats], ['a', aAt, aFloats]);
+  apart(what, ['c', cAt, cFloats], ['b', bAt, bFloats]);
+  exportsOf<MultiHeadAttentionExports>(what).headsMatmul(aAt, bAt, cAt, batch, m, n, k, shape.aT ? 1 : 0);
 }

@@ -927,7 +927,7 @@ export interface LayerNode {
   readonly initialState: readonly SymbolicTensor[];
   /** The call's keyword arguments besides its tensors (camelCase; saved snake_case as Keras's call kwargs); {} for most layers. */
   readonly callArgs: Readonly<Record<string, unknown>>;
-  /** What the call returns: the output, then the final states of a recurrent layer with returnState. */
+  /** What the call returns: the output, then a layer's further outputs (attention scores, a second direction) and the final states of a recurrent layer with returnState. */
   readonly outputs: readonly SymbolicTensor[];
 }
 

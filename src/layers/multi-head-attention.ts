@@ -3,7 +3,8 @@
 // `numHeads` heads of keyDim (query/key) and valueDim (value) features each.
 //
 // forward  Q = xq·Wq + bq, K = xk·Wk + bk, V = xv·Wv + bv       three packed GEMMs ([rows, heads·dim])
-//          per batch and head (one batched call each, heads first after a permute):
+//          per batch and head (one batched call each, heads first after a permute; Kᵀ and, in
+//          training, Vᵀ are permuted into place too, so that every product reads B row by row):
 //          scores = (Q·(1/√keyDim))·Kᵀ [B, heads, T, S]; where the combined mask forbids a
 //          step, the score becomes −1e9 (Keras's masked softmax); P = softmax over S;
 //          P' = dropout(P) (training); O = P'·V; y = O·Wo + bo (heads·valueDim → output)
@@ -24,8 +25,7 @@
 import { add, columnSums, fill, mul, scale } from '../kernels/elementwise.js';
 import { softmax, softmaxGrad } from '../kernels/activations.js';
 import { gemm, gemmPacked } from '../kernels/gemm.js';
-import { batchMatmul } from '../kernels/merge.js';
-import { maskScores, type ScoresShape } from '../kernels/multi-head-attention.js';
+import { headsMatmul, maskScores, type ScoresShape } from '../kernels/multi-head-attention.js';
 import { permuteAxes } from '../kernels/sequence.js';
 import type { F32Region } from '../runtime/arena.js';
 import { Prng } from '../util/prng.js';
@@ -303,16 +303,16 @@ class MultiHeadAttentionPlan extends MultiInputPlan {
   private readonly scores: ScoresShape;
   /** 1/√keyDim in float32, as Keras scales the projected query. */
   private readonly queryScale: number;
-  /** Projections [rows, heads·dim], the same heads first [B, heads, steps, dim], and the attention output. */
-  private readonly buffers: Record<'q' | 'k' | 'v' | 'qh' | 'kh' | 'vh' | 'probs' | 'oh' | 'o', F32Region>;
+  /** Projections [rows, heads·dim], the same heads first [B, heads, steps, dim] (Kᵀ: [B, heads, dim, S]), and the attention output. */
+  private readonly buffers: Record<'q' | 'k' | 'v' | 'qh' | 'kh' | 'khT' | 'vh' | 'probs' | 'oh' | 'o', F32Region>;
   /** The combined mask [B, T, S] (1: may attend), when one applies. */
   private readonly keep: F32Region;
   private masked = false;
   /** Training with dropout: the drawn mask over the attention weights, and the weights after it. */
   private readonly dropMask: F32Region | undefined;
   private readonly dropped: F32Region | undefined;
-  /** Training: gradients of every intermediate. */
-  private readonly grads: Record<'o' | 'oh' | 'probs' | 'qh' | 'kh' | 'vh' | 'q' | 'k' | 'v', F32Region> | undefined;
+  /** Training: gradients of every intermediate, and Vᵀ [B, heads, valueDim, S]. */
+  private readonly grads: Record<'o' | 'oh' | 'probs' | 'qh' | 'kh' | 'vh' | 'q' | 'k' | 'v' | 'vhT', F32Region> | undefined;
 
   constructor(
     private readonly mha: MultiHeadAttention,
@@ -327,13 +327,13 @@ class MultiHeadAttentionPlan extends MultiInputPlan {
     this.scores = { batch: B, heads: numHeads, queries: T, keys: S };
     this.queryScale = Math.fround(1 / Math.sqrt(keyDim));
     const sizes = { q: B * T * numHeads * keyDim, k: B * S * numHeads * keyDim, v: B * S * numHeads * mha.valueDim, probs: B * numHeads * T * S, o: B * T * numHeads * mha.valueDim };
-    const all = { q: sizes.q, k: sizes.k, v: sizes.v, qh: sizes.q, kh: sizes.k, vh: sizes.v, probs: sizes.probs, oh: sizes.o, o: sizes.o };
+    const all = { q: sizes.q, k: sizes.k, v: sizes.v, qh: sizes.q, kh: sizes.k, khT: sizes.k, vh: sizes.v, probs: sizes.probs, oh: sizes.o, o: sizes.o };
     this.buffers = allocNamed(setup, all);
     this.keep = setup.regions.alloc(B * T * S);
     const dropping = setup.training && dropout > 0;
     this.dropMask = dropping ? setup.regions.alloc(sizes.probs) : undefined;
     this.dropped = dropping ? setup.regions.alloc(sizes.probs) : undefined;
-    this.grads = setup.training ? allocNamed(setup, { o: sizes.o, oh: sizes.o, probs: sizes.probs, qh: sizes.q, kh: sizes.k, vh: sizes.v, q: sizes.q, k: sizes.k, v: sizes.v }) : undefined;
+    this.grads = setup.training ? allocNamed(setup, { o: sizes.o, oh: sizes.o, probs: sizes.probs, qh: sizes.q, kh: sizes.k, vh: sizes.v, q: sizes.q, k: sizes.k, v: sizes.v, vhT: sizes.v }) : undefined;
   }
 
   get outputs(): readonly F32Region[] {
@@ -346,16 +346,20 @@ class MultiHeadAttentionPlan extends MultiInputPlan {
     const vd = this.mha.valueDim;
     const outDim = sizeOf(this.outputShape) / (B * T);
     const [packedQ, packedK, packedV, packedOut] = this.mha.packedProjections();
-    const { q, k, v, qh, kh, vh, probs, oh, o } = this.buffers;
+    const { q, k, v, qh, kh, khT, vh, probs, oh, o } = this.buffers;
     const [xq, xv, xk] = inputs;
     gemmPacked({ a: xq, packed: packedQ.forward, c: q, m: B * T, n: H * keyDim, k: queryDim });
     gemmPacked({ a: xk, packed: packedK.forward, c: k, m: B * S, n: H * keyDim, k: keyFeatures });
     gemmPacked({ a: xv, packed: packedV.forward, c: v, m: B * S, n: H * vd, k: valueDim });
     permuteAxes(q, qh, B, [T, H, keyDim], [1, 0, 2]);
     scale(this.queryScale, qh, qh);
-    permuteAxes(k, kh, B, [S, H, keyDim], [1, 0, 2]);
+    permuteAxes(k, khT, B, [S, H, keyDim], [1, 2, 0]);
     permuteAxes(v, vh, B, [S, H, vd], [1, 0, 2]);
-    batchMatmul(qh, kh, probs, { batch: B * H, m: T, n: S, k: keyDim, aT: false, bT: true });
+    if (this.grads) {
+      permuteAxes(k, kh, B, [S, H, keyDim], [1, 0, 2]);
+      permuteAxes(v, this.grads.vhT, B, [S, H, vd], [1, 2, 0]);
+    }
+    headsMatmul(qh, khT, probs, { batch: B * H, m: T, n: S, k: keyDim, aT: false });
     this.masked = this.combineMasks(inputs[3], masks);
     if (this.masked) maskScores(probs, this.keep, this.scores, MASKED_SCORE);
     softmax(probs, B * H * T, S);
@@ -365,7 +369,7 @@ class MultiHeadAttentionPlan extends MultiInputPlan {
       mul(probs, this.dropMask, this.dropped!);
       weights = this.dropped!;
     }
-    batchMatmul(weights, vh, oh, { batch: B * H, m: T, n: vd, k: S, aT: false, bT: false });
+    headsMatmul(weights, vh, oh, { batch: B * H, m: T, n: vd, k: S, aT: false });
     permuteAxes(oh, o, B, [H, T, vd], [1, 0, 2]);
     gemmPacked({ a: o, packed: packedOut.forward, c: this.output, m: B * T, n: outDim, k: H * vd });
     return masks[0];
@@ -397,7 +401,7 @@ class MultiHeadAttentionPlan extends MultiInputPlan {
     const outDim = sizeOf(this.outputShape) / (B * T);
     const packed = this.mha.packedProjections();
     const projections = this.mha.projections();
-    const { qh, kh, vh, probs, o } = this.buffers;
+    const { qh, kh, probs, o } = this.buffers;
     const g = this.grads!;
     const weights = this.dropped ?? probs;
     const [xq, xv, xk, attentionMask] = inputs;
@@ -408,16 +412,16 @@ class MultiHeadAttentionPlan extends MultiInputPlan {
     gemmPacked({ a: dOutput, packed: packed[3].transposed, c: g.o, m: B * T, n: H * vd, k: outDim });
     permuteAxes(g.o, g.oh, B, [T, H, vd], [1, 0, 2]);
     // O = P'·V per batch and head.
-    batchMatmul(g.oh, vh, g.probs, { batch: B * H, m: T, n: S, k: vd, aT: false, bT: true });
-    batchMatmul(weights, g.oh, g.vh, { batch: B * H, m: S, n: vd, k: T, aT: true, bT: false });
+    headsMatmul(g.oh, g.vhT, g.probs, { batch: B * H, m: T, n: S, k: vd, aT: false });
+    headsMatmul(weights, g.oh, g.vh, { batch: B * H, m: S, n: vd, k: T, aT: true });
     if (this.dropMask) mul(g.probs, this.dropMask, g.probs);
     if (dOutputs[0]) add(g.probs, dOutputs[0], g.probs);
     softmaxGrad(probs, g.probs, B * H * T, S);
     if (this.masked) maskScores(g.probs, this.keep, this.scores, 0);
     // scores = Qs·Kᵀ with Qs the scaled query.
-    batchMatmul(g.probs, kh, g.qh, { batch: B * H, m: T, n: keyDim, k: S, aT: false, bT: false });
+    headsMatmul(g.probs, kh, g.qh, { batch: B * H, m: T, n: keyDim, k: S, aT: false });
     scale(this.queryScale, g.qh, g.qh);
-    batchMatmul(g.probs, qh, g.kh, { batch: B * H, m: S, n: keyDim, k: T, aT: true, bT: false });
+    headsMatmul(g.probs, qh, g.kh, { batch: B * H, m: S, n: keyDim, k: T, aT: true });
     permuteAxes(g.qh, g.q, B, [H, T, keyDim], [1, 0, 2]);
     permuteAxes(g.kh, g.k, B, [H, S, keyDim], [1, 0, 2]);
     permuteAxes(g.vh, g.v, B, [H, S, vd], [1, 0, 2]);
