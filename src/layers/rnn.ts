@@ -257,7 +257,10 @@ export class GRUCell extends BuiltInCell {
  * The rnn's time loop runs on the host: one forward call per step, and in training one plan
  * per step (so each keeps what its backward needs, like any layer) and one backward call per
  * step. Each call crosses into Wasm for the kernels it runs, so a user cell costs more per
- * step than a built-in cell, whose whole sequence runs in one Wasm call. Padded steps (a mask)
+ * step than a built-in cell, whose whole sequence runs in one Wasm call: SimpleRNN(64)'s step
+ * written as a cell took 1.8× the built-in layer's time forward and 2.2× in training at batch
+ * 32, and 15× forward at batch 1, where the per-step calls dominate (bench/rnn-cells.ts,
+ * 28 steps; a loaded 2-core VM). Padded steps (a mask)
  * are handled by the loop as Keras does: the states are carried, the cell's results for that
  * row are ignored and it gets no gradient there.
  *
