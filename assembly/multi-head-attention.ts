@@ -9,7 +9,7 @@
  * every head). Forward writes Keras's −1e9 before the softmax; backward writes 0 into the
  * score gradient, since a replaced score does not reach the output.
  */
-export function maskScores(scores: usize, keep: usize, B: i32, heads: i32, T: i32, S: i32, value: f32): void {
+export function maskHeadScores(scores: usize, keep: usize, B: i32, heads: i32, T: i32, S: i32, value: f32): void {
   const plane = <usize>T * <usize>S;
   for (let b = 0; b < B; b++) {
     const mask = keep + ((<usize>b * plane) << 2);

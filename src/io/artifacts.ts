@@ -469,7 +469,9 @@ function functionalLayers(config: Record<string, unknown>, at: string): { layers
     delete envelope.name;
     const list = inbound === undefined ? [] : inbound;
     if (!Array.isArray(list)) throw loadError(`${argument}.inbound_nodes`, `inbound_nodes must be an array, got ${describe(list)}`);
-    layers.push({ ...envelope, config: { ...shaped, ...causalMaskOption(list, `${argument}.inbound_nodes`), name } });
+    // MultiHeadAttention keeps use_causal_mask as a call argument (callArgs); the Attention layers take it as an option.
+    const causal = json.class_name === 'Attention' || json.class_name === 'AdditiveAttention' ? causalMaskOption(list, `${argument}.inbound_nodes`) : {};
+    layers.push({ ...envelope, config: { ...shaped, ...causal, name } });
     return list.map((node, n) => inboundCall(node, `${argument}.inbound_nodes[${n}]`));
   });
   const nodes = calls.map((list) => list.map((call) => call.tensors));

@@ -6,7 +6,7 @@ import { apart, exportsOf, scalar } from './buffers.js';
 import { dim } from './validate.js';
 
 interface MultiHeadAttentionExports {
-  maskScores(scores: number, keep: number, B: number, heads: number, T: number, S: number, value: number): void;
+  maskHeadScores(scores: number, keep: number, B: number, heads: number, T: number, S: number, value: number): void;
   headsMatmul(a: number, b: number, c: number, batch: number, m: number, n: number, k: number, aT: number): void;
 }
 
@@ -40,7 +40,7 @@ export function maskScores(scores: F32Region, keep: F32Region, shape: ScoresShap
   const scoresAt = memory.check(`${what}(scores)`, scores, scoreFloats);
   const keepAt = memory.check(`${what}(keep)`, keep, keepFloats);
   apart(what, ['scores', scoresAt, scoreFloats], ['keep', keepAt, keepFloats]);
-  exportsOf<MultiHeadAttentionExports>(what).maskScores(scoresAt, keepAt, batch, heads, queries, keys, value);
+  exportsOf<MultiHeadAttentionExports>(what).maskHeadScores(scoresAt, keepAt, batch, heads, queries, keys, value);
 }
 
 /** The sizes of {@link headsMatmul}: `batch` products C (m×n) = op(A)·B contracting k; aT: A is stored k×m. */
