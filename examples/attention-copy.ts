@@ -17,6 +17,11 @@
 // copied exactly by greedy decoding (each step reads back the token the model chose).
 // Targets: with attention, per-token accuracy ≥ 95% and at least 0.3 above the model without
 // (full); quick mode: attention's per-token accuracy at least 0.15 above the other's.
+// Measured (full mode): dot attention 99.9% of tokens and 96.8% of whole sequences, against
+// 42.4% and 0% without. --attention=additive misses the targets: 49.1% after the 12 epochs
+// (61.2% after 24). Keras's AdditiveAttention scores tanh(query + key) with no projection of
+// either, so finding each step's position is slow to learn, where the dot product takes off
+// after about 500 batches.
 import { init, input, layers, model, optimizers, prng, type Functional, type SymbolicTensor, type Tensor } from '../dist/node.js';
 import { checkTarget, percent, runWhenStarted, type LessonOptions, type LessonResult } from './lesson.js';
 
