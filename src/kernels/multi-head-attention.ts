@@ -5,6 +5,23 @@ import { arena } from '../runtime/module.js';
 import { apart, exportsOf, scalar } from './buffers.js';
 import { dim } from './validate.js';
 
+/**
+ * Checks every size (an integer >= 1) and every region (live, holding its floats), and that
+ * `output` shares no byte with an input; returns the byte offsets, output last.
+ */
+function checked(what: string, sizes: Record<string, number>, inputs: Record<string, [F32Region, number]>, output: [string, F32Region, number]): number[] {
+  for (const [name, size] of Object.entries(sizes)) dim(`${what}(${name})`, size);
+  const memory = arena(what);
+  const [outName, outRegion, outFloats] = output;
+  const outAt = memory.check(`${what}(${outName})`, outRegion, outFloats);
+  const at = Object.entries(inputs).map(([name, [region, floats]]) => {
+    const offset = memory.check(`${what}(${name})`, region, floats);
+    apart(what, [outName, outAt, outFloats], [name, offset, floats]);
+    return offset;
+  });
+  return [...at, outAt];
+}
+
 interface MultiHeadAttentionExports {
   maskHeadScores(scores: number, keep: number, B: number, heads: number, T: number, S: number, value: number): void;
   headsMatmul(a: number, b: number, c: number, batch: number, m: number, n: number, k: number, aT: number): void;
@@ -32,14 +49,8 @@ export interface ScoresShape {
 export function maskScores(scores: F32Region, keep: F32Region, shape: ScoresShape, value: number): void {
   const what = 'maskScores';
   const { batch, heads, queries, keys } = shape;
-  for (const [name, size] of Object.entries({ batch, heads, queries, keys })) dim(`${what}(${name})`, size);
   scalar(what, 'value', value);
-  const memory = arena(what);
-  const scoreFloats = batch * heads * queries * keys;
-  const keepFloats = batch * queries * keys;
-  const scoresAt = memory.check(`${what}(scores)`, scores, scoreFloats);
-  const keepAt = memory.check(`${what}(keep)`, keep, keepFloats);
-  apart(what, ['scores', scoresAt, scoreFloats], ['keep', keepAt, keepFloats]);
+  const [keepAt, scoresAt] = checked(what, { batch, heads, queries, keys }, { keep: [keep, batch * queries * keys] }, ['scores', scores, batch * heads * queries * keys]);
   exportsOf<MultiHeadAttentionExports>(what).maskHeadScores(scoresAt, keepAt, batch, heads, queries, keys, value);
 }
 
@@ -64,13 +75,6 @@ export interface HeadsMatmulShape {
 export function headsMatmul(a: F32Region, b: F32Region, c: F32Region, shape: HeadsMatmulShape): void {
   const what = 'headsMatmul';
   const { batch, m, n, k } = shape;
-  for (const [name, value] of Object.entries({ batch, m, n, k })) dim(`${what}(${name})`, value);
-  const memory = arena(what);
-  const [aFloats, bFloats, cFloats] = [batch * m * k, batch * k * n, batch * m * n];
-  const aAt = memory.check(`${what}(a)`, a, aFloats);
-  const bAt = memory.check(`${what}(b)`, b, bFloats);
-  const cAt = memory.check(`${what}(c)`, c, cFloats);
-  apart(what, ['c', cAt, cFloats], ['a', aAt, aFloats]);
-  apart(what, ['c', cAt, cFloats], ['b', bAt, bFloats]);
+  const [aAt, bAt, cAt] = checked(what, { batch, m, n, k }, { a: [a, batch * m * k], b: [b, batch * k * n] }, ['c', c, batch * m * n]);
   exportsOf<MultiHeadAttentionExports>(what).headsMatmul(aAt, bAt, cAt, batch, m, n, k, shape.aT ? 1 : 0);
 }
