@@ -570,6 +570,7 @@ export class RNN extends Layer<typeof RNN_OPTIONS> {
   /** @internal a stateful user cell's carried states for batch size B (zero on first use). */
   carriedStates(run: number, batch: number): F32Region[] {
     const sizes = this.cells[run].stateSize;
+    if (sizes.length === 0) return [];
     let carried = this.carried.get(run);
     if (!carried) {
       carried = sizes.map((size) => this.ownRegions.alloc(batch * size));

@@ -66,6 +66,16 @@ describe('built-in cells inside rnn run the layers’ kernels', () => {
     });
   }
 
+  it('stateful: model.resetStates() resets an rnn of stacked built-in cells', () => {
+    const net = sequential({ seed: 1, layers: [layers.rnn({ cell: [layers.lstmCell({ units: 3 }), layers.gruCell({ units: 2 })], stateful: true, batchInputShape: [2, T, F] })] });
+    const x = { shape: [2, T, F], data: uniform(randomFor('stateful rnn'), 2 * T * F) };
+    const first = net.predict(x).data;
+    expect(net.predict(x).data).not.toEqual(first);
+    net.resetStates();
+    expect(net.predict(x).data).toEqual(first);
+    net.dispose();
+  });
+
   it('one cell starts from the weights the layer would have from the same seed; names as TF.js gives them', () => {
     const viaRnn = layers.rnn({ cell: layers.lstmCell({ units: 3 }), name: 'rnn_seeded' });
     const direct = layers.lstm({ units: 3, name: 'rnn_seeded' });
