@@ -5,9 +5,9 @@
 // output by output with predict() to 1e-5; then a small Transformer encoder and a seq2seq with
 // attention. A user-written cell is refused with an OnnxExportError naming the layer.
 import { afterAll, describe, expect, it } from 'vitest';
-import { exportONNX, Functional, input, layers, model, OnnxExportError, Prng, type SymbolicTensor, type Tensor } from '../../src/node.js';
+import { exportONNX, Functional, input, layers, model, OnnxExportError, type SymbolicTensor, type Tensor } from '../../src/node.js';
 import { Embedding } from '../../src/layers/embedding.js';
-import { ENGINES, type Ort } from './onnx-helpers.js';
+import { ENGINES, runFeeds, withRandomWeights } from './onnx-helpers.js';
 import { ElmanCell } from '../layers/elman-cell.js';
 import { rng, testSeed } from '../util/random.js';
 
@@ -208,14 +208,6 @@ const CASES: Case[] = [...attentionCases(), ...multiHeadCases(), ...recurrentCas
 
 const random = rng(seed);
 
-/** The case's model with random weights in [-0.5, 0.5) (biases included). */
-function build(c: Case): Functional {
-  const m = c.build();
-  const prng = new Prng(seed);
-  m.setWeights(m.getWeights().map((w) => ({ shape: w.shape, data: w.data.map(() => prng.float() - 0.5) })));
-  return m;
-}
-
 type Feed = { tensor: Tensor; ids: boolean }[];
 
 /** One tensor per input: ids where an embedding reads it, 0/1 for an attentionMask, else floats; open time axes `steps + i` long. */
@@ -235,35 +227,20 @@ function inputs(c: Case, m: Functional, batch: number, steps: number): Feed {
   });
 }
 
-/** Every output of one session, fed by the graph's own input names in order. */
-async function run(ort: Ort, bytes: Uint8Array, x: Feed): Promise<{ dims: readonly number[]; data: Float32Array }[]> {
-  const session = await ort.InferenceSession.create(bytes);
-  try {
-    const feeds = Object.fromEntries(session.inputNames.map((name, i) => {
-      const { tensor, ids } = x[i];
-      return [name, ids ? new ort.Tensor('int64', BigInt64Array.from(tensor.data, (v) => BigInt(v)), tensor.shape) : new ort.Tensor('float32', tensor.data as Float32Array, tensor.shape)];
-    }));
-    const results = await session.run(feeds as never);
-    return session.outputNames.map((name) => ({ dims: results[name].dims, data: results[name].data as Float32Array }));
-  } finally {
-    await session.release();
-  }
-}
-
 const worst: Record<string, { difference: number; where: string }> = {};
 afterAll(() => console.log(`exportONNX (attention, rnn cells) worst |ONNX Runtime − predict| per engine (seed ${seed}):`, worst));
 
 describe('exportONNX of attention layers, bidirectional mergeMode null and rnn(cell) in ONNX Runtime', () => {
   for (const c of CASES) {
     it(`${c.name}: both engines answer as predict(), output by output`, async () => {
-      const m = build(c);
+      const m = withRandomWeights(c.build(), seed);
       const bytes = await exportONNX(m);
       for (const [batch, steps] of [[3, 5], [1, 2], [2, 7]]) {
         const x = inputs(c, m, batch, steps);
         const predicted = m.predict(x.length === 1 ? x[0].tensor : x.map((i) => i.tensor));
         const expected = Array.isArray(predicted) ? predicted : [predicted];
         for (const [engine, ort] of ENGINES) {
-          const outputs = await run(ort, bytes, x);
+          const { outputs } = await runFeeds(ort, bytes, x);
           expect(outputs).toHaveLength(expected.length);
           outputs.forEach((o, k) => {
             const where = `${engine}, output ${k}, batch ${batch}, steps ${steps}, seed ${seed}`;
