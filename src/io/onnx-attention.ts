@@ -43,8 +43,20 @@ export const ATTENTION_EMITTERS: Record<string, EmitterEntry> = {
 
 // ---- masks as boolean tensors ------------------------------------------------------------------
 
+/** Each graph's position ranges, by value name and axis: a value several masks read gets one Range. */
+const POSITIONS = new WeakMap<GraphBuilder, Map<string, string>>();
+
 /** int64 [n]: 0 … n−1 for axis `axis` of `value`. */
 function positions(value: OnnxValue, axis: number, g: GraphBuilder): string {
+  const made = POSITIONS.get(g) ?? new Map<string, string>();
+  POSITIONS.set(g, made);
+  const key = `${value.name}/${axis}`;
+  let range = made.get(key);
+  if (range === undefined) made.set(key, (range = positionRange(value, axis, g)));
+  return range;
+}
+
+function positionRange(value: OnnxValue, axis: number, g: GraphBuilder): string {
   const [shape] = g.add('Shape', [value.name]);
   const [size] = g.add('Gather', [shape, g.int64s([axis])], 1, [intAttribute('axis', 0)]);
   const [count] = g.add('Squeeze', [size, g.int64s([0])]);
