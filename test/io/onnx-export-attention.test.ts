@@ -107,6 +107,15 @@ function multiHeadCases(): Case[] {
       },
     },
     {
+      name: 'multiHeadAttention on an lstm time-major, masked sequence (ids, maskZero), 17 features out',
+      padded: true,
+      build() {
+        const words = input({ shape: [null], name: 'words' });
+        const sequence = one(layers.lstm({ units: 5, returnSequences: true }).apply(one(layers.embedding({ inputDim: VOCAB, outputDim: 3, maskZero: true }).apply(words))));
+        return model({ inputs: words, outputs: one(mha({ numHeads: 2, outputShape: 17 }).apply([sequence, sequence])) });
+      },
+    },
+    {
       name: 'multiHeadAttention masked separate key, attentionMask input, causal',
       padded: true,
       steps: [4, 6, 6, 4],
