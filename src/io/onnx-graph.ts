@@ -30,7 +30,7 @@ const OWNER = 'exportONNX';
 /** A model as layer calls between its inputs and outputs; a tensor is known by its key (a SymbolicTensor, or a link of a chain). */
 interface Calls {
   readonly inputs: readonly { readonly key: object; readonly shape: Shape }[];
-  readonly calls: readonly { readonly layer: Layer; readonly inputs: readonly object[]; readonly initialState: readonly object[]; readonly outputs: readonly object[] }[];
+  readonly calls: readonly { readonly layer: Layer; readonly inputs: readonly object[]; readonly initialState: readonly object[]; readonly outputs: readonly object[]; readonly callArgs?: Readonly<Record<string, unknown>> }[];
   readonly outputs: readonly object[];
   /** The graph's input and output names when the options give none. */
   readonly inputNames: readonly string[];
@@ -71,7 +71,7 @@ export function writeONNX(model: Model, options: ExportONNXOptions = {}): Uint8A
   };
   for (const call of parts.calls) {
     const given = [...call.inputs, ...call.initialState].map((key) => typed(values.get(key)!, call.layer instanceof Embedding));
-    const emitted = emitLayer(call.layer, given, graph);
+    const emitted = emitLayer(call.layer, given, graph, call.callArgs);
     call.outputs.forEach((key, k) => values.set(key, emitted[k]));
   }
   const outputs = parts.outputs.map((key, i) => {

@@ -35,6 +35,7 @@ import { ATTRIBUTE_TYPE, DATA_TYPE, FIELD, floatAttribute, floatsAttribute, floa
 import { intField, messageField, stringField, type Message } from './protobuf.js';
 import { OnnxExportError } from './interop.js';
 import { MERGE_EMITTERS } from './onnx-merge.js';
+import { ATTENTION_EMITTERS } from './onnx-attention.js';
 
 const OWNER = 'exportONNX';
 
@@ -57,7 +58,7 @@ export interface OnnxValue {
  * states after its input), output values back (a recurrent layer with returnState: the output,
  * then its final states, as Keras returns them).
  */
-export type OnnxEmitter<L extends Layer = Layer> = (layer: L, inputs: readonly OnnxValue[], graph: GraphBuilder) => OnnxValue | readonly OnnxValue[];
+export type OnnxEmitter<L extends Layer = Layer> = (layer: L, inputs: readonly OnnxValue[], graph: GraphBuilder, callArgs?: Readonly<Record<string, unknown>>) => OnnxValue | readonly OnnxValue[];
 
 /** Nodes and initializers, with fresh names for every tensor and node. */
 export class GraphBuilder {
@@ -178,15 +179,17 @@ const EMITTERS: Record<string, EmitterEntry> = {
   Flatten: { Kind: Flatten, emit: (layer: Flatten, [x], g) => emitFlatten(layer, x, g) },
   Permute: { Kind: Permute, emit: (layer: Permute, [x], g) => emitPermute(layer, x, g) },
   SpatialDropout1D: { Kind: SpatialDropout1D, emit: (_: SpatialDropout1D, [x]) => x },
+  // the attention layers and rnn(cell) (onnx-attention.ts)
+  ...ATTENTION_EMITTERS,
 };
 
-/** One call of `layer` on `inputs` (then its initial states): its output values, the output first. */
-export function emitLayer(layer: Layer, inputs: readonly OnnxValue[], graph: GraphBuilder): readonly OnnxValue[] {
+/** One call of `layer` on `inputs` (then its initial states), with the call's keyword arguments: its output values, the output first. */
+export function emitLayer(layer: Layer, inputs: readonly OnnxValue[], graph: GraphBuilder, callArgs: Readonly<Record<string, unknown>> = {}): readonly OnnxValue[] {
   const { name, className } = layer;
   const entry = Object.hasOwn(EMITTERS, className) ? EMITTERS[className] : undefined;
   if (!entry) throw new OnnxExportError(OWNER, name, `layer '${name}' (${className}) has no ONNX form here; exportable kinds: ${Object.keys(EMITTERS).join(', ')}`);
   if (!(layer instanceof entry.Kind)) throw new OnnxExportError(OWNER, name, `'${name}' says it is a ${className} but is not one`);
-  const outputs = entry.emit(layer as never, inputs, graph);
+  const outputs = entry.emit(layer as never, inputs, graph, callArgs);
   return Array.isArray(outputs) ? outputs : [outputs as OnnxValue];
 }
 
@@ -253,7 +256,7 @@ function countSteps(g: GraphBuilder, kept: string, timeAxis: number): string {
   return count;
 }
 
-function tensorAttribute(name: string, tensor: Message): Attribute {
+export function tensorAttribute(name: string, tensor: Message): Attribute {
   return [stringField(FIELD.attribute.name, name), messageField(FIELD.attribute.t, tensor), intField(FIELD.attribute.type, ATTRIBUTE_TYPE.tensor)];
 }
 
@@ -366,7 +369,7 @@ function returnedStates(final: string, finalCell: string | undefined, dirs: numb
 }
 
 /** SimpleRNN / LSTM / GRU (forward, or reverse with goBackwards): the output, then with returnState the final states. */
-function emitRecurrent(layer: RecurrentLayer, x: OnnxValue, initialState: readonly OnnxValue[], g: GraphBuilder): OnnxValue[] {
+export function emitRecurrent(layer: RecurrentLayer, x: OnnxValue, initialState: readonly OnnxValue[], g: GraphBuilder): OnnxValue[] {
   const { returnSequences, returnState, goBackwards, units, zeroOutputForMask } = layer.settings;
   const { sequence, final, finalCell } = recurrentNode([layer], x, initialState, g, layer.name);
   const batch = x.dims[x.timeMajor ? 1 : 0];
@@ -409,7 +412,7 @@ function carryOverPadding(sequence: string, lengths: string, value: string, lead
   return g.add('Where', [where, sequence, value])[0];
 }
 
-/** Bidirectional: one bidirectional node; the halves merged by concat (Transpose + Reshape) or a reduction over the direction axis. */
+/** Bidirectional: one bidirectional node; the halves merged by concat (Transpose + Reshape) or a reduction over the direction axis, or (mergeMode null) split into two outputs. */
 function emitBidirectional(layer: Bidirectional, x: OnnxValue, initialState: readonly OnnxValue[], g: GraphBuilder): OnnxValue[] {
   const { forwardLayer, backwardLayer } = layer;
   const { returnSequences, returnState, units } = forwardLayer.settings;
@@ -419,6 +422,13 @@ function emitBidirectional(layer: Bidirectional, x: OnnxValue, initialState: rea
   const steps = x.dims[x.timeMajor ? 0 : 1];
   // Y [T, 2, B, U] or Y_h [2, B, U]: the direction axis is 1 or 0.
   const [source, directionAxis, leading] = returnSequences ? [sequence, 1, [steps, batch]] : [final, 0, [batch]];
+  const states = () => (returnState ? returnedStates(final, finalCell, 2, batch, units, g) : []);
+  if (mergeMode === null) {
+    // Two outputs, forward then backward (ONNX already aligns the backward one with input time).
+    const halves = g.add('Split', [source], 2, [intAttribute('axis', directionAxis)]).map((half) => g.add('Squeeze', [half, g.int64s([directionAxis])])[0]);
+    const outputs = halves.map((name): OnnxValue => (returnSequences ? { name, dims: [steps, batch, units], timeMajor: true, sequenceLengths: x.sequenceLengths } : { name, dims: [batch, units], timeMajor: false }));
+    return [...outputs, ...states()];
+  }
   let name: string;
   if (mergeMode === 'concat') {
     const perm = returnSequences ? [0, 2, 1, 3] : [1, 0, 2];
@@ -431,7 +441,7 @@ function emitBidirectional(layer: Bidirectional, x: OnnxValue, initialState: rea
   }
   const dims = [...leading, mergeMode === 'concat' ? 2 * units : units];
   const output: OnnxValue = returnSequences ? { name, dims, timeMajor: true, sequenceLengths: x.sequenceLengths } : { name, dims, timeMajor: false };
-  return returnState ? [output, ...returnedStates(final, finalCell, 2, batch, units, g)] : [output];
+  return [output, ...states()];
 }
 
 /**

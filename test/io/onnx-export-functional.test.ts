@@ -9,10 +9,11 @@
 import * as ortNode from 'onnxruntime-node';
 import * as ortWeb from 'onnxruntime-web';
 import { afterAll, describe, expect, it } from 'vitest';
-import { encoderDecoder, exportONNX, Functional, input, layers, model, OnnxExportError, Prng, sequential, type SymbolicTensor, type Tensor } from '../../src/node.js';
+import { encoderDecoder, exportONNX, Functional, input, layers, model, OnnxExportError, sequential, type SymbolicTensor, type Tensor } from '../../src/node.js';
 import { Embedding } from '../../src/layers/embedding.js';
 import { readFields, text } from '../../src/io/protobuf.js';
 import { rng, testSeed } from '../util/random.js';
+import { runFeeds, withRandomWeights } from './onnx-helpers.js';
 
 const seed = testSeed();
 const TOLERANCE = 1e-5;
@@ -246,10 +247,7 @@ const random = rng(seed);
 
 /** The case's model with random weights in [-0.5, 0.5) (biases included). */
 function build(c: Case): Functional {
-  const m = c.build();
-  const prng = new Prng(seed);
-  m.setWeights(m.getWeights().map((w) => ({ shape: w.shape, data: w.data.map(() => prng.float() - 0.5) })));
-  return m;
+  return withRandomWeights(c.build(), seed);
 }
 
 /** One tensor per model input: ids for an input an embedding reads, else floats; open time axes `steps` long (+ the input's index with ownLengths). */
@@ -276,19 +274,7 @@ type Engine = { name: string; run(bytes: Uint8Array, x: Feed): Promise<{ inputNa
 function engine(name: string, ort: typeof ortNode | typeof ortWeb): Engine {
   return {
     name,
-    async run(bytes, x) {
-      const session = await ort.InferenceSession.create(bytes);
-      try {
-        const feeds = Object.fromEntries(session.inputNames.map((inputName, i) => {
-          const { tensor, ids } = x[i];
-          return [inputName, ids ? new ort.Tensor('int64', BigInt64Array.from(tensor.data, (v) => BigInt(v)), tensor.shape) : new ort.Tensor('float32', tensor.data as Float32Array, tensor.shape)];
-        }));
-        const results = await session.run(feeds as never);
-        return { inputNames: session.inputNames, outputs: session.outputNames.map((outputName) => ({ name: outputName, dims: results[outputName].dims, data: results[outputName].data as Float32Array })) };
-      } finally {
-        await session.release();
-      }
-    },
+    run: (bytes, x) => runFeeds(ort, bytes, x),
   };
 }
 
