@@ -218,10 +218,28 @@ function emitDense(layer: Dense, x: OnnxValue, g: GraphBuilder): OnnxValue {
   return g.activation({ ...x, name, dims: [...x.dims.slice(0, -1), units] }, activation);
 }
 
+/**
+ * TimeDistributed: a dense acts on the last axis of either layout as it stands. Any other
+ * wrapped layer runs as predict() runs it, on the batch and time axes folded into one
+ * ([B, T, …] → [B·T, …], a Reshape by the input's own Shape) and unfolded after; the mask
+ * passes by, as the wrapper passes it.
+ */
 function emitTimeDistributed(layer: TimeDistributed, x: OnnxValue, g: GraphBuilder): OnnxValue {
-  // Dense already acts on every step; other wrapped kinds have no per-step form here yet.
-  if (!(layer.layer instanceof Dense)) throw new OnnxExportError(OWNER, layer.name, `timeDistributed(${layer.layer.className}) '${layer.name}' has no ONNX form here; only timeDistributed(dense) does`);
-  return emitDense(layer.layer, x, g);
+  const inner = layer.layer;
+  if (inner instanceof Dense) return emitDense(inner, x, g);
+  if (inner instanceof Embedding) throw new OnnxExportError(OWNER, layer.name, `timeDistributed(embedding) '${layer.name}' has no ONNX form here: its ids would arrive as floats; use the embedding directly (it acts on every step)`);
+  const sequence = g.batchMajor(x);
+  const [shape] = g.add('Shape', [sequence.name]);
+  const slice = (from: number, to: number) => g.add('Slice', [shape, g.int64s([from]), g.int64s([to]), g.int64s([0])])[0];
+  const [stepsShape] = g.add('Concat', [g.int64s([-1]), slice(2, sequence.dims.length)], 1, [intAttribute('axis', 0)]);
+  const [folded] = g.add('Reshape', [sequence.name, stepsShape]);
+  const [stepOut] = emitLayer(inner, [{ name: folded, dims: [`${layer.name}_rows`, ...sequence.dims.slice(2)], timeMajor: false }], g);
+  const out = g.batchMajor(stepOut);
+  const [outShape] = g.add('Shape', [out.name]);
+  const [outStepShape] = g.add('Slice', [outShape, g.int64s([1]), g.int64s([out.dims.length]), g.int64s([0])]);
+  const [unfoldedShape] = g.add('Concat', [slice(0, 2), outStepShape], 1, [intAttribute('axis', 0)]);
+  const [name] = g.add('Reshape', [out.name, unfoldedShape]);
+  return { name, dims: [...sequence.dims.slice(0, 2), ...out.dims.slice(1)], timeMajor: false, sequenceLengths: x.sequenceLengths };
 }
 
 /** Embedding: Gather rows of the table by int64 ids; maskZero → sequence lengths (ids ≠ 0 counted). */

@@ -1,6 +1,6 @@
 // exportONNX of the milestone-10 single-input layers (conv1d, pooling, global pooling with and
 // without masks, layer normalization, position embedding, repeatVector, reshape, flatten,
-// permute, spatialDropout1d), alone, in every option, on both layouts they meet (batch-major
+// permute, spatialDropout1d, timeDistributed of any of them), alone, in every option, on both layouts they meet (batch-major
 // from the input, time-major after a recurrent layer) and chained with recurrent layers, run
 // in onnxruntime-node and onnxruntime-web (Wasm, in Node) and compared with predict() to 1e-5
 // on random weights, at batch sizes and time lengths the graph does not name.
@@ -43,6 +43,13 @@ const CASES: Case[] = [
   { name: 'conv1d window 1, no bias, softmax', layers: () => [conv({ kernelSize: 1, useBias: false, activation: 'softmax' })] },
   { name: 'conv1d hardSigmoid → conv1d causal', layers: () => [conv({ activation: 'hardSigmoid', filters: 5 }), layers.conv1d({ filters: 2, kernelSize: 2, padding: 'causal' })] },
   { name: 'lstm sequences → conv1d same (time-major input) → gru', layers: () => [layers.lstm({ ...seq(4), inputShape: open }), layers.conv1d({ filters: 3, kernelSize: 3, padding: 'same' }), layers.gru({ units: 2 })] },
+  // timeDistributed of layers other than dense: batch and time folded into one axis, run, unfolded
+  { name: 'timeDistributed(dropout)', layers: () => [layers.timeDistributed(layers.dropout({ rate: 0.3 }), { inputShape: open })] },
+  { name: 'timeDistributed(layerNormalization) → lstm', layers: () => [layers.timeDistributed(layers.layerNormalization(), { inputShape: open }), layers.lstm({ units: 3 })] },
+  { name: 'timeDistributed(lstm) over [B, 3, T, F]', layers: () => [layers.timeDistributed(layers.lstm({ units: 4 }), { inputShape: [3, null, F] })] },
+  { name: 'timeDistributed(conv1d same) → timeDistributed(globalMaxPooling1d) over [B, 2, T, F]', layers: () => [layers.timeDistributed(layers.conv1d({ filters: 2, kernelSize: 3, padding: 'same' }), { inputShape: [2, null, F] }), layers.timeDistributed(layers.globalMaxPooling1d())] },
+  { name: 'gru sequences → timeDistributed(repeatVector) → timeDistributed(flatten) (time-major input)', layers: () => [layers.gru({ ...seq(3), inputShape: open }), layers.timeDistributed(layers.repeatVector({ n: 2 })), layers.timeDistributed(layers.flatten())] },
+  { name: 'masking (post-padded) → timeDistributed(layerNormalization) → gru', padded: true, layers: () => [layers.masking({ inputShape: open }), layers.timeDistributed(layers.layerNormalization()), layers.gru({ units: 2 })] },
   // pooling
   { name: 'maxPooling1d default (2, valid)', layers: () => [layers.maxPooling1d({ inputShape: open })] },
   { name: 'maxPooling1d 3, strides 2, same', layers: () => [layers.maxPooling1d({ poolSize: 3, strides: 2, padding: 'same', inputShape: open })] },
