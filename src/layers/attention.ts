@@ -296,7 +296,7 @@ class AttentionPlan extends MultiInputPlan {
     if (outer) scale(outer.value.view()[0], this.raw!, this.scores, n);
     const [queryMask, valueMask] = masks;
     if (valueMask) this.valueKeep.view().set(valueMask);
-    if (valueMask || this.causal) maskScores(this.scores, valueMask ? this.valueKeep : undefined, this.shape, this.causal);
+    if (valueMask || this.causal) maskScores(this.scores, { batch, heads: 1, tq, tv }, { keep: valueMask ? this.valueKeep : undefined, causal: this.causal, mode: 'add', value: -1e9 });
     softmax(this.scores, batch * tq, tv, this.weights);
     if (this.dropMask) {
       fillDropoutMask(this.dropMask.view(), this.dropRate, this.attention.rngFor(this.rng));
