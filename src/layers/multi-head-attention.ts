@@ -26,11 +26,11 @@
 import { add, columnSums, fill, mul, scale } from '../kernels/elementwise.js';
 import { softmax, softmaxGrad } from '../kernels/activations.js';
 import { gemm, gemmPacked } from '../kernels/gemm.js';
-import { batchGemm, batchGemmScratchSize, maskScores, type ScoreMask, type ScoresShape } from '../kernels/attention.js';
-import type { BatchMatmulShape } from '../kernels/merge.js';
+import { batchGemm, maskScores, type ScoreMask, type ScoresShape } from '../kernels/attention.js';
 import { permuteAxes } from '../kernels/sequence.js';
 import type { F32Region } from '../runtime/arena.js';
 import { Prng } from '../util/prng.js';
+import { attentionProducts, type AttentionProducts } from './attention.js';
 import { fillDropoutMask } from './dropout.js';
 import { describe, LayerInputError } from './errors.js';
 import { initializerOption, type InitializerSpec } from './initializers.js';
@@ -311,8 +311,8 @@ class MultiHeadAttentionPlan extends MultiInputPlan {
   private readonly keeps: Record<'query' | 'value' | 'key', F32Region>;
   /** The masks of the last forward, applied to the scores one after another (none: nothing masked). */
   private scoreMasks: Omit<ScoreMask, 'mode' | 'value'>[] = [];
-  /** The per-head products: forward scores = Qs·Kᵀ, output = P'·V; backward dP' = dO·Vᵀ, dV = P'ᵀ·dO, dQs = dScores·K, dK = dScoresᵀ·Qs. */
-  private readonly products: Record<'scores' | 'output' | 'dWeights' | 'dValue' | 'dQuery' | 'dKey', BatchMatmulShape>;
+  /** The per-head products (Q is the scaled query Qs). */
+  private readonly products: AttentionProducts;
   private readonly gemmScratch: F32Region;
   /** Training with dropout: the drawn mask over the attention weights, and the weights after it. */
   private readonly dropMask: F32Region | undefined;
@@ -336,18 +336,7 @@ class MultiHeadAttentionPlan extends MultiInputPlan {
     const all = { q: sizes.q, k: sizes.k, v: sizes.v, qh: sizes.q, kh: sizes.k, vh: sizes.v, probs: sizes.probs, oh: sizes.o, o: sizes.o };
     this.buffers = allocNamed(setup, all);
     this.keeps = allocNamed(setup, { query: B * T, value: B * S, key: B * S });
-    const product = (m: number, n: number, k: number, aT: boolean, bT: boolean): BatchMatmulShape => ({ batch: B * numHeads, m, n, k, aT, bT });
-    const vd = mha.valueDim;
-    this.products = {
-      scores: product(T, S, keyDim, false, true),
-      output: product(T, vd, S, false, false),
-      dWeights: product(T, S, vd, false, true),
-      dValue: product(S, vd, T, true, false),
-      dQuery: product(T, keyDim, S, false, false),
-      dKey: product(S, keyDim, T, true, false),
-    };
-    const used = setup.training ? Object.values(this.products) : [this.products.scores, this.products.output];
-    this.gemmScratch = setup.regions.alloc(Math.max(...used.map(batchGemmScratchSize)));
+    ({ products: this.products, scratch: this.gemmScratch } = attentionProducts(setup, B * numHeads, T, S, keyDim, mha.valueDim));
     const dropping = setup.training && dropout > 0;
     this.dropMask = dropping ? setup.regions.alloc(sizes.probs) : undefined;
     this.dropped = dropping ? setup.regions.alloc(sizes.probs) : undefined;
