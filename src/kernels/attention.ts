@@ -12,7 +12,7 @@ interface AttentionExports {
   batchGemm(transA: boolean, transB: boolean, batch: number, m: number, n: number, k: number, a: number, b: number, c: number, accumulate: boolean, scratch: number): void;
   tanhScores(q: number, k: number, w: number, t: number, scores: number, batch: number, tq: number, tv: number, dim: number, alpha: number): void;
   tanhScoresBackward(q: number, k: number, w: number, t: number, dScores: number, dq: number, dk: number, dw: number, dAlpha: number, batch: number, tq: number, tv: number, dim: number, alpha: number): void;
-  maskScores(scores: number, keep: number, keepBatch: number, keepQuery: number, keepKey: number, batch: number, heads: number, tq: number, tv: number, causal: boolean, value: number, replace: boolean): void;
+  maskScores(scores: number, keep: number, keepBatch: number, keepQuery: number, perKey: boolean, batch: number, heads: number, tq: number, tv: number, causal: boolean, value: number, replace: boolean): void;
   zeroMaskedRows(x: number, keep: number, rows: number, width: number): void;
 }
 
@@ -175,11 +175,11 @@ export interface ScoreMask {
   readonly value: number;
 }
 
-/** The strides of keep (in floats) per sample, query step and key step, for each {@link KeepPer}. */
-const KEEP_STRIDES: Record<KeepPer, (tq: number, tv: number) => [number, number, number]> = {
-  key: (_, tv) => [tv, 0, 1],
-  query: (tq) => [tq, 1, 0],
-  queryKey: (tq, tv) => [tq * tv, tv, 1],
+/** Where keep's values lie for each {@link KeepPer}: floats per sample, floats per query step, one value per key (else one per row). */
+const KEEP_LAYOUT: Record<KeepPer, (tq: number, tv: number) => [number, number, boolean]> = {
+  key: (_, tv) => [tv, 0, true],
+  query: (tq) => [tq, 1, false],
+  queryKey: (tq, tv) => [tq * tv, tv, true],
 };
 
 /**
@@ -198,14 +198,14 @@ export function maskScores(scores: F32Region, shape: ScoresShape, mask: ScoreMas
   for (const name of ['batch', 'heads', 'tq', 'tv'] as const) dim(`${what}(${name})`, shape[name], 0);
   const { batch, heads, tq, tv } = shape;
   const keepPer = mask.keepPer ?? 'key';
-  if (!Object.hasOwn(KEEP_STRIDES, keepPer)) throw new TypeError(`${what}(keepPer): expected 'key', 'query' or 'queryKey', got ${String(keepPer)}`);
+  if (!Object.hasOwn(KEEP_LAYOUT, keepPer)) throw new TypeError(`${what}(keepPer): expected 'key', 'query' or 'queryKey', got ${String(keepPer)}`);
   if (mask.mode !== 'set' && mask.mode !== 'add') throw new TypeError(`${what}(mode): expected 'set' or 'add', got ${String(mask.mode)}`);
   scalar(what, 'value', mask.value);
-  const strides = KEEP_STRIDES[keepPer](tq, tv);
-  const keepFloats = batch * strides[0];
+  const layout = KEEP_LAYOUT[keepPer](tq, tv);
+  const keepFloats = batch * layout[0];
   const [s, kept] = optionalOffsets(what, { scores: [scores, batch * heads * tq * tv], keep: [mask.keep, keepFloats] });
   if (mask.keep) apart(what, ['scores', s, batch * heads * tq * tv], ['keep', kept, keepFloats]);
-  exportsOf<AttentionExports>(what).maskScores(s, kept, ...strides, batch, heads, tq, tv, mask.causal ?? false, mask.value, mask.mode === 'set');
+  exportsOf<AttentionExports>(what).maskScores(s, kept, ...layout, batch, heads, tq, tv, mask.causal ?? false, mask.value, mask.mode === 'set');
 }
 
 /**
