@@ -1,10 +1,12 @@
-// Kernels of the attention layers (Keras Attention and AdditiveAttention) that the merge and
-// activation kernels do not cover: per-sample products on the packed GEMM (the dot-product
-// scores and the weighted sum of values, whose steps × features matrices are too large for
-// merge.ts's plain batchMatmul loop), the additive (tanh) scores and their gradient, the mask
-// bias on scores, and zeroing the rows of masked queries. Softmax is activations.ts's.
+// Kernels of the attention layers (Keras Attention, AdditiveAttention and MultiHeadAttention)
+// that the merge and activation kernels do not cover: per-sample (or per-head) products on
+// the packed GEMM (the scores and the weighted sum of values, whose steps × features
+// matrices are too large for merge.ts's plain batchMatmul loop), the additive (tanh) scores
+// and their gradient, the score mask, and zeroing the rows of masked queries. Softmax is
+// activations.ts's.
 //
-// Shapes: query [B, Tq, D], key [B, Tv, D], scores [B, Tq, Tv], tanh values [B, Tq, Tv, D].
+// Shapes: query [B, Tq, D], key [B, Tv, D], scores [B, heads, Tq, Tv] (heads = 1 but for
+// MultiHeadAttention), tanh values [B, Tq, Tv, D].
 // Pointers are byte offsets, counts are in floats; every sum has a fixed order.
 import { gemm } from './gemm';
 import { loadTail, storeTail, tanhGradV, tanhV } from './vmath';
@@ -119,19 +121,46 @@ export function tanhScoresBackward(q: usize, k: usize, w: usize, t: usize, dScor
 }
 
 /**
- * Keras's score mask: scores[b, i, j] −= 1e9 where key j is padding (keep[b, j] == 0; keep =
- * 0: no key mask) or, when causal, where j > i. A score is lowered once when both apply.
+ * The score mask of every attention layer, in place on scores [B, heads, Tq, Tv]: score
+ * [b, h, i, j] is masked where keep is 0 (keep = 0: no keep mask) or, when causal, where
+ * j > i. Query i's keep values start at keep[b·keepBatch + i·keepQuery]: one per key
+ * (perKey) or one for the whole row; the heads share them. A masked score becomes `value`
+ * (replace), or has `value` added once even when both conditions hold (Keras Attention's
+ * −1e9).
  */
-export function maskScores(scores: usize, keep: usize, batch: i32, tq: i32, tv: i32, causal: i32): void {
+export function maskScores(scores: usize, keep: usize, keepBatch: i32, keepQuery: i32, perKey: bool, batch: i32, heads: i32, tq: i32, tv: i32, causal: bool, value: f32, replace: bool): void {
+  const masked = f32x4.splat(value);
   for (let b = 0; b < batch; b++) {
-    for (let i = 0; i < tq; i++) {
-      const row = scores + ((<usize>(b * tq + i) * <usize>tv) << 2);
-      for (let j = 0; j < tv; j++) {
-        const padded = keep ? load<f32>(keep + (<usize>(b * tv + j) << 2)) == 0 : false;
-        if (padded || (causal && j > i)) store<f32>(row + (<usize>j << 2), load<f32>(row + (<usize>j << 2)) - 1e9);
+    for (let h = 0; h < heads; h++) {
+      for (let i = 0; i < tq; i++) {
+        const row = scores + ((<usize>((b * heads + h) * tq + i) * <usize>tv) << 2);
+        // Keys from `open` on are masked by causality, whatever keep says.
+        const open = causal ? min(i + 1, tv) : tv;
+        if (keep) {
+          const keepRow = keep + ((<usize>b * <usize>keepBatch + <usize>i * <usize>keepQuery) << 2);
+          if (perKey) maskKeys(row, keepRow, 0, open, masked, replace);
+          else if (load<f32>(keepRow) == 0) maskKeys(row, 0, 0, open, masked, replace);
+        }
+        maskKeys(row, 0, open, tv, masked, replace);
       }
     }
   }
+}
+
+/** Masks the scores row[from..to) (keepRow ≠ 0: only where keepRow[j] == 0), four at a time. */
+// @ts-ignore: decorator
+@inline function maskKeys(row: usize, keepRow: usize, from: i32, to: i32, masked: v128, replace: bool): void {
+  let j = from;
+  for (; j + 4 <= to; j += 4) maskStep(4, row, keepRow, <usize>j << 2, masked, replace);
+  if (j < to) maskStep(to - j, row, keepRow, <usize>j << 2, masked, replace);
+}
+
+/** Four scores (r of them in a tail) of maskKeys at byte offset o. */
+// @ts-ignore: decorator
+@inline function maskStep(r: i32, row: usize, keepRow: usize, o: usize, masked: v128, replace: bool): void {
+  const s = loadPart(row + o, r);
+  const lowered = replace ? masked : f32x4.add(s, masked);
+  storePart(row + o, keepRow ? v128.bitselect(lowered, s, f32x4.eq(loadPart(keepRow + o, r), f32x4.splat(0))) : lowered, r);
 }
 
 /** Sets row r of x (rows × width) to zeros where keep[r] == 0: a masked query's output and its gradient. */

@@ -1,7 +1,7 @@
-// Typed wrappers around the attention kernels of assembly/attention.ts (per-sample products
-// on the packed GEMM, additive scores and their gradient, the score mask, zeroing masked
-// query rows). Every argument is checked
-// before any Wasm runs, as in merge.ts.
+// Typed wrappers around the attention kernels of assembly/attention.ts (per-sample or
+// per-head products on the packed GEMM, additive scores and their gradient, the score mask,
+// zeroing masked query rows), shared by Attention, AdditiveAttention and MultiHeadAttention.
+// Every argument is checked before any Wasm runs, as in merge.ts.
 import type { F32Region } from '../runtime/arena.js';
 import { apart, exportsOf, offsets, scalar } from './buffers.js';
 import { gemmScratchSize } from './gemm.js';
@@ -12,7 +12,7 @@ interface AttentionExports {
   batchGemm(transA: boolean, transB: boolean, batch: number, m: number, n: number, k: number, a: number, b: number, c: number, accumulate: boolean, scratch: number): void;
   tanhScores(q: number, k: number, w: number, t: number, scores: number, batch: number, tq: number, tv: number, dim: number, alpha: number): void;
   tanhScoresBackward(q: number, k: number, w: number, t: number, dScores: number, dq: number, dk: number, dw: number, dAlpha: number, batch: number, tq: number, tv: number, dim: number, alpha: number): void;
-  maskScores(scores: number, keep: number, batch: number, tq: number, tv: number, causal: number): void;
+  maskScores(scores: number, keep: number, keepBatch: number, keepQuery: number, perKey: boolean, batch: number, heads: number, tq: number, tv: number, causal: boolean, value: number, replace: boolean): void;
   zeroMaskedRows(x: number, keep: number, rows: number, width: number): void;
 }
 
@@ -146,22 +146,66 @@ export function tanhScoresBackward(inputs: TanhScoresInputs, dScores: F32Region,
   exportsOf<AttentionExports>(what).tanhScoresBackward(q, k, w, t, ds, dq, dk, dw, dAlpha, batch, tq, tv, d, inputs.alpha);
 }
 
+/** The layout of attention scores for {@link maskScores}: [batch, heads, tq, tv]. */
+export interface ScoresShape {
+  /** Samples. */
+  readonly batch: number;
+  /** Attention heads (1 for Attention and AdditiveAttention). */
+  readonly heads: number;
+  /** Query steps. */
+  readonly tq: number;
+  /** Key (and value) steps. */
+  readonly tv: number;
+}
+
+/** What a keep mask of {@link maskScores} is given for: each key step [batch, tv], each query step [batch, tq], or each pair [batch, tq, tv]. */
+export type KeepPer = 'key' | 'query' | 'queryKey';
+
+/** Which scores {@link maskScores} masks, and how. */
+export interface ScoreMask {
+  /** 0 where a query step may not attend a key step (every head alike); omitted: the causal mask alone. */
+  readonly keep?: F32Region;
+  /** What `keep` is given for. Default 'key'. */
+  readonly keepPer?: KeepPer;
+  /** Also mask every key step after the query step (j > i). Default false. */
+  readonly causal?: boolean;
+  /** 'set': a masked score becomes `value`; 'add': `value` is added to it once. */
+  readonly mode: 'set' | 'add';
+  /** The value written or added. */
+  readonly value: number;
+}
+
+/** Where keep's values lie for each {@link KeepPer}: floats per sample, floats per query step, one value per key (else one per row). */
+const KEEP_LAYOUT: Record<KeepPer, (tq: number, tv: number) => [number, number, boolean]> = {
+  key: (_, tv) => [tv, 0, true],
+  query: (tq) => [tq, 1, false],
+  queryKey: (tq, tv) => [tq * tv, tv, true],
+};
+
 /**
- * Keras's score mask, in place: scores [batch, tq, tv] −= 1e9 where key j is padding
- * (keep[b, j] == 0; keep omitted: no key mask) or, when causal, where j > i.
+ * The score mask of the attention layers, in place on scores [batch, heads, tq, tv]: a score
+ * is masked where `mask.keep` is 0 or, with `mask.causal`, where key j comes after query i;
+ * it then becomes `mask.value` ('set': MultiHeadAttention's −1e9, or 0 in the gradient) or has
+ * it added once ('add': Keras Attention's −1e9 subtraction).
  *
  * @example
  * ```ts
- * kernels.maskScores(scores, valueKeep, { batch: B, tq: Tq, tv: Tv, dim: D }, true);
+ * kernels.maskScores(scores, { batch: B, heads: 1, tq: Tq, tv: Tv }, { keep: valueKeep, causal: true, mode: 'add', value: -1e9 });
  * ```
  */
-export function maskScores(scores: F32Region, keep: F32Region | undefined, shape: AttentionShape, causal: boolean): void {
+export function maskScores(scores: F32Region, shape: ScoresShape, mask: ScoreMask): void {
   const what = 'maskScores';
-  checkShape(what, shape);
-  const { batch, tq, tv } = shape;
-  const [s, kept] = optionalOffsets(what, { scores: [scores, batch * tq * tv], keep: [keep, batch * tv] });
-  if (keep) apart(what, ['scores', s, batch * tq * tv], ['keep', kept, batch * tv]);
-  exportsOf<AttentionExports>(what).maskScores(s, kept, batch, tq, tv, causal ? 1 : 0);
+  for (const name of ['batch', 'heads', 'tq', 'tv'] as const) dim(`${what}(${name})`, shape[name], 0);
+  const { batch, heads, tq, tv } = shape;
+  const keepPer = mask.keepPer ?? 'key';
+  if (!Object.hasOwn(KEEP_LAYOUT, keepPer)) throw new TypeError(`${what}(keepPer): expected 'key', 'query' or 'queryKey', got ${String(keepPer)}`);
+  if (mask.mode !== 'set' && mask.mode !== 'add') throw new TypeError(`${what}(mode): expected 'set' or 'add', got ${String(mask.mode)}`);
+  scalar(what, 'value', mask.value);
+  const layout = KEEP_LAYOUT[keepPer](tq, tv);
+  const keepFloats = batch * layout[0];
+  const [s, kept] = optionalOffsets(what, { scores: [scores, batch * heads * tq * tv], keep: [mask.keep, keepFloats] });
+  if (mask.keep) apart(what, ['scores', s, batch * heads * tq * tv], ['keep', kept, keepFloats]);
+  exportsOf<AttentionExports>(what).maskScores(s, kept, ...layout, batch, heads, tq, tv, mask.causal ?? false, mask.value, mask.mode === 'set');
 }
 
 /**

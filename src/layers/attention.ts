@@ -199,6 +199,28 @@ export class AdditiveAttention extends AttentionLayer<typeof ADDITIVE_ATTENTION.
   }
 }
 
+/** The per-sample (or per-head) products of dot-product attention: scores = Q·Kᵀ, output = A·V; backward dV = Aᵀ·dO, dA = dO·Vᵀ, dQ = dS·K, dK = dSᵀ·Q. */
+export type AttentionProducts = Record<'scores' | 'output' | 'dValue' | 'dWeights' | 'dQuery' | 'dKey', BatchMatmulShape>;
+
+/**
+ * @internal The products of `batch` attentions of tq queries over tv keys (keyDim features
+ * per query and key, valueDim per value), and a scratch region for the batchGemm calls of
+ * the plan (inference: the two forward products).
+ */
+export function attentionProducts(setup: MultiPlanSetup, batch: number, tq: number, tv: number, keyDim: number, valueDim: number): { products: AttentionProducts; scratch: F32Region } {
+  const product = (m: number, n: number, k: number, aT: boolean, bT: boolean): BatchMatmulShape => ({ batch, m, n, k, aT, bT });
+  const products = {
+    scores: product(tq, tv, keyDim, false, true),
+    output: product(tq, valueDim, tv, false, false),
+    dValue: product(tv, valueDim, tq, true, false),
+    dWeights: product(tq, tv, valueDim, false, true),
+    dQuery: product(tq, keyDim, tv, false, false),
+    dKey: product(tv, keyDim, tq, true, false),
+  };
+  const used = setup.training ? Object.values(products) : [products.scores, products.output];
+  return { products, scratch: setup.regions.alloc(Math.max(...used.map(batchGemmScratchSize))) };
+}
+
 class AttentionPlan extends MultiInputPlan {
   private readonly shape: AttentionShape;
   /** Value features. */
@@ -226,8 +248,7 @@ class AttentionPlan extends MultiInputPlan {
   private readonly dOutputMasked: F32Region | undefined;
   /** The rng of the current forward call (dropout). */
   private rng: Prng | undefined;
-  /** The per-sample products: scores = Q·Kᵀ, output = A·V; backward dV = Aᵀ·dO, dA = dO·Vᵀ, dQ = dS·K, dK = dSᵀ·Q. */
-  private readonly products: Record<'scores' | 'output' | 'dValue' | 'dWeights' | 'dQuery' | 'dKey', BatchMatmulShape>;
+  private readonly products: AttentionProducts;
   private readonly gemmScratch: F32Region;
 
   constructor(
@@ -245,19 +266,8 @@ class AttentionPlan extends MultiInputPlan {
     this.causal = settings.useCausalMask;
     this.dropRate = setup.training ? settings.dropout : 0;
     const n = batch * tq * tv;
-    const product = (m: number, columns: number, k: number, aT: boolean, bT: boolean): BatchMatmulShape => ({ batch, m, n: columns, k, aT, bT });
-    const dv = this.valueDim;
-    this.products = {
-      scores: product(tq, tv, dim, false, true),
-      output: product(tq, dv, tv, false, false),
-      dValue: product(tv, dv, tq, true, false),
-      dWeights: product(tq, tv, dv, false, true),
-      dQuery: product(tq, dim, tv, false, false),
-      dKey: product(tv, dim, tq, true, false),
-    };
-    const used = setup.training ? Object.values(this.products) : [this.products.scores, this.products.output];
+    ({ products: this.products, scratch: this.gemmScratch } = attentionProducts(setup, batch, tq, tv, dim, this.valueDim));
     const r = setup.regions;
-    this.gemmScratch = r.alloc(Math.max(...used.map(batchGemmScratchSize)));
     this.raw = this.scoring.outer ? r.alloc(n) : undefined;
     this.scores = r.alloc(n);
     this.weights = r.alloc(n);
@@ -296,7 +306,7 @@ class AttentionPlan extends MultiInputPlan {
     if (outer) scale(outer.value.view()[0], this.raw!, this.scores, n);
     const [queryMask, valueMask] = masks;
     if (valueMask) this.valueKeep.view().set(valueMask);
-    if (valueMask || this.causal) maskScores(this.scores, valueMask ? this.valueKeep : undefined, this.shape, this.causal);
+    if (valueMask || this.causal) maskScores(this.scores, { batch, heads: 1, tq, tv }, { keep: valueMask ? this.valueKeep : undefined, causal: this.causal, mode: 'add', value: -1e9 });
     softmax(this.scores, batch * tq, tv, this.weights);
     if (this.dropMask) {
       fillDropoutMask(this.dropMask.view(), this.dropRate, this.attention.rngFor(this.rng));

@@ -3,8 +3,7 @@
 // `numHeads` heads of keyDim (query/key) and valueDim (value) features each.
 //
 // forward  Q = xq·Wq + bq, K = xk·Wk + bk, V = xv·Wv + bv       three packed GEMMs ([rows, heads·dim])
-//          per batch and head (one batched call each, heads first after a permute; Kᵀ and, in
-//          training, Vᵀ are permuted into place too, so that every product reads B row by row):
+//          per batch and head (one batched GEMM call each, heads first after a permute):
 //          scores = (Q·(1/√keyDim))·Kᵀ [B, heads, T, S]; where the combined mask forbids a
 //          step, the score becomes −1e9 (Keras's masked softmax); P = softmax over S;
 //          P' = dropout(P) (training); O = P'·V; y = O·Wo + bo (heads·valueDim → output)
@@ -13,7 +12,9 @@
 //          dQ = dScores·K/√keyDim, dK = dScoresᵀ·Q/√keyDim; then each projection's dW, db, dx.
 // The combined mask (Keras's _compute_attention_mask) is the AND of the attentionMask input
 // [B, T, S] (non-zero: may attend), the query's incoming mask on T, the value's and key's on
-// S, and the causal mask (s ≤ t). The returned scores are P, before dropout, as in Keras.
+// S, and the causal mask (s ≤ t): each is applied to the scores in turn by the one score-mask
+// kernel, which is the same as applying their AND. The returned scores are P, before
+// dropout, as in Keras.
 //
 // apply([query, value, key?], { attentionMask, useCausalMask, returnAttentionScores }) records
 // a node on [query, value, key (the value when not given), attentionMask?] with callArgs
@@ -25,10 +26,11 @@
 import { add, columnSums, fill, mul, scale } from '../kernels/elementwise.js';
 import { softmax, softmaxGrad } from '../kernels/activations.js';
 import { gemm, gemmPacked } from '../kernels/gemm.js';
-import { headsMatmul, maskHeadScores, type ScoresShape } from '../kernels/multi-head-attention.js';
+import { batchGemm, maskScores, type ScoreMask, type ScoresShape } from '../kernels/attention.js';
 import { permuteAxes } from '../kernels/sequence.js';
 import type { F32Region } from '../runtime/arena.js';
 import { Prng } from '../util/prng.js';
+import { attentionProducts, type AttentionProducts } from './attention.js';
 import { fillDropoutMask } from './dropout.js';
 import { describe, LayerInputError } from './errors.js';
 import { initializerOption, type InitializerSpec } from './initializers.js';
@@ -303,16 +305,20 @@ class MultiHeadAttentionPlan extends MultiInputPlan {
   private readonly scores: ScoresShape;
   /** 1/√keyDim in float32, as Keras scales the projected query. */
   private readonly queryScale: number;
-  /** Projections [rows, heads·dim], the same heads first [B, heads, steps, dim] (Kᵀ: [B, heads, dim, S]), and the attention output. */
-  private readonly buffers: Record<'q' | 'k' | 'v' | 'qh' | 'kh' | 'khT' | 'vh' | 'probs' | 'oh' | 'o', F32Region>;
-  /** The combined mask [B, T, S] (1: may attend), when one applies. */
-  private readonly keep: F32Region;
-  private masked = false;
+  /** Projections [rows, heads·dim], the same heads first [B, heads, steps, dim], and the attention output. */
+  private readonly buffers: Record<'q' | 'k' | 'v' | 'qh' | 'kh' | 'vh' | 'probs' | 'oh' | 'o', F32Region>;
+  /** The incoming masks as floats (1: a real step): the query's [B, T], the value's and the key's [B, S]. */
+  private readonly keeps: Record<'query' | 'value' | 'key', F32Region>;
+  /** The masks of the last forward, applied to the scores one after another (none: nothing masked). */
+  private scoreMasks: Omit<ScoreMask, 'mode' | 'value'>[] = [];
+  /** The per-head products (Q is the scaled query Qs). */
+  private readonly products: AttentionProducts;
+  private readonly gemmScratch: F32Region;
   /** Training with dropout: the drawn mask over the attention weights, and the weights after it. */
   private readonly dropMask: F32Region | undefined;
   private readonly dropped: F32Region | undefined;
-  /** Training: gradients of every intermediate, and Vᵀ [B, heads, valueDim, S]. */
-  private readonly grads: Record<'o' | 'oh' | 'probs' | 'qh' | 'kh' | 'vh' | 'q' | 'k' | 'v' | 'vhT', F32Region> | undefined;
+  /** Training: gradients of every intermediate. */
+  private readonly grads: Record<'o' | 'oh' | 'probs' | 'qh' | 'kh' | 'vh' | 'q' | 'k' | 'v', F32Region> | undefined;
 
   constructor(
     private readonly mha: MultiHeadAttention,
@@ -324,16 +330,17 @@ class MultiHeadAttentionPlan extends MultiInputPlan {
     this.call = mha.callSettings(setup.callArgs);
     const { numHeads, keyDim, dropout } = mha.settings;
     const { B, T, S } = this.dims;
-    this.scores = { batch: B, heads: numHeads, queries: T, keys: S };
+    this.scores = { batch: B, heads: numHeads, tq: T, tv: S };
     this.queryScale = Math.fround(1 / Math.sqrt(keyDim));
     const sizes = { q: B * T * numHeads * keyDim, k: B * S * numHeads * keyDim, v: B * S * numHeads * mha.valueDim, probs: B * numHeads * T * S, o: B * T * numHeads * mha.valueDim };
-    const all = { q: sizes.q, k: sizes.k, v: sizes.v, qh: sizes.q, kh: sizes.k, khT: sizes.k, vh: sizes.v, probs: sizes.probs, oh: sizes.o, o: sizes.o };
+    const all = { q: sizes.q, k: sizes.k, v: sizes.v, qh: sizes.q, kh: sizes.k, vh: sizes.v, probs: sizes.probs, oh: sizes.o, o: sizes.o };
     this.buffers = allocNamed(setup, all);
-    this.keep = setup.regions.alloc(B * T * S);
+    this.keeps = allocNamed(setup, { query: B * T, value: B * S, key: B * S });
+    ({ products: this.products, scratch: this.gemmScratch } = attentionProducts(setup, B * numHeads, T, S, keyDim, mha.valueDim));
     const dropping = setup.training && dropout > 0;
     this.dropMask = dropping ? setup.regions.alloc(sizes.probs) : undefined;
     this.dropped = dropping ? setup.regions.alloc(sizes.probs) : undefined;
-    this.grads = setup.training ? allocNamed(setup, { o: sizes.o, oh: sizes.o, probs: sizes.probs, qh: sizes.q, kh: sizes.k, vh: sizes.v, q: sizes.q, k: sizes.k, v: sizes.v, vhT: sizes.v }) : undefined;
+    this.grads = setup.training ? allocNamed(setup, { o: sizes.o, oh: sizes.o, probs: sizes.probs, qh: sizes.q, kh: sizes.k, vh: sizes.v, q: sizes.q, k: sizes.k, v: sizes.v }) : undefined;
   }
 
   get outputs(): readonly F32Region[] {
@@ -346,22 +353,18 @@ class MultiHeadAttentionPlan extends MultiInputPlan {
     const vd = this.mha.valueDim;
     const outDim = sizeOf(this.outputShape) / (B * T);
     const [packedQ, packedK, packedV, packedOut] = this.mha.packedProjections();
-    const { q, k, v, qh, kh, khT, vh, probs, oh, o } = this.buffers;
+    const { q, k, v, qh, kh, vh, probs, oh, o } = this.buffers;
     const [xq, xv, xk] = inputs;
     gemmPacked({ a: xq, packed: packedQ.forward, c: q, m: B * T, n: H * keyDim, k: queryDim });
     gemmPacked({ a: xk, packed: packedK.forward, c: k, m: B * S, n: H * keyDim, k: keyFeatures });
     gemmPacked({ a: xv, packed: packedV.forward, c: v, m: B * S, n: H * vd, k: valueDim });
     permuteAxes(q, qh, B, [T, H, keyDim], [1, 0, 2]);
     scale(this.queryScale, qh, qh);
-    permuteAxes(k, khT, B, [S, H, keyDim], [1, 2, 0]);
+    permuteAxes(k, kh, B, [S, H, keyDim], [1, 0, 2]);
     permuteAxes(v, vh, B, [S, H, vd], [1, 0, 2]);
-    if (this.grads) {
-      permuteAxes(k, kh, B, [S, H, keyDim], [1, 0, 2]);
-      permuteAxes(v, this.grads.vhT, B, [S, H, vd], [1, 2, 0]);
-    }
-    headsMatmul(qh, khT, probs, { batch: B * H, m: T, n: S, k: keyDim, aT: false });
-    this.masked = this.combineMasks(inputs[3], masks);
-    if (this.masked) maskHeadScores(probs, this.keep, this.scores, MASKED_SCORE);
+    batchGemm(qh, kh, probs, this.products.scores, this.gemmScratch);
+    this.scoreMasks = this.maskParts(inputs[3], masks);
+    this.applyMasks(probs, MASKED_SCORE);
     softmax(probs, B * H * T, S);
     let weights = probs;
     if (this.dropMask) {
@@ -369,29 +372,29 @@ class MultiHeadAttentionPlan extends MultiInputPlan {
       mul(probs, this.dropMask, this.dropped!);
       weights = this.dropped!;
     }
-    headsMatmul(weights, vh, oh, { batch: B * H, m: T, n: vd, k: S, aT: false });
+    batchGemm(weights, vh, oh, this.products.output, this.gemmScratch);
     permuteAxes(oh, o, B, [H, T, vd], [1, 0, 2]);
     gemmPacked({ a: o, packed: packedOut.forward, c: this.output, m: B * T, n: outDim, k: H * vd });
     return masks[0];
   }
 
-  /** Writes Keras's combined mask into `keep`; false when nothing is masked. */
-  private combineMasks(attentionMask: F32Region | undefined, masks: readonly (Mask | undefined)[]): boolean {
+  /** Keras's combined mask as parts whose keeps are this call's masks: the attentionMask input itself, the incoming masks copied into `keeps`. */
+  private maskParts(attentionMask: F32Region | undefined, masks: readonly (Mask | undefined)[]): Omit<ScoreMask, 'mode' | 'value'>[] {
     const [queryMask, valueMask, keyMask] = masks;
-    if (!attentionMask && !queryMask && !valueMask && !keyMask && !this.call.useCausalMask) return false;
-    const { B, T, S } = this.dims;
-    const keep = this.keep.view();
-    const given = attentionMask?.view();
-    for (let b = 0, i = 0; b < B; b++) {
-      for (let t = 0; t < T; t++) {
-        const queryOk = !queryMask || queryMask[b * T + t] !== 0;
-        for (let s = 0; s < S; s++, i++) {
-          const ok = queryOk && (!given || given[i] !== 0) && (!valueMask || valueMask[b * S + s] !== 0) && (!keyMask || keyMask[b * S + s] !== 0) && (!this.call.useCausalMask || s <= t);
-          keep[i] = ok ? 1 : 0;
-        }
-      }
+    const parts: Omit<ScoreMask, 'mode' | 'value'>[] = attentionMask ? [{ keep: attentionMask, keepPer: 'queryKey' }] : [];
+    const incoming = [['query', queryMask], ['value', valueMask], ['key', keyMask === valueMask ? undefined : keyMask]] as const;
+    for (const [role, mask] of incoming) {
+      if (!mask) continue;
+      this.keeps[role].set(mask);
+      parts.push({ keep: this.keeps[role], keepPer: role === 'query' ? 'query' : 'key' });
     }
-    return true;
+    if (!this.call.useCausalMask) return parts;
+    return parts.length === 0 ? [{ causal: true }] : [{ ...parts[0], causal: true }, ...parts.slice(1)];
+  }
+
+  /** Sets every score (or score gradient) that the last forward's masks forbid to `value`. */
+  private applyMasks(scores: F32Region, value: number): void {
+    for (const part of this.scoreMasks) maskScores(scores, this.scores, { ...part, mode: 'set', value });
   }
 
   protected runBackward(inputs: readonly F32Region[], dOutput: F32Region, dOutputs: readonly (F32Region | undefined)[]): void {
@@ -401,7 +404,7 @@ class MultiHeadAttentionPlan extends MultiInputPlan {
     const outDim = sizeOf(this.outputShape) / (B * T);
     const packed = this.mha.packedProjections();
     const projections = this.mha.projections();
-    const { qh, kh, probs, o } = this.buffers;
+    const { qh, kh, vh, probs, o } = this.buffers;
     const g = this.grads!;
     const weights = this.dropped ?? probs;
     const [xq, xv, xk, attentionMask] = inputs;
@@ -412,16 +415,16 @@ class MultiHeadAttentionPlan extends MultiInputPlan {
     gemmPacked({ a: dOutput, packed: packed[3].transposed, c: g.o, m: B * T, n: H * vd, k: outDim });
     permuteAxes(g.o, g.oh, B, [T, H, vd], [1, 0, 2]);
     // O = P'·V per batch and head.
-    headsMatmul(g.oh, g.vhT, g.probs, { batch: B * H, m: T, n: S, k: vd, aT: false });
-    headsMatmul(weights, g.oh, g.vh, { batch: B * H, m: S, n: vd, k: T, aT: true });
+    batchGemm(g.oh, vh, g.probs, this.products.dWeights, this.gemmScratch);
+    batchGemm(weights, g.oh, g.vh, this.products.dValue, this.gemmScratch);
     if (this.dropMask) mul(g.probs, this.dropMask, g.probs);
     if (dOutputs[0]) add(g.probs, dOutputs[0], g.probs);
     softmaxGrad(probs, g.probs, B * H * T, S);
-    if (this.masked) maskHeadScores(g.probs, this.keep, this.scores, 0);
+    this.applyMasks(g.probs, 0);
     // scores = Qs·Kᵀ with Qs the scaled query.
-    headsMatmul(g.probs, kh, g.qh, { batch: B * H, m: T, n: keyDim, k: S, aT: false });
+    batchGemm(g.probs, kh, g.qh, this.products.dQuery, this.gemmScratch);
     scale(this.queryScale, g.qh, g.qh);
-    headsMatmul(g.probs, qh, g.kh, { batch: B * H, m: S, n: keyDim, k: T, aT: true });
+    batchGemm(g.probs, qh, g.kh, this.products.dKey, this.gemmScratch);
     permuteAxes(g.qh, g.q, B, [H, T, keyDim], [1, 0, 2]);
     permuteAxes(g.kh, g.k, B, [H, S, keyDim], [1, 0, 2]);
     permuteAxes(g.vh, g.v, B, [H, S, vd], [1, 0, 2]);

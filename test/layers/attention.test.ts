@@ -9,8 +9,6 @@ import * as layers from '../../src/layers/index.js';
 import { LayerConfigError, LayerInputError, type AttentionLayer } from '../../src/layers/index.js';
 import { input, loadModel, model, type Functional, type Tensor } from '../../src/index.js';
 import { Prng } from '../../src/util/prng.js';
-import { batchGemm, batchGemmScratchSize } from '../../src/kernels/attention.js';
-import { batchMatmul } from '../../src/kernels/merge.js';
 import * as ref from '../reference/index.js';
 import { centralDifference } from '../reference/gradcheck.js';
 import { uniform } from '../util/random.js';
@@ -118,27 +116,6 @@ describe('attention layers against the float64 reference, gradients by central d
       }
     }
   }
-});
-
-describe('attention kernels', () => {
-  it('batchGemm gives the bits of batchMatmul for every transposition, and adds into C with accumulate', () => {
-    const random = randomFor('batchGemm');
-    for (const [batch, m, n, k] of [[1, 1, 1, 1], [3, 17, 5, 9], [2, 4, 33, 3]]) {
-      for (const [aT, bT] of [[false, false], [false, true], [true, false], [true, true]]) {
-        const shape = { batch, m, n, k, aT, bT };
-        const [a, b] = [region(uniform(random, batch * m * k)), region(uniform(random, batch * k * n))];
-        const [viaLoop, viaGemm] = [region(new Float32Array(batch * m * n)), region(new Float32Array(batch * m * n))];
-        batchMatmul(a, b, viaLoop, shape);
-        batchGemm(a, b, viaGemm, shape, region(new Float32Array(batchGemmScratchSize(shape))));
-        expect(viaGemm.toArray(), JSON.stringify(shape)).toEqual(viaLoop.toArray());
-        const before = viaGemm.toArray();
-        batchGemm(a, b, viaGemm, { ...shape, accumulate: true }, region(new Float32Array(batchGemmScratchSize(shape))));
-        expectClose('accumulated', viaGemm.toArray(), before.map((v) => 2 * v), 1e-6);
-      }
-    }
-    const x = region(new Float32Array(8));
-    expect(() => batchGemm(x, x, x, { batch: 1, m: 2, n: 2, k: 2, aT: false, bT: false }, region(new Float32Array(1)))).toThrow(RangeError);
-  });
 });
 
 describe('attention layers: dropout, configs, models', () => {

@@ -7,7 +7,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import * as layers from '../../src/layers/index.js';
 import { LayerConfigError, LayerInputError, type MultiHeadAttention, type SymbolicTensor } from '../../src/layers/index.js';
 import { fillDropoutMask } from '../../src/layers/dropout.js';
-import { headsMatmul, maskHeadScores } from '../../src/kernels/multi-head-attention.js';
 import { input, loadModel, model, optimizers } from '../../src/index.js';
 import { Prng } from '../../src/util/prng.js';
 import * as ref from '../reference/index.js';
@@ -303,32 +302,6 @@ describe('MultiHeadAttention in functional models', () => {
   });
 });
 
-describe('headsMatmul', () => {
-  it.each([
-    [1, 1, 1, 1, false], [3, 5, 3, 7, false], [2, 17, 5, 4, true], [4, 3, 17, 9, true], [1, 6, 129, 2, false],
-  ])('batch %i, m %i, n %i, k %i, aT %s: the float64 product', (batch, m, n, k, aT) => {
-    const random = randomFor(`headsMatmul ${batch} ${m} ${n} ${k} ${aT}`);
-    const a = uniform(random, batch * m * k);
-    const b = uniform(random, batch * k * n);
-    const c = region(new Float32Array(batch * m * n).fill(Number.NaN)); // overwritten, not added to
-    headsMatmul(region(a), region(b), c, { batch, m, n, k, aT });
-    const expected = new Float64Array(batch * m * n);
-    for (let s = 0; s < batch; s++) for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
-      let sum = 0;
-      for (let p = 0; p < k; p++) sum += a[s * m * k + (aT ? p * m + i : i * k + p)] * b[s * k * n + p * n + j];
-      expected[(s * m + i) * n + j] = sum;
-    }
-    expectClose('C', c.toArray(), expected, 1e-5);
-  });
-
-  it('checks its arguments before any Wasm runs', () => {
-    const a = region(new Float32Array(6));
-    expect(() => headsMatmul(a, a, region(new Float32Array(4)), { batch: 1, m: 2, n: 2, k: 4, aT: false })).toThrow(RangeError);
-    expect(() => headsMatmul(a, a, a, { batch: 1, m: 2, n: 3, k: 1, aT: false })).toThrow(/overlap/);
-    expect(() => headsMatmul(a, a, region(new Float32Array(4)), { batch: 1, m: 2, n: 2, k: 0, aT: false })).toThrow(/\(k\)/);
-  });
-});
-
 describe('MultiHeadAttention config', () => {
   it('round-trips through layerFromConfig and reads a Keras 3 config', () => {
     const mha = layers.multiHeadAttention({ numHeads: 3, keyDim: 4, valueDim: 5, dropout: 0.1, useBias: false, outputShape: 7, seed: 9, name: 'attend' });
@@ -373,16 +346,6 @@ describe('MultiHeadAttention errors', () => {
     expect(() => mha.apply([q, v], { causal: true } as never)).toThrow(/causal is not a call option/);
     expect(() => mha.apply([q, input({ shape: [6, null] })])).toThrow(/feature \(last\) dimension of value/);
     expect(() => mha.computeOutputShape([null, 5, 4])).toThrow(/list of inputs/);
-  });
-
-  it('maskHeadScores checks its arguments before any Wasm runs', () => {
-    const scores = region(new Float32Array(2 * 3 * 4));
-    const keep = region(new Float32Array(3 * 4));
-    expect(() => maskHeadScores(scores, keep, { batch: 1, heads: 3, queries: 3, keys: 4 }, -1e9)).toThrow(RangeError); // scores too short
-    expect(() => maskHeadScores(scores, keep, { batch: 1, heads: 2, queries: 0, keys: 4 }, -1e9)).toThrow(/queries/);
-    expect(() => maskHeadScores(scores, scores, { batch: 1, heads: 1, queries: 3, keys: 4 }, -1e9)).toThrow(/overlap/);
-    maskHeadScores(scores, keep, { batch: 1, heads: 2, queries: 3, keys: 4 }, -7);
-    expect([...scores.toArray()]).toEqual(new Array(24).fill(-7));
   });
 
   it('a training call with dropout and no rng says so', () => {
