@@ -3,11 +3,12 @@
 // (test/reference/attention.ts) on odd shapes with every option and mask combination, the
 // gradients of inputs and weights by central differences of the reference, dropout drawn
 // from the seed, saved configs, a functional model that trains, saves and loads, a model read
-// from a Keras-style config, and the errors for inputs the layers cannot take.
+// from a Keras-style config, returnAttentionScores (the scores as a second output, a loss on
+// them, saved as Keras's call kwarg), and the errors for inputs the layers cannot take.
 import { afterEach, describe, expect, it } from 'vitest';
 import * as layers from '../../src/layers/index.js';
 import { LayerConfigError, LayerInputError, type AttentionLayer } from '../../src/layers/index.js';
-import { input, loadModel, model, type Functional, type Tensor } from '../../src/index.js';
+import { input, loadModel, model, type Functional, type SymbolicTensor, type Tensor } from '../../src/index.js';
 import { Prng } from '../../src/util/prng.js';
 import { batchGemm, batchGemmScratchSize } from '../../src/kernels/attention.js';
 import { batchMatmul } from '../../src/kernels/merge.js';
@@ -30,6 +31,8 @@ interface Case {
   valueMask: boolean;
   causal: boolean;
   dropout: number;
+  /** Backward also gets a gradient at the returned scores (else they are returned, unused). */
+  scoresLoss: boolean;
   shapes: Shapes;
 }
 
@@ -72,8 +75,8 @@ function check(c: Case): void {
   // Weights away from their initial 1s, so that each one's gradient is tested.
   layer.setWeights(layer.weights.map((w) => ({ shape: w.shape, data: uniform(random, w.shape.reduce((a, b) => a * b, 1), 0.5, 1.5) })));
   const weights = layer.getWeights().map((w) => Float64Array.from(w.data));
-  const plan = layer.planInputs(inputShapes, { training: true });
-  expect(plan.outputShape).toEqual([batch, tq, valueDim]);
+  const plan = layer.planInputs(inputShapes, { training: true, callArgs: { returnAttentionScores: true } });
+  expect(plan.outputShapes).toEqual([[batch, tq, valueDim], [batch, tq, tv]]);
   const dropoutMask = c.dropout > 0 ? dropoutMaskOf(DROPOUT_SEED, c.dropout, batch * tq * tv) : undefined;
   const call: ref.attention.AttentionCall = { queryMask: masks[0], valueMask: masks[1], causal: c.causal, dropoutMask };
   const run = () => ref.attention.forward(c.form, inputs[0], inputs[1], inputs[2], c.shapes, referenceWeights(c, weights), call);
@@ -82,12 +85,16 @@ function check(c: Case): void {
   expect(outputMask).toBe(masks[0]);
   const expected = run();
   expectClose('output', plan.output.toArray(), expected.output, 2e-5);
-  expectClose('attention scores', (plan as unknown as { attentionScores: { toArray(): Float32Array } }).attentionScores.toArray(), expected.scores, 2e-5);
+  expectClose('attention scores', plan.outputs[1].toArray(), expected.scores, 2e-5);
 
   const dOutput = Float64Array.from(uniform(random, batch * tq * valueDim));
-  const loss = () => dot(run().output, dOutput);
+  const dScores = Float64Array.from(uniform(random, batch * tq * tv));
+  const loss = () => {
+    const { output, scores } = run();
+    return dot(output, dOutput) + (c.scoresLoss ? dot(scores, dScores) : 0);
+  };
   layer.zeroGradients();
-  plan.backward(region(dOutput));
+  plan.backward(region(dOutput), c.scoresLoss ? [region(dScores)] : []);
   inputs.forEach((x, i) => expectClose(`dInputs[${i}]`, plan.dInputs[i]!.toArray(), centralDifferences(x, loss), 1e-4));
   layer.weights.forEach((w, i) => expectClose(`d${w.name}`, w.grad.toArray(), centralDifferences(weights[i], loss), 1e-4));
   layer.dispose();
@@ -110,9 +117,9 @@ describe('attention layers against the float64 reference, gradients by central d
         for (const causal of [false, true]) {
           const shapes = SHAPES[index % SHAPES.length];
           // Without a key the value is the key: its features must be the query's.
-          const c: Case = { form, useScale, keyGiven, queryMask, valueMask, causal, dropout: index % 3 === 1 ? 0.3 : 0, shapes: keyGiven ? shapes : { ...shapes, valueDim: shapes.dim } };
+          const c: Case = { form, useScale, keyGiven, queryMask, valueMask, causal, dropout: index % 3 === 1 ? 0.3 : 0, scoresLoss: index % 2 === 0, shapes: keyGiven ? shapes : { ...shapes, valueDim: shapes.dim } };
           index++;
-          const options = [useScale && 'useScale', keyGiven && 'key', queryMask && 'query mask', valueMask && 'value mask', causal && 'causal', c.dropout && 'dropout'].filter(Boolean).join(', ');
+          const options = [useScale && 'useScale', keyGiven && 'key', queryMask && 'query mask', valueMask && 'value mask', causal && 'causal', c.dropout && 'dropout', c.scoresLoss && 'loss on scores'].filter(Boolean).join(', ');
           it(`${form} (${options || 'plain'}) on ${JSON.stringify(c.shapes)}`, () => check(c));
         }
       }
