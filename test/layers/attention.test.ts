@@ -228,7 +228,7 @@ describe('attention layers: dropout, configs, models', () => {
     copy.dispose();
   });
 
-  it('loads a model from a Keras-style config (use_causal_mask as a Keras 3 call argument) and computes what the reference does', async () => {
+  it('loads a model from a Keras-style config (use_causal_mask and return_attention_scores as Keras 3 call arguments) and computes what the reference does', async () => {
     const kerasTensor = (shape: (number | null)[], history: [string, number, number]) => ({ class_name: '__keras_tensor__', config: { shape, dtype: 'float32', keras_history: history } });
     const json = {
       format: 'layers-model',
@@ -253,11 +253,11 @@ describe('attention layers: dropout, configs, models', () => {
                 config: { name: 'attention', trainable: true, dtype: 'float32', use_scale: true, score_mode: 'dot', dropout: 0.0, seed: null },
                 name: 'attention',
                 // Keras 3's call form: the causal mask is a call argument.
-                inbound_nodes: [{ args: [[kerasTensor([null, 3, 4], ['additive_attention', 0, 0]), kerasTensor([null, 5, 4], ['value', 0, 0])]], kwargs: { use_causal_mask: true } }],
+                inbound_nodes: [{ args: [[kerasTensor([null, 3, 4], ['additive_attention', 0, 0]), kerasTensor([null, 5, 4], ['value', 0, 0])]], kwargs: { use_causal_mask: true, return_attention_scores: true } }],
               },
             ],
             input_layers: [['query', 0, 0], ['value', 0, 0]],
-            output_layers: [['attention', 0, 0]],
+            output_layers: [['attention', 0, 0], ['attention', 0, 1]],
           },
         },
       },
@@ -270,10 +270,21 @@ describe('attention layers: dropout, configs, models', () => {
     const v = uniform(random, 2 * 5 * 4);
     const shapes = { batch: 2, tq: 3, tv: 5, dim: 4, valueDim: 4 };
     const context = ref.attention.forward('additive', q, v, undefined, shapes, { scale: scales.subarray(0, 4) }).output;
-    const expected = ref.attention.forward('dot', context, v, undefined, shapes, { scale: scales.subarray(4) }, { causal: true }).output;
+    const expected = ref.attention.forward('dot', context, v, undefined, shapes, { scale: scales.subarray(4) }, { causal: true });
     expect((m.getLayer('attention') as AttentionLayer).getConfig()).toMatchObject({ use_causal_mask: true });
-    expectClose('prediction', (m.predict([{ shape: [2, 3, 4], data: q }, { shape: [2, 5, 4], data: v }]) as Tensor).data, expected, 2e-5);
+    const [output, scores] = m.predict([{ shape: [2, 3, 4], data: q }, { shape: [2, 5, 4], data: v }]) as Tensor[];
+    expectClose('prediction', output.data, expected.output, 2e-5);
+    expect(scores.shape).toEqual([2, 3, 5]);
+    expectClose('scores', scores.data, expected.scores, 2e-5);
     m.dispose();
+  });
+
+  it('refuses call options it does not take, naming them', () => {
+    const [q, v] = [input({ shape: [3, 4] }), input({ shape: [5, 4] })];
+    expect(() => layers.attention().apply([q, v], { useCausalMask: true } as never)).toThrow(/useCausalMask is not a call option of Attention \(returnAttentionScores; useCausalMask is a layer option\)/);
+    expect(() => layers.additiveAttention().apply([q, v], { returnAttentionScores: 'yes' as never })).toThrow(/returnAttentionScores must be true or false, got/);
+    expect(() => layers.attention().apply([q, v], { initialState: [q] })).toThrow(LayerInputError);
+    expect(() => layers.attention().apply([q, 'v' as never])).toThrow(/takes \[query, value\] or \[query, value, key\]/);
   });
 
   it('names the layer and what is wrong with the inputs or options', () => {
@@ -295,5 +306,85 @@ describe('attention layers: dropout, configs, models', () => {
     expect(() => plan.forward([region(new Float32Array(6))])).toThrow(/expected 2 input regions/);
     expect(() => plan.forward([region(new Float32Array(6)), region(new Float32Array(12))], { masks: [undefined, Uint8Array.of(1, 1)] })).toThrow(/masks\[1\]/);
     expect(() => plan.backward(region(new Float32Array(6)))).toThrow(/needs a forward/);
+  });
+});
+
+describe('attention layers: returnAttentionScores in functional models', () => {
+  const N = 8;
+  /** query [3, 4] and value [5, 4] (the value padded where it is 0, so its mask hides keys) → attention → Dense(2); optionally also the scores. */
+  function scoresModel(kind: 'attention' | 'additiveAttention', returnScores: boolean, outputs: 'head' | 'both' = returnScores ? 'both' : 'head') {
+    const q = input({ shape: [3, 4], name: 'query' });
+    const v = input({ shape: [5, 4], name: 'value' });
+    const masked = layers.masking({ maskValue: 0, name: 'pad' }).apply(v) as SymbolicTensor;
+    const layer = kind === 'attention' ? layers.attention({ useScale: true, useCausalMask: true, name: 'att' }) : layers.additiveAttention({ name: 'att' });
+    const result = layer.apply([q, masked], { returnAttentionScores: returnScores });
+    const [context, scores] = (returnScores ? result : [result]) as SymbolicTensor[];
+    const head = layers.dense({ units: 2, name: 'head' }).apply(context) as SymbolicTensor;
+    return model({ inputs: [q, v], outputs: outputs === 'both' ? [head, scores] : head, seed: 9 });
+  }
+
+  function data(name: string) {
+    const random = randomFor(name);
+    const v = uniform(random, N * 5 * 4);
+    v.fill(0, 3 * 4, 5 * 4); // sample 0: its last two value steps are padding
+    return {
+      x: [{ shape: [N, 3, 4], data: uniform(random, N * 3 * 4) }, { shape: [N, 5, 4], data: v }],
+      target: { shape: [N, 3, 2], data: uniform(random, N * 3 * 2) },
+      targetScores: { shape: [N, 3, 5], data: uniform(random, N * 3 * 5, 0, 0.4) },
+    };
+  }
+
+  for (const kind of ['attention', 'additiveAttention'] as const) {
+    it(`${kind}: predicts [output, scores] as the reference, trains with a loss on the scores, saves the kwarg and loads the same bits`, async () => {
+      const { x, target, targetScores } = data(kind);
+      const m = scoresModel(kind, true);
+      const att = m.getLayer('att') as AttentionLayer;
+      const [y, scores] = m.predict(x) as Tensor[];
+      expect(y.shape).toEqual([N, 3, 2]);
+      expect(scores.shape).toEqual([N, 3, 5]);
+      const valueMask = Uint8Array.from({ length: N * 5 }, (_, i) => (i >= 3 && i < 5 ? 0 : 1));
+      const form = kind === 'attention' ? 'dot' : 'additive';
+      const weights = att.getWeights().map((w) => Float64Array.from(w.data));
+      const expected = ref.attention.forward(form, x[0].data, x[1].data, undefined, { batch: N, tq: 3, tv: 5, dim: 4, valueDim: 4 }, { scale: weights[0] }, { valueMask, causal: kind === 'attention' });
+      expectClose('scores', scores.data, expected.scores, 2e-5);
+
+      // Plain gradient descent on the scores' loss alone: every step lowers it.
+      m.compile({ optimizer: 'sgd', loss: ['meanSquaredError', 'meanSquaredError'], lossWeights: [0, 1] });
+      const losses: number[] = [];
+      for (let epoch = 0; epoch < 4; epoch++) {
+        losses.push((m.evaluate(x, [target, targetScores]) as Record<string, number>)['att/1_loss']);
+        await m.fit(x, [target, targetScores], { epochs: 1, batchSize: N, verbose: 0 });
+      }
+      losses.push((m.evaluate(x, [target, targetScores]) as Record<string, number>)['att/1_loss']);
+      losses.slice(1).forEach((loss, i) => expect(loss, `epoch ${i + 1}`).toBeLessThan(losses[i]));
+
+      const saved = await m.save();
+      const topology = (saved.modelJSON.modelTopology as { config: { layers: { name: string; inbound_nodes: unknown }[]; output_layers: unknown } }).config;
+      expect(topology.layers.find((l) => l.name === 'att')!.inbound_nodes).toEqual([[['query', 0, 0, { return_attention_scores: true }], ['pad', 0, 0, {}]]]);
+      expect(topology.output_layers).toEqual([['head', 0, 0], ['att', 0, 1]]);
+      const loaded = await loadModel<Functional>(saved);
+      const [again, now] = [loaded.predict(x), m.predict(x)] as Tensor[][];
+      expect(again.map((t) => t.shape)).toEqual([[N, 3, 2], [N, 3, 5]]);
+      expect(again[1].data).toEqual(now[1].data);
+      expect(again[0].data).toEqual(now[0].data);
+      m.dispose();
+      loaded.dispose();
+    });
+  }
+
+  it('scores returned but unused train to the same bits as without them', async () => {
+    const { x, target } = data('unused scores');
+    const results = [];
+    for (const returnScores of [true, false]) {
+      const m = scoresModel('attention', returnScores, 'head');
+      m.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+      const before = m.getLayer('att').getWeights()[0].data.slice();
+      await m.fit(x, target, { epochs: 2, batchSize: 4, verbose: 0 });
+      const weights = [...m.getLayer('att').getWeights(), ...m.getLayer('head').getWeights()].map((w) => w.data);
+      expect(weights[0], 'scale moved').not.toEqual(before);
+      results.push(weights);
+      m.dispose();
+    }
+    expect(results[0]).toEqual(results[1]);
   });
 });
