@@ -6,6 +6,7 @@
 //                    masked scores − 1e9 (Where: the value's padded keys, and j > i with
 //                    useCausalMask), Softmax over keys, MatMul by V; the query's padded rows
 //                    become 0 (Where). Dropout is identity. Output batch-major, the query's mask.
+//                    returnAttentionScores: the Softmax is the second output.
 // MultiHeadAttention each projection MatMul (kernel as [E, heads·dim]) + Add, Reshape
 //                    [B, T, heads, dim], Transpose to [B, heads, T, dim]; Q · 1/√keyDim
 //                    (float32, as the layer), MatMul by Kᵀ; where the combined mask forbids
@@ -32,8 +33,11 @@ const MASKED = 1e9;
 
 /** The attention layers' and rnn's emitters, by class name (EMITTERS in onnx.ts spreads them in). */
 export const ATTENTION_EMITTERS: Record<string, EmitterEntry> = {
-  Attention: { Kind: Attention, emit: (layer: Attention, inputs: readonly OnnxValue[], g: GraphBuilder) => emitAttention(layer, inputs, g) },
-  AdditiveAttention: { Kind: AdditiveAttention, emit: (layer: AdditiveAttention, inputs: readonly OnnxValue[], g: GraphBuilder) => emitAttention(layer, inputs, g) },
+  Attention: { Kind: Attention, emit: (layer: Attention, inputs: readonly OnnxValue[], g: GraphBuilder, callArgs: Readonly<Record<string, unknown>> = {}) => emitAttention(layer, inputs, g, callArgs) },
+  AdditiveAttention: {
+    Kind: AdditiveAttention,
+    emit: (layer: AdditiveAttention, inputs: readonly OnnxValue[], g: GraphBuilder, callArgs: Readonly<Record<string, unknown>> = {}) => emitAttention(layer, inputs, g, callArgs),
+  },
   MultiHeadAttention: {
     Kind: MultiHeadAttention,
     emit: (layer: MultiHeadAttention, inputs: readonly OnnxValue[], g: GraphBuilder, callArgs: Readonly<Record<string, unknown>> = {}) => emitMultiHeadAttention(layer, inputs, g, callArgs),
@@ -85,7 +89,7 @@ function allOf(masks: readonly (string | undefined)[], g: GraphBuilder): string 
 
 // ---- Attention, AdditiveAttention ---------------------------------------------------------------
 
-function emitAttention(layer: AttentionLayer, inputs: readonly OnnxValue[], g: GraphBuilder): OnnxValue {
+function emitAttention(layer: AttentionLayer, inputs: readonly OnnxValue[], g: GraphBuilder, callArgs: Readonly<Record<string, unknown>>): OnnxValue[] {
   const [query, value, key = value] = inputs.map((x) => g.batchMajor(x));
   const weights = layer.getWeights();
   const scalar = (base: string) => g.weight(`${layer.name}/${base}`, [], weights.shift()!.data);
@@ -118,7 +122,9 @@ function emitAttention(layer: AttentionLayer, inputs: readonly OnnxValue[], g: G
     const [rows] = g.add('Unsqueeze', [realSteps(query, g), g.int64s([2])]); // [B, Tq, 1]
     [name] = g.add('Where', [rows, name, g.weight('zero', [], Float32Array.of(0))]);
   }
-  return { name, dims: [query.dims[0], query.dims[1], value.dims[2]], timeMajor: false, sequenceLengths: query.sequenceLengths };
+  const output: OnnxValue = { name, dims: [query.dims[0], query.dims[1], value.dims[2]], timeMajor: false, sequenceLengths: query.sequenceLengths };
+  if (!layer.returnsScores(callArgs)) return [output];
+  return [output, { name: attention, dims: [query.dims[0], query.dims[1], value.dims[1]], timeMajor: false }];
 }
 
 // ---- MultiHeadAttention ----------------------------------------------------------------------------

@@ -8,6 +8,8 @@
 // masks    S −= 1e9 where key j is padding (the value's mask) or, with useCausalMask, j > i
 // weights  A = softmax(S) over keys; in training, inverted dropout on A (rate `dropout`)
 // output   O = A·V, rows of padded queries (the query's mask) set to 0; the output's mask is the query's
+// returnAttentionScores (a call option, saved as Keras's call kwarg): A, after dropout as in Keras,
+//          is a second output [B, Tq, Tv]; its gradient adds into dA.
 //
 // Backward reverses each step: dV = Aᵀ·dO, dA = dO·Vᵀ (through the dropout mask),
 // dS = softmax'(dA), then the score function's gradients for Q, K and the weights. With two
@@ -15,14 +17,14 @@
 // GEMMs, softmax, and the additive-score and mask kernels (assembly/attention.ts).
 import { batchGemm, batchGemmScratchSize, maskScores, tanhScores, tanhScoresBackward, zeroMaskedRows, type AttentionShape } from '../kernels/attention.js';
 import { softmax, softmaxGrad } from '../kernels/activations.js';
-import { columnSums, copy, fill, mul, scale } from '../kernels/elementwise.js';
+import { add, columnSums, copy, fill, mul, scale } from '../kernels/elementwise.js';
 import type { BatchMatmulShape } from '../kernels/merge.js';
 import type { F32Region } from '../runtime/arena.js';
 import { Prng } from '../util/prng.js';
 import { fillDropoutMask } from './dropout.js';
 import { describe, LayerInputError } from './errors.js';
 import { parseInitializer } from './initializers.js';
-import { formatShape, initializedWeight, MultiInputLayer, MultiInputPlan, sizeOf, type LayerKind, type LayerOptions, type LayerWeight, type Mask, type MultiInputForwardOptions, type MultiPlanSetup, type Shape, type WeightSpec } from './layer.js';
+import { formatShape, initializedWeight, MultiInputLayer, MultiInputPlan, sizeOf, SymbolicTensor, type ApplyOptions, type LayerKind, type LayerOptions, type LayerWeight, type Mask, type MultiInputForwardOptions, type MultiPlanSetup, type Shape, type SymbolicInput, type WeightSpec } from './layer.js';
 import { choice, flag, rate, seed, type OptionTable } from './options.js';
 
 /** The options both attention layers take. */
@@ -37,6 +39,19 @@ interface AttentionCommonOptions extends LayerOptions {
    * true, because a functional model's call carries no per-call arguments. Default false.
    */
   useCausalMask?: boolean;
+}
+
+/**
+ * The keyword arguments of {@link AttentionLayer.apply} (Keras's call arguments; the causal mask is a layer option here).
+ *
+ * @example
+ * ```ts
+ * const [context, scores] = layers.attention().apply([query, value], { returnAttentionScores: true }) as SymbolicTensor[];
+ * ```
+ */
+export interface AttentionCall extends ApplyOptions {
+  /** Also return the attention weights [batch, Tq, Tv] (after masking, softmax and, in training, dropout, as Keras) as a second output. Default false. */
+  returnAttentionScores?: boolean;
 }
 
 /**
@@ -107,6 +122,29 @@ export abstract class AttentionLayer<S extends OptionTable = OptionTable> extend
   /** @internal the score function and its weights (built layers). */
   abstract scoring(): Scoring;
 
+  /**
+   * Calls the layer on [query, value] or [query, value, key] (the key defaults to the value).
+   * Returns the output [batch, Tq, value features], or [output, scores] with returnAttentionScores.
+   */
+  apply(inputs: SymbolicInput, options: AttentionCall = {}): SymbolicTensor | SymbolicTensor[] {
+    const list = (Array.isArray(inputs) ? inputs : [inputs]).map((t: unknown) => (Array.isArray(t) && t.length === 1 ? t[0] : t));
+    if (!list.every((t) => t instanceof SymbolicTensor)) throw new LayerInputError(this.name, 'inputs', `takes [query, value] or [query, value, key] (symbolic tensors), got ${describe(inputs)}`);
+    if (typeof options !== 'object' || options === null) throw new LayerInputError(this.name, 'options', `options must be an object, got ${describe(options)}`);
+    const { returnAttentionScores, ...rest } = options;
+    const unknown = Object.keys(rest)[0];
+    if (unknown !== undefined) throw new LayerInputError(this.name, unknown, `${unknown} is not a call option of ${this.className} (returnAttentionScores; useCausalMask is a layer option)`);
+    const callArgs = { returnAttentionScores: returnAttentionScores ?? false };
+    this.returnsScores(callArgs);
+    return this.applyNode(list as SymbolicTensor[], [], callArgs);
+  }
+
+  /** @internal whether a node's call arguments (or a saved call's kwargs, camelCase) ask for the scores, checked. */
+  returnsScores(callArgs: Readonly<Record<string, unknown>>): boolean {
+    const value = callArgs.returnAttentionScores;
+    if (value !== undefined && typeof value !== 'boolean') throw new LayerInputError(this.name, 'returnAttentionScores', `returnAttentionScores must be true or false, got ${describe(value)}`);
+    return value ?? false;
+  }
+
   protected outputShapeOf(inputShapes: readonly Shape[]): Shape {
     const [query, value, key = value] = inputShapes;
     const names = ['query', 'value', 'key'];
@@ -122,6 +160,13 @@ export abstract class AttentionLayer<S extends OptionTable = OptionTable> extend
       throw new LayerInputError(this.name, 'inputs', `${this.className} needs the query's features to match the ${which}'s: query ${formatShape(query)}, ${which} ${formatShape(key)}`);
     }
     return [batch, query[1], value[2]];
+  }
+
+  protected outputShapesOf(inputShapes: readonly Shape[], callArgs: Readonly<Record<string, unknown>>): Shape[] {
+    const output = this.outputShapeOf(inputShapes);
+    if (!this.returnsScores(callArgs)) return [output];
+    const [query, value, key = value] = inputShapes;
+    return [output, [output[0], query[1], value[1] ?? key[1]]];
   }
 
   /** @internal the generator of a training call's dropout: the layer's own (seed), or the caller's. */
@@ -228,6 +273,8 @@ class AttentionPlan extends MultiInputPlan {
   private readonly scoring: Scoring;
   private readonly causal: boolean;
   private readonly dropRate: number;
+  /** The call returns the attention weights as a second output. */
+  private readonly returnsScores: boolean;
   /** The scores before the outer factor (kept for its gradient), when there is one. */
   private readonly raw: F32Region | undefined;
   /** The scores, masked; backward reuses the region as scratch. */
@@ -265,6 +312,7 @@ class AttentionPlan extends MultiInputPlan {
     const settings = attention.settings as unknown as { dropout: number; useCausalMask: boolean };
     this.causal = settings.useCausalMask;
     this.dropRate = setup.training ? settings.dropout : 0;
+    this.returnsScores = attention.returnsScores(setup.callArgs);
     const n = batch * tq * tv;
     ({ products: this.products, scratch: this.gemmScratch } = attentionProducts(setup, batch, tq, tv, dim, this.valueDim));
     const r = setup.regions;
@@ -283,6 +331,10 @@ class AttentionPlan extends MultiInputPlan {
   /** The attention weights of the last forward, [B, Tq, Tv]: after masking, softmax and (in training) dropout. */
   get attentionScores(): F32Region {
     return this.dropped ?? this.weights;
+  }
+
+  get outputs(): readonly F32Region[] {
+    return this.returnsScores ? [this.output, this.attentionScores] : [this.output];
   }
 
   /** Runs the layer; options.rng feeds the dropout of a training plan (unless the layer has its own seed). */
@@ -321,7 +373,7 @@ class AttentionPlan extends MultiInputPlan {
     return queryMask;
   }
 
-  protected runBackward(inputs: readonly F32Region[], dOutput: F32Region): void {
+  protected runBackward(inputs: readonly F32Region[], dOutput: F32Region, [dScores]: readonly (F32Region | undefined)[]): void {
     const [q, v, k = v] = inputs;
     const { batch, tq, tv, dim } = this.shape;
     const n = batch * tq * tv;
@@ -339,6 +391,11 @@ class AttentionPlan extends MultiInputPlan {
     const dS = this.dWeights!;
     batchGemm(dOut, v, dS, this.products.dWeights, this.gemmScratch);
     if (this.dropMask) mul(dS, this.dropMask, dS, n);
+    if (dScores) {
+      // The returned scores are the weights after dropout: their gradient passes the same keep-mask (`scores` is free scratch).
+      if (this.dropMask) mul(dScores, this.dropMask, this.scores, n);
+      add(dS, this.dropMask ? this.scores : dScores, dS, n);
+    }
     softmaxGrad(this.weights, dS, batch * tq, tv, dS);
     const { form, outer, inner, features } = this.scoring;
     if (outer) {

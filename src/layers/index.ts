@@ -431,7 +431,8 @@ export type { MultiHeadAttentionCall, MultiHeadAttentionOptions } from './multi-
  * Dot-product (Luong) attention, Keras `Attention`: inputs [query, value] or [query, value,
  * key]; each query step's output is the softmax-weighted mean of the values, weighted by
  * query·key (scoreMode 'concat': Σ tanh(query + key)). Masks: the value's masks keys, the
- * query's zeroes output steps; `useCausalMask` lets step i see keys up to i only.
+ * query's zeroes output steps; `useCausalMask` lets step i see keys up to i only. Call it with
+ * `{ returnAttentionScores: true }` for [output, attention weights].
  *
  * @example
  * ```ts
@@ -452,4 +453,4 @@ export const attention = (options?: AttentionOptions): Attention => new Attentio
 export const additiveAttention = (options?: AdditiveAttentionOptions): AdditiveAttention => new AdditiveAttention(options);
 
 export { AdditiveAttention, Attention, AttentionLayer } from './attention.js';
-export type { AdditiveAttentionOptions, AttentionOptions } from './attention.js';
+export type { AdditiveAttentionOptions, AttentionCall, AttentionOptions } from './attention.js';

@@ -73,6 +73,16 @@ function attentionCases(): Case[] {
         },
       });
     }
+    cases.push({
+      name: `${label}, causal, masked [query, value], scores returned`,
+      padded: true,
+      build() {
+        const q = masked('query', 5);
+        const v = masked('value', 5);
+        const [attended, scores] = all(make({ useCausalMask: true, dropout: 0.3 }).apply([q.y, v.y], { returnAttentionScores: true }));
+        return model({ inputs: [q.x, v.x], outputs: [one(layers.dense({ units: 2 }).apply(attended)), scores] });
+      },
+    });
   }
   return cases;
 }

@@ -3,11 +3,12 @@
 // (test/reference/attention.ts) on odd shapes with every option and mask combination, the
 // gradients of inputs and weights by central differences of the reference, dropout drawn
 // from the seed, saved configs, a functional model that trains, saves and loads, a model read
-// from a Keras-style config, and the errors for inputs the layers cannot take.
+// from a Keras-style config, returnAttentionScores (the scores as a second output, a loss on
+// them, saved as Keras's call kwarg), and the errors for inputs the layers cannot take.
 import { afterEach, describe, expect, it } from 'vitest';
 import * as layers from '../../src/layers/index.js';
 import { LayerConfigError, LayerInputError, type AttentionLayer } from '../../src/layers/index.js';
-import { input, loadModel, model, type Functional, type Tensor } from '../../src/index.js';
+import { input, loadModel, model, type Functional, type SymbolicTensor, type Tensor } from '../../src/index.js';
 import { Prng } from '../../src/util/prng.js';
 import * as ref from '../reference/index.js';
 import { centralDifference } from '../reference/gradcheck.js';
@@ -28,6 +29,8 @@ interface Case {
   valueMask: boolean;
   causal: boolean;
   dropout: number;
+  /** Backward also gets a gradient at the returned scores (else they are returned, unused). */
+  scoresLoss: boolean;
   shapes: Shapes;
 }
 
@@ -70,8 +73,8 @@ function check(c: Case): void {
   // Weights away from their initial 1s, so that each one's gradient is tested.
   layer.setWeights(layer.weights.map((w) => ({ shape: w.shape, data: uniform(random, w.shape.reduce((a, b) => a * b, 1), 0.5, 1.5) })));
   const weights = layer.getWeights().map((w) => Float64Array.from(w.data));
-  const plan = layer.planInputs(inputShapes, { training: true });
-  expect(plan.outputShape).toEqual([batch, tq, valueDim]);
+  const plan = layer.planInputs(inputShapes, { training: true, callArgs: { returnAttentionScores: true } });
+  expect(plan.outputShapes).toEqual([[batch, tq, valueDim], [batch, tq, tv]]);
   const dropoutMask = c.dropout > 0 ? dropoutMaskOf(DROPOUT_SEED, c.dropout, batch * tq * tv) : undefined;
   const call: ref.attention.AttentionCall = { queryMask: masks[0], valueMask: masks[1], causal: c.causal, dropoutMask };
   const run = () => ref.attention.forward(c.form, inputs[0], inputs[1], inputs[2], c.shapes, referenceWeights(c, weights), call);
@@ -80,12 +83,16 @@ function check(c: Case): void {
   expect(outputMask).toBe(masks[0]);
   const expected = run();
   expectClose('output', plan.output.toArray(), expected.output, 2e-5);
-  expectClose('attention scores', (plan as unknown as { attentionScores: { toArray(): Float32Array } }).attentionScores.toArray(), expected.scores, 2e-5);
+  expectClose('attention scores', plan.outputs[1].toArray(), expected.scores, 2e-5);
 
   const dOutput = Float64Array.from(uniform(random, batch * tq * valueDim));
-  const loss = () => dot(run().output, dOutput);
+  const dScores = Float64Array.from(uniform(random, batch * tq * tv));
+  const loss = () => {
+    const { output, scores } = run();
+    return dot(output, dOutput) + (c.scoresLoss ? dot(scores, dScores) : 0);
+  };
   layer.zeroGradients();
-  plan.backward(region(dOutput));
+  plan.backward(region(dOutput), c.scoresLoss ? [region(dScores)] : []);
   inputs.forEach((x, i) => expectClose(`dInputs[${i}]`, plan.dInputs[i]!.toArray(), centralDifferences(x, loss), 1e-4));
   layer.weights.forEach((w, i) => expectClose(`d${w.name}`, w.grad.toArray(), centralDifferences(weights[i], loss), 1e-4));
   layer.dispose();
@@ -108,9 +115,9 @@ describe('attention layers against the float64 reference, gradients by central d
         for (const causal of [false, true]) {
           const shapes = SHAPES[index % SHAPES.length];
           // Without a key the value is the key: its features must be the query's.
-          const c: Case = { form, useScale, keyGiven, queryMask, valueMask, causal, dropout: index % 3 === 1 ? 0.3 : 0, shapes: keyGiven ? shapes : { ...shapes, valueDim: shapes.dim } };
+          const c: Case = { form, useScale, keyGiven, queryMask, valueMask, causal, dropout: index % 3 === 1 ? 0.3 : 0, scoresLoss: index % 2 === 0, shapes: keyGiven ? shapes : { ...shapes, valueDim: shapes.dim } };
           index++;
-          const options = [useScale && 'useScale', keyGiven && 'key', queryMask && 'query mask', valueMask && 'value mask', causal && 'causal', c.dropout && 'dropout'].filter(Boolean).join(', ');
+          const options = [useScale && 'useScale', keyGiven && 'key', queryMask && 'query mask', valueMask && 'value mask', causal && 'causal', c.dropout && 'dropout', c.scoresLoss && 'loss on scores'].filter(Boolean).join(', ');
           it(`${form} (${options || 'plain'}) on ${JSON.stringify(c.shapes)}`, () => check(c));
         }
       }
@@ -198,7 +205,7 @@ describe('attention layers: dropout, configs, models', () => {
     copy.dispose();
   });
 
-  it('loads a model from a Keras-style config (use_causal_mask as a Keras 3 call argument) and computes what the reference does', async () => {
+  it('loads a model from a Keras-style config (use_causal_mask and return_attention_scores as Keras 3 call arguments) and computes what the reference does', async () => {
     const kerasTensor = (shape: (number | null)[], history: [string, number, number]) => ({ class_name: '__keras_tensor__', config: { shape, dtype: 'float32', keras_history: history } });
     const json = {
       format: 'layers-model',
@@ -223,11 +230,11 @@ describe('attention layers: dropout, configs, models', () => {
                 config: { name: 'attention', trainable: true, dtype: 'float32', use_scale: true, score_mode: 'dot', dropout: 0.0, seed: null },
                 name: 'attention',
                 // Keras 3's call form: the causal mask is a call argument.
-                inbound_nodes: [{ args: [[kerasTensor([null, 3, 4], ['additive_attention', 0, 0]), kerasTensor([null, 5, 4], ['value', 0, 0])]], kwargs: { use_causal_mask: true } }],
+                inbound_nodes: [{ args: [[kerasTensor([null, 3, 4], ['additive_attention', 0, 0]), kerasTensor([null, 5, 4], ['value', 0, 0])]], kwargs: { use_causal_mask: true, return_attention_scores: true } }],
               },
             ],
             input_layers: [['query', 0, 0], ['value', 0, 0]],
-            output_layers: [['attention', 0, 0]],
+            output_layers: [['attention', 0, 0], ['attention', 0, 1]],
           },
         },
       },
@@ -240,10 +247,21 @@ describe('attention layers: dropout, configs, models', () => {
     const v = uniform(random, 2 * 5 * 4);
     const shapes = { batch: 2, tq: 3, tv: 5, dim: 4, valueDim: 4 };
     const context = ref.attention.forward('additive', q, v, undefined, shapes, { scale: scales.subarray(0, 4) }).output;
-    const expected = ref.attention.forward('dot', context, v, undefined, shapes, { scale: scales.subarray(4) }, { causal: true }).output;
+    const expected = ref.attention.forward('dot', context, v, undefined, shapes, { scale: scales.subarray(4) }, { causal: true });
     expect((m.getLayer('attention') as AttentionLayer).getConfig()).toMatchObject({ use_causal_mask: true });
-    expectClose('prediction', (m.predict([{ shape: [2, 3, 4], data: q }, { shape: [2, 5, 4], data: v }]) as Tensor).data, expected, 2e-5);
+    const [output, scores] = m.predict([{ shape: [2, 3, 4], data: q }, { shape: [2, 5, 4], data: v }]) as Tensor[];
+    expectClose('prediction', output.data, expected.output, 2e-5);
+    expect(scores.shape).toEqual([2, 3, 5]);
+    expectClose('scores', scores.data, expected.scores, 2e-5);
     m.dispose();
+  });
+
+  it('refuses call options it does not take, naming them', () => {
+    const [q, v] = [input({ shape: [3, 4] }), input({ shape: [5, 4] })];
+    expect(() => layers.attention().apply([q, v], { useCausalMask: true } as never)).toThrow(/useCausalMask is not a call option of Attention \(returnAttentionScores; useCausalMask is a layer option\)/);
+    expect(() => layers.additiveAttention().apply([q, v], { returnAttentionScores: 'yes' as never })).toThrow(/returnAttentionScores must be true or false, got/);
+    expect(() => layers.attention().apply([q, v], { initialState: [q] })).toThrow(LayerInputError);
+    expect(() => layers.attention().apply([q, 'v' as never])).toThrow(/takes \[query, value\] or \[query, value, key\]/);
   });
 
   it('names the layer and what is wrong with the inputs or options', () => {
@@ -265,5 +283,85 @@ describe('attention layers: dropout, configs, models', () => {
     expect(() => plan.forward([region(new Float32Array(6))])).toThrow(/expected 2 input regions/);
     expect(() => plan.forward([region(new Float32Array(6)), region(new Float32Array(12))], { masks: [undefined, Uint8Array.of(1, 1)] })).toThrow(/masks\[1\]/);
     expect(() => plan.backward(region(new Float32Array(6)))).toThrow(/needs a forward/);
+  });
+});
+
+describe('attention layers: returnAttentionScores in functional models', () => {
+  const N = 8;
+  /** query [3, 4] and value [5, 4] (the value padded where it is 0, so its mask hides keys) → attention → Dense(2); optionally also the scores. */
+  function scoresModel(kind: 'attention' | 'additiveAttention', returnScores: boolean, outputs: 'head' | 'both' = returnScores ? 'both' : 'head') {
+    const q = input({ shape: [3, 4], name: 'query' });
+    const v = input({ shape: [5, 4], name: 'value' });
+    const masked = layers.masking({ maskValue: 0, name: 'pad' }).apply(v) as SymbolicTensor;
+    const layer = kind === 'attention' ? layers.attention({ useScale: true, useCausalMask: true, name: 'att' }) : layers.additiveAttention({ name: 'att' });
+    const result = layer.apply([q, masked], { returnAttentionScores: returnScores });
+    const [context, scores] = (returnScores ? result : [result]) as SymbolicTensor[];
+    const head = layers.dense({ units: 2, name: 'head' }).apply(context) as SymbolicTensor;
+    return model({ inputs: [q, v], outputs: outputs === 'both' ? [head, scores] : head, seed: 9 });
+  }
+
+  function data(name: string) {
+    const random = randomFor(name);
+    const v = uniform(random, N * 5 * 4);
+    v.fill(0, 3 * 4, 5 * 4); // sample 0: its last two value steps are padding
+    return {
+      x: [{ shape: [N, 3, 4], data: uniform(random, N * 3 * 4) }, { shape: [N, 5, 4], data: v }],
+      target: { shape: [N, 3, 2], data: uniform(random, N * 3 * 2) },
+      targetScores: { shape: [N, 3, 5], data: uniform(random, N * 3 * 5, 0, 0.4) },
+    };
+  }
+
+  for (const kind of ['attention', 'additiveAttention'] as const) {
+    it(`${kind}: predicts [output, scores] as the reference, trains with a loss on the scores, saves the kwarg and loads the same bits`, async () => {
+      const { x, target, targetScores } = data(kind);
+      const m = scoresModel(kind, true);
+      const att = m.getLayer('att') as AttentionLayer;
+      const [y, scores] = m.predict(x) as Tensor[];
+      expect(y.shape).toEqual([N, 3, 2]);
+      expect(scores.shape).toEqual([N, 3, 5]);
+      const valueMask = Uint8Array.from({ length: N * 5 }, (_, i) => (i >= 3 && i < 5 ? 0 : 1));
+      const form = kind === 'attention' ? 'dot' : 'additive';
+      const weights = att.getWeights().map((w) => Float64Array.from(w.data));
+      const expected = ref.attention.forward(form, x[0].data, x[1].data, undefined, { batch: N, tq: 3, tv: 5, dim: 4, valueDim: 4 }, { scale: weights[0] }, { valueMask, causal: kind === 'attention' });
+      expectClose('scores', scores.data, expected.scores, 2e-5);
+
+      // Plain gradient descent on the scores' loss alone: every step lowers it.
+      m.compile({ optimizer: 'sgd', loss: ['meanSquaredError', 'meanSquaredError'], lossWeights: [0, 1] });
+      const losses: number[] = [];
+      for (let epoch = 0; epoch < 4; epoch++) {
+        losses.push((m.evaluate(x, [target, targetScores]) as Record<string, number>)['att/1_loss']);
+        await m.fit(x, [target, targetScores], { epochs: 1, batchSize: N, verbose: 0 });
+      }
+      losses.push((m.evaluate(x, [target, targetScores]) as Record<string, number>)['att/1_loss']);
+      losses.slice(1).forEach((loss, i) => expect(loss, `epoch ${i + 1}`).toBeLessThan(losses[i]));
+
+      const saved = await m.save();
+      const topology = (saved.modelJSON.modelTopology as { config: { layers: { name: string; inbound_nodes: unknown }[]; output_layers: unknown } }).config;
+      expect(topology.layers.find((l) => l.name === 'att')!.inbound_nodes).toEqual([[['query', 0, 0, { return_attention_scores: true }], ['pad', 0, 0, {}]]]);
+      expect(topology.output_layers).toEqual([['head', 0, 0], ['att', 0, 1]]);
+      const loaded = await loadModel<Functional>(saved);
+      const [again, now] = [loaded.predict(x), m.predict(x)] as Tensor[][];
+      expect(again.map((t) => t.shape)).toEqual([[N, 3, 2], [N, 3, 5]]);
+      expect(again[1].data).toEqual(now[1].data);
+      expect(again[0].data).toEqual(now[0].data);
+      m.dispose();
+      loaded.dispose();
+    });
+  }
+
+  it('scores returned but unused train to the same bits as without them', async () => {
+    const { x, target } = data('unused scores');
+    const results = [];
+    for (const returnScores of [true, false]) {
+      const m = scoresModel('attention', returnScores, 'head');
+      m.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+      const before = m.getLayer('att').getWeights()[0].data.slice();
+      await m.fit(x, target, { epochs: 2, batchSize: 4, verbose: 0 });
+      const weights = [...m.getLayer('att').getWeights(), ...m.getLayer('head').getWeights()].map((w) => w.data);
+      expect(weights[0], 'scale moved').not.toEqual(before);
+      results.push(weights);
+      m.dispose();
+    }
+    expect(results[0]).toEqual(results[1]);
   });
 });
