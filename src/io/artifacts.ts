@@ -471,7 +471,11 @@ function functionalLayers(config: Record<string, unknown>, at: string): { layers
     if (!Array.isArray(list)) throw loadError(`${argument}.inbound_nodes`, `inbound_nodes must be an array, got ${describe(list)}`);
     const causal = json.class_name === 'Attention' || json.class_name === 'AdditiveAttention' ? causalMaskOption(list, `${argument}.inbound_nodes`) : {};
     layers.push({ ...envelope, config: { ...shaped, ...causal, name } });
-    return list.map((node, n) => inboundCall(node, `${argument}.inbound_nodes[${n}]`));
+    return list.map((node, n) => {
+      if (json.class_name !== 'MultiHeadAttention') return inboundCall(node, `${argument}.inbound_nodes[${n}]`, []);
+      const call = inboundCall(node, `${argument}.inbound_nodes[${n}]`, MULTI_HEAD_KEYWORDS);
+      return { ...call, tensors: multiHeadInputs(call, `${argument}.inbound_nodes[${n}]`) };
+    });
   });
   const nodes = calls.map((list) => list.map((call) => call.tensors));
   const refs = (value: unknown, argument: string): TensorRef[] => {
@@ -502,14 +506,29 @@ function causalMaskOption(nodes: readonly unknown[], argument: string): Record<s
   return { use_causal_mask: true };
 }
 
+/** The call arguments Keras passes MultiHeadAttention's tensors by (Keras 2 always passes value so). */
+const MULTI_HEAD_KEYWORDS = ['query', 'value', 'key', 'attention_mask'] as const;
+
+type InboundKeyword = (typeof MULTI_HEAD_KEYWORDS)[number];
+
+interface InboundCall {
+  tensors: TensorRef[];
+  /** Tensors passed by keyword (Keras 2's [layer, node, tensor] or Keras 3's keras tensors). */
+  keywords: Partial<Record<InboundKeyword, TensorRef>>;
+  callArgs: Record<string, unknown>;
+}
+
 /**
  * One node's inbound tensors, in either saved form (a Keras 3 node's initial_state follows its
- * input), and its keyword arguments that are not tensors (TF.js's and Keras 2's on the first tensor).
+ * input), the tensors passed by the keyword arguments `byKeyword`, and its keyword arguments
+ * that are not tensors (TF.js's and Keras 2's on the first tensor).
  */
-function inboundCall(node: unknown, argument: string): { tensors: TensorRef[]; callArgs: Record<string, unknown> } {
+function inboundCall(node: unknown, argument: string, byKeyword: readonly InboundKeyword[]): InboundCall {
   if (Array.isArray(node)) {
     const first: unknown = Array.isArray(node[0]) ? node[0][3] : undefined;
-    return { tensors: node.map((ref, i) => tensorRef(ref, `${argument}[${i}]`)), callArgs: plainArgs(first === undefined ? {} : record(first, `${argument}[0][3]`)) };
+    const kwargs = first === undefined ? {} : record(first, `${argument}[0][3]`);
+    const keywords = keywordTensors(kwargs, byKeyword, `${argument}[0][3]`, tensorRef);
+    return { tensors: node.map((ref, i) => tensorRef(ref, `${argument}[${i}]`)), keywords, callArgs: plainArgs(kwargs) };
   }
   const call = record(node, argument);
   const args = call.args === undefined ? [] : call.args;
@@ -518,17 +537,40 @@ function inboundCall(node: unknown, argument: string): { tensors: TensorRef[]; c
   const tensors: TensorRef[] = [];
   const collect = (value: unknown, at: string) => {
     if (Array.isArray(value)) value.forEach((v, i) => collect(v, `${at}[${i}]`));
-    else if (typeof value === 'object' && value !== null && (value as Record<string, unknown>).class_name === '__keras_tensor__') {
-      const history = record((value as Record<string, unknown>).config, `${at}.config`).keras_history;
-      tensors.push(tensorRef(history, `${at}.config.keras_history`));
-    } else if (value !== null && value !== undefined && typeof value !== 'boolean') throw loadError(at, `expected a Keras tensor, got ${describe(value)}`);
+    else if (isKerasTensor(value)) tensors.push(kerasTensorRef(value, at));
+    else if (value !== null && value !== undefined && typeof value !== 'boolean') throw loadError(at, `expected a Keras tensor, got ${describe(value)}`);
   };
   collect(args, `${argument}.args`);
   if (kwargs.initial_state !== undefined) collect(kwargs.initial_state, `${argument}.kwargs.initial_state`);
-  return { tensors, callArgs: plainArgs(kwargs) };
+  return { tensors, keywords: keywordTensors(kwargs, byKeyword, `${argument}.kwargs`, kerasTensorRef), callArgs: plainArgs(kwargs) };
 }
 
-/** The boolean, number and string kwargs of a call, camelCase (tensors and nested values are not call options). */
+function isKerasTensor(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && (value as Record<string, unknown>).class_name === '__keras_tensor__';
+}
+
+function kerasTensorRef(value: unknown, at: string): TensorRef {
+  return tensorRef(record(record(value, at).config, `${at}.config`).keras_history, `${at}.config.keras_history`);
+}
+
+/** The tensors `kwargs` passes by the keywords `byKeyword` (null and absent ones skipped), read by `read`. */
+function keywordTensors(kwargs: Record<string, unknown>, byKeyword: readonly InboundKeyword[], at: string, read: (value: unknown, at: string) => TensorRef): InboundCall['keywords'] {
+  const found: InboundCall['keywords'] = {};
+  for (const key of byKeyword) if (kwargs[key] !== undefined && kwargs[key] !== null) found[key] = read(kwargs[key], `${at}.${key}`);
+  return found;
+}
+
+/**
+ * A MultiHeadAttention call's inputs as seqwasm lists them, [query, value, key, attentionMask?]
+ * (key defaulting to value, as Keras's does), from positional tensors and those Keras passes
+ * by keyword.
+ */
+function multiHeadInputs({ tensors, keywords }: InboundCall, argument: string): TensorRef[] {
+  const [query = keywords.query, value = keywords.value, key = keywords.key ?? value, mask = keywords.attention_mask] = tensors;
+  if (query === undefined || value === undefined) throw loadError(argument, 'a MultiHeadAttention call needs a query and a value tensor (by position or by keyword)');
+  return mask === undefined ? [query, value, key!] : [query, value, key!, mask];
+}
+
 function plainArgs(kwargs: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(kwargs).filter(([, value]) => ['boolean', 'number', 'string'].includes(typeof value)).map(([key, value]) => [snakeToCamel(key), value]));
 }

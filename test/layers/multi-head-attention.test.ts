@@ -269,6 +269,33 @@ describe('MultiHeadAttention in functional models', () => {
     loaded.dispose();
   });
 
+  it("reads Keras 2's and Keras 3's calls, which pass value and attention_mask by keyword", async () => {
+    const { x, allowed } = data('keyword tensors');
+    const m = attentionModel(true);
+    const expected = m.predict([x, allowed]) as { data: Float32Array }[];
+    const saved = await m.save();
+    const kerasTensor = (name: string) => ({ class_name: '__keras_tensor__', config: { shape: [null, 6, 4], dtype: 'float32', keras_history: [name, 0, 0] } });
+    const flags = { use_causal_mask: true, return_attention_scores: true };
+    const forms = {
+      'Keras 2': [[['tokens', 0, 0, { value: ['tokens', 0, 0], attention_mask: ['allowed', 0, 0], ...flags }]]],
+      'Keras 3': [{ args: [kerasTensor('tokens')], kwargs: { value: kerasTensor('tokens'), key: null, attention_mask: kerasTensor('allowed'), ...flags } }],
+    };
+    for (const [form, inbound] of Object.entries(forms)) {
+      const file = structuredClone(saved);
+      const layersJson = (file.modelJSON.modelTopology as { config: { layers: { name: string; inbound_nodes: unknown }[] } }).config.layers;
+      layersJson.find((l) => l.name === 'mha')!.inbound_nodes = inbound;
+      const loaded = await loadModel(file);
+      const again = loaded.predict([x, allowed]) as unknown as { data: Float32Array }[];
+      expect(again[0].data, form).toEqual(expected[0].data);
+      expect(again[1].data, form).toEqual(expected[1].data);
+      loaded.dispose();
+    }
+    const withoutValue = structuredClone(saved);
+    (withoutValue.modelJSON.modelTopology as { config: { layers: { name: string; inbound_nodes: unknown }[] } }).config.layers.find((l) => l.name === 'mha')!.inbound_nodes = [[['tokens', 0, 0, flags]]];
+    await expect(loadModel(withoutValue)).rejects.toThrow(/MultiHeadAttention call needs a query and a value tensor/);
+    m.dispose();
+  });
+
   it('a loss on the scores alone moves them towards their target', async () => {
     const { x, allowed, target, targetScores } = data('scores only');
     const m = attentionModel(true);
