@@ -19,7 +19,6 @@
 //                    Keras semantics the layer runs). A user-written cell has no ONNX form.
 // Masks travel as sequence lengths (trailing padding, like the recurrent ops).
 import { AdditiveAttention, Attention, type AttentionLayer } from '../layers/attention.js';
-import type { Layer } from '../layers/layer.js';
 import { MultiHeadAttention } from '../layers/multi-head-attention.js';
 import { RecurrentLayer } from '../layers/recurrent.js';
 import { RNN } from '../layers/rnn.js';
@@ -175,14 +174,9 @@ function emitMultiHeadAttention(layer: MultiHeadAttention, inputs: readonly Onnx
 
 // ---- RNN(cell) -----------------------------------------------------------------------------------
 
-/** The rnn's runs, one per cell (RNN keeps them as its children: a built-in cell's sequence layer, or a user cell). */
-function runsOf(layer: RNN): readonly Layer[] {
-  return (layer as unknown as { children(): readonly Layer[] }).children();
-}
-
 /** rnn(cell): each cell's recurrent op on the previous one's output; returns the output, then (returnState) every cell's states in order. */
 function emitRnn(layer: RNN, x: OnnxValue, initialState: readonly OnnxValue[], g: GraphBuilder): OnnxValue[] {
-  const runs = runsOf(layer);
+  const runs = layer.cellRuns;
   const userCell = runs.find((run) => !(run instanceof RecurrentLayer));
   if (userCell) throw new OnnxExportError(OWNER, layer.name, `rnn '${layer.name}' runs the user-written cell '${userCell.name}' (${userCell.className}), which has no ONNX form; only simpleRNNCell, lstmCell, gruCell and stacks of them export`);
   // goBackwards: the later cells read the first one's reversed output, padding first, which sequence_lens cannot say.

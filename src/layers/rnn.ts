@@ -550,6 +550,11 @@ export class RNN extends Layer<typeof RNN_OPTIONS> {
     return this.runs;
   }
 
+  /** @internal the layers it runs, one per cell: a built-in cell's sequence layer, or the user cell (the ONNX exporter reads them). */
+  get cellRuns(): readonly Layer[] {
+    return this.runs;
+  }
+
   protected childWeightShapes(inputShape: Shape): (readonly number[])[] {
     const shapes = this.runInputShapes(inputShape);
     return this.runs.flatMap((run, k) => run.weightShapes(openBatch(shapes[k])));
