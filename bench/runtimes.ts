@@ -6,8 +6,10 @@
 //
 // Sizes: the tarball; what the fetch entry (browsers, Deno, Bun) loads before it runs, JS
 // (the entry and its statically imported chunks) and the .wasm, gzipped (-9) file by file, as
-// `npm run size` reports it (scripts/size); and what a browser page downloads: the public API
-// bundled and minified by esbuild, plus the .wasm.
+// `npm run size` reports it (scripts/size); the same for 'seqwasm/inference' (its
+// seqwasm-inference.wasm); what a page that builds an LSTM and predicts downloads after
+// `vite build` (scripts/size/apps/predict.js, from 'seqwasm' and from 'seqwasm/inference');
+// and the public API bundled and minified by esbuild, plus the .wasm.
 //
 // Cold start: predictOnce() in test/runtimes/conformance.ts (LSTM(8) + Dense(26, softmax),
 // built from a seed, one prediction of one 5×26 sample), each run a new process (a new
@@ -15,7 +17,8 @@
 //   since start   performance.now() at the prediction: ms from process start (Node, Deno,
 //                 Bun) or navigation start (Chromium: includes fetching the bundle and .wasm)
 //   import→pred   from before `await import('seqwasm')` to the prediction (Node, Deno, Bun);
-//                 Chromium: from the bundle's first statement, the package already evaluated
+//                 Chromium: from the bundle's first statement, the package already evaluated;
+//                 and the same through `import('seqwasm/inference')` (Node, Deno, Bun)
 //   CPU time      user + system time of the whole process at the prediction (every thread:
 //                 compilers, GC), against an empty script's: steadier than wall time on a
 //                 shared machine (Node, Deno, Bun)
@@ -23,16 +26,18 @@
 //                 runtime; workerd (whose clock stands still while a Worker computes) has only this
 // The runtimes start without this machine's NODE_EXTRA_CA_CERTS (scripts/runtimes/launch.ts).
 // Also the "runtimes" suite of npm run bench (--quick: Node only, 3 runs).
-import { readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { openRuntime, processCommand, runProcess, RUNTIMES, type ProcessRuntime, type RuntimeName } from '../scripts/runtimes/launch.js';
-import { prepareProject, wasmPath, workerdConfig, type Project } from '../scripts/runtimes/package.js';
-import { entryDownloads, total } from '../scripts/size/graph.js';
+import { prepareProject, ROOT, wasmPath, workerdConfig, type Project } from '../scripts/runtimes/package.js';
+import { entryDownloads, total, viteDownloads } from '../scripts/size/graph.js';
 import { isMain, median, report, withPeer, type Row, type SuiteOptions } from './harness.js';
 
 const TFJS_GZIP_KB = 366 + 137;
+/** The runtimes whose cold start is also timed through 'seqwasm/inference' (its CLI driver). */
+const INFERENCE_RUNTIMES: readonly RuntimeName[] = ['node', 'deno', 'bun'];
 
 export interface RuntimeSuiteOptions extends SuiteOptions {
   /** Cold starts per runtime (default 7; --quick 3). */
@@ -56,8 +61,12 @@ if (isMain(import.meta.url)) {
 async function sizeRows(p: Project): Promise<Row[]> {
   const kb = (bytes: number) => bytes / 1024;
   const gzip = (bytes: Uint8Array) => gzipSync(bytes, { level: 9 }).length;
-  const js = entryDownloads(p.packageDir, 'seqwasm.fetch.js').initial.filter((f) => f.file.endsWith('.js'));
+  const js = entryDownloads(p.packageDir, 'seqwasm.fetch.js', 'seqwasm.wasm').initial.filter((f) => f.file.endsWith('.js'));
   const wasm = readFileSync(wasmPath(p.packageDir));
+  const inferenceEntry = total(entryDownloads(p.packageDir, 'seqwasm.inference.fetch.js', 'seqwasm-inference.wasm').initial);
+  const apps = join(p.dir, 'apps');
+  cpSync(join(ROOT, 'scripts/size/apps'), apps, { recursive: true });
+  const page = async (app: string) => total((await viteDownloads(apps, app)).initial);
   const bundle = await build({
     stdin: { contents: "export * from 'seqwasm';", resolveDir: p.dir },
     bundle: true,
@@ -77,6 +86,9 @@ async function sizeRows(p: Project): Promise<Row[]> {
     { name: 'size: seqwasm.wasm', unit: 'KB', value: kb(wasm.length) },
     { name: 'size: seqwasm.wasm gzipped', unit: 'KB', value: kb(gzip(wasm)) },
     withPeer({ name: "size: fetch entry's JS + Wasm gzipped", unit: 'KB', value: kb(jsGzip + gzip(wasm)) }, 'tfjs min.js + wasm', TFJS_GZIP_KB, false),
+    withPeer({ name: "size: 'seqwasm/inference' fetch entry's JS + Wasm gzipped", unit: 'KB', value: kb(inferenceEntry.gzip) }, 'tfjs min.js + wasm', TFJS_GZIP_KB, false),
+    withPeer({ name: 'size: Vite page that predicts, JS + Wasm gzipped', unit: 'KB', value: kb((await page('predict.js')).gzip) }, 'tfjs min.js + wasm', TFJS_GZIP_KB, false),
+    withPeer({ name: "size: Vite page that predicts with 'seqwasm/inference', JS + Wasm gzipped", unit: 'KB', value: kb((await page('predict-inference.js')).gzip) }, 'tfjs min.js + wasm', TFJS_GZIP_KB, false),
     { name: 'size: browser bundle (esbuild --minify) ', unit: 'KB', value: kb(bundled.length) },
     withPeer({ name: 'size: browser bundle + Wasm gzipped', unit: 'KB', value: kb(gzip(bundled) + gzip(wasm)) }, 'tfjs min.js + wasm', TFJS_GZIP_KB, false),
   ];
@@ -89,10 +101,13 @@ async function coldStartRows(p: Project, runs: number, runtimes: readonly Runtim
   for (const name of runtimes) {
     const session = await openRuntime(name, p);
     process.stderr.write(`${name}: ${session.command}\n`);
-    const samples: Record<string, number[]> = { sinceOrigin: [], importToPrediction: [], cpu: [], emptyCpu: [], wall: [], emptyWall: [] };
+    const samples: Record<string, number[]> = { sinceOrigin: [], importToPrediction: [], inferenceImportToPrediction: [], cpu: [], emptyCpu: [], wall: [], emptyWall: [] };
+    const inference = INFERENCE_RUNTIMES.includes(name);
     try {
       await session.run('coldstart'); // a first run warms the OS file cache, not the runtime
+      if (inference) await session.run('coldstart-inference');
       for (let i = 0; i < runs; i++) {
+        if (inference) samples.inferenceImportToPrediction.push(Number((await session.run('coldstart-inference')).result.importToPrediction));
         const { result, wallMs } = await session.run('coldstart');
         if (name !== 'workerd') {
           samples.sinceOrigin.push(Number(result.sinceOrigin));
@@ -115,6 +130,7 @@ async function coldStartRows(p: Project, runs: number, runtimes: readonly Runtim
     const labels: Record<string, string> = {
       sinceOrigin: `${origin} → first prediction`,
       importToPrediction: name === 'chromium' ? 'bundle start → first prediction' : 'import → first prediction',
+      inferenceImportToPrediction: "import → first prediction, 'seqwasm/inference'",
       cpu: 'CPU time (all threads), process start → first prediction',
       emptyCpu: 'CPU time (all threads), empty script',
       wall: 'spawn → exit, LSTM prediction',

@@ -50,8 +50,13 @@ const TARGETS: Target[] = [
     target: '≥ 2× onnxruntime-web (best thread count) and ≥ 0.5× onnxruntime-node 1 thread',
     checks: [...ORT_WEB.map((peer) => ({ row: INFER_B100, peer, min: 2 })), { row: INFER_B100, peer: 'ort-node 1T', min: 0.5 }],
   },
-  { workload: 'package, JS + Wasm gzipped', target: '≤ 60 KB', checks: [{ row: "size: fetch entry's JS + Wasm gzipped", max: 60, unit: 'KB' }] },
-  { workload: 'Node cold start, import → first prediction', target: '≤ 20 ms', checks: [{ row: 'cold start node: import → first prediction', max: 20, unit: 'ms' }] },
+  // What a first prediction needs: the page a user's bundler builds on 'seqwasm/inference'
+  // (tree-shaken, seqwasm-inference.wasm), and 'seqwasm/inference' in Node. The whole of
+  // 'seqwasm' (every layer, format and the training code, prebuilt) is judged too, for reference.
+  { workload: 'package, JS + Wasm gzipped: a page that predicts (Vite, seqwasm/inference)', target: '≤ 60 KB', checks: [{ row: "size: Vite page that predicts with 'seqwasm/inference', JS + Wasm gzipped", max: 60, unit: 'KB' }] },
+  { workload: "package, JS + Wasm gzipped: all of 'seqwasm', prebuilt fetch entry", target: '≤ 60 KB', checks: [{ row: "size: fetch entry's JS + Wasm gzipped", max: 60, unit: 'KB' }] },
+  { workload: "Node cold start, import → first prediction (seqwasm/inference)", target: '≤ 20 ms', checks: [{ row: "cold start node: import → first prediction, 'seqwasm/inference'", max: 20, unit: 'ms' }] },
+  { workload: "Node cold start, import → first prediction ('seqwasm')", target: '≤ 20 ms', checks: [{ row: 'cold start node: import → first prediction', max: 20, unit: 'ms' }] },
 ];
 
 export function evaluateTargets(rows: Row[]): TargetResult[] {

@@ -1,20 +1,16 @@
-// Browser, Deno and Bun entry: the default module is fetched from beside this file. Bundlers
-// that follow `new URL('…', import.meta.url)` (Vite, webpack 5) emit the .wasm with the JS.
-import { registerPlatform } from './runtime/module.js';
-import { servePoolWorkerIfAsked, spawnWebWorker, webWorkersUnavailable } from './runtime/web-workers.js';
+// Browser, Deno and Bun entry: everything seqwasm does, training included. The default module
+// is fetched from beside this file. Bundlers that follow `new URL('…', import.meta.url)`
+// (Vite, webpack 5) emit the .wasm files with the JS.
+import { installTrainer } from './model/trainer.js';
+import { registerWebPlatform } from './runtime/web-platform.js';
+import { trainer } from './training/trainer.js';
 
-registerPlatform({
-  defaultSource: () => new URL('./seqwasm.wasm', import.meta.url),
-  load: (location) => fetch(location),
-  threads: {
-    defaultSource: () => new URL('./seqwasm-threads.wasm', import.meta.url),
-    spawn: (start) => spawnWebWorker(new URL(import.meta.url), start),
-    unavailable: webWorkersUnavailable,
-  },
-  relaxedSimdSource: () => new URL('./seqwasm-relaxed.wasm', import.meta.url),
+registerWebPlatform({
+  module: new URL('./seqwasm.wasm', import.meta.url),
+  threads: new URL('./seqwasm-threads.wasm', import.meta.url),
+  relaxedSimd: new URL('./seqwasm-relaxed.wasm', import.meta.url),
+  entry: new URL(import.meta.url),
 });
-
-// The pool workers of init({ threads }) run this file too.
-servePoolWorkerIfAsked();
+installTrainer(trainer);
 
 export * from './index.js';

@@ -11,7 +11,8 @@ import { ROOT, workerdConfig, type Project } from './package.js';
 
 export const RUNTIMES = ['node', 'chromium', 'deno', 'bun', 'workerd'] as const;
 export type RuntimeName = (typeof RUNTIMES)[number];
-export type Mode = 'conformance' | 'coldstart';
+/** coldstart-inference: the cold start through 'seqwasm/inference' (Node, Deno and Bun). */
+export type Mode = 'conformance' | 'coldstart' | 'coldstart-inference';
 
 /** Debian's Chromium (apt-get install chromium), never a browser downloaded by a test tool. */
 export const CHROMIUM = '/usr/bin/chromium';

@@ -16,7 +16,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Outcomes, ms } from '../outcomes.js';
-import { openRuntime, RUNTIMES, type RuntimeName } from './launch.js';
+import { openRuntime, RUNTIMES, type RuntimeName, type RuntimeSession } from './launch.js';
 import { prepareProject, ROOT, type Packed, type Project } from './package.js';
 
 const EXPECTED_FILE = join(ROOT, 'test/runtimes/expected-hash.txt');
@@ -76,6 +76,7 @@ async function runConformance(p: Project): Promise<void> {
         if (entries.join() !== expectedEntry) throw new Error(`${name}: got ${entries.join(' + ') || 'no entry'} from the package's exports, expected ${expectedEntry} (condition "${CONDITION[name]}")`);
         hashes.set(name, result.hash);
         console.log(`${name}: ran ${entries.join()} in ${ms(runStarted)}`);
+        if (INFERENCE_RUNTIMES.includes(name)) await checkInference(name, session, p);
       } finally {
         await session.close();
       }
@@ -110,6 +111,23 @@ async function runConformance(p: Project): Promise<void> {
 }
 
 /** The package entry files a runtime loaded: what it resolved `seqwasm` to, or what esbuild bundled for it. */
+/** The runtimes whose CLI driver also imports 'seqwasm/inference' (Chromium's page and workerd's worker bundle 'seqwasm' only). */
+const INFERENCE_RUNTIMES: readonly RuntimeName[] = ['node', 'deno', 'bun'];
+const INFERENCE_EXPORTS = MANIFEST.exports['./inference'] as Record<string, string>;
+
+/** 'seqwasm/inference' in `name`: the entry its condition names, and the first prediction's bits equal to 'seqwasm''s. */
+async function checkInference(name: RuntimeName, session: RuntimeSession, p: Project): Promise<void> {
+  await outcomes.checkAsync(`runtime: ${name}, seqwasm/inference`, async () => {
+    const [{ result: full }, { result: inference }] = [await session.run('coldstart'), await session.run('coldstart-inference')];
+    const [entry] = entriesUsed(name, inference, p);
+    const expectedEntry = INFERENCE_EXPORTS[CONDITION[name]].replace(/^\.\//, '');
+    if (entry !== expectedEntry) throw new Error(`got ${entry} for 'seqwasm/inference', expected ${expectedEntry} (condition "${CONDITION[name]}")`);
+    const bits = (values: unknown) => Buffer.from(Float32Array.from(values as number[]).buffer).toString('hex');
+    if (bits(inference.prediction) !== bits(full.prediction)) throw new Error(`its prediction ${JSON.stringify(inference.prediction)} differs from 'seqwasm''s ${JSON.stringify(full.prediction)}`);
+    return `${entry}: the same ${(full.prediction as number[]).length} values as 'seqwasm'`;
+  });
+}
+
 function entriesUsed(name: RuntimeName, result: Record<string, unknown>, p: Project): string[] {
   if (name === 'chromium' || name === 'workerd') return p.bundled[name === 'chromium' ? 'browser' : 'worker'].filter((file) => ENTRY_FILES.has(file));
   const match = /node_modules\/seqwasm\/(.+)$/.exec(String(result.entry));

@@ -78,15 +78,15 @@ function downloads(graph: Graph, entry: string, alwaysLoaded: readonly string[],
   return { initial: [...initial].map((f) => graph.size(f)), lazy };
 }
 
-/** The downloads of one of the package's entry files (dist/seqwasm.<name>.js), as the package ships them. */
-export function entryDownloads(packageDir: string, entry: string): Downloads {
+/** The downloads of one of the package's entry files (dist/seqwasm.<name>.js), as the package ships them; `wasm` is the module its init() loads. */
+export function entryDownloads(packageDir: string, entry: string, wasm: string): Downloads {
   const dist = join(packageDir, 'dist');
   const read = (file: string) => readFileSync(join(dist, file));
   const graph: Graph = {
     imports: (file) => (file.endsWith('.js') ? importsOf(read(file).toString('utf8')) : { static: [], dynamic: [] }),
     size: (file) => sized(file, read(file)),
   };
-  return downloads(graph, entry, ['seqwasm.wasm'], OPT_IN_MODULES);
+  return downloads(graph, entry, [wasm], OPT_IN_MODULES);
 }
 
 /**

@@ -19,8 +19,16 @@ import { join } from 'node:path';
 import { installPacked, ROOT } from '../runtimes/package.js';
 import { entryDownloads, sourceBytes, total, viteDownloads, type Downloads, type SizedFile } from './graph.js';
 
-const ENTRIES = ['seqwasm.fetch.js', 'seqwasm.node.js', 'seqwasm.workerd.js'];
-const APPS = ['predict.js', 'train.js', 'load.js'];
+/** Each entry file and the module its init() loads. */
+const ENTRIES: Record<string, string> = {
+  'seqwasm.fetch.js': 'seqwasm.wasm',
+  'seqwasm.node.js': 'seqwasm.wasm',
+  'seqwasm.workerd.js': 'seqwasm.wasm',
+  'seqwasm.inference.fetch.js': 'seqwasm-inference.wasm',
+  'seqwasm.inference.node.js': 'seqwasm-inference.wasm',
+  'seqwasm.inference.workerd.js': 'seqwasm-inference.wasm',
+};
+const APPS = ['predict.js', 'train.js', 'load.js', 'predict-inference.js', 'load-inference.js'];
 const BUDGET_KB = 60;
 
 const dir = mkdtempSync(join(tmpdir(), 'seqwasm-size-'));
@@ -29,7 +37,7 @@ try {
   const apps = join(dir, 'apps');
   cpSync(join(ROOT, 'scripts/size/apps'), apps, { recursive: true });
   const report: Record<string, Downloads> = {};
-  for (const entry of ENTRIES) report[`entry ${entry}`] = entryDownloads(packageDir, entry);
+  for (const [entry, wasm] of Object.entries(ENTRIES)) report[`entry ${entry}`] = entryDownloads(packageDir, entry, wasm);
   for (const app of APPS) report[`vite apps/${app}`] = await viteDownloads(apps, app);
   if (process.argv.includes('--json')) console.log(JSON.stringify({ tarball: packed.size, report }, null, 2));
   else print(packed.size, report);

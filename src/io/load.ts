@@ -9,6 +9,7 @@ import { describe, ModelError, ModelLoadError } from '../model/errors.js';
 import { Functional, UNINITIALIZED } from '../model/functional.js';
 import type { CompileOptions, Model } from '../model/model.js';
 import { Sequential } from '../model/sequential.js';
+import { canTrain } from '../model/trainer.js';
 import { checkReadOptions, isStoredSource, withoutFileScheme, type ReadSourceOptions } from './source.js';
 import type { ParsedModel, SavedWeight, TensorRef } from './artifacts.js';
 
@@ -21,7 +22,7 @@ import type { ParsedModel, SavedWeight, TensorRef } from './artifacts.js';
  * ```
  */
 export interface LoadOptions extends ReadSourceOptions {
-  /** Compile from the saved training config (loss, metrics, optimizer and its state). Default true. */
+  /** Compile from the saved training config (loss, metrics, optimizer and its state). Default true; 'seqwasm/inference', which cannot train, leaves it out. */
   compile?: boolean;
   /** The seed for further training (shuffles, dropout). Default: the saved model's seed, else 0. */
   seed?: number;
@@ -72,7 +73,7 @@ export async function loadModel<M extends Model = Sequential>(source: unknown, o
     }
     const values = assignWeights(model.layers, parsed.weights);
     model.layers.forEach((layer, i) => layer.weights.length > 0 && layer.setWeights(values[i].map((data, k) => ({ shape: layer.weights[k].shape, data }))));
-    if (parsed.trainingConfig && options.compile !== false) compileSaved(model, parsed.trainingConfig, parsed.optimizerWeights);
+    if (parsed.trainingConfig && options.compile !== false && canTrain()) compileSaved(model, parsed.trainingConfig, parsed.optimizerWeights);
   } catch (error) {
     if (model) model.dispose();
     for (const layer of layers) layer.dispose(); // also those the model does not reach

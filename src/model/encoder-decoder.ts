@@ -24,7 +24,7 @@ import { describe, ModelConfigError } from './errors.js';
 import { Functional } from './functional.js';
 import { input } from './graph.js';
 import { Sequential } from './sequential.js';
-import type { PredictOptions } from '../training/training.js';
+import type { PredictOptions } from './samples.js';
 
 /**
  * Options of {@link encoderDecoder}.

@@ -13,6 +13,7 @@ export type { ApplyOptions, SymbolicInput } from '../layers/layer.js';
 export type { InputOptions } from './graph.js';
 export { Model } from './model.js';
 export type { CompileOptions, LossSpec, MetricSpec, OptimizerIdentifier, SaveOptions, SerializedConfig } from './model.js';
+export type { PredictOptions, ModelInput, ModelTargets, BatchLike, Dataset, DatasetLike, DatasetIterator, IteratorStep } from './samples.js';
 export { sample } from './sampling.js';
 export type { SampleOptions } from './sampling.js';
 export { ModelError, ModelConfigError, ModelInputError, ModelStateError, ModelLoadError } from './errors.js';

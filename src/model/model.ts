@@ -12,11 +12,14 @@ import type { Tensor, TensorLike } from '../tensor.js';
 import { DEFAULT_SEED, Prng } from '../util/prng.js';
 import { describe, ModelConfigError, ModelInputError, ModelStateError } from './errors.js';
 import type { Logs } from '../training/callbacks.js';
-import { lossFrom, type Loss, type LossIdentifier } from '../training/losses.js';
-import { metricFrom, type MetricIdentifier } from '../training/metrics.js';
+import type { Loss, LossIdentifier } from '../training/losses.js';
+import type { MetricIdentifier } from '../training/metrics.js';
 import type { BatchPlan, Network } from './network.js';
-import { optimizerFrom, type Optimizer, type OptimizerName } from '../training/optimizers.js';
-import { assertNotFitting, datasetOf, evaluate, evaluateDataset, fit, predict, predictDataset, testOnBatch, trainOnBatch, type BatchLike, type BatchOptions, type Compiled, type Dataset, type DatasetLike, type EvaluateOptions, type FitOptions, type History, type ModelInput, type ModelTargets, type PredictOptions, type Trainable } from '../training/training.js';
+import type { Optimizer, OptimizerName } from '../training/optimizers.js';
+import type { BatchOptions, Compiled, EvaluateOptions, FitOptions, History, Trainable } from '../training/training.js';
+import { predict, predictDataset } from './predict.js';
+import { datasetOf, type BatchLike, type Dataset, type DatasetLike, type ModelInput, type ModelTargets, type PredictOptions } from './samples.js';
+import { assertNotFitting, trainer } from './trainer.js';
 
 /**
  * An optimizer by name: ours, or Keras's class name (any case works at run time).
@@ -185,7 +188,7 @@ export abstract class Model<Output extends Tensor | Tensor[] = Tensor | Tensor[]
     const compiled = this.compiled;
     if (includeOptimizer && !compiled) throw new ModelStateError(this.name, 'includeOptimizer', 'includeOptimizer needs a compiled model');
     return {
-      trainingConfig: compiled && trainingConfig(compiled, this.outputNames()),
+      trainingConfig: compiled && trainer(this.name, 'save').trainingConfig(compiled, this.outputNames()),
       optimizerState: includeOptimizer && compiled!.optimizer.iterations > 0 ? compiled!.optimizer.getState() : undefined,
     };
   }
@@ -214,7 +217,7 @@ export abstract class Model<Output extends Tensor | Tensor[] = Tensor | Tensor[]
   compile(options: CompileOptions): void {
     this.assertLive();
     assertNotFitting(this.name, this.layers, 'compile');
-    this.compiled = compileOptions(this.name, this.outputNames(), options, this.compiled);
+    this.compiled = trainer(this.name, 'compile').compile(this.name, this.outputNames(), options, this.compiled);
   }
 
   /** The compiled optimizer (its learningRate can be read and set); throws a ModelStateError before compile(). */
@@ -246,7 +249,7 @@ export abstract class Model<Output extends Tensor | Tensor[] = Tensor | Tensor[]
   fit(dataset: Dataset, y: undefined, options?: FitOptions): Promise<History>;
   async fit(x: ModelInput | Dataset, y?: ModelTargets | FitOptions, options?: FitOptions): Promise<History> {
     this.assertLive();
-    return fit(this, this.assertCompiled('fit'), x, y, options);
+    return trainer(this.name, 'fit').fit(this, this.assertCompiled('fit'), x, y, options);
   }
 
   /**
@@ -262,7 +265,7 @@ export abstract class Model<Output extends Tensor | Tensor[] = Tensor | Tensor[]
   evaluate(dataset: Iterable<BatchLike>): Logs;
   evaluate(x: ModelInput | Iterable<BatchLike>, y?: ModelTargets, options?: EvaluateOptions): Logs {
     this.assertLive();
-    return evaluate(this, this.assertCompiled('evaluate'), x, y, options);
+    return trainer(this.name, 'evaluate').evaluate(this, this.assertCompiled('evaluate'), x, y, options);
   }
 
   /**
@@ -275,7 +278,7 @@ export abstract class Model<Output extends Tensor | Tensor[] = Tensor | Tensor[]
    */
   async evaluateDataset(dataset: Dataset | DatasetLike): Promise<Logs> {
     this.assertLive();
-    return evaluateDataset(this, this.assertCompiled('evaluateDataset'), dataset);
+    return trainer(this.name, 'evaluateDataset').evaluateDataset(this, this.assertCompiled('evaluateDataset'), dataset);
   }
 
   /**
@@ -324,7 +327,7 @@ export abstract class Model<Output extends Tensor | Tensor[] = Tensor | Tensor[]
    */
   async fitDataset(dataset: Dataset | DatasetLike, options?: FitOptions): Promise<History> {
     this.assertLive();
-    return fit(this, this.assertCompiled('fitDataset'), datasetOf(this.name, dataset), undefined, options);
+    return trainer(this.name, 'fitDataset').fit(this, this.assertCompiled('fitDataset'), datasetOf(this.name, dataset), undefined, options);
   }
 
   /**
@@ -339,7 +342,7 @@ export abstract class Model<Output extends Tensor | Tensor[] = Tensor | Tensor[]
    */
   trainOnBatch(x: ModelInput, y: ModelTargets, options?: BatchOptions): number | number[] {
     this.assertLive();
-    return trainOnBatch(this, this.assertCompiled('trainOnBatch'), x, y, options);
+    return trainer(this.name, 'trainOnBatch').trainOnBatch(this, this.assertCompiled('trainOnBatch'), x, y, options);
   }
 
   /**
@@ -352,7 +355,7 @@ export abstract class Model<Output extends Tensor | Tensor[] = Tensor | Tensor[]
    */
   testOnBatch(x: ModelInput, y: ModelTargets, options?: BatchOptions): number | number[] {
     this.assertLive();
-    return testOnBatch(this, this.assertCompiled('testOnBatch'), x, y, options);
+    return trainer(this.name, 'testOnBatch').testOnBatch(this, this.assertCompiled('testOnBatch'), x, y, options);
   }
 
   /**
@@ -468,71 +471,6 @@ function nextModelName(kind: string): string {
   const count = modelCounts.get(kind) ?? 0;
   modelCounts.set(kind, count + 1);
   return count === 0 ? kind : `${kind}_${count}`;
-}
-
-/** compile()'s options checked and resolved (one loss and metric list per output); the previous optimizer (if any) is freed. */
-function compileOptions(owner: string, outputs: readonly string[], options: CompileOptions, previous: Compiled | undefined): Compiled {
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new ModelConfigError(owner, 'options', `compile() takes { optimizer, loss, metrics, lossWeights }, got ${describe(options)}`);
-  const { optimizer, loss, metrics = [], lossWeights, ...rest } = options;
-  const unknown = Object.keys(rest)[0];
-  if (unknown !== undefined) throw new ModelConfigError(owner, unknown, `${unknown} is not an option of compile() (optimizer, loss, metrics, lossWeights)`);
-  if (optimizer === undefined) throw new ModelConfigError(owner, 'optimizer', "compile() needs an optimizer, e.g. 'adam'");
-  if (loss === undefined) throw new ModelConfigError(owner, 'loss', "compile() needs a loss, e.g. 'categoricalCrossentropy'");
-  const losses = perOutput(owner, outputs, loss, 'loss', (value) => !Array.isArray(value) && !isNameMap(value, outputs)).map(([spec, at]) => lossFrom(spec as LossSpec, at));
-  if (typeof metrics !== 'object' || metrics === null) throw new ModelConfigError(owner, 'metrics', `metrics must be an array of metric names, got ${describe(metrics)}`);
-  // A flat list (no inner lists) applies to every output, as Keras 2 applies it.
-  const flat = Array.isArray(metrics) && !metrics.some((m) => Array.isArray(m));
-  const metricLists = perOutput(owner, outputs, metrics, 'metrics', () => flat).map(([list, at], k) => {
-    const specs = (Array.isArray(list) ? list : [list]) as MetricSpec[];
-    return specs.map((m, i) => metricFrom(m, losses[k], `${at}[${i}]`));
-  });
-  const weights = lossWeights === undefined ? outputs.map(() => 1) : perOutput(owner, outputs, lossWeights, 'lossWeights', () => false).map(([w, at]) => {
-    if (typeof w !== 'number' || !Number.isFinite(w) || w < 0) throw new ModelConfigError(owner, at, `${at} must be a finite number >= 0, got ${describe(w)}`);
-    return w;
-  });
-  const resolvedOptimizer = optimizerFrom(optimizer, 'optimizer');
-  if (previous && previous.optimizer !== resolvedOptimizer) previous.optimizer.dispose();
-  return { losses, lossWeights: weights, metrics: metricLists, optimizer: resolvedOptimizer };
-}
-
-/** An object whose keys are output names (a per-output map rather than a { class_name, config }). */
-function isNameMap(value: unknown, outputs: readonly string[]): boolean {
-  if (typeof value !== 'object' || value === null || Object.getPrototypeOf(value) !== Object.prototype || 'class_name' in value) return false;
-  const keys = Object.keys(value);
-  return keys.length > 0 && keys.every((key) => outputs.includes(key));
-}
-
-/**
- * One entry per output, with the argument name to report: `value` itself for every output
- * when `shared(value)`; else an array in output order or an object keyed by output name.
- */
-function perOutput(owner: string, outputs: readonly string[], value: unknown, argument: string, shared: (value: unknown) => boolean): [unknown, string][] {
-  if (shared(value)) return outputs.map(() => [value, argument]);
-  if (Array.isArray(value)) {
-    if (value.length !== outputs.length) throw new ModelConfigError(owner, argument, `${argument} has ${value.length} entries but the model has ${outputs.length} outputs (${outputs.join(', ')})`);
-    return value.map((v, k) => [v, `${argument}[${k}]`]);
-  }
-  if (isNameMap(value, outputs)) {
-    const given = value as Record<string, unknown>;
-    return outputs.map((name) => {
-      if (!Object.hasOwn(given, name)) throw new ModelConfigError(owner, argument, `${argument} has no entry for output '${name}'`);
-      return [given[name], `${argument}.${name}`];
-    });
-  }
-  throw new ModelConfigError(owner, argument, `${argument} must give each of the ${outputs.length} outputs (${outputs.join(', ')}) its own, as an array or an object keyed by output name, got ${describe(value)}`);
-}
-
-/** What model.json's trainingConfig holds (Keras snake_case): one loss and metric list, or one per output. */
-export function trainingConfig(compiled: Compiled, outputs: readonly string[]): Record<string, unknown> {
-  const optimizer_config = { class_name: compiled.optimizer.className, config: compiled.optimizer.getConfig() };
-  if (compiled.losses.length === 1) return { loss: compiled.losses[0].toJSON(), metrics: compiled.metrics[0].map((m) => m.name), optimizer_config };
-  const byOutput = <T>(values: readonly T[]) => Object.fromEntries(outputs.map((name, k) => [name, values[k]]));
-  return {
-    loss: byOutput(compiled.losses.map((loss) => loss.toJSON())),
-    metrics: byOutput(compiled.metrics.map((list) => list.map((m) => m.name))),
-    loss_weights: byOutput(compiled.lossWeights),
-    optimizer_config,
-  };
 }
 
 /**

@@ -8,30 +8,8 @@ import type { Network } from '../model/network.js';
 import { atLeast, level, numberIn, optional, readOptions } from '../model/options.js';
 import { startCallbacks, toCallbacks, type Logs, type TrainingParams } from './callbacks.js';
 import type { Loss } from './losses.js';
-import {
-  BATCH_OPTIONS,
-  batchSamples,
-  datasetArguments,
-  evaluateSamples,
-  fusedActivations,
-  History,
-  inMemoryBatches,
-  logNames,
-  noBatches,
-  Samples,
-  samplesOf,
-  sampleWeightOfBatches,
-  Totals,
-  trainStep,
-  unchecked,
-  weightingOf,
-  type Batch,
-  type BatchSource,
-  type Compiled,
-  type FitOptions,
-  type Trainable,
-  type Weighting,
-} from './training.js';
+import { BATCH_OPTIONS, batchSamples, inMemoryBatches, noBatches, Samples, samplesOf, unchecked, type Batch, type BatchSource, type Weighting } from '../model/samples.js';
+import { datasetArguments, evaluateSamples, fusedActivations, History, logNames, sampleWeightOfBatches, Totals, trainStep, weightingOf, type Compiled, type FitOptions, type Trainable } from './training.js';
 
 const FIT_OPTIONS = {
   ...BATCH_OPTIONS,

@@ -3,7 +3,7 @@
 import { csvLogger, earlyStopping, learningRateScheduler, modelCheckpoint, reduceLROnPlateau, terminateOnNaN } from './callbacks.js';
 import { exponentialDecay, piecewiseConstantDecay } from './schedules.js';
 export { History } from './training.js';
-export type { FitOptions, EvaluateOptions, PredictOptions, ModelInput, ModelTargets, BatchLike, Dataset, DatasetLike, DatasetIterator, IteratorStep, BatchOptions, CallbackList, ClassWeight } from './training.js';
+export type { FitOptions, EvaluateOptions, BatchOptions, CallbackList, ClassWeight } from './training.js';
 export { losses, Loss } from './losses.js';
 export type { LossName, LossIdentifier, CrossentropyOptions, HuberOptions } from './losses.js';
 export { metrics } from './metrics.js';

@@ -34,7 +34,7 @@ describe('lazy chunks of the built entries', () => {
   ];
   for (const [entry, markers] of entries) {
     it(`${entry} loads these only when first used: ${Object.keys(markers).join(', ')}`, () => {
-      const { initial, lazy } = entryDownloads(ROOT, entry);
+      const { initial, lazy } = entryDownloads(ROOT, entry, 'seqwasm.wasm');
       const initialJs = initial.filter((f) => f.file.endsWith('.js')).map((f) => text(f.file)).join('\n');
       const lazyJs = lazy.flatMap(({ files }) => files.map((f) => text(f.file))).join('\n');
       expect(initial.map((f) => f.file)).toContain('seqwasm.wasm');
@@ -46,7 +46,7 @@ describe('lazy chunks of the built entries', () => {
   }
 
   it('the built Node entry is one file', () => {
-    const { initial, lazy } = entryDownloads(ROOT, 'seqwasm.node.js');
+    const { initial, lazy } = entryDownloads(ROOT, 'seqwasm.node.js', 'seqwasm.wasm');
     expect(initial.map((f) => f.file).sort()).toEqual(['seqwasm.node.js', 'seqwasm.wasm']);
     expect(lazy.map(({ chunk }) => chunk)).toEqual(['seqwasm-threads.wasm', 'seqwasm-relaxed.wasm']);
   });

@@ -1,0 +1,20 @@
+// The Platform of browsers, Deno and Bun, for both fetch entries (src/fetch.ts,
+// src/inference.fetch.ts): modules are fetched from beside the entry file, which also runs
+// the pool workers of init({ threads }) as Web Workers.
+import { registerPlatform } from './module.js';
+import type { EntryFiles } from './node-platform.js';
+import { servePoolWorkerIfAsked, spawnWebWorker, webWorkersUnavailable } from './web-workers.js';
+
+export function registerWebPlatform(files: EntryFiles): void {
+  registerPlatform({
+    defaultSource: () => files.module,
+    load: (location) => fetch(location),
+    threads: {
+      defaultSource: () => files.threads,
+      spawn: (start) => spawnWebWorker(files.entry, start),
+      unavailable: webWorkersUnavailable,
+    },
+    relaxedSimdSource: () => files.relaxedSimd,
+  });
+  servePoolWorkerIfAsked();
+}
