@@ -6,7 +6,8 @@
 //      webpack 5 (a page and a Web Worker), esbuild (the .wasm copied beside the bundle, or
 //      its URL passed to init(); with neither, the SeqwasmInitError that names the URL tried
 //      and the fix). Every page trains and predicts (test/bundlers/app/tiny.js) and must
-//      print exactly what Node prints;
+//      print exactly what Node prints; a Vite page on 'seqwasm/inference' (serve.html) loads
+//      only seqwasm-inference.wasm and predicts what Node predicts with 'seqwasm';
 //   4. conditions: wrangler-style esbuild (workerd, worker, browser) takes the workerd entry,
 //      webpack's webworker target the fetch entry;
 //   5. quiet: no dependency install script left unreviewed, no TF.js banner in a test run.
@@ -69,6 +70,19 @@ try {
   await outcomes.checkAsync('vite: production build', async () => {
     await viteBuild({ root: app, configFile: false, logLevel: 'silent' });
     return onServer(join(app, 'dist'), (origin) => predicts(`${origin}/index.html`));
+  });
+
+  await outcomes.checkAsync("vite: production build of a page on 'seqwasm/inference'", async () => {
+    const served = execFileSync(process.execPath, ['serve-expected.mjs'], { cwd: app, encoding: 'utf8' }).trim();
+    const result = await viteBuild({ root: app, configFile: false, logLevel: 'silent', build: { outDir: 'dist-serve', rollupOptions: { input: join(app, 'serve.html') } } });
+    const emitted = (Array.isArray(result) ? result : [result]).flatMap((r) => ('output' in r ? r.output.map((o) => o.fileName) : []));
+    if (!emitted.some((f) => /seqwasm-inference-.+\.wasm$/.test(f))) throw new Error(`the build emitted no seqwasm-inference.wasm: ${emitted.join(', ')}`);
+    if (emitted.some((f) => /\/seqwasm-[\w-]{8}\.wasm$/.test(f))) throw new Error(`the build emitted the training module seqwasm.wasm too: ${emitted.join(', ')}`);
+    return onServer(join(app, 'dist-serve'), async (origin) => {
+      const { result: page } = await runPage(pages, `${origin}/serve.html`, PAGE_TIMEOUT_MS);
+      if (JSON.stringify(page) !== `{"page":${served}}`) throw new Error(`got ${JSON.stringify(page)}, expected { page: ${served} } (what Node predicts with 'seqwasm')`);
+      return "predicts what Node predicts with 'seqwasm', loading seqwasm-inference.wasm only";
+    });
   });
 
   await outcomes.checkAsync('webpack: a page and a Web Worker', async () => {

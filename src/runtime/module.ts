@@ -474,7 +474,9 @@ function initOptions(input: WasmSource | InitOptions | undefined): InitOptions {
 async function instantiate(input: WasmSource | undefined): Promise<Runtime> {
   if (!platform) throw new SeqwasmInitError('init(): no platform registered; import seqwasm through its package entry');
   let source: WasmSource = input ?? (await platform.defaultSource());
-  if (typeof source === 'string' || source instanceof URL) source = await loadModule(platform, source, input === undefined);
+  // The entry's default: seqwasm.wasm, or seqwasm-inference.wasm for 'seqwasm/inference'.
+  const file = input === undefined && source instanceof URL ? source.pathname.slice(source.pathname.lastIndexOf('/') + 1) : undefined;
+  if (typeof source === 'string' || source instanceof URL) source = await loadModule(platform, source, input === undefined, file);
   const { module, instance } = await instantiateSource(source);
   const exports = checkedExports(instance);
   return { module, exports, arena: new Arena(exports.memory, exports.heapBase()) };

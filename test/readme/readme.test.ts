@@ -1,6 +1,7 @@
 // Every TypeScript block of README.md runs here against the built package, as a reader would
 // paste it: `import … from 'seqwasm'` resolves to this repository's dist/seqwasm.node.js (the
-// Node entry the published package maps `seqwasm` to), each program runs from a temporary
+// Node entry the published package maps `seqwasm` to; 'seqwasm/inference' to
+// dist/seqwasm.inference.node.js, a module of its own), each program runs from a temporary
 // .ts module in an empty working directory, and a block passes when it runs without throwing
 // and its checks hold. The blocks also type-check as in a user's strict project against the
 // package's own types (dist/index.d.ts). How a block's elided data and claims are written:
@@ -16,7 +17,9 @@ import { readmePrograms, type Program } from './blocks.js';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const README = join(ROOT, 'README.md');
 const ENTRY = join(ROOT, 'dist/seqwasm.node.js');
+const INFERENCE_ENTRY = join(ROOT, 'dist/seqwasm.inference.node.js');
 const TYPES = join(ROOT, 'dist/index.d.ts');
+const INFERENCE_TYPES = join(ROOT, 'dist/inference.d.ts');
 const scratch = mkdtempSync(join(tmpdir(), 'seqwasm-readme-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -31,7 +34,8 @@ async function run(program: Program): Promise<void> {
   const id = `block-${program.line}-${runs++}`;
   const module = join(scratch, `${id}.ts`);
   const workdir = join(scratch, id);
-  writeFileSync(module, moduleText(program.source.replace(/(['"])seqwasm\1/g, JSON.stringify(ENTRY))));
+  const source = program.source.replace(/(['"])seqwasm\1/g, JSON.stringify(ENTRY)).replace(/(['"])seqwasm\/inference\1/g, JSON.stringify(INFERENCE_ENTRY));
+  writeFileSync(module, moduleText(source));
   mkdirSync(workdir);
   const cwd = process.cwd();
   const log = vi.spyOn(console, 'log').mockImplementation(() => {});
@@ -73,7 +77,7 @@ function typeErrors(programs: readonly Program[]): string[] {
     skipLibCheck: true,
     types: ['node'],
     typeRoots: [join(ROOT, 'node_modules/@types')],
-    paths: { seqwasm: [TYPES] },
+    paths: { seqwasm: [TYPES], 'seqwasm/inference': [INFERENCE_TYPES] },
   };
   return ts.getPreEmitDiagnostics(ts.createProgram(files, options)).map((diagnostic) => {
     const message = ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n');
