@@ -5,10 +5,11 @@
 // entry ('seqwasm/inference'), which registers where that .wasm comes from.
 /**
  * seqwasm for serving: build or load a model and predict, with the same bits as 'seqwasm',
- * without the training code and with a Wasm module of forward kernels only. Everything but training: {@link sequential},
- * {@link model}, {@link layers}, predict / step / {@link sample}, save and
- * {@link loadModel} (a saved training config is left out), {@link exportONNX},
- * {@link data}, {@link kernels}. compile, fit and evaluate throw a {@link ModelStateError}
+ * without the training code and with a Wasm module of forward kernels only. Everything but
+ * training: {@link sequential}, {@link model}, {@link layers}, predict / step /
+ * {@link sample}, save and {@link loadModel} (a saved training config is left out),
+ * {@link exportONNX}, {@link data}, {@link kernels}. compile, fit and evaluate throw a
+ * {@link ModelStateError}
  * that names 'seqwasm'. Call {@link init} once first.
  *
  * @example
