@@ -9,8 +9,7 @@
  * training: {@link sequential}, {@link model}, {@link layers}, predict / step /
  * {@link sample}, save and {@link loadModel} (a saved training config is left out),
  * {@link exportONNX}, {@link data}, {@link kernels}. compile, fit and evaluate throw a
- * {@link ModelStateError}
- * that names 'seqwasm'. Call {@link init} once first.
+ * {@link ModelStateError} that names 'seqwasm'. Call {@link init} once first.
  *
  * @example
  * ```ts
