@@ -85,7 +85,8 @@ export class Initializer {
 
   /**
    * Values for a weight of `shape`, row-major: drawn from `rng`, or from this initializer's
-   * own seed when it was given one. Throws OptionProblem for a shape it cannot fill.
+   * own seed when it was given one. The draws run in Wasm, so init() must have run. Throws
+   * OptionProblem for a shape it cannot fill.
    */
   sample(shape: readonly number[], rng: Prng): Float32Array {
     const out = new Float32Array(shape.reduce((a, b) => a * b, 1));
