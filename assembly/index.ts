@@ -13,10 +13,11 @@ export * from './normalization';
 export * from './shape';
 export * from './merge';
 export * from './attention';
+export * from './random';
 
 /** Bumped whenever an exported signature changes, so a stale .wasm is refused by the host. */
 export function abiVersion(): i32 {
-  return 7;
+  return 8;
 }
 
 /** First byte after the module's static data; the host arena starts above it. */

@@ -17,7 +17,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { init, layers } from '../src/node.js';
-import { NormalSampler } from '../src/layers/normal.js';
+import { NormalSampler } from '../test/reference/random.js';
 import { Prng } from '../src/util/prng.js';
 import { orthonormalColumns as referenceQ } from '../test/reference/orthogonal.js';
 import { median, report, withPeer, type Row } from './harness.js';

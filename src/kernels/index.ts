@@ -25,3 +25,4 @@ export * from './losses.js';
 export * from './linalg.js';
 export * from './merge.js';
 export * from './attention.js';
+export * from './random.js';

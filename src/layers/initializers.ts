@@ -1,15 +1,15 @@
 // Weight initializers: Keras's set, semantics and saved form, drawn from seqwasm's seeded
 // Prng so that a seed gives the same weights, bit for bit, in every runtime. Values are
-// computed in float64 from uniform draws (Prng.float) and normal draws (normal.ts), using
-// only + − × ÷ and sqrt, then rounded once to float32.
+// computed in float64 from uniform draws (Prng.float) and polar-method normal draws, in Wasm
+// (kernels/random.ts), using only + − × ÷, sqrt and our log, then rounded once to float32.
 //
 // Each initializer samples from the stream the layer hands it (the model derives one per
 // weight), or, when created with `seed`, from its own generator: like Keras, the same
 // seeded initializer then gives the same values every time.
 import { orthonormalColumns } from '../kernels/linalg.js';
+import { randomNormal, randomUniform, standardNormal64 } from '../kernels/random.js';
 import { Prng } from '../util/prng.js';
 import { closestName, describe } from './errors.js';
-import { NormalSampler } from './normal.js';
 import { camelToSnake, choice, finiteNumber, OptionProblem, readSettings, reportingTo, seed, settingsToJSON, snakeToCamel, type Option, type OptionTable, type Settings } from './options.js';
 
 /**
@@ -85,7 +85,8 @@ export class Initializer {
 
   /**
    * Values for a weight of `shape`, row-major: drawn from `rng`, or from this initializer's
-   * own seed when it was given one. Throws OptionProblem for a shape it cannot fill.
+   * own seed when it was given one. The draws run in Wasm, so init() must have run. Throws
+   * OptionProblem for a shape it cannot fill.
    */
   sample(shape: readonly number[], rng: Prng): Float32Array {
     const out = new Float32Array(shape.reduce((a, b) => a * b, 1));
@@ -101,28 +102,9 @@ export class Initializer {
 }
 
 // ---- sampling --------------------------------------------------------------------------
-
-/** Uniform in [min, max) as float32. A draw just below max can round up to max in float32; it is redrawn. */
-function uniform(out: Float32Array, rng: Prng, min: number, max: number): void {
-  const width = max - min;
-  const top = Math.fround(max);
-  for (let i = 0; i < out.length; i++) {
-    let value: number;
-    do value = Math.fround(min + width * rng.float());
-    while (value >= top && top > Math.fround(min));
-    out[i] = value;
-  }
-}
-
-/** Normal values; `truncated`: draws beyond two standard deviations are redrawn (Keras). */
-function normal(out: Float32Array, rng: Prng, mean: number, stddev: number, truncated: boolean): void {
-  const sampler = new NormalSampler(rng);
-  for (let i = 0; i < out.length; i++) {
-    let z = sampler.next();
-    while (truncated && (z > 2 || z < -2)) z = sampler.next();
-    out[i] = mean + stddev * z;
-  }
-}
+// Uniform and normal draws run in Wasm (kernels/random.ts), one call per weight: the same bits
+// as Prng.float() and the polar method in JS (test/reference/random.ts), without thousands of
+// JS calls running cold in the engine's interpreter the first time a model is built.
 
 /** Keras's compute_fans: (in, out) of a matrix; a vector counts its length both ways; higher ranks multiply the receptive field. */
 function fans(shape: readonly number[]): { fanIn: number; fanOut: number } {
@@ -162,11 +144,11 @@ function varianceScaling(scale: number, mode: FanMode, distribution: Distributio
   const variance = scale / Math.max(1, n);
   if (distribution === 'uniform') {
     const limit = Math.sqrt(3 * variance);
-    uniform(out, rng, -limit, limit);
+    randomUniform(rng, out, -limit, limit);
   } else if (distribution === 'truncatedNormal') {
-    normal(out, rng, 0, Math.sqrt(variance) / TRUNCATED_STDDEV, true);
+    randomNormal(rng, out, 0, Math.sqrt(variance) / TRUNCATED_STDDEV, true);
   } else {
-    normal(out, rng, 0, Math.sqrt(variance), false);
+    randomNormal(rng, out, 0, Math.sqrt(variance), false);
   }
 }
 
@@ -184,8 +166,7 @@ function orthogonal(gain: number, shape: readonly number[], rng: Prng, out: Floa
   const tall = Math.max(rows, cols);
   const narrow = Math.min(rows, cols);
   const a = new Float64Array(tall * narrow);
-  const sampler = new NormalSampler(rng);
-  for (let i = 0; i < a.length; i++) a[i] = sampler.next();
+  standardNormal64(rng, a);
   orthonormalColumns(a, tall, narrow);
   for (let i = 0; i < tall; i++) {
     for (let j = 0; j < narrow; j++) {
@@ -224,10 +205,10 @@ const KINDS: readonly Kind<OptionTable>[] = [
     check: (s) => {
       if (!(s.minval <= s.maxval)) throw new OptionProblem(`must be >= minval (${s.minval}), got ${s.maxval}`, 'maxval');
     },
-    fill: (s, _, rng, out) => uniform(out, rng, s.minval, s.maxval),
+    fill: (s, _, rng, out) => randomUniform(rng, out, s.minval, s.maxval),
   }),
-  kind({ className: 'RandomNormal', options: meanStddev, fill: (s, _, rng, out) => normal(out, rng, s.mean, s.stddev, false) }),
-  kind({ className: 'TruncatedNormal', options: meanStddev, fill: (s, _, rng, out) => normal(out, rng, s.mean, s.stddev, true) }),
+  kind({ className: 'RandomNormal', options: meanStddev, fill: (s, _, rng, out) => randomNormal(rng, out, s.mean, s.stddev, false) }),
+  kind({ className: 'TruncatedNormal', options: meanStddev, fill: (s, _, rng, out) => randomNormal(rng, out, s.mean, s.stddev, true) }),
   kind({
     className: 'VarianceScaling',
     options: { scale: finiteNumber(1, 0), mode: fanMode, distribution, seed: seed() },

@@ -95,7 +95,7 @@ export interface SeqwasmExports {
 }
 
 /** Must equal abiVersion() in assembly/index.ts. */
-const ABI_VERSION = 7;
+const ABI_VERSION = 8;
 
 /**
  * Thrown (as a rejection) by {@link init} when the module cannot be loaded: a bad argument, a

@@ -162,6 +162,26 @@ export class Prng {
     return copy;
   }
 
+  /**
+   * @internal Copies the four state words into `words[0 … 3]` (a view of Wasm memory), so
+   * that a kernel can draw from this stream (assembly/random.ts); {@link takeStateFrom} then
+   * continues it where the kernel stopped.
+   */
+  lendStateTo(words: Int32Array): void {
+    words[0] = this.s0;
+    words[1] = this.s1;
+    words[2] = this.s2;
+    words[3] = this.s3;
+  }
+
+  /** @internal Takes back the state a kernel advanced in `words[0 … 3]` (see {@link lendStateTo}). */
+  takeStateFrom(words: Int32Array): void {
+    this.s0 = words[0];
+    this.s1 = words[1];
+    this.s2 = words[2];
+    this.s3 = words[3];
+  }
+
   private static fromOrigin(origin: bigint): Prng {
     const prng = new Prng();
     prng.reset(origin);

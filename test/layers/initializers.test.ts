@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { initializers, parseInitializer } from '../../src/layers/initializers.js';
 import * as layers from '../../src/layers/index.js';
 import { LayerConfigError } from '../../src/layers/index.js';
-import { NormalSampler } from '../../src/layers/normal.js';
+import { NormalSampler } from '../reference/random.js';
 import { log } from '../../src/util/detmath.js';
 import { Prng } from '../../src/util/prng.js';
 import { orthonormalColumns } from '../reference/orthogonal.js';
