@@ -1,5 +1,6 @@
-// The one seqwasm WebAssembly module. Every kernel file is re-exported here; the host
-// (src/runtime) owns all memory above heapBase() and passes byte offsets into it.
+// The full seqwasm WebAssembly module (training and inference; inference.ts builds the
+// forward-only one). Every kernel file is re-exported here; the host (src/runtime) owns all
+// memory above heapBase() and passes byte offsets into it.
 export * from './gemm';
 export * from './activations';
 export * from './elementwise';
@@ -14,12 +15,4 @@ export * from './shape';
 export * from './merge';
 export * from './attention';
 
-/** Bumped whenever an exported signature changes, so a stale .wasm is refused by the host. */
-export function abiVersion(): i32 {
-  return 7;
-}
-
-/** First byte after the module's static data; the host arena starts above it. */
-export function heapBase(): usize {
-  return __heap_base;
-}
+export { abiVersion, heapBase } from './abi';
