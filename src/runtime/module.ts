@@ -35,7 +35,7 @@ export interface Platform {
 
 /** init()'s options form; init(source) is init({ source }). */
 export interface InitOptions {
-  /** The single-thread module, as init(source) takes it; omitted: seqwasm.wasm beside the JS. */
+  /** The single-thread module, as init(source) takes it; omitted: seqwasm.wasm beside the JS. seqwasm-inference.wasm runs every forward pass with the same bits but cannot train (see {@link RuntimeInfo.training}). */
   source?: WasmSource;
   /**
    * Threads to compute with, counting the calling one (default 1). More than one runs worker
