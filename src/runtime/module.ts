@@ -83,8 +83,8 @@ export interface RuntimeInfo {
   readonly relaxedSimdFallback?: string;
   /**
    * Whether the running module can train: false for seqwasm-inference.wasm, which has only the
-   * forward kernels (predict, step, building and loading layers), so compile()'s fit,
-   * trainOnBatch and evaluate throw an {@link InferenceOnlyError}; true for every other module.
+   * forward kernels (predict, step, building and loading layers), so fit, trainOnBatch and
+   * evaluate throw an InferenceOnlyError naming the kernel; true for every other module.
    */
   readonly training: boolean;
 }
