@@ -1,5 +1,6 @@
-// The one seqwasm WebAssembly module. Every kernel file is re-exported here; the host
-// (src/runtime) owns all memory above heapBase() and passes byte offsets into it.
+// The full seqwasm WebAssembly module (training and inference; inference.ts builds the
+// forward-only one). Every kernel file is re-exported here; the host (src/runtime) owns all
+// memory above heapBase() and passes byte offsets into it.
 export * from './gemm';
 export * from './activations';
 export * from './elementwise';
@@ -15,12 +16,4 @@ export * from './merge';
 export * from './attention';
 export * from './random';
 
-/** Bumped whenever an exported signature changes, so a stale .wasm is refused by the host. */
-export function abiVersion(): i32 {
-  return 8;
-}
-
-/** First byte after the module's static data; the host arena starts above it. */
-export function heapBase(): usize {
-  return __heap_base;
-}
+export { abiVersion, heapBase } from './abi';

@@ -24,5 +24,5 @@ function outdated(output, ...sources) {
   return sources.some((s) => newestMtime(s) > built);
 }
 
-if (['seqwasm', 'seqwasm-threads', 'seqwasm-relaxed'].some((name) => outdated(`dist/${name}.wasm`, 'assembly', 'asconfig.json'))) execSync('npm run build:wasm', { cwd: root, stdio: 'inherit' });
+if (['seqwasm', 'seqwasm-threads', 'seqwasm-relaxed', 'seqwasm-inference'].some((name) => outdated(`dist/${name}.wasm`, 'assembly', 'asconfig.json'))) execSync('npm run build:wasm', { cwd: root, stdio: 'inherit' });
 if (outdated('dist/index.js', 'src') || outdated('dist/seqwasm.fetch.js', 'src', 'package.json', 'scripts/bundle.js')) execSync('npm run build:ts', { cwd: root, stdio: 'inherit' });

@@ -21,7 +21,7 @@
  *
  * @packageDocumentation
  */
-export { init, isInitialized, arena, memoryInfo, reset, runtimeInfo, stopThreads, SeqwasmInitError, NotInitializedError } from './runtime/module.js';
+export { init, isInitialized, arena, memoryInfo, reset, runtimeInfo, stopThreads, SeqwasmInitError, NotInitializedError, InferenceOnlyError } from './runtime/module.js';
 export type { WasmSource, MemoryInfo, InitOptions, RuntimeInfo } from './runtime/module.js';
 export type { ArenaUsage } from './runtime/arena.js';
 export { Arena, F32Region } from './runtime/arena.js';

@@ -21,7 +21,7 @@ import { prepareProject, ROOT, type Packed, type Project } from './package.js';
 
 const EXPECTED_FILE = join(ROOT, 'test/runtimes/expected-hash.txt');
 /** Files every tarball has besides dist JS and declarations. */
-const ALWAYS = ['package.json', 'README.md', 'LICENSE', 'dist/seqwasm.wasm', 'dist/seqwasm-threads.wasm', 'dist/seqwasm-relaxed.wasm'];
+const ALWAYS = ['package.json', 'README.md', 'LICENSE', 'dist/seqwasm.wasm', 'dist/seqwasm-threads.wasm', 'dist/seqwasm-relaxed.wasm', 'dist/seqwasm-inference.wasm'];
 /** The `exports` condition whose file each runtime must load (DESIGN.md §5); Chromium's page is an esbuild bundle, and bundlers take "module". */
 const CONDITION: Record<RuntimeName, string> = { node: 'node', chromium: 'module', deno: 'deno', bun: 'bun', workerd: 'workerd' };
 const MANIFEST = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { main: string; types: string; exports: Record<string, unknown> };

@@ -35,7 +35,7 @@ export interface Platform {
 
 /** init()'s options form; init(source) is init({ source }). */
 export interface InitOptions {
-  /** The single-thread module, as init(source) takes it; omitted: seqwasm.wasm beside the JS. */
+  /** The single-thread module, as init(source) takes it; omitted: seqwasm.wasm beside the JS. seqwasm-inference.wasm runs every forward pass with the same bits but cannot train (see {@link RuntimeInfo.training}). */
   source?: WasmSource;
   /**
    * Threads to compute with, counting the calling one (default 1). More than one runs worker
@@ -81,6 +81,12 @@ export interface RuntimeInfo {
   readonly relaxedSimd: boolean;
   /** Why the default module runs although init({ relaxedSimd: true }) asked for the relaxed one. */
   readonly relaxedSimdFallback?: string;
+  /**
+   * Whether the running module can train: false for seqwasm-inference.wasm, which has only the
+   * forward kernels (predict, step, building and loading layers), so fit, trainOnBatch and
+   * evaluate throw an InferenceOnlyError naming the kernel; true for every other module.
+   */
+  readonly training: boolean;
 }
 
 /** Most threads init({ threads }) accepts. */
@@ -94,7 +100,7 @@ export interface SeqwasmExports {
   readonly [kernel: string]: unknown;
 }
 
-/** Must equal abiVersion() in assembly/index.ts. */
+/** Must equal abiVersion() in assembly/abi.ts (every module's). */
 const ABI_VERSION = 8;
 
 /**
@@ -130,6 +136,32 @@ export class NotInitializedError extends Error {
   override name = 'NotInitializedError';
   constructor(what: string) {
     super(`${what}: seqwasm is not initialised; call and await init() first`);
+  }
+}
+
+/**
+ * Thrown when code calls a Wasm kernel that the running module lacks: under
+ * seqwasm-inference.wasm, which only predicts, any training kernel (backward passes, losses,
+ * metrics, optimizer updates, gradient clipping). Nothing has run when it is thrown: the
+ * arguments were checked, no kernel wrote anything. The fix is the full module.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   model.trainOnBatch(x, y);
+ * } catch (error) {
+ *   if (error instanceof InferenceOnlyError) console.error(error.kernel);   // e.g. 'lossCategoricalCrossentropy'
+ * }
+ * ```
+ */
+export class InferenceOnlyError extends Error {
+  /** Always `'InferenceOnlyError'`. */
+  override name = 'InferenceOnlyError';
+  /** The Wasm export that was asked for. */
+  readonly kernel: string;
+  constructor(kernel: string) {
+    super(`the Wasm kernel ${kernel} is not in seqwasm-inference.wasm, which only predicts (no backward passes, losses, metrics or optimizers); to train, import from 'seqwasm', whose init() loads the full seqwasm.wasm`);
+    this.kernel = kernel;
   }
 }
 
@@ -230,12 +262,12 @@ export function threadPool(): ThreadPool | undefined {
 /**
  * How seqwasm runs here: the threads computing (1 unless init({ threads }) got its pool),
  * shared memory, SIMD, whether the relaxed-SIMD module runs, and why threads or relaxed SIMD
- * fell back if they did. Throws a {@link NotInitializedError} before init().
+ * fell back if they did, and whether the module can train. Throws a {@link NotInitializedError} before init().
  *
  * @example
  * ```ts
  * await init({ threads: 2 });
- * runtimeInfo();   // { threads: 2, threadsRequested: 2, sharedMemory: true, simd: true, threadedCalls: 0, relaxedSimd: false } in Node
+ * runtimeInfo();   // { threads: 2, threadsRequested: 2, sharedMemory: true, simd: true, threadedCalls: 0, relaxedSimd: false, training: true } in Node
  * ```
  */
 export function runtimeInfo(): RuntimeInfo {
@@ -250,6 +282,7 @@ export function runtimeInfo(): RuntimeInfo {
     threadedCalls: threadedCalls + (current.threads?.pool?.runs ?? 0),
     relaxedSimd: relaxedSimdRunning,
     ...(relaxedSimdFallback !== undefined && { relaxedSimdFallback }),
+    training: !(INFERENCE_MARK in current.exports),
   };
 }
 
@@ -351,7 +384,7 @@ async function swapInstance(): Promise<MemoryInfo> {
   // A threaded instance gets a new shared memory, and its workers must move with it.
   const memory = threads && sharedMemory();
   const instance = await WebAssembly.instantiate(runtime.module, memory ? threadedImports(memory) : {});
-  const exports = instance.exports as unknown as SeqwasmExports;
+  const exports = kernelExports(instance);
   // From here to the first await nothing else runs: the copy sees the memory exactly as it is swapped.
   runtime.arena.dropScratch();
   const { top, memoryBytes } = runtime.arena.usage();
@@ -484,7 +517,7 @@ async function instantiate(input: WasmSource | undefined): Promise<Runtime> {
 
 /** The instance's exports, once they are known to be a seqwasm module of this ABI. */
 function checkedExports(instance: WebAssembly.Instance): SeqwasmExports {
-  const exports = instance.exports as unknown as SeqwasmExports;
+  const exports = kernelExports(instance);
   if (!(exports.memory instanceof WebAssembly.Memory) || typeof exports.abiVersion !== 'function' || typeof exports.heapBase !== 'function') {
     throw new SeqwasmInitError('init(input): the module is not a seqwasm module (it lacks memory, abiVersion or heapBase exports)');
   }
@@ -493,6 +526,26 @@ function checkedExports(instance: WebAssembly.Instance): SeqwasmExports {
     throw new SeqwasmInitError(`init(input): the module has ABI version ${version} but this seqwasm build expects ${ABI_VERSION}; rebuild or load the matching seqwasm.wasm`);
   }
   return exports;
+}
+
+/** The export only seqwasm-inference.wasm has (assembly/inference.ts). */
+const INFERENCE_MARK = 'inferenceOnly';
+
+/**
+ * The instance's exports; the inference module's get a prototype that throws an
+ * InferenceOnlyError for any kernel they lack. Its own kernels stay plain data properties, and
+ * the full module's exports are returned as they are, so no kernel call pays for the check.
+ */
+function kernelExports(instance: WebAssembly.Instance): SeqwasmExports {
+  const exports = instance.exports;
+  if (!(INFERENCE_MARK in exports)) return exports as unknown as SeqwasmExports;
+  const missingKernel = new Proxy(Object.create(null) as object, {
+    get(_, name) {
+      if (typeof name === 'string') throw new InferenceOnlyError(name);
+      return undefined;
+    },
+  });
+  return Object.create(missingKernel, Object.getOwnPropertyDescriptors(exports)) as SeqwasmExports;
 }
 
 async function instantiateSource(source: Exclude<WasmSource, URL | string>, imports: WebAssembly.Imports = {}): Promise<WebAssembly.WebAssemblyInstantiatedSource> {

@@ -84,6 +84,6 @@ describe('init({ threads })', () => {
   });
 
   it('reports one thread and no shared memory for a plain init()', () => {
-    expect(runtimeInfo()).toEqual({ threads: 1, threadsRequested: 1, sharedMemory: false, simd: true, threadedCalls: 0, relaxedSimd: false });
+    expect(runtimeInfo()).toEqual({ threads: 1, threadsRequested: 1, sharedMemory: false, simd: true, threadedCalls: 0, relaxedSimd: false, training: true });
   });
 });
