@@ -6,13 +6,21 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
-const MODULES = ['seqwasm.wasm', 'seqwasm-threads.wasm', 'seqwasm-relaxed.wasm'];
+const OPT_IN = ['seqwasm-threads.wasm', 'seqwasm-relaxed.wasm'];
+/** Each built entry and its default module ('seqwasm/inference' loads the forward-only one). */
+const ENTRIES: Record<string, string> = {
+  'seqwasm.fetch.js': 'seqwasm.wasm',
+  'seqwasm.node.js': 'seqwasm.wasm',
+  'seqwasm.inference.fetch.js': 'seqwasm-inference.wasm',
+  'seqwasm.inference.node.js': 'seqwasm-inference.wasm',
+};
 
 describe('module URLs in the built entries', () => {
-  for (const entry of ['seqwasm.fetch.js', 'seqwasm.node.js']) {
-    it(`${entry} names ${MODULES.join(', ')} each in one piece`, () => {
+  for (const [entry, module] of Object.entries(ENTRIES)) {
+    const modules = [module, ...OPT_IN];
+    it(`${entry} names ${modules.join(', ')} each in one piece`, () => {
       const code = readFileSync(new URL(`../../dist/${entry}`, import.meta.url), 'utf8');
-      for (const file of MODULES) expect(code).toContain(`new URL("./${file}",import.meta.url)`);
+      for (const file of modules) expect(code).toContain(`new URL("./${file}",import.meta.url)`);
     });
   }
 });
