@@ -29,6 +29,10 @@ const ROOT_EXPORTS = MANIFEST.exports['.'] as Record<string, string>;
 /** The package's entry files, as paths inside it (dist/...). */
 const entryFile = (condition: string) => ROOT_EXPORTS[condition].replace(/^\.\//, '');
 const ENTRY_FILES = new Set(Object.keys(ROOT_EXPORTS).filter((c) => c !== 'types').map(entryFile));
+/** The runtimes whose CLI driver also imports 'seqwasm/inference' (Chromium's page and workerd's worker bundle 'seqwasm' only). */
+const INFERENCE_RUNTIMES: readonly RuntimeName[] = ['node', 'deno', 'bun'];
+const INFERENCE_EXPORTS = MANIFEST.exports['./inference'] as Record<string, string>;
+
 const UPDATE_HINT = 'if the change is intended, run `npm run test:runtimes -- --update` and commit test/runtimes/expected-hash.txt';
 
 const args = parseArgs(process.argv.slice(2));
@@ -111,10 +115,6 @@ async function runConformance(p: Project): Promise<void> {
 }
 
 /** The package entry files a runtime loaded: what it resolved `seqwasm` to, or what esbuild bundled for it. */
-/** The runtimes whose CLI driver also imports 'seqwasm/inference' (Chromium's page and workerd's worker bundle 'seqwasm' only). */
-const INFERENCE_RUNTIMES: readonly RuntimeName[] = ['node', 'deno', 'bun'];
-const INFERENCE_EXPORTS = MANIFEST.exports['./inference'] as Record<string, string>;
-
 /** 'seqwasm/inference' in `name`: the entry its condition names, and the first prediction's bits equal to 'seqwasm''s. */
 async function checkInference(name: RuntimeName, session: RuntimeSession, p: Project): Promise<void> {
   await outcomes.checkAsync(`runtime: ${name}, seqwasm/inference`, async () => {
@@ -155,7 +155,7 @@ function checkFiles(packed: Packed): string {
     const source = /^dist\/(.+)\.(?:js|js\.map|d\.ts)$/.exec(path)?.[1];
     return source !== undefined && existsSync(join(ROOT, 'src', `${source}.ts`));
   };
-  const unexpected = [...paths].filter((path) => !ALWAYS.includes(path) && !/^dist\/seqwasm\.[\w-]+\.js(\.map)?$/.test(path) && !compiled(path));
+  const unexpected = [...paths].filter((path) => !ALWAYS.includes(path) && !/^dist\/seqwasm\.[\w.-]+\.js(\.map)?$/.test(path) && !compiled(path));
   if (unexpected.length) problems.push(`unexpected files: ${unexpected.join(', ')}`);
   const entries = [MANIFEST.main, MANIFEST.types, ...leaves(MANIFEST.exports)].map((p) => String(p).replace(/^\.\//, ''));
   const missing = [...new Set([...ALWAYS, ...entries])].filter((path) => !paths.has(path));
