@@ -1,4 +1,5 @@
-// npm run build:bundle: the entry files dist/seqwasm.{node,fetch,workerd}.js, in two esbuild runs:
+// npm run build:bundle: the entry files dist/seqwasm.{node,fetch,workerd}.js and those of
+// 'seqwasm/inference', dist/seqwasm.inference.{node,fetch,workerd}.js, each kind built alike:
 //   node            one file, no splitting: at import Node pays for every file it resolves and
 //                   loads (more than for parsing the lazy modules inline), and downloads nothing.
 //                   Whitespace and syntax minified, names left as written: classes and
@@ -34,5 +35,7 @@ await Promise.all([
   // 80 left a 220-character line that throws (test:bundlers wants at most 200); 70 leaves none.
   build({ ...shared, entryPoints: ['src/node.ts'], minifyWhitespace: true, minifySyntax: true, lineLimit: 70 }),
   build({ ...shared, entryPoints: ['src/inference.node.ts'], minifyWhitespace: true, minifySyntax: true, lineLimit: 70 }),
-  build({ ...shared, entryPoints: ['src/fetch.ts', 'src/workerd.ts', 'src/inference.fetch.ts', 'src/inference.workerd.ts'], splitting: true, minify: true, keepNames: true }),
+  build({ ...shared, entryPoints: ['src/fetch.ts', 'src/workerd.ts'], splitting: true, minify: true, keepNames: true }),
+  // Its own run: chunks shared with the training entries would cut 'seqwasm/inference' into more, smaller files.
+  build({ ...shared, entryPoints: ['src/inference.fetch.ts', 'src/inference.workerd.ts'], splitting: true, minify: true, keepNames: true }),
 ]);
