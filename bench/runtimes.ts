@@ -144,6 +144,6 @@ async function coldStartRows(p: Project, runs: number, runtimes: readonly Runtim
 }
 
 function runEmpty(name: ProcessRuntime, p: Project) {
-  const script = name === 'workerd' ? workerdConfig(p.dir, 'empty', 'empty-worker.js', false) : 'empty.js';
+  const script = name === 'workerd' ? workerdConfig(p.dir, 'empty', 'empty-worker.js', undefined) : 'empty.js';
   return runProcess(name, processCommand(name, p.dir, script), p.dir);
 }

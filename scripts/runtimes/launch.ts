@@ -11,7 +11,7 @@ import { ROOT, workerdConfig, type Project } from './package.js';
 
 export const RUNTIMES = ['node', 'chromium', 'deno', 'bun', 'workerd'] as const;
 export type RuntimeName = (typeof RUNTIMES)[number];
-/** coldstart-inference: the cold start through 'seqwasm/inference' (Node, Deno and Bun). */
+/** coldstart-inference: the cold start through 'seqwasm/inference' (Node, Deno, Bun and workerd). */
 export type Mode = 'conformance' | 'coldstart' | 'coldstart-inference';
 
 /** Debian's Chromium (apt-get install chromium), never a browser downloaded by a test tool. */
@@ -43,7 +43,8 @@ export async function openRuntime(name: RuntimeName, project: Project): Promise<
   if (name === 'chromium') return openChromium(project);
   const { dir } = project;
   // workerd takes its job from the config (a text binding); the others from the command line.
-  const command = (mode: Mode) => (name === 'workerd' ? processCommand(name, dir, workerdConfig(dir, mode)) : processCommand(name, dir, 'cli.js', mode));
+  const workerd = (mode: Mode) => (mode === 'coldstart-inference' ? workerdConfig(dir, mode, 'worker-inference.js', 'seqwasm-inference.wasm') : workerdConfig(dir, mode));
+  const command = (mode: Mode) => (name === 'workerd' ? processCommand(name, dir, workerd(mode)) : processCommand(name, dir, 'cli.js', mode));
   const shown = name === 'workerd' ? processCommand(name, dir, 'workerd-<mode>.capnp') : processCommand(name, dir, 'cli.js', '<mode>');
   return {
     name,

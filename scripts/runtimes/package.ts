@@ -30,8 +30,8 @@ export interface Project {
   readonly packed: Packed;
   /** Where the installed package lives (dir/node_modules/seqwasm). */
   readonly packageDir: string;
-  /** The package files esbuild bundled into browser.js and worker.js (paths inside the package). */
-  readonly bundled: { readonly browser: readonly string[]; readonly worker: readonly string[] };
+  /** The package files esbuild bundled into browser.js, worker.js and worker-inference.js (paths inside the package). */
+  readonly bundled: { readonly browser: readonly string[]; readonly worker: readonly string[]; readonly workerInference: readonly string[] };
   dispose(): void;
 }
 
@@ -68,7 +68,8 @@ function pack(destination: string): Packed {
  * - browser.js: one esbuild bundle for the browser, the .wasm copied beside it (esbuild
  *   does not follow `new URL('./seqwasm.wasm', import.meta.url)`; users copy it likewise);
  * - worker.js: esbuild --conditions=workerd,worker,browser (as wrangler bundles), the .wasm
- *   import left for workerd, which loads it as a module named seqwasm.wasm (see workerdConfig).
+ *   import left for workerd, which loads it as a module named seqwasm.wasm (see workerdConfig);
+ *   worker-inference.js: the same through 'seqwasm/inference' and seqwasm-inference.wasm.
  */
 async function buildDrivers(dir: string, packageDir: string): Promise<Project['bundled']> {
   // Sources are copied into the project first, so that `seqwasm` resolves from its
@@ -78,38 +79,41 @@ async function buildDrivers(dir: string, packageDir: string): Promise<Project['b
   const common = { bundle: true, format: 'esm', logLevel: 'silent', absWorkingDir: dir, metafile: true } as const;
   await build({ ...common, entryPoints: [join(sources, 'drivers/cli.mjs')], outfile: join(dir, 'cli.js'), platform: 'neutral', external: ['seqwasm'] });
   const browser = await build({ ...common, entryPoints: [join(sources, 'drivers/browser.mjs')], outfile: join(dir, 'browser.js'), platform: 'browser' });
-  const worker = await build({
-    ...common,
-    entryPoints: [join(sources, 'drivers/worker.mjs')],
-    outfile: join(dir, 'worker.js'),
-    platform: 'neutral',
-    conditions: ['workerd', 'worker', 'browser'],
-    mainFields: ['module', 'main'],
-    external: ['*.wasm'],
-  });
+  const workerBuild = (name: string) =>
+    build({
+      ...common,
+      entryPoints: [join(sources, `drivers/${name}.mjs`)],
+      outfile: join(dir, `${name}.js`),
+      platform: 'neutral',
+      conditions: ['workerd', 'worker', 'browser'],
+      mainFields: ['module', 'main'],
+      external: ['*.wasm'],
+    });
+  const [worker, workerInference] = [await workerBuild('worker'), await workerBuild('worker-inference')];
   copyFileSync(join(sources, 'drivers/browser.html'), join(dir, 'browser.html'));
   copyFileSync(wasmPath(packageDir), join(dir, 'seqwasm.wasm'));
+  copyFileSync(wasmPath(packageDir, 'seqwasm-inference.wasm'), join(dir, 'seqwasm-inference.wasm'));
   const fromPackage = (result: Metafile) => Object.keys(result.metafile.inputs).flatMap((input) => (input.startsWith('node_modules/seqwasm/') ? [input.slice('node_modules/seqwasm/'.length)] : []));
-  return { browser: fromPackage(browser), worker: fromPackage(worker) };
+  return { browser: fromPackage(browser), worker: fromPackage(worker), workerInference: fromPackage(workerInference) };
 }
 
 type Metafile = { metafile: { inputs: Record<string, unknown> } };
 
-/** The installed package's .wasm, found through its `./seqwasm.wasm` export. */
-export function wasmPath(packageDir: string): string {
+/** One of the installed package's modules (default seqwasm.wasm), found through its `./<file>` export. */
+export function wasmPath(packageDir: string, file = 'seqwasm.wasm'): string {
   const manifest = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
-  const target = manifest.exports['./seqwasm.wasm'];
-  if (typeof target !== 'string') throw new Error(`package.json exports['./seqwasm.wasm'] must be a path, got ${JSON.stringify(target)}`);
+  const target = manifest.exports[`./${file}`];
+  if (typeof target !== 'string') throw new Error(`package.json exports['./${file}'] must be a path, got ${JSON.stringify(target)}`);
   return join(packageDir, target);
 }
 
 /**
  * Writes a capnp config that runs `worker`'s test() with env.MODE = mode, the package's
- * .wasm beside it as the module seqwasm.wasm (leave it out for an empty baseline worker).
+ * .wasm beside it as the module `wasm` names (seqwasm.wasm; none for an empty baseline worker).
  */
-export function workerdConfig(dir: string, mode: string, worker = 'worker.js', withWasm = true): string {
+export function workerdConfig(dir: string, mode: string, worker = 'worker.js', wasmFile: string | undefined = 'seqwasm.wasm'): string {
   const path = join(dir, `workerd-${mode}.capnp`);
-  const wasm = withWasm ? '\n    (name = "seqwasm.wasm", wasm = embed "seqwasm.wasm"),' : '';
+  const wasm = wasmFile ? `\n    (name = ${JSON.stringify(wasmFile)}, wasm = embed ${JSON.stringify(wasmFile)}),` : '';
   writeFileSync(
     path,
     `using Workerd = import "/workerd/workerd.capnp";

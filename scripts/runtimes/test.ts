@@ -29,8 +29,8 @@ const ROOT_EXPORTS = MANIFEST.exports['.'] as Record<string, string>;
 /** The package's entry files, as paths inside it (dist/...). */
 const entryFile = (condition: string) => ROOT_EXPORTS[condition].replace(/^\.\//, '');
 const ENTRY_FILES = new Set(Object.keys(ROOT_EXPORTS).filter((c) => c !== 'types').map(entryFile));
-/** The runtimes whose CLI driver also imports 'seqwasm/inference' (Chromium's page and workerd's worker bundle 'seqwasm' only). */
-const INFERENCE_RUNTIMES: readonly RuntimeName[] = ['node', 'deno', 'bun'];
+/** The runtimes whose driver also runs 'seqwasm/inference' (Chromium's page bundles 'seqwasm' only; test:bundlers runs a page on it). */
+const INFERENCE_RUNTIMES: readonly RuntimeName[] = ['node', 'deno', 'bun', 'workerd'];
 const INFERENCE_EXPORTS = MANIFEST.exports['./inference'] as Record<string, string>;
 
 const UPDATE_HINT = 'if the change is intended, run `npm run test:runtimes -- --update` and commit test/runtimes/expected-hash.txt';
@@ -119,7 +119,7 @@ async function runConformance(p: Project): Promise<void> {
 async function checkInference(name: RuntimeName, session: RuntimeSession, p: Project): Promise<void> {
   await outcomes.checkAsync(`runtime: ${name}, seqwasm/inference`, async () => {
     const [{ result: full }, { result: inference }] = [await session.run('coldstart'), await session.run('coldstart-inference')];
-    const [entry] = entriesUsed(name, inference, p);
+    const [entry] = name === 'workerd' ? p.bundled.workerInference.filter((file) => /^dist\/seqwasm\.inference\.[a-z]+\.js$/.test(file)) : entriesUsed(name, inference, p);
     const expectedEntry = INFERENCE_EXPORTS[CONDITION[name]].replace(/^\.\//, '');
     if (entry !== expectedEntry) throw new Error(`got ${entry} for 'seqwasm/inference', expected ${expectedEntry} (condition "${CONDITION[name]}")`);
     const bits = (values: unknown) => Buffer.from(Float32Array.from(values as number[]).buffer).toString('hex');
