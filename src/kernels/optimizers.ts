@@ -101,7 +101,7 @@ export interface AdagradParams {
 }
 
 function scalars(what: string, named: Record<string, unknown>): void {
-  for (const [name, value] of Object.entries(named)) scalar(what, name, value);
+  for (const name of Object.keys(named)) scalar(what, name, named[name]);
 }
 
 /**

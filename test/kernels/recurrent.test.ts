@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { F32Region } from '../../src/runtime/arena.js';
 import { arena } from '../../src/runtime/module.js';
 import {
-  packRecurrentWeights, recurrentBackward, recurrentPackedSize, recurrentForward, recurrentTapeSize, recurrentWeightShapes,
+  fixedRecurrentSpec, packRecurrentWeights, recurrentBackward, recurrentPackedSize, recurrentForward, recurrentTapeSize, recurrentWeightShapes,
   type RecurrentActivation, type RecurrentCell, type RecurrentSpec,
 } from '../../src/kernels/recurrent.js';
 import * as ref from '../reference/index.js';
@@ -550,6 +550,33 @@ describe('determinism', () => {
         }
       }
     }
+  });
+});
+
+describe('fixed specs (checked once, as the layers keep them)', () => {
+  it('give the bits of the plain spec, for every cell and option mix', () => {
+    const random = streamFor('fixed-spec');
+    for (const cell of ['simpleRNN', 'lstm', 'gru'] as const) {
+      const o: Options = { cell, batch: 3, steps: 7, features: 5, units: 17, activation: 'tanh', recurrentActivation: 'hardSigmoid', useBias: true, resetAfter: true, goBackwards: true, zeroOutputForMask: false, initialState: true, padding: 'holes', dropout: 'both', maxSteps: 5, upstream: 'both' };
+      const p = problem(random, o);
+      const plain = runWasm(p);
+      const fixed = runWasm({ ...p, spec: fixedRecurrentSpec(p.spec, 'test') });
+      for (const key of Object.keys(plain) as (keyof Result)[]) {
+        if (plain[key]) expect(bits(fixed[key]!), `${cell} ${key} (${replay})`).toEqual(bits(plain[key]!));
+      }
+    }
+  });
+
+  it('are frozen copies, checked when made', () => {
+    const spec: RecurrentSpec = { cell: 'lstm', units: 3, features: 2, batch: 2, steps: 4 };
+    const fixed = fixedRecurrentSpec(spec, 'recurrentForward');
+    expect(fixed).toEqual(spec);
+    expect(fixed).not.toBe(spec);
+    expect(Object.isFrozen(fixed)).toBe(true);
+    spec.units = 0; // the caller's object stays its own: the fixed copy keeps the checked value
+    expect(recurrentTapeSize(fixed)).toBe(recurrentTapeSize({ ...spec, units: 3 }));
+    expect(() => fixedRecurrentSpec({ ...spec, units: 0 }, 'recurrentForward')).toThrow(/recurrentForward\(spec\.units\): expected an integer >= 1, got 0/);
+    expect(() => fixedRecurrentSpec({ ...spec, cell: 'rnn' } as never, 'packRecurrentWeights')).toThrow(/packRecurrentWeights\(spec\.cell\)/);
   });
 });
 
