@@ -269,7 +269,7 @@ const fixedSpecs = new WeakMap<RecurrentSpec, Resolved>();
  * @internal a checked, frozen copy of `spec` that the kernels resolve once: a layer's plan
  * keeps one for the calls of every batch instead of having it checked per call.
  */
-export function fixedRecurrentSpec(spec: RecurrentSpec, what: string): RecurrentSpec {
+export function fixedRecurrentSpec<S extends RecurrentSpec>(spec: S, what: string): S {
   const fixed = Object.freeze({ ...spec });
   fixedSpecs.set(fixed, resolve(what, fixed));
   return fixed;
