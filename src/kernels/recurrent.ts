@@ -663,13 +663,22 @@ function maskOffsets(what: string, r: Resolved, buffers: RecurrentMasks): MaskOf
   };
 }
 
+/** What packed weights record of the spec they were packed for, and where a resolved spec holds it. */
+const PACKED_FOR: readonly [keyof PackedRecurrentWeights, (r: Resolved) => unknown][] = [
+  ['cell', (r) => r.cell],
+  ['features', (r) => r.F],
+  ['units', (r) => r.U],
+  ['resetAfter', (r) => r.resetAfter],
+  ['useBias', (r) => r.useBias],
+];
+
 function packedOffset(what: string, r: Resolved, packed: PackedRecurrentWeights, backward: boolean): number {
   if (typeof packed !== 'object' || packed === null || !('region' in packed)) {
     throw new TypeError(`${what}(packed): expected the result of packRecurrentWeights, got ${show(packed)}`);
   }
-  const expected = { cell: r.cell, features: r.F, units: r.U, resetAfter: r.resetAfter, useBias: r.useBias };
-  for (const [key, value] of Object.entries(expected)) {
-    const actual = (packed as unknown as Record<string, unknown>)[key];
+  for (const [key, of] of PACKED_FOR) {
+    const value = of(r);
+    const actual = packed[key];
     if (actual !== value) throw new RangeError(`${what}(packed.${key}): the weights were packed for ${key} = ${show(actual)}, but the spec has ${show(value)}`);
   }
   if (backward && !packed.withBackward) throw new RangeError(`${what}(packed): packed without the transposes backward needs; pack with { withBackward: true }`);
