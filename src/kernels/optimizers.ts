@@ -1,6 +1,8 @@
 // Typed wrappers around the optimizer update kernels of assembly/optimizers.ts: one call
 // updates one weight tensor in place, with its slots. Every region and scalar is checked
 // before any Wasm runs (a bad one is a RangeError/TypeError naming it, and nothing changes).
+// Each has an internal `…Updater` form that checks once and returns the update for later
+// learning rates: an optimizer updates the same regions every step.
 // Hyper-parameters are Keras's; `weightDecay` is Keras 3's decoupled decay, applied first as
 // w ← w − w·(learningRate·weightDecay). Scalars are rounded to float32 on their way into Wasm,
 // except Adam's, whose step-dependent corrections are formed in float64 inside Wasm.
@@ -101,7 +103,7 @@ export interface AdagradParams {
 }
 
 function scalars(what: string, named: Record<string, unknown>): void {
-  for (const [name, value] of Object.entries(named)) scalar(what, name, value);
+  for (const name of Object.keys(named)) scalar(what, name, named[name]);
 }
 
 /**
@@ -145,14 +147,20 @@ function decayFactor(learningRate: number, weightDecay = 0): number {
  * ```
  */
 export function sgdUpdate(weights: F32Region, grads: F32Region, velocity: F32Region | undefined, params: SgdParams, n = weights.length): void {
+  scalar('sgdUpdate', 'learningRate', params.learningRate);
+  sgdUpdater(weights, grads, velocity, params, n)(params.learningRate);
+}
+
+/** @internal sgdUpdate with its regions and fixed hyper-parameters checked once (an optimizer's every step); each call takes the step's learning rate. */
+export function sgdUpdater(weights: F32Region, grads: F32Region, velocity: F32Region | undefined, params: Omit<SgdParams, 'learningRate'>, n = weights.length): (learningRate: number) => void {
   const what = 'sgdUpdate';
-  const { learningRate, momentum = 0, weightDecay = 0 } = params;
-  scalars(what, { learningRate, momentum, weightDecay });
+  const { momentum = 0, weightDecay = 0 } = params;
+  scalars(what, { momentum, weightDecay });
   const nesterov = flag(what, 'nesterov', params.nesterov);
   const named: Record<string, F32Region> = { weights, grads };
   if (momentum !== 0) named.velocity = required(what, velocity, 'velocity', `momentum ${momentum}`);
   const [w, g, vel = 0] = regions(what, n, named);
-  exportsOf<OptimizerExports>(what).sgdUpdate(w, g, vel, n, learningRate, momentum, +nesterov, decayFactor(learningRate, weightDecay));
+  return (learningRate) => exportsOf<OptimizerExports>(what).sgdUpdate(w, g, vel, n, learningRate, momentum, +nesterov, decayFactor(learningRate, weightDecay));
 }
 
 /**
@@ -172,9 +180,21 @@ export function rmspropUpdate(
   params: RmspropParams,
   n = weights.length,
 ): void {
+  scalar('rmspropUpdate', 'learningRate', params.learningRate);
+  rmspropUpdater(weights, grads, slots, params, n)(params.learningRate);
+}
+
+/** @internal rmspropUpdate with its regions and fixed hyper-parameters checked once (an optimizer's every step); each call takes the step's learning rate. */
+export function rmspropUpdater(
+  weights: F32Region,
+  grads: F32Region,
+  slots: { meanSquare: F32Region; momentum?: F32Region; meanGrad?: F32Region },
+  params: Omit<RmspropParams, 'learningRate'>,
+  n = weights.length,
+): (learningRate: number) => void {
   const what = 'rmspropUpdate';
-  const { learningRate, rho, epsilon, momentum = 0, weightDecay = 0 } = params;
-  scalars(what, { learningRate, rho, epsilon, momentum, weightDecay });
+  const { rho, epsilon, momentum = 0, weightDecay = 0 } = params;
+  scalars(what, { rho, epsilon, momentum, weightDecay });
   const centered = flag(what, 'centered', params.centered);
   const named: Record<string, F32Region> = { weights, grads, meanSquare: slots.meanSquare };
   if (momentum !== 0) named.momentum = required(what, slots.momentum, 'momentum', `momentum ${momentum}`);
@@ -183,7 +203,7 @@ export function rmspropUpdate(
   const [w, g, ms] = o;
   const mom = momentum !== 0 ? o[3] : 0;
   const mg = centered ? o[o.length - 1] : 0;
-  exportsOf<OptimizerExports>(what).rmspropUpdate(w, g, ms, mom, mg, n, learningRate, rho, 1 - rho, momentum, epsilon, +centered, decayFactor(learningRate, weightDecay));
+  return (learningRate) => exportsOf<OptimizerExports>(what).rmspropUpdate(w, g, ms, mom, mg, n, learningRate, rho, 1 - rho, momentum, epsilon, +centered, decayFactor(learningRate, weightDecay));
 }
 
 /**
@@ -205,15 +225,29 @@ export function adamUpdate(
   n = weights.length,
 ): void {
   const what = 'adamUpdate';
-  const { learningRate, beta1, beta2, epsilon, step, weightDecay = 0 } = params;
-  scalars(what, { learningRate, beta1, beta2, epsilon, weightDecay });
-  const amsgrad = flag(what, 'amsgrad', params.amsgrad);
+  const { learningRate, step } = params;
+  scalar(what, 'learningRate', learningRate);
   dim(`${what}(step)`, step, 1);
   if (step > 0x7fffffff) throw new RangeError(`${what}(step): expected an integer <= ${0x7fffffff}, got ${step}`);
+  adamUpdater(weights, grads, slots, params, n)(learningRate, step);
+}
+
+/** @internal adamUpdate with its regions and fixed hyper-parameters checked once (an optimizer's every step); each call takes the step's learning rate and step (an integer in [1, 2^31)). */
+export function adamUpdater(
+  weights: F32Region,
+  grads: F32Region,
+  slots: { m: F32Region; v: F32Region; vhat?: F32Region },
+  params: Omit<AdamParams, 'learningRate' | 'step'>,
+  n = weights.length,
+): (learningRate: number, step: number) => void {
+  const what = 'adamUpdate';
+  const { beta1, beta2, epsilon, weightDecay = 0 } = params;
+  scalars(what, { beta1, beta2, epsilon, weightDecay });
+  const amsgrad = flag(what, 'amsgrad', params.amsgrad);
   const named: Record<string, F32Region> = { weights, grads, m: slots.m, v: slots.v };
   if (amsgrad) named.vhat = required(what, slots.vhat, 'vhat', 'amsgrad');
   const [w, g, m, v, vhat = 0] = regions(what, n, named);
-  exportsOf<OptimizerExports>(what).adamUpdate(w, g, m, v, vhat, n, learningRate, beta1, beta2, epsilon, step, +amsgrad, decayFactor(learningRate, weightDecay));
+  return (learningRate, step) => exportsOf<OptimizerExports>(what).adamUpdate(w, g, m, v, vhat, n, learningRate, beta1, beta2, epsilon, step, +amsgrad, decayFactor(learningRate, weightDecay));
 }
 
 /**
@@ -225,11 +259,17 @@ export function adamUpdate(
  * ```
  */
 export function adagradUpdate(weights: F32Region, grads: F32Region, accumulator: F32Region, params: AdagradParams, n = weights.length): void {
+  scalar('adagradUpdate', 'learningRate', params.learningRate);
+  adagradUpdater(weights, grads, accumulator, params, n)(params.learningRate);
+}
+
+/** @internal adagradUpdate with its regions and fixed hyper-parameters checked once (an optimizer's every step); each call takes the step's learning rate. */
+export function adagradUpdater(weights: F32Region, grads: F32Region, accumulator: F32Region, params: Omit<AdagradParams, 'learningRate'>, n = weights.length): (learningRate: number) => void {
   const what = 'adagradUpdate';
-  const { learningRate, epsilon, weightDecay = 0 } = params;
-  scalars(what, { learningRate, epsilon, weightDecay });
+  const { epsilon, weightDecay = 0 } = params;
+  scalars(what, { epsilon, weightDecay });
   const [w, g, acc] = regions(what, n, { weights, grads, accumulator });
-  exportsOf<OptimizerExports>(what).adagradUpdate(w, g, acc, n, learningRate, epsilon, decayFactor(learningRate, weightDecay));
+  return (learningRate) => exportsOf<OptimizerExports>(what).adagradUpdate(w, g, acc, n, learningRate, epsilon, decayFactor(learningRate, weightDecay));
 }
 
 /**

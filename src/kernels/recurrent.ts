@@ -240,6 +240,7 @@ const MASK_KEYS = ['lengths', 'mask', 'inputDropoutMask', 'recurrentDropoutMask'
 const FORWARD_KEYS = new Set([...MASK_KEYS, 'x', 'packed', 'h0', 'c0', 'sequence', 'finalH', 'finalC', 'tape']);
 const BACKWARD_KEYS = new Set([...MASK_KEYS, 'x', 'packed', 'tape', 'dSequence', 'dFinalH', 'dFinalC', 'dx', 'dH0', 'dC0', 'dKernel', 'dRecurrentKernel', 'dBias']);
 const WEIGHT_KEYS = new Set(['kernel', 'recurrentKernel', 'bias']);
+const PACK_OPTION_KEYS = new Set(['withBackward']);
 
 /** A spec with every default filled in and every value checked. */
 interface Resolved {
@@ -257,9 +258,26 @@ interface Resolved {
   goBackwards: boolean;
   zeroOutputForMask: boolean;
   maxSteps: number;
+  /** What the tape records of the spec: cell/batch/…/zeroOutputForMask, joined by '/'. */
+  tapeKey: string;
+}
+
+/** Specs that fixedRecurrentSpec checked, frozen copies whose values cannot change: later calls skip their checks. */
+const fixedSpecs = new WeakMap<RecurrentSpec, Resolved>();
+
+/**
+ * @internal a checked, frozen copy of `spec` that the kernels resolve once: a layer's plan
+ * keeps one for the calls of every batch instead of having it checked per call.
+ */
+export function fixedRecurrentSpec<S extends RecurrentSpec>(spec: S, what: string): S {
+  const fixed = Object.freeze({ ...spec });
+  fixedSpecs.set(fixed, resolve(what, fixed));
+  return fixed;
 }
 
 function resolve(what: string, spec: RecurrentSpec): Resolved {
+  const fixed = fixedSpecs.get(spec);
+  if (fixed) return fixed;
   options(`${what}(spec)`, spec, SPEC_KEYS);
   const cell = spec.cell;
   if (!Object.hasOwn(CELLS, cell)) throw new RangeError(`${what}(spec.cell): expected one of ${Object.keys(CELLS).join(', ')}, got ${show(cell)}`);
@@ -267,7 +285,7 @@ function resolve(what: string, spec: RecurrentSpec): Resolved {
   const recurrentActivation = activationOf(what, 'recurrentActivation', spec.recurrentActivation ?? 'sigmoid');
   const maxSteps = spec.maxSteps ?? 0;
   if (spec.maxSteps !== undefined) dim(`${what}(spec.maxSteps)`, spec.maxSteps, 1);
-  const r: Resolved = {
+  const r: Omit<Resolved, 'tapeKey'> = {
     cell,
     code: CELLS[cell],
     gates: cell === 'lstm' ? 4 : cell === 'gru' ? 3 : 1,
@@ -287,7 +305,8 @@ function resolve(what: string, spec: RecurrentSpec): Resolved {
   // Keep every buffer (and every float index the kernels form) inside 32-bit offsets.
   const largest = r.B * r.T * Math.max(r.F, r.gates * r.U);
   if (largest >= 2 ** 30) throw new RangeError(`${what}(spec): batch·steps·max(features, gates·units) = ${largest} floats exceeds the 2^30 a Wasm32 buffer can hold`);
-  return r;
+  const tapeKey = [r.cell, r.B, r.T, r.F, r.U, r.activation, r.recurrentActivation, r.useBias, r.resetAfter, r.goBackwards, r.zeroOutputForMask].join('/');
+  return { ...r, tapeKey };
 }
 
 function activationOf(what: string, name: string, value: unknown): RecurrentActivation {
@@ -374,7 +393,7 @@ export function packRecurrentWeights(spec: RecurrentSpec, weights: RecurrentWeig
   const what = 'packRecurrentWeights';
   const r = resolve(what, spec);
   options(`${what}(weights)`, weights, WEIGHT_KEYS);
-  options(`${what}(options)`, packOptions, new Set(['withBackward']));
+  options(`${what}(options)`, packOptions, PACK_OPTION_KEYS);
   const withBackward = packOptions.withBackward ?? true;
   if (typeof withBackward !== 'boolean') throw new TypeError(`${what}(options.withBackward): expected a boolean, got ${show(withBackward)}`);
   const regions = arena(what);
@@ -403,7 +422,7 @@ export function packRecurrentWeights(spec: RecurrentSpec, weights: RecurrentWeig
 const tapes = new WeakMap<object, Map<number, string>>();
 
 function tapeSignature(r: Resolved, masks: MaskOffsets): string {
-  return [r.cell, r.B, r.T, r.F, r.U, r.activation, r.recurrentActivation, r.useBias, r.resetAfter, r.goBackwards, r.zeroOutputForMask, masks.padded, !!masks.inputDropout, !!masks.recurrentDropout].join('/');
+  return `${r.tapeKey}/${masks.padded}/${!!masks.inputDropout}/${!!masks.recurrentDropout}`;
 }
 
 /**
@@ -644,13 +663,22 @@ function maskOffsets(what: string, r: Resolved, buffers: RecurrentMasks): MaskOf
   };
 }
 
+/** What packed weights record of the spec they were packed for, and where a resolved spec holds it. */
+const PACKED_FOR: readonly [keyof PackedRecurrentWeights, (r: Resolved) => unknown][] = [
+  ['cell', (r) => r.cell],
+  ['features', (r) => r.F],
+  ['units', (r) => r.U],
+  ['resetAfter', (r) => r.resetAfter],
+  ['useBias', (r) => r.useBias],
+];
+
 function packedOffset(what: string, r: Resolved, packed: PackedRecurrentWeights, backward: boolean): number {
   if (typeof packed !== 'object' || packed === null || !('region' in packed)) {
     throw new TypeError(`${what}(packed): expected the result of packRecurrentWeights, got ${show(packed)}`);
   }
-  const expected = { cell: r.cell, features: r.F, units: r.U, resetAfter: r.resetAfter, useBias: r.useBias };
-  for (const [key, value] of Object.entries(expected)) {
-    const actual = (packed as unknown as Record<string, unknown>)[key];
+  for (const [key, of] of PACKED_FOR) {
+    const value = of(r);
+    const actual = packed[key];
     if (actual !== value) throw new RangeError(`${what}(packed.${key}): the weights were packed for ${key} = ${show(actual)}, but the spec has ${show(value)}`);
   }
   if (backward && !packed.withBackward) throw new RangeError(`${what}(packed): packed without the transposes backward needs; pack with { withBackward: true }`);

@@ -14,7 +14,7 @@
 // per sample for every step and gate, like Keras 3. Weights: kernel (F, gU), recurrent_kernel
 // (U, gU), bias (gU), GRU resetAfter (2, 3U); gates LSTM i,f,c,o and GRU z,r,h.
 import { add, copy, fill } from '../kernels/elementwise.js';
-import { packRecurrentWeights, recurrentBackward, recurrentForward, recurrentPackedSize, recurrentTapeSize, type PackedRecurrentWeights, type RecurrentCell, type RecurrentSpec } from '../kernels/recurrent.js';
+import { fixedRecurrentSpec, packRecurrentWeights, recurrentBackward, recurrentForward, recurrentPackedSize, recurrentTapeSize, type PackedRecurrentWeights, type RecurrentCell, type RecurrentSpec } from '../kernels/recurrent.js';
 import type { F32Region } from '../runtime/arena.js';
 import type { Tensor, TensorLike } from '../tensor.js';
 import type { Prng } from '../util/prng.js';
@@ -160,8 +160,8 @@ export abstract class RecurrentLayer extends Layer<RecurrentTable> {
   abstract readonly cell: RecurrentCell;
   /** Stateful layers: the states carried between calls ([B, U] each), once the batch size is known. */
   private carried: F32Region[] | undefined;
-  /** The packed copy of the weights the kernels read, and the weights version it was packed from. */
-  private packing: { region: F32Region; weights?: PackedRecurrentWeights; version: number } | undefined;
+  /** The packed copy of the weights the kernels read, the spec it is packed by, and the weights version it was packed from. */
+  private packing: { region: F32Region; spec: RecurrentSpec; weights?: PackedRecurrentWeights; version: number } | undefined;
 
   protected constructor(kind: LayerKind<RecurrentTable>, options: unknown) {
     super(kind, options);
@@ -231,7 +231,8 @@ export abstract class RecurrentLayer extends Layer<RecurrentTable> {
   }
 
   protected allocateOwnBuffers(): void {
-    this.packing = { region: this.ownRegions.alloc(recurrentPackedSize(this.spec())), version: -1 };
+    const spec = fixedRecurrentSpec(this.spec(), 'packRecurrentWeights');
+    this.packing = { region: this.ownRegions.alloc(recurrentPackedSize(spec)), spec, version: -1 };
   }
 
   /** @internal the weights packed for the kernels, repacked when they changed. */
@@ -239,7 +240,7 @@ export abstract class RecurrentLayer extends Layer<RecurrentTable> {
     const packing = this.packing!;
     if (!packing.weights || packing.version !== this.weightsVersion) {
       const [kernel, recurrentKernel, bias] = this.weights;
-      packing.weights = packRecurrentWeights(this.spec(), { kernel: kernel.value, recurrentKernel: recurrentKernel.value, bias: bias?.value }, packing.region);
+      packing.weights = packRecurrentWeights(packing.spec, { kernel: kernel.value, recurrentKernel: recurrentKernel.value, bias: bias?.value }, packing.region);
       packing.version = this.weightsVersion;
     }
     return packing.weights;
@@ -396,7 +397,7 @@ class RecurrentPlan extends LayerPlan {
     const U = rnn.units;
     const { regions, training } = setup;
     if (rnn.settings.stateful) rnn.carriedStates(B); // fixes (or checks) the batch size now, not mid-training
-    this.spec = rnn.spec(B, T);
+    this.spec = fixedRecurrentSpec(rnn.spec(B, T), 'recurrentForward');
     const { returnSequences, returnState, dropout, recurrentDropout } = rnn.settings;
     // Without returnSequences the output is the final h itself.
     this.states = Array.from({ length: rnn.stateCount }, (_, i) => (i === 0 && !returnSequences ? this.output : regions.alloc(B * U)));
@@ -468,7 +469,7 @@ class RecurrentPlan extends LayerPlan {
     for (const region of [this.dInput, ...this.dInitialState]) if (region) fill(region, 0);
     const [kernel, recurrentKernel, bias] = rnn.weights;
     recurrentBackward(
-      { ...this.spec, maxSteps: options.maxSteps },
+      options.maxSteps === undefined ? this.spec : { ...this.spec, maxSteps: options.maxSteps },
       {
         x: input,
         packed: rnn.packedWeights(),

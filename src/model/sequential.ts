@@ -27,7 +27,7 @@ import { isBidirectional, isEmbedding, isRNN, isTimeDistributed } from './layer-
 import { asModelError, Model, summaryTable, type SaveOptions } from './model.js';
 import { finiteTensorOf, unchecked } from './samples.js';
 import { assertNotFitting } from './trainer.js';
-import type { BatchPlan } from './network.js';
+import type { BatchOutput, BatchPlan } from './network.js';
 import { StackPlanCache, type StackPlan } from './stack.js';
 import { readOptions } from './options.js';
 
@@ -238,7 +238,10 @@ export class Sequential extends Model<Tensor> {
 
   /** @internal Network */
   plan(shapes: readonly (readonly number[])[], training: boolean): BatchPlan {
-    return stackBatchPlan(this.plans.get(this.stack, shapes[0], training));
+    const stack = this.plans.get(this.stack, shapes[0], training);
+    let plan = batchPlans.get(stack);
+    if (!plan) batchPlans.set(stack, (plan = stackBatchPlan(stack)));
+    return plan;
   }
 
   /** @internal Network */
@@ -388,12 +391,18 @@ export function sequential(layersOrOptions?: readonly Layer[] | SequentialOption
 
 // ---- helpers -------------------------------------------------------------------------------
 
+/** Each StackPlan's BatchPlan, made once: the training loop asks for it every batch. */
+const batchPlans = new WeakMap<StackPlan, BatchPlan>();
+
 /** A StackPlan as the training loop's BatchPlan (one input, one output). */
 function stackBatchPlan(plan: StackPlan): BatchPlan {
+  let outputs: readonly BatchOutput[] = [];
   return {
     inputs: [plan.input],
     get outputs() {
-      return [{ region: plan.output, shape: plan.outputShape, mask: plan.outputMask }];
+      // Made again only when the mask leaving the last layer is another one (a forward with padding).
+      if (outputs.length === 0 || outputs[0].mask !== plan.outputMask) outputs = [{ region: plan.output, shape: plan.outputShape, mask: plan.outputMask }];
+      return outputs;
     },
     forward: (rng) => plan.forward({ rng }),
     backward: (dOutputs, preActivation) => plan.backward(dOutputs[0], { preActivation: preActivation[0] }),

@@ -144,12 +144,23 @@ export class PlanCache<P extends { dispose(): void }> {
 /** A stack's plans by input shape. */
 export class StackPlanCache {
   private readonly cache = new PlanCache<StackPlan>();
+  /** The plan returned last (already the most recent in the cache): every batch of a fit asks for it again, without a key to build. */
+  private last: { plan: StackPlan; training: boolean } | undefined;
 
   get(layers: readonly Layer[], inputShape: readonly number[], training: boolean): StackPlan {
-    return this.cache.get(`${training ? 't' : 'i'}${inputShape.join('x')}`, () => new StackPlan(layers, inputShape, training));
+    const last = this.last;
+    if (last && last.training === training && sameShape(last.plan.inputShape, inputShape)) return last.plan;
+    const plan = this.cache.get(`${training ? 't' : 'i'}${inputShape.join('x')}`, () => new StackPlan(layers, inputShape, training));
+    this.last = { plan, training };
+    return plan;
   }
 
   clear(): void {
+    this.last = undefined;
     this.cache.clear();
   }
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
 }

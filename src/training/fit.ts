@@ -92,8 +92,9 @@ export async function fitUnguarded(model: Trainable, compiled: Compiled, x: unkn
     const batches = training ? inMemoryBatches(training, batchSize, shuffle ? epochRng.derive('shuffle') : undefined) : sourceBatches(network, compiled.losses, source!, epoch, weighting);
     let batch = 0;
     for await (const data of batches) {
-      const logs: Logs = { batch, size: data.count };
-      for (const callback of callbacks) await callback.onBatchBegin(batch, logs);
+      // Batch logs only for callbacks to see: without any, no logs object nor running means per batch.
+      const logs: Logs | undefined = callbacks.length > 0 ? { batch, size: data.count } : undefined;
+      if (logs) for (const callback of callbacks) await callback.onBatchBegin(batch, logs);
       if (!weights) {
         weights = network.layers.flatMap((layer) => layer.weights);
         compiled.optimizer.build(weights);
@@ -103,8 +104,10 @@ export async function fitUnguarded(model: Trainable, compiled: Compiled, x: unkn
       // terminateOnNaN (or any callback) may stop training at a non-finite loss, else fit throws below.
       const finiteLoss = Number.isFinite(values[0]);
       totals.add(result);
-      Object.assign(logs, totals.means());
-      for (const callback of callbacks) await callback.onBatchEnd(batch, logs);
+      if (logs) {
+        Object.assign(logs, totals.means());
+        for (const callback of callbacks) await callback.onBatchEnd(batch, logs);
+      }
       if (!finiteLoss && !model.stopTraining) {
         throw new ModelStateError(owner, 'loss', `batch ${batch} of epoch ${epoch}: the loss is ${values[0]}, so its update was not applied and the weights are those before this batch; lower the learning rate or clip gradients (terminateOnNaN() stops training here without an error)`);
       }

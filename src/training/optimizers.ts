@@ -12,7 +12,7 @@
 // (src/kernels/optimizers.ts). Where Keras 3 and TF.js 4.22 differ, the kernels say which
 // formula they follow and why (Adam's ε placement, RMSprop's centered ε, SGD's velocity).
 import { clip, fill, firstNonFinite, scale, sumSquares } from '../kernels/elementwise.js';
-import { adagradUpdate, adamUpdate, rmspropUpdate, sgdUpdate } from '../kernels/optimizers.js';
+import { adagradUpdater, adamUpdater, rmspropUpdater, sgdUpdater } from '../kernels/optimizers.js';
 import { closestName } from '../layers/errors.js';
 import type { LayerWeight } from '../layers/layer.js';
 import { flag, OptionProblem, rate, readSettings, snakeToCamel, type Option, type OptionTable, type Settings } from '../layers/options.js';
@@ -203,7 +203,12 @@ interface Built {
   readonly weights: readonly LayerWeight[];
   /** slots[s][i]: slot s of weight i. */
   readonly slots: readonly (readonly F32Region[])[];
+  /** Per weight, its update with the regions checked (made by the first apply, so a bad region fails there as before). */
+  updates?: readonly Update[];
 }
+
+/** One weight's update for a step: its learning rate and step number (1 for the first). */
+type Update = (learningRate: number, step: number) => void;
 
 const MAX_ITERATIONS = 2 ** 24; // saved as float32, which holds every integer up to here
 
@@ -273,8 +278,8 @@ export abstract class Optimizer {
     return undefined;
   }
 
-  /** One update of `weight` from its grad with its slots (in slotNames() order); `step` is 1 for the first. */
-  protected abstract update(weight: LayerWeight, slots: readonly F32Region[], learningRate: number, step: number): void;
+  /** The update of `weight` from its grad with its slots (in slotNames() order), checked once here and then called every step. */
+  protected abstract updater(weight: LayerWeight, slots: readonly F32Region[]): Update;
 
   /** This optimizer's own hyper-parameters for getConfig(), snake_case. */
   protected abstract ownConfig(): Record<string, unknown>;
@@ -352,7 +357,8 @@ export abstract class Optimizer {
     this.clipGradients(built.weights);
     const step = this.steps + 1;
     this.assertFinite(built.weights, 'grad', (w, at) => `step ${step} refused: the gradient of '${w.name}' is ${at}; no weight was changed (lower the learning rate, clip gradients, or look for data the loss cannot take)`);
-    built.weights.forEach((w, i) => this.update(w, built.slots.map((s) => s[i]), learningRate, step));
+    built.updates ??= built.weights.map((w, i) => this.updater(w, built.slots.map((s) => s[i])));
+    for (const update of built.updates) update(learningRate, step);
     this.steps++;
     this.assertFinite(built.weights, 'value', (w, at) => `step ${step} left weight '${w.name}' ${at}: the update overflowed (learning rate ${learningRate}); restore the weights from a checkpoint and lower the learning rate`);
   }
@@ -542,8 +548,8 @@ export class SGD extends Optimizer {
     return this.momentum !== 0 ? ['momentum'] : [];
   }
 
-  protected update(weight: LayerWeight, slots: readonly F32Region[], learningRate: number): void {
-    sgdUpdate(weight.value, weight.grad, slots[0], { learningRate, momentum: this.momentum, nesterov: this.nesterov, weightDecay: this.weightDecay ?? 0 });
+  protected updater(weight: LayerWeight, slots: readonly F32Region[]): Update {
+    return sgdUpdater(weight.value, weight.grad, slots[0], { momentum: this.momentum, nesterov: this.nesterov, weightDecay: this.weightDecay ?? 0 });
   }
 
   protected ownConfig() {
@@ -592,11 +598,10 @@ export class RMSprop extends Optimizer {
     return undefined;
   }
 
-  protected update(weight: LayerWeight, slots: readonly F32Region[], learningRate: number): void {
+  protected updater(weight: LayerWeight, slots: readonly F32Region[]): Update {
     const [meanSquare, ...rest] = slots;
     const momentum = this.momentum !== 0 ? rest.shift() : undefined;
-    rmspropUpdate(weight.value, weight.grad, { meanSquare, momentum, meanGrad: rest[0] }, {
-      learningRate,
+    return rmspropUpdater(weight.value, weight.grad, { meanSquare, momentum, meanGrad: rest[0] }, {
       rho: this.rho,
       epsilon: this.epsilon,
       momentum: this.momentum,
@@ -644,14 +649,12 @@ export class Adam extends Optimizer {
     return this.amsgrad ? ['m', 'v', 'vhat'] : ['m', 'v'];
   }
 
-  protected update(weight: LayerWeight, slots: readonly F32Region[], learningRate: number, step: number): void {
+  protected updater(weight: LayerWeight, slots: readonly F32Region[]): Update {
     const [m, v, vhat] = slots;
-    adamUpdate(weight.value, weight.grad, { m, v, vhat }, {
-      learningRate,
+    return adamUpdater(weight.value, weight.grad, { m, v, vhat }, {
       beta1: this.beta1,
       beta2: this.beta2,
       epsilon: this.epsilon,
-      step,
       amsgrad: this.amsgrad,
       weightDecay: this.weightDecay ?? 0,
     });
@@ -699,8 +702,8 @@ export class Adagrad extends Optimizer {
     return this.initialAccumulatorValue;
   }
 
-  protected update(weight: LayerWeight, slots: readonly F32Region[], learningRate: number): void {
-    adagradUpdate(weight.value, weight.grad, slots[0], { learningRate, epsilon: this.epsilon, weightDecay: this.weightDecay ?? 0 });
+  protected updater(weight: LayerWeight, slots: readonly F32Region[]): Update {
+    return adagradUpdater(weight.value, weight.grad, slots[0], { epsilon: this.epsilon, weightDecay: this.weightDecay ?? 0 });
   }
 
   protected ownConfig() {

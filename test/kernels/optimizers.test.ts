@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { F32Region } from '../../src/index.js';
 import { adagradUpdate, adamUpdate, pow64, rmspropUpdate, sgdUpdate } from '../../src/kernels/index.js';
+import { adagradUpdater, adamUpdater, rmspropUpdater, sgdUpdater } from '../../src/kernels/optimizers.js';
 import { arena } from '../../src/runtime/module.js';
 import * as ref from '../reference/optimizers.js';
 import { rng, testSeed, uniform } from '../util/random.js';
@@ -130,6 +131,31 @@ describe(`optimizer kernels (seed ${seed})`, () => {
         expect([...r.view().subarray(n)], `${c.name} n=${n}: ${name} past n was written`).toEqual(new Array(GUARD).fill(GUARD_VALUE));
       }
     });
+  });
+
+  it('an updater (checked once, as optimizers keep them) gives the bits of the checked call at every step and learning rate', () => {
+    const n = 17;
+    const bits = (r: F32Region) => [...new Uint32Array(r.view().slice(0, n).buffer)];
+    const pairs: [string, (w: F32Region, g: F32Region, s: F32Region[], lr: number, step: number) => void, (w: F32Region, g: F32Region, s: F32Region[]) => (lr: number, step: number) => void][] = [
+      ['sgd', (w, g, [v], lr) => sgdUpdate(w, g, v, { learningRate: lr, momentum: 0.9, nesterov: true, weightDecay: 0.01 }), (w, g, [v]) => sgdUpdater(w, g, v, { momentum: 0.9, nesterov: true, weightDecay: 0.01 })],
+      ['rmsprop', (w, g, [ms, mom, mg], lr) => rmspropUpdate(w, g, { meanSquare: ms, momentum: mom, meanGrad: mg }, { learningRate: lr, rho: 0.9, epsilon: 1e-7, momentum: 0.5, centered: true }), (w, g, [ms, mom, mg]) => rmspropUpdater(w, g, { meanSquare: ms, momentum: mom, meanGrad: mg }, { rho: 0.9, epsilon: 1e-7, momentum: 0.5, centered: true })],
+      ['adam', (w, g, [m, v, vhat], lr, step) => adamUpdate(w, g, { m, v, vhat }, { learningRate: lr, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, step, amsgrad: true }), (w, g, [m, v, vhat]) => adamUpdater(w, g, { m, v, vhat }, { beta1: 0.9, beta2: 0.999, epsilon: 1e-7, amsgrad: true })],
+      ['adagrad', (w, g, [acc], lr) => adagradUpdate(w, g, acc, { learningRate: lr, epsilon: 1e-7, weightDecay: 0.05 }), (w, g, [acc]) => adagradUpdater(w, g, acc, { epsilon: 1e-7, weightDecay: 0.05 })],
+    ];
+    for (const [name, checked, makeUpdater] of pairs) {
+      const start = [weights(n), ...[0, 1, 2].map(() => uniform(random, n, 0.01, 0.1))];
+      const [a, b] = [0, 1].map(() => start.map((values) => region(values)));
+      const grad = region(new Float32Array(n));
+      const update = makeUpdater(a[0], grad, a.slice(1));
+      for (let step = 1; step <= STEPS; step++) {
+        const g = uniform(random, n, -1, 1);
+        const lr = 0.01 * step; // a schedule: another rate every step
+        checked(b[0], region(g), b.slice(1), lr, step);
+        grad.set(g);
+        update(lr, step);
+        for (let k = 0; k < a.length; k++) expect(bits(a[k]), `${name} step ${step} region ${k} (seed ${seed})`).toEqual(bits(b[k]));
+      }
+    }
   });
 
   it('adam: ε sits on the bias-corrected √v̂ (TF.js), not on √v (Keras 3)', () => {

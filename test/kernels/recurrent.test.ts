@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { F32Region } from '../../src/runtime/arena.js';
 import { arena } from '../../src/runtime/module.js';
 import {
-  packRecurrentWeights, recurrentBackward, recurrentPackedSize, recurrentForward, recurrentTapeSize, recurrentWeightShapes,
+  fixedRecurrentSpec, packRecurrentWeights, recurrentBackward, recurrentPackedSize, recurrentForward, recurrentTapeSize, recurrentWeightShapes,
   type RecurrentActivation, type RecurrentCell, type RecurrentSpec,
 } from '../../src/kernels/recurrent.js';
 import * as ref from '../reference/index.js';
@@ -510,15 +510,17 @@ function bits(values: Float32Array): number[] {
 }
 
 describe('determinism', () => {
-  it('the same inputs give the same bits twice', () => {
+  it('the same inputs give the same bits twice, and again through a fixed spec (as the layers keep theirs)', () => {
     const random = streamFor('determinism');
     for (const cell of ['simpleRNN', 'lstm', 'gru'] as const) {
       const o: Options = { cell, batch: 3, steps: 7, features: 28, units: 17, activation: 'tanh', recurrentActivation: 'sigmoid', useBias: true, resetAfter: false, goBackwards: true, zeroOutputForMask: true, initialState: true, padding: 'holes', dropout: 'both', maxSteps: 5, upstream: 'both' };
       const p = problem(random, o);
       const first = runWasm(p);
       const second = runWasm(p);
+      const fixed = runWasm({ ...p, spec: fixedRecurrentSpec(p.spec, 'test') });
       for (const key of Object.keys(first) as (keyof Result)[]) {
         if (first[key]) expect(bits(second[key]!), `${cell} ${key} (${replay})`).toEqual(bits(first[key]!));
+        if (first[key]) expect(bits(fixed[key]!), `${cell} ${key}, fixed spec (${replay})`).toEqual(bits(first[key]!));
       }
     }
   });
@@ -550,6 +552,20 @@ describe('determinism', () => {
         }
       }
     }
+  });
+});
+
+describe('fixed specs (checked once, as the layers keep them)', () => {
+  it('are frozen copies, checked when made', () => {
+    const spec: RecurrentSpec = { cell: 'lstm', units: 3, features: 2, batch: 2, steps: 4 };
+    const fixed = fixedRecurrentSpec(spec, 'recurrentForward');
+    expect(fixed).toEqual(spec);
+    expect(fixed).not.toBe(spec);
+    expect(Object.isFrozen(fixed)).toBe(true);
+    spec.units = 0; // the caller's object stays its own: the fixed copy keeps the checked value
+    expect(recurrentTapeSize(fixed)).toBe(recurrentTapeSize({ ...spec, units: 3 }));
+    expect(() => fixedRecurrentSpec({ ...spec, units: 0 }, 'recurrentForward')).toThrow(/recurrentForward\(spec\.units\): expected an integer >= 1, got 0/);
+    expect(() => fixedRecurrentSpec({ ...spec, cell: 'rnn' } as never, 'packRecurrentWeights')).toThrow(/packRecurrentWeights\(spec\.cell\)/);
   });
 });
 
