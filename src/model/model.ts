@@ -1,6 +1,7 @@
-// What every model kind shares: compile / fit / evaluate / predict over the training loop,
-// the weights of all its layers in Keras order, and its life cycle. A kind (Sequential,
-// EncoderDecoder) adds how its layers connect: the Network methods.
+// What every model kind shares: predict (src/model/predict.ts) and compile / fit / evaluate
+// through the training code the entry installed (src/model/trainer.ts; 'seqwasm/inference'
+// has none), the weights of all its layers in Keras order, and its life cycle. A kind
+// (Sequential, EncoderDecoder) adds how its layers connect: the Network methods.
 import { LayerError } from '../layers/errors.js';
 import type { SavedModel, SavedWeight } from '../io/artifacts.js';
 import { isDestination, saveToDestination } from '../io/save.js';
@@ -208,6 +209,8 @@ export abstract class Model<Output extends Tensor | Tensor[] = Tensor | Tensor[]
   /**
    * Chooses the optimizer, loss and metrics for fit() and evaluate(). Compiling again starts a
    * fresh optimizer. A misspelt name is a ModelConfigError (and a type error in TypeScript).
+   * From `seqwasm/inference`, this and every method that trains throw a ModelStateError: import
+   * `seqwasm` to train.
    *
    * @example
    * ```ts
