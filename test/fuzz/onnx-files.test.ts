@@ -108,7 +108,7 @@ function mutateTree(random: Random, root: Node[]): string {
     const room = Math.max(0, 4 * 2 ** 20 - encode(root).length);
     const copies = Math.min(pick(random, [1, 2, 100, 5000]), Math.max(1, Math.floor(Math.min(2 ** 20, room) / size)));
     // Copies, not the same object: a later mutation inside one copy must not change them all.
-    list.splice(i, 0, ...Array.from({ length: copies }, () => structuredClone(node)));
+    list.splice(i, 0, ...Array.from({ length: copies }, () => cloneNode(node)));
     return 'field repeated';
   }
   if (roll < 0.6 && node.bytes && !node.children) {
@@ -131,6 +131,23 @@ function mutateTree(random: Random, root: Node[]): string {
   }
   node.field = pick(random, [1, 2, 3, 4, 5, 7, 8, 9, 11, 12, 13, 14, 20]);
   return 'field renumbered';
+}
+
+/**
+ * A deep copy of a node's tree, made without recursion: after 'deep nesting' a tree can be
+ * thousands of levels deep, past what structuredClone's recursion takes (it threw RangeError:
+ * Maximum call stack size exceeded). Byte arrays are shared: mutations replace them, never
+ * write into them.
+ */
+function cloneNode(node: Node): Node {
+  const copy = { ...node };
+  const pending = [copy];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    if (!next.children) continue;
+    next.children = next.children.map((child) => ({ ...child }));
+    pending.push(...next.children);
+  }
+  return copy;
 }
 
 /** A mutated file: which base file, the mutations made, the bytes loadONNX is given. */
