@@ -33,6 +33,18 @@ export interface Platform {
   relaxedSimdSource?(): WasmSource | Promise<WasmSource>;
 }
 
+/** Where an entry's modules are (each beside the entry file) and the entry itself. */
+export interface EntryFiles {
+  /** The module init() loads by default. */
+  readonly module: URL;
+  /** seqwasm-threads.wasm, for init({ threads }). */
+  readonly threads: URL;
+  /** seqwasm-relaxed.wasm, for init({ relaxedSimd: true }). */
+  readonly relaxedSimd: URL;
+  /** The entry file, which pool workers run. */
+  readonly entry: URL;
+}
+
 /** init()'s options form; init(source) is init({ source }). */
 export interface InitOptions {
   /** The single-thread module, as init(source) takes it; omitted: seqwasm.wasm beside the JS. seqwasm-inference.wasm runs every forward pass with the same bits but cannot train (see {@link RuntimeInfo.training}). */

@@ -4,22 +4,11 @@
 import { appendFile, readFile, stat, writeFile } from 'node:fs/promises';
 import { registerTextFiles } from './host-files.js';
 import { registerFileReader, registerFileWriter, urlOf } from './location.js';
-import { registerPlatform } from './module.js';
+import { registerPlatform, type EntryFiles } from './module.js';
 import { readRegularFile, writeFilesToDisk } from './node-files.js';
 import { servePoolWorkerIfAsked, spawnNodeWorker } from './node-workers.js';
 
-/** Where an entry's modules are (each beside the entry file) and the entry itself. */
-export interface EntryFiles {
-  /** The module init() loads by default. */
-  readonly module: URL;
-  /** seqwasm-threads.wasm, for init({ threads }). */
-  readonly threads: URL;
-  /** seqwasm-relaxed.wasm, for init({ relaxedSimd: true }). */
-  readonly relaxedSimd: URL;
-  /** The entry file, which pool workers run. */
-  readonly entry: URL;
-}
-
+/** Registers Node's Platform for the entry whose files are `files`, and serves pool work when this is a pool worker. */
 export function registerNodePlatform(files: EntryFiles): void {
   registerPlatform({
     defaultSource: () => files.module,
