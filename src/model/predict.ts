@@ -39,13 +39,6 @@ function predictSamples(network: Network, samples: Samples, batchSize: number): 
   return results!;
 }
 
-/** Runs the network's inference plans over x, batchSize samples at a time, in order; `visit` reads each batch's results from the plan. */
-export function forEachBatch(network: Network, x: unknown, options: PredictOptions, visit: (plan: BatchPlan, start: number, count: number, samples: number) => void): void {
-  const { batchSize } = readOptions(network.name, options, BATCH_OPTIONS);
-  const samples = samplesOf(network, undefined, x, undefined, 'x', 'y');
-  visitBatches(network, samples, batchSize, (plan, start, count) => visit(plan, start, count, samples.count));
-}
-
 function visitBatches(network: Network, samples: Samples, batchSize: number, visit: (plan: BatchPlan, start: number, count: number) => void): void {
   for (const data of inMemoryBatches(samples, batchSize, undefined)) {
     const plan = network.plan(data.shapes, false);

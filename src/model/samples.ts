@@ -15,6 +15,7 @@ import { isEmbedding } from './layer-kinds.js';
 import { asModelError } from './model.js';
 import type { BatchPlan, Network } from './network.js';
 import { atLeast } from './options.js';
+
 /**
  * A model's inputs: one tensor (samples first), or an array of them for a model with several inputs.
  *
