@@ -1245,7 +1245,8 @@ export function finiteTensor(layer: string, value: unknown, argument: string, sh
   return t;
 }
 
-function sameShape(a: readonly (number | null)[], b: readonly (number | null)[]): boolean {
+/** Whether two shapes have the same dimensions (null matches only null). */
+export function sameShape(a: readonly (number | null)[], b: readonly (number | null)[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 

@@ -8,7 +8,7 @@
 //          of the layer that was given initial states
 import type { F32Region } from '../runtime/arena.js';
 import type { Prng } from '../util/prng.js';
-import { Regions, sizeOf, type Layer, type LayerPlan, type Mask } from '../layers/layer.js';
+import { Regions, sameShape, sizeOf, type Layer, type LayerPlan, type Mask } from '../layers/layer.js';
 
 export interface StackForwardOptions {
   /** Dropout masks are drawn from it (training plans). */
@@ -159,8 +159,4 @@ export class StackPlanCache {
     this.last = undefined;
     this.cache.clear();
   }
-}
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
 }

@@ -7,6 +7,7 @@
 // comes from the epoch's totals, not from an average of batch values.
 import * as kernels from '../kernels/losses.js';
 import { closestName } from '../layers/errors.js';
+import { sameShape } from '../layers/layer.js';
 import { DataError } from '../data/errors.js';
 import type { F32Region } from '../runtime/arena.js';
 import { argMax, differByTrailingOne, toTensor, type Tensor, type TensorLike } from '../tensor.js';
@@ -513,10 +514,6 @@ function topKAccuracy(yTrue: TensorLike, yPred: TensorLike, k: number, sparse: b
 function finiteArgument(name: string, value: number): number {
   if (typeof value !== 'number' || !Number.isFinite(value)) throw new DataError(name, `expected a finite number, got ${describe(value)}`);
   return value;
-}
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
 /**

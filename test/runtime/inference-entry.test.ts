@@ -44,7 +44,7 @@ describe("'seqwasm/inference'", () => {
         .map((f) => readFileSync(dist(f.file), 'utf8').replaceAll('\\\n', ''))
         .join('\n');
     const everything = (entry: string) => {
-      const { initial, lazy } = entryDownloads(ROOT.pathname, entry, 'seqwasm.wasm');
+      const { initial, lazy } = entryDownloads(ROOT.pathname, entry, 'seqwasm-inference.wasm');
       return [...initial, ...lazy.flatMap(({ files }) => files)].filter((f) => f.file.endsWith('.js')).map((f) => readFileSync(dist(f.file), 'utf8').replaceAll('\\\n', '')).join('\n');
     };
     for (const marker of TRAINING_MARKERS) {
