@@ -20,6 +20,7 @@ for (const name of readdirSync(dist).filter((n) => /^seqwasm\..+\.js$/.test(n)))
   const mapUrl = new URL(`${name}.map`, dist);
   const map = JSON.parse(readFileSync(mapUrl, 'utf8'));
   const lines = map.mappings.split(';');
+  if (line >= lines.length) continue; // nothing mapped from the break on (a Node entry's few lines of its own)
   lines.splice(line, 1, ...splitLine(lines[line], column));
   map.mappings = lines.join(';');
   writeFileSync(mapUrl, JSON.stringify(map));

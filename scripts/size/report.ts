@@ -5,7 +5,7 @@
 //             seqwasm.wasm, which init() loads; then each chunk loaded only by a dynamic
 //             import() (loadModel's model-file reader, fit's epochs and progress bar, the file
 //             formats), with the chunks it adds, and the opt-in modules of init({ threads })
-//             and init({ relaxedSimd: true }). The node entry is one file (scripts/bundle.js);
+//             and init({ relaxedSimd: true }). A node entry imports one chunk (scripts/bundle.js);
 //   vite      `vite build` (defaults) of three pages in a project that installed the tarball,
 //             from the unbundled dist/*.js that bundlers take (the "module" condition):
 //             apps/predict.js (build a model, predict), apps/train.js (compile, fit with the
