@@ -5,7 +5,8 @@
 // - the generator is xoshiro128** 1.1 (Blackman & Vigna): 128 bits of state, 32-bit output,
 //   period 2^128 − 1, only 32-bit integer operations (Math.imul, shifts, xor);
 // - a seed (any safe integer) becomes the state through splitmix64, as the xoshiro authors
-//   recommend, computed exactly with BigInt (only at construction, so its speed does not matter);
+//   recommend, computed exactly with BigInt (only at construction, and for a derived stream on
+//   its first draw: fit() derives one per batch, which a model without dropout never draws from);
 // - floats are built from integer bits and divided by a power of two, which is exact.
 //
 // Streams. Code that needs randomness for different purposes should not share one
@@ -31,6 +32,8 @@
 export const DEFAULT_SEED = 0;
 
 const UINT32_RANGE = 4294967296; // 2^32
+/** True while blank() constructs a generator whose state its caller sets (fromOrigin(), expand()). */
+let constructingBlank = false;
 const MASK64 = (1n << 64n) - 1n;
 const GOLDEN_GAMMA = 0x9e3779b97f4a7c15n;
 
@@ -69,15 +72,22 @@ export class Prng {
   private s3 = 0;
   /** The 64-bit value the state was expanded from; derive() hashes keys into it. */
   private origin = 0n;
+  /** Set by derive() until the stream is first used: the origin and state are computed then. */
+  private derivedFrom: { parent: Prng; key: string | number } | undefined = undefined;
 
   /** A generator seeded with any safe integer (negative seeds are taken modulo 2^64). */
   constructor(seed: number = DEFAULT_SEED) {
+    if (constructingBlank) {
+      constructingBlank = false;
+      return;
+    }
     if (!Number.isSafeInteger(seed)) throw new RangeError(`seed: expected a safe integer, got ${seed}`);
     this.reset(BigInt.asUintN(64, BigInt(seed)));
   }
 
   /** The next 32 uniformly random bits, as an integer in [0, 2^32). */
   nextU32(): number {
+    if (this.derivedFrom !== undefined) this.expand();
     let s0 = this.s0;
     let s1 = this.s1;
     let s2 = this.s2;
@@ -140,9 +150,9 @@ export class Prng {
    * the key only, so it does not change when numbers are drawn from this generator.
    */
   derive(key: string | number): Prng {
-    let hash = 0xcbf29ce484222325n; // FNV-1a 64 over the key's UTF-8 bytes
-    for (const byte of new TextEncoder().encode(String(key))) hash = ((hash ^ BigInt(byte)) * 0x100000001b3n) & MASK64;
-    return Prng.fromOrigin(mix64(this.origin ^ hash));
+    const child = Prng.blank();
+    child.derivedFrom = { parent: this, key };
+    return child;
   }
 
   /** An independent child stream split off at the current position (draws two numbers from this one). */
@@ -153,7 +163,8 @@ export class Prng {
 
   /** A copy in the same state: both then produce the same numbers. */
   clone(): Prng {
-    const copy = new Prng();
+    if (this.derivedFrom !== undefined) this.expand();
+    const copy = Prng.blank();
     copy.s0 = this.s0;
     copy.s1 = this.s1;
     copy.s2 = this.s2;
@@ -168,6 +179,7 @@ export class Prng {
    * continues it where the kernel stopped.
    */
   lendStateTo(words: Int32Array): void {
+    if (this.derivedFrom !== undefined) this.expand();
     words[0] = this.s0;
     words[1] = this.s1;
     words[2] = this.s2;
@@ -176,16 +188,38 @@ export class Prng {
 
   /** @internal Takes back the state a kernel advanced in `words[0 … 3]` (see {@link lendStateTo}). */
   takeStateFrom(words: Int32Array): void {
+    if (this.derivedFrom !== undefined) this.expand(); // the origin, for derive()
     this.s0 = words[0];
     this.s1 = words[1];
     this.s2 = words[2];
     this.s3 = words[3];
   }
 
+  /** A generator without state yet (its caller sets it): expanding a seed it would not use costs two mix64s. */
+  private static blank(): Prng {
+    constructingBlank = true;
+    return new Prng();
+  }
+
   private static fromOrigin(origin: bigint): Prng {
-    const prng = new Prng();
+    const prng = Prng.blank();
     prng.reset(origin);
     return prng;
+  }
+
+  /** A derived stream's origin: a hash of its parent's origin and its key (see derive()). */
+  private originOf(): bigint {
+    if (this.derivedFrom !== undefined) this.expand();
+    return this.origin;
+  }
+
+  /** Computes a derived stream's origin and state, on its first use. */
+  private expand(): void {
+    const { parent, key } = this.derivedFrom!;
+    let hash = 0xcbf29ce484222325n; // FNV-1a 64 over the key's UTF-8 bytes
+    for (const byte of new TextEncoder().encode(String(key))) hash = ((hash ^ BigInt(byte)) * 0x100000001b3n) & MASK64;
+    this.reset(mix64(parent.originOf() ^ hash));
+    this.derivedFrom = undefined;
   }
 
   /** State = the first two splitmix64 outputs from `origin` (never all zero: mix64 is a bijection). */

@@ -42,6 +42,26 @@ function referenceSeeded(seed: number): () => number {
   return referenceXoshiro([a & M32, a >> 32n, b & M32, b >> 32n]);
 }
 
+/** The origin derive() documents: splitmix64's mix of the parent's origin xor FNV-1a 64 of the key's UTF-8 bytes. */
+function referenceOrigin(seed: number, keys: readonly (string | number)[]): bigint {
+  const mix = (origin: bigint) => referenceSplitmix64((origin - 0x9e3779b97f4a7c15n) & M64)();
+  let origin = BigInt.asUintN(64, BigInt(seed));
+  for (const key of keys) {
+    let hash = 0xcbf29ce484222325n;
+    for (const byte of Buffer.from(String(key), 'utf8')) hash = ((hash ^ BigInt(byte)) * 0x100000001b3n) & M64;
+    origin = mix(origin ^ hash);
+  }
+  return origin;
+}
+
+/** The stream of `new Prng(seed).derive(keys[0]).derive(keys[1])…`. */
+function referenceDerived(seed: number, keys: readonly (string | number)[]): () => number {
+  const next = referenceSplitmix64(referenceOrigin(seed, keys));
+  const a = next();
+  const b = next();
+  return referenceXoshiro([a & M32, a >> 32n, b & M32, b >> 32n]);
+}
+
 const draw = <T>(n: number, f: () => T): T[] => Array.from({ length: n }, f);
 const stream = (p: Prng) => () => p.nextU32();
 
@@ -153,6 +173,34 @@ describe('Prng', () => {
     const firsts = streams.map((p) => draw(4, stream(p)).join());
     expect(new Set(firsts).size).toBe(streams.length);
     expect(new Prng(42).derive(3).nextU32()).toBe(new Prng(42).derive('3').nextU32());
+  });
+
+  it('derive(key) draws the documented stream however the derived generator is first used', () => {
+    const seed = testSeed();
+    const keys = ['epoch 3', 17, 'é ✓'];
+    const expected = (chain: readonly (string | number)[], n = 6) => draw(n, referenceDerived(seed, chain));
+    const derived = (chain: readonly (string | number)[]) => chain.reduce<Prng>((p, key) => p.derive(key), new Prng(seed));
+    for (let depth = 1; depth <= keys.length; depth++) {
+      const chain = keys.slice(0, depth);
+      expect(draw(6, stream(derived(chain))), `draws after ${chain.join(' / ')}`).toEqual(expected(chain));
+      // Used first by a derive (of a generator never drawn from), a clone, a Wasm loan, a fork.
+      expect(draw(6, stream(derived(chain).derive('child')))).toEqual(expected([...chain, 'child']));
+      expect(draw(6, stream(derived(chain).clone()))).toEqual(expected(chain));
+      const words = new Int32Array(4);
+      derived(chain).lendStateTo(words);
+      const first = referenceDerived(seed, chain);
+      const state = new Prng(seed);
+      state.takeStateFrom(words);
+      expect(draw(6, stream(state))).toEqual(draw(6, first));
+      const forked = derived(chain);
+      forked.fork();
+      expect(draw(4, stream(forked))).toEqual(expected(chain, 6).slice(2));
+      // A state taken from Wasm replaces the draws, not the origin that derive() hashes.
+      const taken = derived(chain);
+      taken.takeStateFrom(Int32Array.of(1, 2, 3, 4));
+      expect(draw(6, stream(taken.derive('child')))).toEqual(expected([...chain, 'child']));
+      expect(draw(6, stream(taken))).toEqual(draw(6, referenceXoshiro([1n, 2n, 3n, 4n])));
+    }
   });
 
   it('fork() splits an independent child off the current position', () => {
