@@ -4,7 +4,7 @@
 // output is touched. Outputs may be an input exactly (in place) or lie apart from them.
 import type { F32Region } from '../runtime/arena.js';
 import { exportsOf, inPlaceOrApart, offsets } from './buffers.js';
-import { dim } from './validate.js';
+import { dimOf } from './validate.js';
 
 /**
  * The element-wise activations with a buffer kernel.
@@ -144,15 +144,11 @@ export function activateGrad(kind: GradActivation, y: F32Region, dy: F32Region, 
   exportsOf<ActivationExports>(what)[what](yOffset, dyOffset, dxOffset, n);
 }
 
-/** Checks a rows×cols matrix map: dims, that every region holds rows·cols floats, aliasing. */
-function rowMap(what: string, rows: number, cols: number, inputs: Record<string, F32Region>, out: [string, F32Region]): number[] {
-  dim(`${what}(rows)`, rows, 0);
-  dim(`${what}(cols)`, cols, 1);
-  const floats = rows * cols;
-  const all = offsets(what, floats, { ...inputs, [out[0]]: out[1] });
-  const outOffset = all[all.length - 1];
-  inPlaceOrApart(what, floats, [out[0], outOffset], Object.fromEntries(Object.keys(inputs).map((name, i) => [name, all[i]])));
-  return all;
+/** Checks a rows×cols matrix map's dims and that every region holds rows·cols floats; returns their offsets. */
+function rowMap(what: string, rows: number, cols: number, named: Record<string, F32Region>): number[] {
+  dimOf(what, 'rows', rows, 0);
+  dimOf(what, 'cols', cols, 1);
+  return offsets(what, rows * cols, named);
 }
 
 /**
@@ -165,7 +161,8 @@ function rowMap(what: string, rows: number, cols: number, inputs: Record<string,
  * ```
  */
 export function softmax(src: F32Region, rows: number, cols: number, dst = src): void {
-  const [srcOffset, dstOffset] = rowMap('softmax', rows, cols, { src }, ['dst', dst]);
+  const [srcOffset, dstOffset] = rowMap('softmax', rows, cols, { src, dst });
+  inPlaceOrApart('softmax', rows * cols, ['dst', dstOffset], { src: srcOffset });
   exportsOf<ActivationExports>('softmax').softmax(srcOffset, dstOffset, rows, cols);
 }
 
@@ -178,6 +175,7 @@ export function softmax(src: F32Region, rows: number, cols: number, dst = src): 
  * ```
  */
 export function softmaxGrad(y: F32Region, dy: F32Region, rows: number, cols: number, dx = dy): void {
-  const [yOffset, dyOffset, dxOffset] = rowMap('softmaxGrad', rows, cols, { y, dy }, ['dx', dx]);
+  const [yOffset, dyOffset, dxOffset] = rowMap('softmaxGrad', rows, cols, { y, dy, dx });
+  inPlaceOrApart('softmaxGrad', rows * cols, ['dx', dxOffset], { y: yOffset, dy: dyOffset });
   exportsOf<ActivationExports>('softmaxGrad').softmaxGrad(yOffset, dyOffset, dxOffset, rows, cols);
 }

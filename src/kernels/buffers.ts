@@ -2,7 +2,7 @@
 // must hold n floats, and how an output may alias an input. Not re-exported by index.ts.
 import type { F32Region } from '../runtime/arena.js';
 import { arena, wasm } from '../runtime/module.js';
-import { dim } from './validate.js';
+import { dimOf } from './validate.js';
 
 /** The exports, typed as one kernel file's functions; throws a clear error before init(). */
 export function exportsOf<T>(what: string): T {
@@ -16,10 +16,11 @@ export function exportsOf<T>(what: string): T {
  */
 export function offsets(what: string, n: number, named: Record<string, F32Region>): number[] {
   const memory = arena(what);
-  const entries = Object.entries(named);
-  for (const [name, region] of entries) memory.assertLive(`${what}(${name})`, region);
-  dim(`${what}(n)`, n, 0);
-  return entries.map(([name, region]) => memory.check(`${what}(${name})`, region, n));
+  const names = Object.keys(named);
+  // Every kernel call runs this: a message, `what(name)`, is built only for a region that fails.
+  for (const name of names) if (!memory.isLiveRegion(named[name])) memory.assertLive(`${what}(${name})`, named[name]);
+  dimOf(what, 'n', n, 0);
+  return names.map((name) => memory.checkArgument(what, name, named[name], n));
 }
 
 /**
@@ -28,7 +29,8 @@ export function offsets(what: string, n: number, named: Record<string, F32Region
  */
 export function inPlaceOrApart(what: string, floats: number, out: [string, number], inputs: Record<string, number>): void {
   const [outName, outOffset] = out;
-  for (const [name, offset] of Object.entries(inputs)) {
+  for (const name of Object.keys(inputs)) {
+    const offset = inputs[name];
     if (offset !== outOffset && offset < outOffset + 4 * floats && outOffset < offset + 4 * floats) {
       throw new RangeError(`${what}(${outName}): expected the same region as ${name} or no overlap with it, but ${floats} floats at bytes ${outOffset} and ${offset} overlap`);
     }

@@ -179,8 +179,8 @@ export function columnSums(src: F32Region, dst: F32Region, rows: number, cols: n
   dim(`${what}(cols)`, cols, 0);
   if (typeof accumulate !== 'boolean') throw new TypeError(`${what}(accumulate): expected a boolean, got ${typeof accumulate} ${String(accumulate)}`);
   const memory = arena(what);
-  const srcOffset = memory.check(`${what}(src)`, src, rows * cols);
-  const dstOffset = memory.check(`${what}(dst)`, dst, cols);
+  const srcOffset = memory.checkArgument(what, 'src', src, rows * cols);
+  const dstOffset = memory.checkArgument(what, 'dst', dst, cols);
   apart(what, ['dst', dstOffset, cols], ['src', srcOffset, rows * cols]);
   exportsOf<ElementwiseExports>(what).columnSums(srcOffset, dstOffset, rows, cols, +accumulate);
 }

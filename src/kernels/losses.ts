@@ -72,8 +72,8 @@ function check(what: string, minRows: number, kind: TargetKind, pred: F32Region,
   dim(`${what}(width)`, width, 1);
   const floats = rows * width;
   const targetFloats = kind === 'sparse' ? rows : floats;
-  const predOffset = memory.check(`${what}(pred)`, pred, floats);
-  const targetOffset = memory.check(`${what}(target)`, target, targetFloats);
+  const predOffset = memory.checkArgument(what, 'pred', pred, floats);
+  const targetOffset = memory.checkArgument(what, 'target', target, targetFloats);
   if (kind === 'sparse') {
     const ids = memory.f32;
     const first = targetOffset >> 2;
@@ -84,9 +84,9 @@ function check(what: string, minRows: number, kind: TargetKind, pred: F32Region,
       }
     }
   }
-  const maskOffset = mask === undefined ? 0 : memory.check(`${what}(mask)`, mask, rows);
+  const maskOffset = mask === undefined ? 0 : memory.checkArgument(what, 'mask', mask, rows);
   if (grad === undefined) return [predOffset, targetOffset, 0, maskOffset];
-  const gradOffset = memory.check(`${what}(grad)`, grad, floats);
+  const gradOffset = memory.checkArgument(what, 'grad', grad, floats);
   apart(what, ['grad', gradOffset, floats], ['pred', predOffset, floats]);
   apart(what, ['grad', gradOffset, floats], ['target', targetOffset, targetFloats]);
   // The kernel reads a row's mask after writing earlier rows' gradients.
@@ -123,7 +123,7 @@ function loss(what: keyof typeof WEIGHTED_CODES, kind: TargetKind, pred: F32Regi
 function checkWeights(what: string, weights: F32Region, rows: number, gradOffset: number, gradFloats: number): number {
   const memory = arena(what);
   memory.assertLive(`${what}(weights)`, weights);
-  const offset = memory.check(`${what}(weights)`, weights, rows);
+  const offset = memory.checkArgument(what, 'weights', weights, rows);
   const values = memory.f32;
   const first = offset >> 2;
   for (let i = 0; i < rows; i++) {

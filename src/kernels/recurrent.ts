@@ -278,7 +278,7 @@ export function fixedRecurrentSpec<S extends RecurrentSpec>(spec: S, what: strin
 function resolve(what: string, spec: RecurrentSpec): Resolved {
   const fixed = fixedSpecs.get(spec);
   if (fixed) return fixed;
-  options(`${what}(spec)`, spec, SPEC_KEYS);
+  options(what, 'spec', spec, SPEC_KEYS);
   const cell = spec.cell;
   if (!Object.hasOwn(CELLS, cell)) throw new RangeError(`${what}(spec.cell): expected one of ${Object.keys(CELLS).join(', ')}, got ${show(cell)}`);
   const activation = activationOf(what, 'activation', spec.activation ?? 'tanh');
@@ -392,25 +392,25 @@ export function recurrentTapeSize(spec: RecurrentSpec): number {
 export function packRecurrentWeights(spec: RecurrentSpec, weights: RecurrentWeights, out?: F32Region, packOptions: { withBackward?: boolean } = {}): PackedRecurrentWeights {
   const what = 'packRecurrentWeights';
   const r = resolve(what, spec);
-  options(`${what}(weights)`, weights, WEIGHT_KEYS);
-  options(`${what}(options)`, packOptions, PACK_OPTION_KEYS);
+  options(what, 'weights', weights, WEIGHT_KEYS);
+  options(what, 'options', packOptions, PACK_OPTION_KEYS);
   const withBackward = packOptions.withBackward ?? true;
   if (typeof withBackward !== 'boolean') throw new TypeError(`${what}(options.withBackward): expected a boolean, got ${show(withBackward)}`);
   const regions = arena(what);
   const gu = r.gates * r.U;
-  const kernel = regions.check(`${what}(weights.kernel)`, weights.kernel, r.F * gu);
-  const recurrent = regions.check(`${what}(weights.recurrentKernel)`, weights.recurrentKernel, r.U * gu);
+  const kernel = regions.checkArgument(what, 'weights.kernel', weights.kernel, r.F * gu);
+  const recurrent = regions.checkArgument(what, 'weights.recurrentKernel', weights.recurrentKernel, r.U * gu);
   let bias = 0;
   if (r.useBias) {
     if (weights.bias === undefined) throw new TypeError(`${what}(weights.bias): expected ${biasFloats(r)} floats since useBias is true, got undefined`);
-    bias = regions.check(`${what}(weights.bias)`, weights.bias, biasFloats(r));
+    bias = regions.checkArgument(what, 'weights.bias', weights.bias, biasFloats(r));
   } else if (weights.bias !== undefined) {
     throw new TypeError(`${what}(weights.bias): expected undefined since useBias is false, got a region`);
   }
   const exports = kernels(what);
   const flags = withBackward ? WITH_BACKWARD : 0;
   const floats = exports.rnnPackedSize(r.code, r.F, r.U, flags);
-  if (out !== undefined) regions.check(`${what}(out)`, out, floats);
+  if (out !== undefined) regions.checkArgument(what, 'out', out, floats);
   const inputs: Span[] = [span('weights.kernel', kernel, r.F * gu), span('weights.recurrentKernel', recurrent, r.U * gu), span('weights.bias', bias, r.useBias ? biasFloats(r) : 0)];
   if (out !== undefined) disjoint(what, [span('out', out.offset, floats)], inputs);
   const region = out ?? regions.allocF32(floats);
@@ -437,11 +437,11 @@ function tapeSignature(r: Resolved, masks: MaskOffsets): string {
 export function recurrentForward(spec: RecurrentSpec, buffers: RecurrentForwardBuffers): void {
   const what = 'recurrentForward';
   const r = resolve(what, spec);
-  options(`${what}(buffers)`, buffers, FORWARD_KEYS);
+  options(what, 'buffers', buffers, FORWARD_KEYS);
   const regions = arena(what);
   const { B, T, F, U } = r;
   const state = B * U;
-  const x = regions.check(`${what}(x)`, buffers.x, B * T * F);
+  const x = regions.checkArgument(what, 'x', buffers.x, B * T * F);
   const packed = packedOffset(what, r, buffers.packed, false);
   const h0 = optional(what, 'h0', buffers.h0, state);
   const c0 = r.cell === 'lstm' ? optional(what, 'c0', buffers.c0, state) : absent(what, 'c0', buffers.c0, 'the cell is not an LSTM');
@@ -497,19 +497,19 @@ export function recurrentForward(spec: RecurrentSpec, buffers: RecurrentForwardB
 export function recurrentBackward(spec: RecurrentSpec, buffers: RecurrentBackwardBuffers): void {
   const what = 'recurrentBackward';
   const r = resolve(what, spec);
-  options(`${what}(buffers)`, buffers, BACKWARD_KEYS);
+  options(what, 'buffers', buffers, BACKWARD_KEYS);
   const regions = arena(what);
   const { B, T, F, U } = r;
   const state = B * U;
   const gu = r.gates * U;
   const lstm = r.cell === 'lstm';
-  const x = regions.check(`${what}(x)`, buffers.x, B * T * F);
+  const x = regions.checkArgument(what, 'x', buffers.x, B * T * F);
   const packed = packedOffset(what, r, buffers.packed, true);
   const masks = maskOffsets(what, r, buffers);
   const exports = kernels(what);
   const tapeFloats = exports.rnnTapeSize(r.code, B, T, U);
   if (buffers.tape === undefined) throw new TypeError(`${what}(tape): expected the tape region a training forward filled, got undefined`);
-  const tape = regions.check(`${what}(tape)`, buffers.tape, tapeFloats);
+  const tape = regions.checkArgument(what, 'tape', buffers.tape, tapeFloats);
   const filled = tapes.get(buffers.tape.block)?.get(tape);
   const signature = tapeSignature(r, masks);
   if (filled === undefined) throw new RangeError(`${what}(tape): the region was not filled by recurrentForward; run the forward pass with this tape first`);
@@ -683,12 +683,12 @@ function packedOffset(what: string, r: Resolved, packed: PackedRecurrentWeights,
   }
   if (backward && !packed.withBackward) throw new RangeError(`${what}(packed): packed without the transposes backward needs; pack with { withBackward: true }`);
   const floats = kernels(what).rnnPackedSize(r.code, r.F, r.U, packed.withBackward ? WITH_BACKWARD : 0);
-  return arena(what).check(`${what}(packed.region)`, packed.region, floats);
+  return arena(what).checkArgument(what, 'packed.region', packed.region, floats);
 }
 
 /** A region's byte offset, or 0 when it is undefined. */
 function optional(what: string, name: string, region: F32Region | undefined, floats: number): number {
-  return region === undefined ? 0 : arena(what).check(`${what}(${name})`, region, floats);
+  return region === undefined ? 0 : arena(what).checkArgument(what, name, region, floats);
 }
 
 function absent(what: string, name: string, region: F32Region | undefined, why: string): number {
@@ -725,10 +725,11 @@ function pairwiseDisjoint(what: string, spans: Span[]): void {
   for (let i = 0; i < spans.length; i++) for (let j = i + 1; j < spans.length; j++) disjoint(what, [spans[i]], [spans[j]]);
 }
 
-function options<T extends object>(name: string, value: T, keys: Set<string>): void {
-  if (typeof value !== 'object' || value === null) throw new TypeError(`${name}: expected an object, got ${show(value)}`);
+/** Argument `argument` of `what` is an object with only `keys`. */
+function options<T extends object>(what: string, argument: string, value: T, keys: Set<string>): void {
+  if (typeof value !== 'object' || value === null) throw new TypeError(`${what}(${argument}): expected an object, got ${show(value)}`);
   for (const key of Object.keys(value)) {
-    if (!keys.has(key)) throw new TypeError(`${name}: unknown option ${JSON.stringify(key)}; expected one of ${[...keys].join(', ')}`);
+    if (!keys.has(key)) throw new TypeError(`${what}(${argument}): unknown option ${JSON.stringify(key)}; expected one of ${[...keys].join(', ')}`);
   }
 }
 

@@ -35,7 +35,7 @@ function operands(what: string, inputs: Operands, outputs: Operands): Record<str
   const memory = arena(what);
   const at: Record<string, number> = {};
   for (const [name, [region, floats]] of Object.entries({ ...inputs, ...outputs })) {
-    at[name] = region === undefined ? 0 : memory.check(`${what}(${name})`, region, floats);
+    at[name] = region === undefined ? 0 : memory.checkArgument(what, name, region, floats);
   }
   for (const [out, [outRegion, outFloats]] of Object.entries(outputs)) {
     if (outRegion === undefined) continue;

@@ -7,3 +7,8 @@ export function dim(name: string, value: number, min = 1): number {
   }
   return value;
 }
+
+/** dim() of argument `name` of kernel `what`, naming it `what(name)`: the name is built only for the error (wrappers check on every call). */
+export function dimOf(what: string, name: string, value: number, min = 1): number {
+  return Number.isInteger(value) && value >= min ? value : dim(`${what}(${name})`, value, min);
+}

@@ -292,8 +292,16 @@ export class Arena {
     old.grow(0); // detaches the old buffer: a view kept across the move fails like one kept across a grow
   }
 
+  /** Whether `region` is a live region of this arena, lying inside its block: assertLive without a message to build. */
+  isLiveRegion(region: F32Region): boolean {
+    if (!genuine.has(region) || region.arena !== this) return false;
+    const block = region.block;
+    return this.holds(block) && region.offset >= block.start && region.offset + 4 * region.length <= block.start + block.bytes;
+  }
+
   /** Throws unless `region` is a live region of this arena, lying inside its block. */
   assertLive(name: string, region: F32Region): void {
+    if (this.isLiveRegion(region)) return;
     if (!genuine.has(region) || region.arena !== this) {
       throw new TypeError(`${name}: expected an F32Region of the seqwasm arena, got ${describe(region)}`);
     }
@@ -314,6 +322,11 @@ export class Arena {
       throw new RangeError(`${name}: needs ${floats} floats but the region holds ${region.length}`);
     }
     return region.offset;
+  }
+
+  /** check() of argument `name` of `what`, named `what(name)` only in its error: kernel wrappers check on every call. */
+  checkArgument(what: string, name: string, region: F32Region, floats: number): number {
+    return this.isLiveRegion(region) && floats <= region.length ? region.offset : this.check(`${what}(${name})`, region, floats);
   }
 
   /** @internal Whether `block` is this arena's live allocation (not a freed one, nor a later one at the same start). */
