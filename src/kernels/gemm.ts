@@ -318,7 +318,8 @@ function object<T extends object>(what: string, options: T): T {
  */
 function disjoint(outName: string, outOffset: number, outFloats: number, inputs: Record<string, [number, number]>): void {
   const outEnd = outOffset + 4 * outFloats;
-  for (const [name, [offset, floats]] of Object.entries(inputs)) {
+  for (const name of Object.keys(inputs)) {
+    const [offset, floats] = inputs[name];
     if (floats > 0 && offset < outEnd && outOffset < offset + 4 * floats) {
       throw new RangeError(`${outName}: expected no overlap with ${name}, but bytes [${outOffset}, ${outEnd}) and [${offset}, ${offset + 4 * floats}) overlap`);
     }
