@@ -35,8 +35,10 @@ export async function startTorch(): Promise<TorchStart> {
   if (!python) return { skipped: `PyTorch skipped: no ${PYTHONS.join(' / ')} can import torch (Debian: apt-get install python3-torch)` };
   const processes = new Map<number, Process>();
   for (const threads of PEER_THREADS) processes.set(threads, await Process.start(python, threads));
-  const { ready, blas } = processes.get(1)!.hello;
-  return { peer: new Peer(processes, mkdtempSync(join(tmpdir(), 'seqwasm-torch-')), `${ready} (built with BLAS_INFO=${blas}; BLAS calls go to the system libblas.so.3)`) };
+  const { ready, blas, loaded } = processes.get(1)!.hello;
+  // Debian's libblas.so.3 is the reference BLAS unless an optimised one is installed: PyTorch then trains many times slower than it can.
+  const reference = /\/blas\/libblas\.so/.test(String(loaded)) ? ' — the reference BLAS, far below PyTorch\'s speed: apt-get install libopenblas0-pthread' : '';
+  return { peer: new Peer(processes, mkdtempSync(join(tmpdir(), 'seqwasm-torch-')), `${ready} (built with BLAS_INFO=${blas}; BLAS loaded: ${loaded}${reference})`) };
 }
 
 class Process {

@@ -147,10 +147,23 @@ def handle(request):
     raise ValueError(f"unknown command {cmd}")
 
 
+def loaded_blas():
+    """The BLAS library this process mapped after a matrix product: a generic torch build runs
+    on whichever libblas.so.3 the system selects, and the reference BLAS is many times slower
+    than OpenBLAS."""
+    torch.mm(torch.ones(64, 64), torch.ones(64, 64))
+    try:
+        with open("/proc/self/maps") as maps:
+            paths = {line.split()[-1] for line in maps if "blas" in line.lower() and line.split()[-1].startswith("/")}
+    except OSError:
+        return "unknown"
+    return ", ".join(sorted(os.path.realpath(p) for p in paths)) or "none mapped"
+
+
 def main():
     torch.set_num_threads(int(os.environ.get("SEQWASM_TORCH_THREADS", "1")))
     blas = re.search(r"BLAS_INFO=(\w+)", torch.__config__.show())
-    print(json.dumps({"ready": torch.__version__, "blas": blas.group(1) if blas else "unknown"}), flush=True)
+    print(json.dumps({"ready": torch.__version__, "blas": blas.group(1) if blas else "unknown", "loaded": loaded_blas()}), flush=True)
     for line in sys.stdin:
         try:
             answer = handle(json.loads(line))
