@@ -32,10 +32,10 @@
 export const DEFAULT_SEED = 0;
 
 const UINT32_RANGE = 4294967296; // 2^32
-/** True while blank() constructs a generator whose state its caller sets (fromOrigin(), expand()). */
-let constructingBlank = false;
 const MASK64 = (1n << 64n) - 1n;
 const GOLDEN_GAMMA = 0x9e3779b97f4a7c15n;
+/** True while blank() constructs a generator whose state its caller sets (fromOrigin(), expand()). */
+let constructingBlank = false;
 
 /**
  * What shuffle() accepts: any writable indexed collection (arrays, typed arrays).
