@@ -1,6 +1,6 @@
 // Text files on the host's disk, for callbacks.csvLogger: registered by the Node entry, which
-// imports node:fs itself, so that the shared code never names a node: module (webpack refuses
-// to bundle one even behind a dynamic import). Elsewhere there are none.
+// takes node:fs/promises itself, so that the shared code never names a node: module (webpack
+// refuses to bundle one even behind a dynamic import). Elsewhere there are none.
 
 /** The file functions csvLogger needs (node:fs/promises's). */
 export interface TextFiles {

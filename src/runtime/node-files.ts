@@ -1,10 +1,7 @@
 // Reading an untrusted path from disk in Node within limits (runtime/location.ts): only a
 // regular file (a FIFO would block forever, /dev/zero never ends), its size checked against
 // maxBytes before reading, and the read abortable between chunks.
-// constants from fs/promises, not node:fs: Node's ES-module view of node:fs reads every export,
-// loading its streams (~1–2 ms of a cold start).
-import { constants, mkdir, open, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { fsPromises, nodePath } from './node-builtins.js';
 import { abortError, joinChunks, ReadError, tooLarge, type ReadLimits } from './location.js';
 
 const CHUNK = 1 << 20;
@@ -12,6 +9,7 @@ const CHUNK = 1 << 20;
 export async function readRegularFile(location: string | URL, limits: ReadLimits): Promise<Uint8Array> {
   const { signal, maxBytes } = limits;
   if (signal?.aborted) throw abortError(signal);
+  const { constants, open, stat } = await fsPromises();
   await expectRegularFile(() => stat(location), maxBytes);
   // Non-blocking open: a FIFO swapped in after the stat cannot block; fstat checks what was opened.
   const handle = await failing(() => open(location, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0)));
@@ -52,6 +50,7 @@ async function failing<T>(call: () => Promise<T>): Promise<T> {
 
 /** model.save('file://dir'): the folder and its parents created, each file written whole. */
 export async function writeFilesToDisk(folder: string, files: readonly (readonly [string, Uint8Array])[]): Promise<void> {
+  const [{ mkdir, writeFile }, { join }] = await Promise.all([fsPromises(), nodePath()]);
   await mkdir(folder, { recursive: true });
   for (const [name, bytes] of files) await writeFile(join(folder, name), bytes);
 }

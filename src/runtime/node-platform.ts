@@ -1,10 +1,10 @@
 // Node's Platform, for both Node entries (src/node.ts, src/inference.node.ts): modules are read
 // from the files beside the entry with fs (Node 20's fetch cannot read file: URLs), paths and
 // file: URLs from disk, and the entry file itself runs the pool workers of init({ threads }).
-import { appendFile, readFile, stat, writeFile } from 'node:fs/promises';
 import { registerTextFiles } from './host-files.js';
 import { registerFileReader, registerFileWriter, urlOf } from './location.js';
 import { registerPlatform, type EntryFiles } from './module.js';
+import { fsPromises } from './node-builtins.js';
 import { readRegularFile, writeFilesToDisk } from './node-files.js';
 import { servePoolWorkerIfAsked, spawnNodeWorker } from './node-workers.js';
 
@@ -14,7 +14,7 @@ export function registerNodePlatform(files: EntryFiles): void {
     defaultSource: () => files.module,
     async load(location) {
       const url = typeof location === 'string' ? urlOf(location) : location;
-      if (url === undefined || url.protocol === 'file:') return readFile(url ?? location);
+      if (url === undefined || url.protocol === 'file:') return (await fsPromises()).readFile(url ?? location);
       return fetch(url);
     },
     threads: {
@@ -26,5 +26,9 @@ export function registerNodePlatform(files: EntryFiles): void {
   void servePoolWorkerIfAsked();
   registerFileReader(readRegularFile);
   registerFileWriter(writeFilesToDisk);
-  registerTextFiles({ appendFile, writeFile, stat });
+  registerTextFiles({
+    appendFile: async (path, text) => (await fsPromises()).appendFile(path, text),
+    writeFile: async (path, text) => (await fsPromises()).writeFile(path, text),
+    stat: async (path) => (await fsPromises()).stat(path),
+  });
 }
