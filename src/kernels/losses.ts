@@ -122,7 +122,6 @@ function loss(what: keyof typeof WEIGHTED_CODES, kind: TargetKind, pred: F32Regi
 /** The byte offset of `weights`: live, `rows` floats, each finite and >= 0, apart from the gradient (written while weights are read). */
 function checkWeights(what: string, weights: F32Region, rows: number, gradOffset: number, gradFloats: number): number {
   const memory = arena(what);
-  memory.assertLive(`${what}(weights)`, weights);
   const offset = memory.checkArgument(what, 'weights', weights, rows);
   const values = memory.f32;
   const first = offset >> 2;
