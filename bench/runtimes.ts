@@ -24,20 +24,38 @@
 //                 shared machine (Node, Deno, Bun)
 //   wall          spawn → exit of the runtime, against an empty script's wall in the same
 //                 runtime; workerd (whose clock stands still while a Worker computes) has only this
+// In Node, each run also times the peers' cold starts on the same sample (bench/peers/cold-start.mjs):
+// onnxruntime-node and onnxruntime-web (1 thread, the same model as ONNX, exported by the
+// installed package; their predictions must match seqwasm's) against 'seqwasm/inference', and
+// TF.js cpu and wasm (the same layers, TF.js's own initializers) against 'seqwasm'; ratio = the
+// median of the per-run ratios, > 1: seqwasm starts faster.
 // The runtimes start without this machine's NODE_EXTRA_CA_CERTS (scripts/runtimes/launch.ts).
 // Also the "runtimes" suite of npm run bench (--quick: Node only, 3 runs).
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { openRuntime, processCommand, runProcess, RUNTIMES, type ProcessRuntime, type RuntimeName } from '../scripts/runtimes/launch.js';
 import { prepareProject, ROOT, wasmPath, workerdConfig, type Project } from '../scripts/runtimes/package.js';
 import { entryDownloads, total, viteDownloads } from '../scripts/size/graph.js';
+import { COLD_START_SHAPE, coldStartInput, coldStartModel, type SeqwasmApi } from '../test/runtimes/conformance.js';
 import { isMain, median, report, withPeer, type Row, type SuiteOptions } from './harness.js';
 
 const TFJS_GZIP_KB = 366 + 137;
 /** The runtimes whose cold start is also timed through 'seqwasm/inference' (its CLI driver). */
 const INFERENCE_RUNTIMES: readonly RuntimeName[] = ['node', 'deno', 'bun'];
+const INFERENCE_ROW = "import → first prediction, 'seqwasm/inference'";
+const FULL_ROW = 'import → first prediction';
+
+/** The peers whose cold start Node times beside seqwasm's: which of its rows each is set against. */
+const COLD_START_PEERS = [
+  { peer: 'ort-node 1T', job: 'ort-node', sameWeights: true, against: 'inferenceImportToPrediction' },
+  { peer: 'ort-web 1T', job: 'ort-web', sameWeights: true, against: 'inferenceImportToPrediction' },
+  { peer: 'tfjs-cpu', job: 'tfjs-cpu', sameWeights: false, against: 'importToPrediction' },
+  { peer: 'tfjs-wasm', job: 'tfjs-wasm', sameWeights: false, against: 'importToPrediction' },
+] as const;
+const PEER_SCRIPT = fileURLToPath(new URL('./peers/cold-start.mjs', import.meta.url));
 
 export interface RuntimeSuiteOptions extends SuiteOptions {
   /** Cold starts per runtime (default 7; --quick 3). */
@@ -103,6 +121,8 @@ async function coldStartRows(p: Project, runs: number, runtimes: readonly Runtim
     process.stderr.write(`${name}: ${session.command}\n`);
     const samples: Record<string, number[]> = { sinceOrigin: [], importToPrediction: [], inferenceImportToPrediction: [], cpu: [], emptyCpu: [], wall: [], emptyWall: [] };
     const inference = INFERENCE_RUNTIMES.includes(name);
+    const peers = name === 'node' ? await coldStartPeers(p) : undefined;
+    const peerSamples = new Map(COLD_START_PEERS.map(({ peer }) => [peer, [] as number[]]));
     try {
       await session.run('coldstart'); // a first run warms the OS file cache, not the runtime
       if (inference) await session.run('coldstart-inference');
@@ -122,6 +142,7 @@ async function coldStartRows(p: Project, runs: number, runtimes: readonly Runtim
             samples.emptyCpu.push(Number(empty.result.cpuMs));
           }
         }
+        for (const { peer, job } of peers ? COLD_START_PEERS : []) peerSamples.get(peer)!.push(await peers!.run(job));
       }
     } finally {
       await session.close();
@@ -129,8 +150,8 @@ async function coldStartRows(p: Project, runs: number, runtimes: readonly Runtim
     const origin = name === 'chromium' ? 'navigation start' : 'process start';
     const labels: Record<string, string> = {
       sinceOrigin: `${origin} → first prediction`,
-      importToPrediction: name === 'chromium' ? 'bundle start → first prediction' : 'import → first prediction',
-      inferenceImportToPrediction: "import → first prediction, 'seqwasm/inference'",
+      importToPrediction: name === 'chromium' ? 'bundle start → first prediction' : FULL_ROW,
+      inferenceImportToPrediction: INFERENCE_ROW,
       cpu: 'CPU time (all threads), process start → first prediction',
       emptyCpu: 'CPU time (all threads), empty script',
       wall: 'spawn → exit, LSTM prediction',
@@ -139,8 +160,51 @@ async function coldStartRows(p: Project, runs: number, runtimes: readonly Runtim
     for (const [key, values] of Object.entries(samples)) {
       if (values.length) rows.push({ name: `cold start ${name}: ${labels[key]}`, unit: 'ms', value: median(values) });
     }
+    for (const { peer, against } of peers ? COLD_START_PEERS : []) {
+      const ours = samples[against];
+      const theirs = peerSamples.get(peer)!;
+      rows.push({
+        name: `cold start ${name}: ${labels[against]}`,
+        unit: 'ms',
+        value: median(ours),
+        peer,
+        peerValue: median(theirs),
+        ratio: median(theirs.map((ms, round) => ms / ours[round])),
+      });
+    }
   }
   return rows;
+}
+
+/**
+ * Writes the cold-start model as ONNX (exported by the installed package) and its sample for
+ * bench/peers/cold-start.mjs; `run` times one peer's cold start in a new Node process, after
+ * checking its answer: the ONNX Runtimes' must be seqwasm's prediction, TF.js's (other
+ * weights) a probability row.
+ */
+async function coldStartPeers(p: Project): Promise<{ run(job: string): Promise<number> }> {
+  const api = (await import(pathToFileURL(join(p.packageDir, 'dist/seqwasm.node.js')).href)) as SeqwasmApi;
+  await api.init();
+  const model = coldStartModel(api);
+  const x = coldStartInput(api);
+  const expected = model.predict({ shape: COLD_START_SHAPE, data: x }).data;
+  const modelPath = join(p.dir, 'cold-start.onnx');
+  const inputPath = join(p.dir, 'cold-start-x.bin');
+  writeFileSync(modelPath, await api.exportONNX(model));
+  writeFileSync(inputPath, new Uint8Array(x.buffer, x.byteOffset, x.byteLength));
+  model.dispose();
+  return {
+    async run(job) {
+      const { result } = await runProcess('node', [process.execPath, PEER_SCRIPT, job, modelPath, inputPath], ROOT);
+      const prediction = result.prediction as number[];
+      const { sameWeights } = COLD_START_PEERS.find((peer) => peer.job === job)!;
+      const wrong = sameWeights
+        ? prediction.length !== expected.length || prediction.some((v, i) => !(Math.abs(v - expected[i]) <= 1e-5))
+        : prediction.length !== expected.length || !(Math.abs(prediction.reduce((a, b) => a + b, 0) - 1) <= 1e-4);
+      if (wrong) throw new Error(`cold start ${job}: unexpected prediction [${prediction.slice(0, 4).join(', ')}, …]; seqwasm's: [${Array.from(expected.slice(0, 4)).join(', ')}, …]`);
+      return Number(result.importToPrediction);
+    },
+  };
 }
 
 function runEmpty(name: ProcessRuntime, p: Project) {

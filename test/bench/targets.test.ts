@@ -36,4 +36,18 @@ describe('issue 12 targets', () => {
     expect(judged.measured).toContain('at most 1.8× ort-web 2T');
     expect(statusOf(rows(10000), 'infer same, batch 100').status).toBe('not met');
   });
+
+  it('judges the cold start by its own time and shows the peers measured in the same runs beside it', () => {
+    const row = "cold start node: import → first prediction, 'seqwasm/inference'";
+    const ours = (ms: number): Row => ({ name: row, unit: 'ms', value: ms });
+    const peer = (name: string, ms: number, ratio: number): Row => ({ name: row, unit: 'ms', value: 19, peer: name, peerValue: ms, ratio });
+    const judged = (ms: number, peers: Row[]) => statusOf([ours(ms), ...peers], 'Node cold start, import → first prediction (seqwasm/inference)');
+    const met = judged(19, [peer('ort-node 1T', 95, 5.1), peer('ort-web 1T', 400, 21.3)]);
+    expect(met.status).toBe('met');
+    expect(met.measured).toBe('19.0 ms; 5.10× ort-node 1T (95.0 ms); 21.30× ort-web 1T (400 ms)');
+    // Faster than every peer is still not the target: the time is judged, not the ratios.
+    expect(judged(21, [peer('ort-node 1T', 95, 4.5)]).status).toBe('not met');
+    // A peer that did not run is left out, not shown as 0.
+    expect(judged(19, []).measured).toBe('19.0 ms');
+  });
 });

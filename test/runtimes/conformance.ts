@@ -199,12 +199,25 @@ function paddedIds(rng: Seqwasm.Prng): Float32Array {
  */
 export async function predictOnce(api: SeqwasmApi): Promise<Float32Array> {
   await api.init();
-  const model = api.sequential({ seed: SEED, layers: [api.layers.lstm({ units: 8, inputShape: [5, 26] }), api.layers.dense({ units: 26, activation: 'softmax' })] });
+  const model = coldStartModel(api);
   try {
-    return model.predict({ shape: [1, 5, 26], data: uniform(api.prng(SEED).derive('x'), 5 * 26) }).data;
+    return model.predict({ shape: COLD_START_SHAPE, data: coldStartInput(api) }).data;
   } finally {
     model.dispose();
   }
+}
+
+/** The cold-start sample's shape: one sequence of 5 steps × 26 features. */
+export const COLD_START_SHAPE = [1, 5, 26];
+
+/** The cold-start model (after init()); the peers' cold starts in bench/runtimes.ts run its ONNX export. */
+export function coldStartModel(api: SeqwasmApi): Model {
+  return api.sequential({ seed: SEED, layers: [api.layers.lstm({ units: 8, inputShape: [5, 26] }), api.layers.dense({ units: 26, activation: 'softmax' })] });
+}
+
+/** The cold-start sample, the same in every engine. */
+export function coldStartInput(api: SeqwasmApi): Float32Array {
+  return uniform(api.prng(SEED).derive('x'), 5 * 26);
 }
 
 /** `n` values uniform in [−1, 1), exact in every engine (integer bits scaled by powers of two). */
