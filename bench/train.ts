@@ -139,7 +139,7 @@ async function contestants(w: Workload, torch: TorchStart, timing: Timing, quick
   } else {
     const net = brainTimeStep(cell, units, inputShape[1]);
     const sequences = brainSequences(w.x.data, w.peerSamples.brain, ...inputShape);
-    list.push(trainer('brain.js', sequences.length, () => brainTrain(net, sequences), timing, undefined, BRAIN_TRAIN_NOTE));
+    list.push(trainer('brain.js', sequences.length, () => brainTrain(net, sequences, cell), timing, undefined, BRAIN_TRAIN_NOTE));
   }
   if ('peer' in torch) {
     const { peer } = torch;

@@ -12,6 +12,11 @@ export const BRAIN_INFER_NOTE = 'brain.js: run() one sequence at a time, next-st
 
 const TIME_STEP = { LSTM: brain.recurrent.LSTMTimeStep, GRU: brain.recurrent.GRUTimeStep, SimpleRNN: brain.recurrent.RNNTimeStep } as const;
 const TRAIN_ONE_PASS = { iterations: 1, errorThresh: 0, log: false } as const;
+/**
+ * brain.js's learning rate per cell: its default (0.01) makes RNNTimeStep (ReLU, 128 units)
+ * diverge to NaN on the first pass over these inputs, and train() then throws.
+ */
+const LEARNING_RATE: Partial<Record<CellName, number>> = { SimpleRNN: 0.001 };
 
 /** Rows of a [samples, steps, features] tensor as brain.js sequences (arrays of step arrays). */
 export function brainSequences(data: Float32Array, samples: number, steps: number, features: number): number[][][] {
@@ -22,9 +27,10 @@ export function brainTimeStep(cell: CellName, units: number, features: number): 
   return new TIME_STEP[cell]({ inputSize: features, hiddenLayers: [units], outputSize: features });
 }
 
-/** One pass over `sequences`, one at a time. */
-export function brainTrain(net: brain.recurrent.RNN, sequences: unknown[]): void {
-  net.train(sequences, TRAIN_ONE_PASS);
+/** One pass over `sequences`, one at a time (`cell`: its learning rate, where brain.js's default diverges). */
+export function brainTrain(net: brain.recurrent.RNN, sequences: unknown[], cell?: CellName): void {
+  const learningRate = cell && LEARNING_RATE[cell];
+  net.train(sequences, learningRate ? { ...TRAIN_ONE_PASS, learningRate } : TRAIN_ONE_PASS);
 }
 
 /** The alphabet lesson as brain.js trains it: the 21 six-letter windows of a…z as strings. */
