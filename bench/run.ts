@@ -15,7 +15,7 @@ import { layerRows } from './layers.js';
 import { median, type Row } from './harness.js';
 import { startTorch } from './peers/torch.js';
 import { runtimeRows } from './runtimes.js';
-import { evaluateTargets, type TargetResult } from './targets.js';
+import { evaluateTargets, machineSteadiness, type TargetResult } from './targets.js';
 import { trainRows } from './train.js';
 
 const SUITES = ['kernels', 'layers', 'training', 'inference', 'data', 'runtimes'] as const;
@@ -71,9 +71,10 @@ const machine = {
   pytorch: 'peer' in torch ? torch.peer.version : torch.skipped,
 };
 const targets = evaluateTargets(results.flatMap((r) => r.rows));
+const steadiness = machineSteadiness(results.flatMap((r) => r.rows));
 const dir = new URL('./results/', import.meta.url);
 mkdirSync(dir, { recursive: true });
-writeFileSync(new URL('latest.json', dir), `${JSON.stringify({ machine, targets, suites: results }, null, 2)}\n`);
+writeFileSync(new URL('latest.json', dir), `${JSON.stringify({ machine: { ...machine, steadiness }, targets, suites: results }, null, 2)}\n`);
 writeFileSync(new URL('latest.md', dir), markdown());
 process.stderr.write(`\nwrote bench/results/latest.json and latest.md in ${machine.seconds.toFixed(0)} s\n`);
 process.stdout.write(markdown());
@@ -107,6 +108,7 @@ function markdown(): string {
     '',
     `- machine: ${machine.cpu}, ${machine.cores} cores, ${machine.platform}, Node ${machine.node}`,
     `- load average (1 min) during the run: median ${load.median.toFixed(2)}, min ${load.min.toFixed(2)}, max ${load.max.toFixed(2)} (start ${load.start.toFixed(2)}, end ${load.end.toFixed(2)})`,
+    ...(steadiness ? [`- machine speed: ${steadiness}`] : []),
     `- seqwasm at ${machine.commit}, run ${machine.started}, ${machine.seconds.toFixed(0)} s; PyTorch: ${machine.pytorch}`,
     '- values: median over rounds (min–max); ratio = seqwasm ÷ peer in speed, the median of per-round ratios (> 1: seqwasm faster)',
     '',

@@ -119,6 +119,23 @@ export function evaluateTargets(rows: Row[]): TargetResult[] {
   });
 }
 
+/** Above this max ÷ min of the peak probe's rounds, a run's machine is called unsteady. */
+const UNSTEADY_PROBE_SPREAD = 1.25;
+
+/**
+ * How steady the machine's speed was during the run, from the peak probe's rounds (a shared
+ * VM's neighbours take cycles): a line for latest.md; undefined without the probe's rounds.
+ */
+export function machineSteadiness(rows: Row[]): string | undefined {
+  const probe = rows.find((r) => r.name === PEAK_PROBE && r.unit === 'GFLOP/s');
+  if (probe?.min === undefined || probe.max === undefined) return undefined;
+  const spread = probe.max / probe.min;
+  const range = `the peak probe's rounds ranged ${probe.min.toPrecision(3)}–${probe.max.toPrecision(3)} GFLOP/s (${spread.toFixed(2)}×)`;
+  return spread > UNSTEADY_PROBE_SPREAD
+    ? `unsteady: ${range}. Absolute values and ratios to the probe move with the machine; ratios to peers, taken round by round, move less`
+    : `steady: ${range}`;
+}
+
 /** The ratio `ceiling` allows on this machine, and the arithmetic behind it; undefined without the probe or the peers' speeds. */
 export function reachable(ceiling: Ceiling, rows: Row[]): { best: number; why: string } | undefined {
   const probe = rows.find((r) => r.name === PEAK_PROBE && r.unit === 'GFLOP/s')?.value;

@@ -2,7 +2,7 @@
 // only when the workload's FLOPs at the peak probe could not beat the peer by the target ratio.
 import { describe, expect, it } from 'vitest';
 import type { Row } from '../../bench/harness.js';
-import { evaluateTargets } from '../../bench/targets.js';
+import { evaluateTargets, machineSteadiness } from '../../bench/targets.js';
 
 /** FLOPs of one LSTM(128) training sample on 28 × 28 inputs, counted independently: per step, x·W and h·U forward; dh, dW and dU backward. */
 const TRAIN_FLOPS = 28 * (2 * 28 * 512 + 2 * 128 * 512) + 28 * (2 * 128 * 512 + 2 * 28 * 512 + 2 * 128 * 512);
@@ -49,5 +49,16 @@ describe('issue 12 targets', () => {
     expect(judged(21, [peer('ort-node 1T', 95, 4.5)]).status).toBe('not met');
     // A peer that did not run is left out, not shown as 0.
     expect(judged(19, []).measured).toBe('19.0 ms');
+  });
+
+  it("calls the machine unsteady when the peak probe's rounds spread by more than a quarter", () => {
+    const rounds = (min: number, max: number): Row => ({ name: 'peak probe', unit: 'GFLOP/s', value: (min + max) / 2, min, max });
+    expect(machineSteadiness([rounds(23.1, 46.5)])).toMatch(/^unsteady: the peak probe's rounds ranged 23\.1–46\.5 GFLOP\/s \(2\.01×\)/);
+    expect(machineSteadiness([rounds(44, 46)])).toBe("steady: the peak probe's rounds ranged 44.0–46.0 GFLOP/s (1.05×)");
+    expect(machineSteadiness([rounds(40, 50.5)])).toMatch(/^unsteady/);
+    expect(machineSteadiness([rounds(40, 49.9)])).toMatch(/^steady/);
+    // One round (--quick) or no kernels suite: nothing to say.
+    expect(machineSteadiness([probe(45)])).toBeUndefined();
+    expect(machineSteadiness([])).toBeUndefined();
   });
 });
