@@ -126,6 +126,7 @@ async function coldStartRows(p: Project, runs: number, runtimes: readonly Runtim
     try {
       await session.run('coldstart'); // a first run warms the OS file cache, not the runtime
       if (inference) await session.run('coldstart-inference');
+      for (const { job } of peers ? COLD_START_PEERS : []) await peers!.run(job); // and the peers' files
       for (let i = 0; i < runs; i++) {
         if (inference) samples.inferenceImportToPrediction.push(Number((await session.run('coldstart-inference')).result.importToPrediction));
         const { result, wallMs } = await session.run('coldstart');
