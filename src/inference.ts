@@ -15,7 +15,7 @@
  * ```ts
  * import { init, loadModel } from 'seqwasm/inference';
  * await init();
- * const model = await loadModel('file://model');      // saved by seqwasm, TF.js or Keras
+ * const model = await loadModel('file://model/model.json'); // saved by seqwasm, TF.js or Keras
  * model.predict(x);
  * ```
  *

@@ -21,7 +21,7 @@ import { RecurrentLayer } from '../layers/recurrent.js';
 import { layerFromConfig } from '../layers/serialization.js';
 import { snakeToCamel } from '../layers/options.js';
 import { TimeDistributed } from '../layers/time-distributed.js';
-import { joinChunks, readWithin, urlOf, type ReadLimits } from '../runtime/location.js';
+import { joinChunks, ReadError, readWithin, urlOf, type ReadLimits } from '../runtime/location.js';
 import { describe, ModelLoadError } from '../model/errors.js';
 import { InputLayer } from '../model/graph.js';
 import { checkedShape } from './save.js';
@@ -248,7 +248,9 @@ async function read(location: string | URL, argument: string, limits: ReadLimits
   try {
     return await readWithin(location, limits);
   } catch (error) {
-    throw loadError(argument, `could not read ${String(location)}: ${(error as Error).message}`);
+    // save('file://dir') writes a folder; TF.js and seqwasm load its model.json.
+    const hint = argument === 'path' && error instanceof ReadError && error.isDirectory ? `; a model saved with save('file://…') loads from its model.json: '${String(location).replace(/\/*$/, '/model.json')}'` : '';
+    throw loadError(argument, `could not read ${String(location)}: ${(error as Error).message}${hint}`);
   }
 }
 

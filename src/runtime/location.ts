@@ -28,6 +28,14 @@ export type FileReader = (location: string | URL, limits: ReadLimits) => Promise
 /** Thrown for a read that breaks a limit or fails; the message says what happened without quoting the content. */
 export class ReadError extends Error {
   override name = 'ReadError';
+
+  constructor(
+    message: string,
+    /** The location is a folder, not a file (a reader can then say which file to name). */
+    readonly isDirectory = false,
+  ) {
+    super(message);
+  }
 }
 
 /** Writes named files into a folder (created with its parents), registered by the Node entry. */

@@ -34,7 +34,7 @@ export async function readRegularFile(location: string | URL, limits: ReadLimits
 
 async function expectRegularFile(statOf: () => Promise<{ isFile(): boolean; isDirectory(): boolean; size: number }>, maxBytes: number): Promise<void> {
   const info = await failing(statOf);
-  if (!info.isFile()) throw new ReadError(`is not a regular file (${info.isDirectory() ? 'a directory' : 'a device, FIFO or socket'}); only regular files are read`);
+  if (!info.isFile()) throw new ReadError(`is not a regular file (${info.isDirectory() ? 'a directory' : 'a device, FIFO or socket'}); only regular files are read`, info.isDirectory());
   if (info.size > maxBytes) throw tooLarge(maxBytes, `the file has ${info.size} bytes`);
 }
 

@@ -38,6 +38,16 @@ describe("model.save('file://dir') and loadModel('file://…')", () => {
     }
   });
 
+  it("names the model.json to load when given the folder save('file://dir') wrote", async () => {
+    const folder = join(dir, 'saved-folder');
+    await trained().save(`file://${folder}`);
+    for (const source of [`file://${folder}`, `file://${folder}/`, folder]) {
+      await expect(loadModel(source)).rejects.toThrow(`is not a regular file (a directory); only regular files are read; a model saved with save('file://…') loads from its model.json: '${folder}/model.json'`);
+    }
+    // A missing file gets no such hint.
+    await expect(loadModel(`file://${folder}/nothing.json`)).rejects.toThrow(/could not read .*nothing\.json: [^;]*$/);
+  });
+
   it('rejects (never throws) for an unbuilt model and an unwritable folder', async () => {
     const unbuilt = keep(sequential([layers.dense({ units: 1 })]));
     const saving = unbuilt.save(`file://${join(dir, 'never')}`);
