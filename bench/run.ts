@@ -70,8 +70,9 @@ const machine = {
   loadAverage: { start: loads[0], min: Math.min(...loads), median: median(loads), max: Math.max(...loads), end: loads[loads.length - 1] },
   pytorch: 'peer' in torch ? torch.peer.version : torch.skipped,
 };
-const targets = evaluateTargets(results.flatMap((r) => r.rows));
-const steadiness = machineSteadiness(results.flatMap((r) => r.rows));
+const allRows = results.flatMap((r) => r.rows);
+const targets = evaluateTargets(allRows);
+const steadiness = machineSteadiness(allRows);
 const dir = new URL('./results/', import.meta.url);
 mkdirSync(dir, { recursive: true });
 writeFileSync(new URL('latest.json', dir), `${JSON.stringify({ machine: { ...machine, steadiness }, targets, suites: results }, null, 2)}\n`);

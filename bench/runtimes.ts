@@ -199,9 +199,8 @@ async function coldStartPeers(p: Project): Promise<{ run(job: string): Promise<n
       const { result } = await runProcess('node', [process.execPath, PEER_SCRIPT, job, modelPath, inputPath], ROOT);
       const prediction = result.prediction as number[];
       const { sameWeights } = COLD_START_PEERS.find((peer) => peer.job === job)!;
-      const wrong = sameWeights
-        ? prediction.length !== expected.length || prediction.some((v, i) => !(Math.abs(v - expected[i]) <= 1e-5))
-        : prediction.length !== expected.length || !(Math.abs(prediction.reduce((a, b) => a + b, 0) - 1) <= 1e-4);
+      const right = sameWeights ? prediction.every((v, i) => Math.abs(v - expected[i]) <= 1e-5) : Math.abs(prediction.reduce((a, b) => a + b, 0) - 1) <= 1e-4;
+      const wrong = prediction.length !== expected.length || !right;
       if (wrong) throw new Error(`cold start ${job}: unexpected prediction [${prediction.slice(0, 4).join(', ')}, …]; seqwasm's: [${Array.from(expected.slice(0, 4)).join(', ')}, …]`);
       return Number(result.importToPrediction);
     },

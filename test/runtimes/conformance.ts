@@ -212,12 +212,12 @@ export const COLD_START_SHAPE = [1, 5, 26];
 
 /** The cold-start model (after init()); the peers' cold starts in bench/runtimes.ts run its ONNX export. */
 export function coldStartModel(api: SeqwasmApi): Model {
-  return api.sequential({ seed: SEED, layers: [api.layers.lstm({ units: 8, inputShape: [5, 26] }), api.layers.dense({ units: 26, activation: 'softmax' })] });
+  return api.sequential({ seed: SEED, layers: [api.layers.lstm({ units: 8, inputShape: COLD_START_SHAPE.slice(1) }), api.layers.dense({ units: 26, activation: 'softmax' })] });
 }
 
 /** The cold-start sample, the same in every engine. */
 export function coldStartInput(api: SeqwasmApi): Float32Array {
-  return uniform(api.prng(SEED).derive('x'), 5 * 26);
+  return uniform(api.prng(SEED).derive('x'), COLD_START_SHAPE[1] * COLD_START_SHAPE[2]);
 }
 
 /** `n` values uniform in [−1, 1), exact in every engine (integer bits scaled by powers of two). */
