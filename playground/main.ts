@@ -18,6 +18,8 @@ const controls = {
 const status = $('status');
 
 const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
+/** The task of the session whose snapshots come now: the worker says 'ready' only after the previous session's last snapshot. */
+let sessionTask = '';
 const send = (message: ToWorker) => worker.postMessage(message);
 
 for (const [name, info] of Object.entries(TASK_INFO)) controls.task.append(new Option(info.title, name));
@@ -66,6 +68,7 @@ worker.addEventListener('message', (event: MessageEvent<FromWorker>) => {
   const message = event.data;
   switch (message.type) {
     case 'ready':
+      sessionTask = message.settings.task;
       applySettings(message.settings);
       setState('training');
       say(`${message.loaded ? 'Loaded, paused (Resume trains on): ' : ''}${TASK_INFO[message.settings.task].title} — ${cellName(message.settings.cell)}(${message.settings.units}), ${message.parameters} parameters, Adam ${message.settings.learningRate}, ${message.samples} training samples.`);
@@ -96,6 +99,8 @@ worker.addEventListener('message', (event: MessageEvent<FromWorker>) => {
 worker.addEventListener('error', (event) => say(`worker: ${event.message}`, true));
 
 function show(snapshot: Snapshot): void {
+  // Both together: a test waiting for a task's epoch never sees the previous task's snapshot.
+  document.body.dataset.task = sessionTask;
   document.body.dataset.epoch = String(snapshot.epoch);
   const loss = $<SVGSVGElement & HTMLElement>('loss-chart');
   loss.dataset.loss = JSON.stringify(snapshot.loss);

@@ -169,7 +169,8 @@ try {
       await choose(page, task, cell);
       const shown = await epoch(page);
       await page.click('#train');
-      await page.waitForFunction((before) => Number(document.body.dataset.epoch) >= 2 && document.body.dataset.epoch !== before, String(shown), { timeout: WAIT_MS });
+      // The previous task trains on until the worker starts this one: wait for this task's own epochs.
+      await page.waitForFunction(({ before, chosen }) => document.body.dataset.task === chosen && Number(document.body.dataset.epoch) >= 2 && document.body.dataset.epoch !== before, { before: String(shown), chosen: task }, { timeout: WAIT_MS });
       const loss = await lossValues(page);
       const drawn = prediction === 'series' ? await page.locator('#predictions svg path.predicted').count() : await page.locator('#predictions tbody tr').count();
       if (!drawn) throw new Error(`no ${prediction} of predictions`);
