@@ -3,16 +3,22 @@
 // B is packed into panels of 8 columns, `[ceil(N/8)][8 bias + K×8]` floats, zero-padded past
 // N, so the micro-kernels read each k's 8 weights with two v128 loads and never meet a column
 // tail inside their loop. Row-major A (op N) is read in place; A stored K×M (op T, as in
-// dW = Xᵀ·dG) is first copied into 4-row tiles. The 4x8 micro-kernel broadcasts one A value
-// per row and k (v128.load32_splat) against the two weight vectors; a 1x16 kernel (two panels)
-// serves M = 1, the batch-1 recurrent step, and gemm reads an unpacked B in place for M = 1.
+// dW = Xᵀ·dG) is first copied into row tiles. The 5x8 micro-kernel broadcasts one A value per
+// row and k (v128.load32_splat) against the two weight vectors: ten accumulators, with the
+// two weights, the broadcast and a product 14 of x64's 16 vector registers (a 6x8 tile, which
+// needs all 16, ran 10% slower than 5x8 under V8). Per k it issues 7 loads and 20 SIMD ops where a 4x8 tile issues 6 and 16: 3–6%
+// faster on 512³, on 100x128x512 and in an LSTM(128) forward at batch 100, the same at K = 28
+// (bench/ab.ts against the 4x8 build, AMD Zen 4). M is cut into 5-row tiles and,
+// so that no tile computes spare rows when M ≥ 12, up to four 4-row tiles (M = 5a + 4b);
+// a 1x16 kernel (two panels) serves M = 1, the batch-1 recurrent step, and gemm reads an
+// unpacked B in place for M = 1.
 //
 // Every element of C is computed the same way whatever the shape, blocking or path:
 //   acc = bias[j], or C[i][j] + bias[j] when accumulating
 //   for k = 0 .. K-1: acc = acc + a[i][k]·b[k][j]      (a separate mul and add, no FMA)
 //   C[i][j] = acc
 // So the same inputs give the same bits on every run and engine, row i of C does not depend
-// on M (the batch-1 paths match the 4x8 path bit for bit), and accumulating continues
+// on M (the batch-1 paths match the tiled path bit for bit), and accumulating continues
 // C's sum: x·W + b, then += h·U gives the bits of one GEMM over [x h]·[W; U] + b.
 // The opt-in relaxed-SIMD build (asconfig target "relaxed", dist/seqwasm-relaxed.wasm) runs
 // the same kernels with each `acc + a·b` as one relaxed_madd (see multiplyAdd): fused with a
@@ -23,9 +29,11 @@
 
 /** Columns per packed panel: two f32x4 accumulators per row of the micro-tile. */
 const PANEL_COLUMNS = 8;
-/** Rows of op(A) per micro-tile: four splat rows times two f32x4 columns = 8 accumulators. */
-const TILE_ROWS = 4;
-/** Panels of one N block fit in this many bytes of L2 while the 4×K A tile sits in L1. */
+/** Rows of op(A) per micro-tile: five splat rows times two f32x4 columns = 10 accumulators. */
+const TILE_ROWS = 5;
+/** Rows of the tiles that take up M's remainder. */
+const SHORT_TILE_ROWS = 4;
+/** Panels of one N block fit in this many bytes of L2 while the 5×K A tile sits in L1. */
 const L2_BLOCK_BYTES: usize = 256 << 10;
 
 /**
@@ -136,13 +144,15 @@ function packColumns(dst: usize, src: usize, ldbBytes: usize, K: i32, cols: i32)
  * gemmPackB(…, N, K, …), which carries the bias. Only the M×N sub-matrix of C is written.
  */
 export function gemmPacked(M: i32, N: i32, K: i32, A: usize, lda: i32, packed: usize, C: usize, ldc: i32, accumulate: bool): void {
-  const ldaBytes = <usize>lda << 2;
-  multiplyPanels(M, N, K, A, <usize>TILE_ROWS * ldaBytes, ldaBytes, sizeof<f32>(), packed, C, ldc, accumulate);
+  multiplyPanels(M, N, K, A, <usize>lda << 2, false, packed, C, ldc, accumulate);
 }
 
-/** Floats of scratch that gemm needs: the packed op(B), and op(A) in 4-row tiles when transA. */
+/**
+ * Floats of scratch that gemm needs: the packed op(B), and op(A) in row tiles when transA
+ * (at most M + 3 rows: only a last 4-row tile has spare rows).
+ */
 export function gemmScratchSize(transA: bool, M: i32, N: i32, K: i32): i32 {
-  return gemmPackedSize(N, K) + (transA ? ((M + TILE_ROWS - 1) / TILE_ROWS) * TILE_ROWS * K : 0);
+  return gemmPackedSize(N, K) + (transA ? (M + SHORT_TILE_ROWS - 1) * K : 0);
 }
 
 /**
@@ -162,11 +172,11 @@ export function gemm(transA: bool, transB: bool, M: i32, N: i32, K: i32, A: usiz
     gemmPacked(M, N, K, A, lda, scratch, C, ldc, accumulate);
     return;
   }
-  // Stored K×M, a tile's 4 values for one k are adjacent but each k is a new cache line, so a
-  // tile would span K lines of L1. Copied into [K][4] tiles it spans K/4.
+  // Stored K×M, a tile's 5 values for one k are adjacent but each k is a new cache line, so a
+  // tile would span K lines of L1. Copied into [K][5] tiles it spans K/3.2.
   const tiles = scratch + (<usize>gemmPackedSize(N, K) << 2);
   packTransposedTiles(M, K, A, lda, tiles);
-  multiplyPanels(M, N, K, tiles, <usize>K * TILE_ROWS * sizeof<f32>(), sizeof<f32>(), TILE_ROWS * sizeof<f32>(), scratch, C, ldc, accumulate);
+  multiplyPanels(M, N, K, tiles, 0, true, scratch, C, ldc, accumulate);
 }
 
 /**
@@ -218,36 +228,55 @@ function rowTimesMatrix(N: i32, K: i32, a: usize, kStep: usize, B: usize, ldbByt
   return accumulate ? f32x4.add(loadColumns(c, n), start) : start;
 }
 
-/** Copies A (stored K×M, lda ≥ M) into ceil(M/4) tiles of [K][4] floats, zero-filling past M. */
+/**
+ * Rows of op(A) that 5-row tiles take, from the top; 4-row tiles take the rest. M = 5a + 4b has
+ * a solution for every M ≥ 12; below that, a last 4-row tile may have spare rows.
+ */
+// @ts-ignore: decorator
+@inline function fiveRowSpan(M: i32): i32 {
+  const fours = (TILE_ROWS - M % TILE_ROWS) % TILE_ROWS;
+  return fours * SHORT_TILE_ROWS <= M ? M - fours * SHORT_TILE_ROWS : M - M % TILE_ROWS;
+}
+
+/**
+ * Copies A (stored K×M, lda ≥ M) into the row tiles of fiveRowSpan: the tile of rows i0… is
+ * [K][rows of the tile] floats from tiles + i0·K floats, zero past M.
+ */
 function packTransposedTiles(M: i32, K: i32, A: usize, lda: i32, tiles: usize): void {
   const ldaBytes = <usize>lda << 2;
-  for (let i0 = 0; i0 < M; i0 += TILE_ROWS) {
-    const rows = min(TILE_ROWS, M - i0);
+  const span = fiveRowSpan(M);
+  for (let i0 = 0; i0 < M; ) {
+    const tileRows = i0 < span ? TILE_ROWS : SHORT_TILE_ROWS;
+    const rows = min(tileRows, M - i0);
     let src = A + (<usize>i0 << 2);
     for (let k = 0; k < K; k++) {
-      if (rows == TILE_ROWS) {
+      if (rows >= SHORT_TILE_ROWS) {
         v128.store(tiles, v128.load(src));
+        if (rows == TILE_ROWS) store<f32>(tiles, load<f32>(src, 16), 16);
       } else {
         v128.store(tiles, f32x4.splat(0));
         for (let r = 0; r < rows; r++) store<f32>(tiles + (<usize>r << 2), load<f32>(src + (<usize>r << 2)));
       }
-      tiles += TILE_ROWS * sizeof<f32>();
+      tiles += <usize>tileRows << 2;
       src += ldaBytes;
     }
+    i0 += tileRows;
   }
 }
 
 /**
- * C (=|+=) op(A)·Bpacked, where row r of 4-row tile t of op(A) starts at A + t·tileStep + r·rowStep
- * and its values are kStep bytes apart: row-major A, or the tiles of packTransposedTiles.
+ * C (=|+=) op(A)·Bpacked, with op(A) row-major (rows ldaBytes apart, values 4 bytes apart) or,
+ * when `tiled`, the tiles of packTransposedTiles (row r of the tile at row i0 starts at
+ * A + (i0·K + r)·4 bytes, its values a tile row apart).
  */
-function multiplyPanels(M: i32, N: i32, K: i32, A: usize, tileStep: usize, rowStep: usize, kStep: usize, packed: usize, C: usize, ldc: i32, accumulate: bool): void {
+function multiplyPanels(M: i32, N: i32, K: i32, A: usize, ldaBytes: usize, tiled: bool, packed: usize, C: usize, ldc: i32, accumulate: bool): void {
   const stride = panelBytes(K);
   const panels = (N + PANEL_COLUMNS - 1) / PANEL_COLUMNS;
   const ldcBytes = <usize>ldc << 2;
 
   if (M == 1) {
     // Two panels per pass; an odd last panel is paired with itself and its copy not stored.
+    const kStep: usize = tiled ? <usize>SHORT_TILE_ROWS << 2 : sizeof<f32>();
     for (let p = 0; p < panels; p += 2) {
       const w = packed + <usize>p * stride;
       tile1x16(K, A, kStep, w, p + 1 < panels ? w + stride : w, C + (<usize>p << 5), N - p * PANEL_COLUMNS, accumulate);
@@ -255,25 +284,36 @@ function multiplyPanels(M: i32, N: i32, K: i32, A: usize, tileStep: usize, rowSt
     return;
   }
 
-  // N blocks whose panels stay in L2 while each 4-row A tile is reused across them from L1.
+  // N blocks whose panels stay in L2 while each A tile is reused across them from L1.
   // Blocking never splits K, so it does not change any element's reduction order.
   const blockPanels = max<i32>(1, <i32>(L2_BLOCK_BYTES / stride));
+  const span = fiveRowSpan(M);
   for (let p0 = 0; p0 < panels; p0 += blockPanels) {
     const pEnd = min(panels, p0 + blockPanels);
-    for (let i0 = 0; i0 < M; i0 += TILE_ROWS) {
-      const rows = min(TILE_ROWS, M - i0);
-      // Spare rows of the last tile read the last real row, so the k loop has no branches;
-      // their results are computed but not stored.
-      const a0 = A + <usize>(i0 / TILE_ROWS) * tileStep;
+    for (let i0 = 0; i0 < M; ) {
+      const tileRows = i0 < span ? TILE_ROWS : SHORT_TILE_ROWS;
+      const rows = min(tileRows, M - i0);
+      const rowStep: usize = tiled ? sizeof<f32>() : ldaBytes;
+      const kStep: usize = tiled ? <usize>tileRows << 2 : sizeof<f32>();
+      // Spare rows of a short last tile read its last real row, so the k loop has no
+      // branches; their results are computed but not stored.
+      const a0 = A + <usize>i0 * (tiled ? <usize>K << 2 : ldaBytes);
       const a1 = a0 + <usize>min(1, rows - 1) * rowStep;
       const a2 = a0 + <usize>min(2, rows - 1) * rowStep;
       const a3 = a0 + <usize>min(3, rows - 1) * rowStep;
+      const a4 = a0 + <usize>min(4, rows - 1) * rowStep;
       const c = C + <usize>i0 * ldcBytes;
       for (let p = p0; p < pEnd; p++) {
+        const w = packed + <usize>p * stride;
+        const cp = c + (<usize>p << 5);
         const cols = N - p * PANEL_COLUMNS;
-        if (rows == TILE_ROWS && cols >= PANEL_COLUMNS) tile4x8Full(K, a0, a1, a2, a3, kStep, packed + <usize>p * stride, c + (<usize>p << 5), ldcBytes, accumulate);
-        else tile4x8Edge(K, a0, a1, a2, a3, kStep, packed + <usize>p * stride, c + (<usize>p << 5), ldcBytes, rows, cols, accumulate);
+        if (tileRows == TILE_ROWS) {
+          if (cols >= PANEL_COLUMNS) tile5x8Full(K, a0, a1, a2, a3, a4, kStep, w, cp, ldcBytes, accumulate);
+          else tile5x8Edge(K, a0, a1, a2, a3, a4, kStep, w, cp, ldcBytes, cols, accumulate);
+        } else if (rows == SHORT_TILE_ROWS && cols >= PANEL_COLUMNS) tile4x8Full(K, a0, a1, a2, a3, kStep, w, cp, ldcBytes, accumulate);
+        else tile4x8Edge(K, a0, a1, a2, a3, kStep, w, cp, ldcBytes, rows, cols, accumulate);
       }
+      i0 += tileRows;
     }
   }
 }
@@ -281,31 +321,44 @@ function multiplyPanels(M: i32, N: i32, K: i32, A: usize, tileStep: usize, rowSt
 // The micro-kernels start their A pointers one step back and advance them at the top of the
 // loop: V8 then knows each pointer is a 32-bit sum and drops the zero-extension it otherwise
 // emits before every splat load (4 instructions per k, ~8% of the 4x8 kernel's speed).
+// Each shape is its own small function: V8 gives a call's loop the registers to itself, where
+// a loop over panels around the k loop (tried) made it spill accumulators every k.
 
-/** Interior tiles (4 rows, 8 columns): the shared kernel with its row and column checks folded away. */
-function tile4x8Full(K: i32, a0: usize, a1: usize, a2: usize, a3: usize, kStep: usize, w: usize, c: usize, ldcBytes: usize, accumulate: bool): void {
-  tile4x8(K, a0, a1, a2, a3, kStep, w, c, ldcBytes, TILE_ROWS, PANEL_COLUMNS, accumulate);
+/** Interior 5-row tiles: the shared kernel with its row and column checks folded away. */
+function tile5x8Full(K: i32, a0: usize, a1: usize, a2: usize, a3: usize, a4: usize, kStep: usize, w: usize, c: usize, ldcBytes: usize, accumulate: bool): void {
+  tileRowsX8(TILE_ROWS, K, a0, a1, a2, a3, a4, kStep, w, c, ldcBytes, TILE_ROWS, PANEL_COLUMNS, accumulate);
 }
 
-/** The last row tile and the last panel (M or N not a multiple of 4 or 8). */
+/** 5-row tiles on the last panel (N not a multiple of 8). */
+function tile5x8Edge(K: i32, a0: usize, a1: usize, a2: usize, a3: usize, a4: usize, kStep: usize, w: usize, c: usize, ldcBytes: usize, cols: i32, accumulate: bool): void {
+  tileRowsX8(TILE_ROWS, K, a0, a1, a2, a3, a4, kStep, w, c, ldcBytes, TILE_ROWS, cols, accumulate);
+}
+
+/** Interior 4-row tiles. */
+function tile4x8Full(K: i32, a0: usize, a1: usize, a2: usize, a3: usize, kStep: usize, w: usize, c: usize, ldcBytes: usize, accumulate: bool): void {
+  tileRowsX8(SHORT_TILE_ROWS, K, a0, a1, a2, a3, a3, kStep, w, c, ldcBytes, SHORT_TILE_ROWS, PANEL_COLUMNS, accumulate);
+}
+
+/** 4-row tiles with spare rows (M < 12) or on the last panel. */
 function tile4x8Edge(K: i32, a0: usize, a1: usize, a2: usize, a3: usize, kStep: usize, w: usize, c: usize, ldcBytes: usize, rows: i32, cols: i32, accumulate: bool): void {
-  tile4x8(K, a0, a1, a2, a3, kStep, w, c, ldcBytes, rows, cols, accumulate);
+  tileRowsX8(SHORT_TILE_ROWS, K, a0, a1, a2, a3, a3, kStep, w, c, ldcBytes, rows, cols, accumulate);
 }
 
 /**
- * The 4x8 micro-kernel: rows a0..a3 of op(A) (values kStep bytes apart) times the panel at w,
- * into C rows c, c + ldcBytes, … Only the first `rows` rows and min(cols, 8) columns are
- * read (when accumulating) and stored.
+ * The micro-kernel: TILE (5 or 4, a constant) rows a0… of op(A) (values kStep bytes apart)
+ * times the panel at w, into C rows c, c + ldcBytes, … Only the first `rows` rows and
+ * min(cols, 8) columns are read (when accumulating) and stored. a4 is unused when TILE is 4.
  */
 // @ts-ignore: decorator
-@inline function tile4x8(K: i32, a0: usize, a1: usize, a2: usize, a3: usize, kStep: usize, w: usize, c: usize, ldcBytes: usize, rows: i32, cols: i32, accumulate: bool): void {
+@inline function tileRowsX8(TILE: i32, K: i32, a0: usize, a1: usize, a2: usize, a3: usize, a4: usize, kStep: usize, w: usize, c: usize, ldcBytes: usize, rows: i32, cols: i32, accumulate: bool): void {
   const end = w + panelBytes(K);
   let c00 = v128.load(w), c01 = v128.load(w, 16);
-  let c10 = c00, c11 = c01, c20 = c00, c21 = c01, c30 = c00, c31 = c01;
+  let c10 = c00, c11 = c01, c20 = c00, c21 = c01, c30 = c00, c31 = c01, c40 = c00, c41 = c01;
   // Spare rows re-read the last real row of C, like A's; only real rows are stored.
   const c1 = c + <usize>min(1, rows - 1) * ldcBytes;
   const c2 = c + <usize>min(2, rows - 1) * ldcBytes;
   const c3 = c + <usize>min(3, rows - 1) * ldcBytes;
+  const c4 = c + <usize>min(4, rows - 1) * ldcBytes;
   if (accumulate) {
     c00 = f32x4.add(loadColumns(c, cols), c00);
     c01 = f32x4.add(loadColumns(c + 16, cols - 4), c01);
@@ -315,17 +368,23 @@ function tile4x8Edge(K: i32, a0: usize, a1: usize, a2: usize, a3: usize, kStep: 
     c21 = f32x4.add(loadColumns(c2 + 16, cols - 4), c21);
     c30 = f32x4.add(loadColumns(c3, cols), c30);
     c31 = f32x4.add(loadColumns(c3 + 16, cols - 4), c31);
+    if (TILE > 4) {
+      c40 = f32x4.add(loadColumns(c4, cols), c40);
+      c41 = f32x4.add(loadColumns(c4 + 16, cols - 4), c41);
+    }
   }
   w += PANEL_COLUMNS * sizeof<f32>();
   a0 -= kStep;
   a1 -= kStep;
   a2 -= kStep;
   a3 -= kStep;
+  a4 -= kStep;
   while (w < end) {
     a0 += kStep;
     a1 += kStep;
     a2 += kStep;
     a3 += kStep;
+    if (TILE > 4) a4 += kStep;
     const b0 = v128.load(w), b1 = v128.load(w, 16);
     let a = v128.load32_splat(a0);
     c00 = multiplyAdd(c00, a, b0);
@@ -339,6 +398,11 @@ function tile4x8Edge(K: i32, a0: usize, a1: usize, a2: usize, a3: usize, kStep: 
     a = v128.load32_splat(a3);
     c30 = multiplyAdd(c30, a, b0);
     c31 = multiplyAdd(c31, a, b1);
+    if (TILE > 4) {
+      a = v128.load32_splat(a4);
+      c40 = multiplyAdd(c40, a, b0);
+      c41 = multiplyAdd(c41, a, b1);
+    }
     w += PANEL_COLUMNS * sizeof<f32>();
   }
   storeColumns(c, c00, cols);
@@ -354,6 +418,10 @@ function tile4x8Edge(K: i32, a0: usize, a1: usize, a2: usize, a3: usize, kStep: 
   if (rows > 3) {
     storeColumns(c3, c30, cols);
     storeColumns(c3 + 16, c31, cols - 4);
+  }
+  if (TILE > 4 && rows > 4) {
+    storeColumns(c4, c40, cols);
+    storeColumns(c4 + 16, c41, cols - 4);
   }
 }
 

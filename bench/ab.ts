@@ -8,7 +8,7 @@
 //
 // Cases: the whole-layer forward of LSTM(128) and SimpleRNN(128) over 28 steps × 28 features
 // at batch 1 and 100 (inference: no tape), GEMM 512³ packed and NN (packing B in the call),
-// and the register-only peak probe. Values are ms per call: median and min over rounds.
+// packed GEMMs of the shapes an LSTM(128) layer multiplies, and the register-only peak probe. Values are ms per call: median and min over rounds.
 import { readFileSync } from 'node:fs';
 import { median } from './harness.js';
 
@@ -96,20 +96,21 @@ function recurrentCase(cell: number, batch: number): Case {
   };
 }
 
-function gemmCase(packedOnly: boolean): Case {
-  const n = GEMM_SIZE;
+/** C (m×n) = A (m×k) · B (k×n), B packed once outside the timed calls unless `packedOnly` is false. */
+function gemmCase(packedOnly: boolean, m = GEMM_SIZE, k = GEMM_SIZE, n = GEMM_SIZE): Case {
+  const cube = m === n && k === n;
   return {
-    name: `GEMM ${n}³ ${packedOnly ? 'packed' : 'NN'}`,
-    calls: 3,
+    name: `GEMM ${cube ? `${n}³` : `${m}x${k}x${n}`} ${packedOnly ? 'packed' : 'NN'}`,
+    calls: Math.max(3, Math.round(3e8 / (2 * m * k * n))),
     make(ex) {
       const { take, view, random } = heap(ex);
-      const [a, b, c] = [random(n * n), random(n * n), take(n * n)];
-      const packed = take(ex.gemmPackedSize(n, n));
-      ex.gemmPackB(false, n, n, b, n, 0, packed);
-      const scratch = take(ex.gemmScratchSize(false, n, n, n));
+      const [a, b, c] = [random(m * k), random(k * n), take(m * n)];
+      const packed = take(ex.gemmPackedSize(n, k));
+      ex.gemmPackB(false, n, k, b, n, 0, packed);
+      const scratch = take(ex.gemmScratchSize(false, m, n, k));
       return {
-        run: packedOnly ? () => ex.gemmPacked(n, n, n, a, n, packed, c, n, false) : () => ex.gemm(false, false, n, n, n, a, n, b, n, 0, c, n, false, scratch),
-        output: () => view(c, n * n).slice(),
+        run: packedOnly ? () => ex.gemmPacked(m, n, k, a, k, packed, c, n, false) : () => ex.gemm(false, false, m, n, k, a, k, b, n, 0, c, n, false, scratch),
+        output: () => view(c, m * n).slice(),
       };
     },
   };
@@ -121,7 +122,18 @@ const PROBE: Case = {
   make: (ex) => ({ run: () => ex.peakProbe(1 << 20), output: () => new Float32Array([ex.peakProbe(1 << 10)]) }),
 };
 
-const CASES = [recurrentCase(LSTM, 1), recurrentCase(LSTM, 100), recurrentCase(SIMPLE_RNN, 1), recurrentCase(SIMPLE_RNN, 100), gemmCase(true), gemmCase(false), PROBE];
+const CASES = [
+  recurrentCase(LSTM, 1),
+  recurrentCase(LSTM, 100),
+  recurrentCase(SIMPLE_RNN, 1),
+  recurrentCase(SIMPLE_RNN, 100),
+  gemmCase(true),
+  gemmCase(false),
+  gemmCase(true, 100, 128, 512), // the recurrent product of an LSTM(128) step at batch 100
+  gemmCase(true, 28, 28, 512), // the input projection of one 28-step sequence
+  gemmCase(true, 2800, 28, 512), // … and of 100 of them
+  PROBE,
+];
 
 function option(name: string): string | undefined {
   const at = process.argv.indexOf(name);

@@ -16,8 +16,8 @@ interface GemmExports {
 /** Columns per packed panel (PANEL_COLUMNS in assembly/gemm.ts). */
 const PANEL_COLUMNS = 8;
 
-/** Rows of A per micro-tile (TILE_ROWS in assembly/gemm.ts). */
-const TILE_ROWS = 4;
+/** Rows of the short A tiles that take M's remainder (SHORT_TILE_ROWS in assembly/gemm.ts): the most spare rows a tile has is one fewer. */
+const SHORT_TILE_ROWS = 4;
 
 /**
  * Floats that packWeights writes for an n-column, k-deep operand: ceil(n/8) panels of 8 bias +
@@ -35,7 +35,7 @@ export function packedPanelSize(n: number, k: number): number {
 }
 
 /**
- * Floats of scratch the Wasm gemm packs into (op(b), and aᵀ in 4-row tiles when transA), for
+ * Floats of scratch the Wasm gemm packs into (op(b), and aᵀ in row tiles when transA), for
  * planning the scratch of gemm calls made from AssemblyScript kernels.
  *
  * @example
@@ -45,7 +45,7 @@ export function packedPanelSize(n: number, k: number): number {
  */
 export function gemmScratchSize(transA: boolean, m: number, n: number, k: number): number {
   dim('m', m);
-  return packedPanelSize(n, k) + (transA ? Math.ceil(m / TILE_ROWS) * TILE_ROWS * k : 0);
+  return packedPanelSize(n, k) + (transA ? (m + SHORT_TILE_ROWS - 1) * k : 0);
 }
 
 /**

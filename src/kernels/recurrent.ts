@@ -593,7 +593,7 @@ const PARALLEL_MIN_WORK = 1 << 19;
 
 /**
  * Shares of the batch per thread: threads claim shares as they go, so a descheduled thread
- * holds up little. A share costs little: the recurrent weights are streamed once per 4-row
+ * holds up little. A share costs little: the recurrent weights are streamed once per row
  * tile whatever the share size.
  */
 const BATCH_SHARES_PER_THREAD = 4;
@@ -602,7 +602,7 @@ const BATCH_SHARES_PER_THREAD = 4;
 const COLUMN_SHARES_PER_THREAD = 2;
 
 /** Rows per GEMM micro-tile (TILE_ROWS in assembly/gemm.ts): shares of large batches are whole tiles. */
-const TILE_ROWS = 4;
+const TILE_ROWS = 5;
 
 /** Columns per packed panel (PANEL_COLUMNS in assembly/gemm.ts). */
 const PANEL_COLUMNS = 8;

@@ -527,7 +527,7 @@ describe('determinism', () => {
 
   it('a sample gets the same bits alone (batch 1) as inside a batch', () => {
     // Per-sample results (outputs, states, dx, dh0) never mix samples, and every GEMM path
-    // (4x8 tiles for a batch, the 1x32 step kernel at batch 1) sums in the same order.
+    // (5x8 and 4x8 tiles for a batch, the 1x32 step kernel at batch 1) sums in the same order.
     const random = streamFor('batch-independence');
     for (const cell of ['simpleRNN', 'lstm', 'gru'] as const) {
       for (const U of [3, 17, 40]) {

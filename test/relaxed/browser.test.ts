@@ -15,7 +15,7 @@ const DIST = fileURLToPath(new URL('../../dist/', import.meta.url));
 
 /**
  * The page's script (the served CSP allows no inline script): init() with the options in its
- * URL, then the multiply-add probe of child.ts on the batch-1 and 4x8 paths and the worst GEMM
+ * URL, then the multiply-add probe of child.ts on the batch-1 and tiled paths and the worst GEMM
  * error against a float64 reference on shapes from 1, 3, 17 and 129.
  */
 const PAGE_SCRIPT = `

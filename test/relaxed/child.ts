@@ -72,7 +72,7 @@ function gemmWorstError(): { worst: number; cases: number } {
 }
 
 /**
- * bias + a·b for a = b = 1 + 2⁻¹², bias = −1, on the batch-1 path (m = 1) and the 4x8 path
+ * bias + a·b for a = b = 1 + 2⁻¹², bias = −1, on the batch-1 path (m = 1) and the tiled path
  * (m = 5): exactly 2⁻¹¹ + 2⁻²⁴, which a separate f32 mul rounds to 2⁻¹¹ and a fused
  * multiply-add keeps.
  */

@@ -52,7 +52,7 @@ describe('init({ relaxedSimd: true })', () => {
     expect(report.info.relaxedSimdFallback).toBeUndefined();
     expect(report.gemm.cases).toBe(4 ** 3 * 8);
     expect(report.gemm.worst).toBeLessThan(TOLERANCE);
-    // Each engine may fuse or not, but the same way on both kernel paths (batch 1 and 4x8).
+    // Each engine may fuse or not, but the same way on both kernel paths (batch 1 and tiled).
     expect([UNFUSED, FUSED]).toContain(report.readings[0]);
     expect(report.readings[1]).toBe(report.readings[0]);
     expect(report.training.accuracy).toBe(1);
