@@ -742,7 +742,7 @@ const BYTES: Record<Entry['encoding'], number> = { float32: 4, int32: 4, float16
 
 function manifestGroups(json: Record<string, unknown>, where: string): Record<string, unknown>[] {
   const manifest = json.weightsManifest;
-  if (!Array.isArray(manifest)) throw loadError(`${where}.weightsManifest`, `expected an array of { paths, weights } groups, got ${describe(manifest)}`);
+  if (!Array.isArray(manifest)) throw loadError(`${where}.weightsManifest`, `${where}.weightsManifest must be an array of { paths, weights } groups, got ${describe(manifest)}`);
   return manifest.map((group, g) => record(group, `${where}.weightsManifest[${g}]`));
 }
 

@@ -211,6 +211,13 @@ describe('what loading refuses', () => {
     expect((await loadError(() => readArtifacts({ modelJSON, weightData }))).message).toMatch(/non-negative integers, got \[1099511627776,1099511627776\]/);
   });
 
+  it('a model.json without a weights manifest, naming the field', async () => {
+    const { modelJSON, weightData } = small();
+    const error = await loadError(() => readArtifacts({ modelJSON: { ...modelJSON, weightsManifest: undefined } as unknown as typeof modelJSON, weightData }));
+    expect(error.message).toBe('loadModel: modelJSON.weightsManifest must be an array of { paths, weights } groups, got undefined');
+    expect(error.argument).toBe('modelJSON.weightsManifest');
+  });
+
   it('non-finite weights, naming the weight and the element', async () => {
     for (const [value, text] of [[Number.NaN, 'NaN'], [Infinity, 'Infinity'], [-Infinity, '-Infinity']] as const) {
       const { modelJSON, weightData } = small();
