@@ -6,12 +6,12 @@
 // dW = Xᵀ·dG) is first copied into row tiles. The 5x8 micro-kernel broadcasts one A value per
 // row and k (v128.load32_splat) against the two weight vectors: ten accumulators, with the
 // two weights, the broadcast and a product 14 of x64's 16 vector registers (a 6x8 tile, which
-// needs all 16, ran 10% slower than 5x8 under V8). Per k it issues 7 loads and 20 SIMD ops where a 4x8 tile issues 6 and 16: 3–6%
-// faster on 512³, on 100x128x512 and in an LSTM(128) forward at batch 100, the same at K = 28
-// (bench/ab.ts against the 4x8 build, AMD Zen 4). M is cut into 5-row tiles and,
-// so that no tile computes spare rows when M ≥ 12, up to four 4-row tiles (M = 5a + 4b);
-// a 1x16 kernel (two panels) serves M = 1, the batch-1 recurrent step, and gemm reads an
-// unpacked B in place for M = 1.
+// needs all 16, ran 10% slower than 5x8 under V8). Per k it issues 7 loads and 20 SIMD ops
+// where a 4x8 tile issues 6 and 16: 3–6% faster on 512³, on 100x128x512 and in an LSTM(128)
+// forward at batch 100, the same at K = 28 (bench/ab.ts against the 4x8 build, AMD Zen 4).
+// M is cut into 5-row tiles and, so that no tile computes spare rows when M ≥ 12, up to four
+// 4-row tiles (M = 5a + 4b). A 1x16 kernel (two panels) serves M = 1, the batch-1 recurrent
+// step, and gemm reads an unpacked B in place for M = 1.
 //
 // Every element of C is computed the same way whatever the shape, blocking or path:
 //   acc = bias[j], or C[i][j] + bias[j] when accumulating
@@ -173,7 +173,7 @@ export function gemm(transA: bool, transB: bool, M: i32, N: i32, K: i32, A: usiz
     return;
   }
   // Stored K×M, a tile's 5 values for one k are adjacent but each k is a new cache line, so a
-  // tile would span K lines of L1. Copied into [K][5] tiles it spans K/3.2.
+  // tile would span K lines of L1. Copied into [K][5] tiles it spans 5K/16.
   const tiles = scratch + (<usize>gemmPackedSize(N, K) << 2);
   packTransposedTiles(M, K, A, lda, tiles);
   multiplyPanels(M, N, K, tiles, 0, true, scratch, C, ldc, accumulate);
@@ -288,12 +288,12 @@ function multiplyPanels(M: i32, N: i32, K: i32, A: usize, ldaBytes: usize, tiled
   // Blocking never splits K, so it does not change any element's reduction order.
   const blockPanels = max<i32>(1, <i32>(L2_BLOCK_BYTES / stride));
   const span = fiveRowSpan(M);
+  const rowStep: usize = tiled ? sizeof<f32>() : ldaBytes;
   for (let p0 = 0; p0 < panels; p0 += blockPanels) {
     const pEnd = min(panels, p0 + blockPanels);
     for (let i0 = 0; i0 < M; ) {
       const tileRows = i0 < span ? TILE_ROWS : SHORT_TILE_ROWS;
       const rows = min(tileRows, M - i0);
-      const rowStep: usize = tiled ? sizeof<f32>() : ldaBytes;
       const kStep: usize = tiled ? <usize>tileRows << 2 : sizeof<f32>();
       // Spare rows of a short last tile read its last real row, so the k loop has no
       // branches; their results are computed but not stored.
