@@ -222,6 +222,7 @@ export async function readArtifacts(source: unknown, options: ReadOptions = {}):
 async function readLocation(location: string | URL, maxBytes: number, signal: AbortSignal | undefined): Promise<ParsedModel> {
   const json = await read(location, 'path', { maxBytes: Math.min(maxBytes, LIMITS.modelJsonBytes), signal });
   const modelJSON = record(parseJson(decodeText(json, String(location)), String(location)), String(location));
+  const topology = parseTopology(modelJSON, 'modelJSON');
   const groups = manifestGroups(modelJSON, 'modelJSON');
   const paths = groups.flatMap((group, g) => {
     const list = group.paths;
@@ -241,7 +242,7 @@ async function readLocation(location: string | URL, maxBytes: number, signal: Ab
     left -= shard.byteLength;
     shards.push(shard);
   }
-  return parseModel(modelJSON, 'modelJSON', joinBuffers(shards, 'weight files', maxBytes));
+  return withWeights(topology, joinBuffers(shards, 'weight files', maxBytes));
 }
 
 async function read(location: string | URL, argument: string, limits: ReadLimits): Promise<Uint8Array> {
@@ -366,6 +367,18 @@ function record(value: unknown, argument: string): Record<string, unknown> {
 
 /** Everything but the bytes comes from `json` (already a checked copy): topology, training config, manifest. */
 function parseModel(json: Record<string, unknown>, where: string, bytes: Uint8Array): ParsedModel {
+  return withWeights(parseTopology(json, where), bytes);
+}
+
+/** A model.json read but its weights not yet: the model's structure and its weights manifest. */
+type ParsedTopology = Omit<ParsedModel, 'weights' | 'optimizerWeights'> & { entries: Entry[] };
+
+function withWeights({ entries, ...topology }: ParsedTopology, bytes: Uint8Array): ParsedModel {
+  return { ...topology, ...decodeWeights(entries, bytes) };
+}
+
+/** All of model.json checked: a file that is not a loadable model fails before its weight files are read. */
+function parseTopology(json: Record<string, unknown>, where: string): ParsedTopology {
   if (json.format !== undefined && json.format !== 'layers-model') {
     throw loadError(`${where}.format`, `format ${describe(json.format)} is not a Layers model ('layers-model'); graph models (tf.loadGraphModel) cannot be loaded`);
   }
@@ -389,15 +402,13 @@ function parseModel(json: Record<string, unknown>, where: string, bytes: Uint8Ar
   if (seed !== undefined && !Number.isSafeInteger(seed)) throw loadError(`${where}.userDefinedMetadata.seed`, `the saved seed must be a safe integer, got ${describe(seed)}`);
   const { layers, graph } = functional ? functionalLayers(config, `${at}.config`) : { layers: layerList(config, `${at}.config`), graph: undefined };
   if (isKeras3(topology.keras_version)) layers.forEach(readHardSigmoidAsKeras3);
-  const { weights, optimizerWeights } = decodeWeights(manifestEntries(json, where), bytes);
   return {
     name,
     ...(graph ? { graph } : {}),
     ...(seed !== undefined ? { seed: seed as number } : {}),
     layers,
     ...(trainingConfig ? { trainingConfig: trainingConfig as Record<string, unknown> } : {}),
-    weights,
-    optimizerWeights,
+    entries: manifestEntries(json, where),
   };
 }
 

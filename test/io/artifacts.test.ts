@@ -218,6 +218,23 @@ describe('what loading refuses', () => {
     expect(error.argument).toBe('modelJSON.weightsManifest');
   });
 
+  it('a model.json whose topology or manifest is broken, before any weight file is read', async () => {
+    const saved = small();
+    const broken: [object, string, RegExp][] = [
+      [{ modelTopology: 3 }, 'modelJSON.modelTopology', /modelJSON.modelTopology must be an object, got 3/],
+      [{ ...saved.modelJSON, format: 'graph-model' }, 'modelJSON.format', /graph models \(tf.loadGraphModel\) cannot be loaded/],
+      [{ ...saved.modelJSON, weightsManifest: [{ paths: ['weights.bin'], weights: [{ name: 'x', shape: [-1], dtype: 'float32' }] }] }, 'modelJSON.weightsManifest[0].weights[0].shape', /non-negative integers/],
+    ];
+    for (const [modelJSON, argument, message] of broken) {
+      // No weights.bin beside it: reading one would fail with ENOENT instead.
+      const folder = writeFiles({ modelJSON, weightData: new ArrayBuffer(0) });
+      rmSync(join(folder, 'weights.bin'));
+      const error = await loadError(() => readArtifacts(join(folder, 'model.json')));
+      expect(error.message).toMatch(message);
+      expect(error.argument).toBe(argument);
+    }
+  });
+
   it('non-finite weights, naming the weight and the element', async () => {
     for (const [value, text] of [[Number.NaN, 'NaN'], [Infinity, 'Infinity'], [-Infinity, '-Infinity']] as const) {
       const { modelJSON, weightData } = small();
